@@ -1,0 +1,36 @@
+import type { AddDocumentsInput, DeepRecallResult, EngineEvent, QueryOptions, SearchOptions, SearchResult, VectorStore } from "./types.ts";
+
+/** Cumulative usage reported by a `UsageTrackingCallback` (served at GET /v1/usage). */
+export interface UsageReport {
+  totalQueries: number;
+  failedQueries: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  llmCalls: number;
+  searchCalls: number;
+  totalCostUsd: number;
+  averageTimeMs: number;
+  byModel: Record<string, { calls: number; inputTokens: number; outputTokens: number; totalTokens: number; costUsd?: number }>;
+  since: string;
+}
+
+/**
+ * The surface of `DeepRecallEngine` that adapters (the HTTP server, the CLI) depend on.
+ * Tests can hand adapters any object of this shape.
+ */
+export interface DeepRecallEngineApi {
+  readonly vectorStore: VectorStore;
+  /** Id of the root model, e.g. "gpt-4o-mini". */
+  readonly modelId: string;
+  query(query: string, options?: QueryOptions): Promise<DeepRecallResult>;
+  stream(query: string, options?: QueryOptions): AsyncIterable<EngineEvent>;
+  addDocuments(input: AddDocumentsInput): Promise<string[]>;
+  deleteDocuments(ids: string[]): Promise<void>;
+  /** Plain store search (through the search cache), no LLM involved. */
+  search(query: string, options?: SearchOptions): Promise<SearchResult[]>;
+  clearCache(): Promise<void>;
+  /** Usage totals when a usage tracker is registered, else null. */
+  usage(): Promise<UsageReport | null>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,180 @@
+import type { EmbeddingModel, LanguageModel, ModelMessage } from "ai";
+
+/** Metadata stored with a document. Values are JSON scalars (or arrays of them). */
+export type MetadataValue = string | number | boolean | null | Array<string | number | boolean>;
+export type Metadata = Record<string, MetadataValue>;
+
+/** Chroma's filter operator set: equality shorthand, comparison, set membership and logic. */
+export type FilterOperatorExpression = {
+  $eq?: MetadataValue;
+  $ne?: MetadataValue;
+  $gt?: number;
+  $gte?: number;
+  $lt?: number;
+  $lte?: number;
+  $in?: Array<string | number | boolean>;
+  $nin?: Array<string | number | boolean>;
+};
+export type MetadataFilter =
+  | { $and: MetadataFilter[] }
+  | { $or: MetadataFilter[] }
+  | { [field: string]: MetadataValue | FilterOperatorExpression };
+
+export interface SearchResult {
+  id: string;
+  content: string;
+  metadata: Record<string, unknown>;
+  /** Similarity in [0, 1], higher is better. */
+  score: number;
+}
+
+export interface AddDocumentsInput {
+  documents: string[];
+  metadatas?: Metadata[];
+  ids?: string[];
+  embeddings?: number[][];
+}
+
+export interface SearchOptions {
+  topK?: number;
+  filters?: MetadataFilter;
+  signal?: AbortSignal;
+}
+
+export interface VectorStore {
+  readonly name: string;
+  addDocuments(input: AddDocumentsInput): Promise<string[]>;
+  search(query: string, options?: SearchOptions): Promise<SearchResult[]>;
+  delete(ids: string[]): Promise<void>;
+  count(): Promise<number>;
+  close?(): Promise<void>;
+}
+
+/** A plain embedding function: one vector per input text, in order. */
+export type EmbeddingFunction = (texts: string[], options?: { signal?: AbortSignal }) => Promise<number[][]>;
+/** What stores accept as `embedding`: an AI SDK embedding model or a plain function. */
+export type Embedding = EmbeddingModel | EmbeddingFunction;
+
+export interface QueryBudget {
+  maxIterations?: number;
+  maxSearchCalls?: number;
+  maxTokens?: number;
+  maxTimeSeconds?: number;
+  maxCostUsd?: number;
+}
+
+export interface BudgetStatus {
+  iterations: number;
+  searchCalls: number;
+  tokens: number;
+  elapsedSeconds: number;
+  costUsd: number | null;
+  /** Fraction (0..1) of the tightest configured limit used; null when no limit is set. */
+  utilization: number | null;
+  exceeded: boolean;
+  /** Which limit was hit, e.g. "maxSearchCalls". */
+  exceededLimit: string | null;
+  limits: QueryBudget;
+}
+
+export interface SearchRecord {
+  query: string;
+  topK: number;
+  filters?: MetadataFilter;
+  hits: number;
+  /** Ids of the hits, best first. */
+  ids: string[];
+  timeMs: number;
+  cached?: boolean;
+}
+
+export interface SubLLMCall {
+  prompt: string;
+  response: string;
+  depth: number;
+  timeMs: number;
+  error?: string;
+}
+
+export interface ReasoningStep {
+  iteration: number;
+  /** What the model said this turn (text outside and inside code). */
+  modelText: string;
+  /** Code blocks executed this turn, in order. */
+  code: string[];
+  /** Combined (truncated) REPL output the model was shown. */
+  output: string;
+  searches: SearchRecord[];
+  subLLMCalls: SubLLMCall[];
+  timeMs: number;
+  usage: TokenUsage;
+  /** Set when this step produced the final answer. */
+  final?: boolean;
+}
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+export interface ModelUsage extends TokenUsage {
+  calls: number;
+  costUsd?: number;
+}
+
+export interface UsageSummary extends TokenUsage {
+  calls: number;
+  costUsd?: number;
+  byModel: Record<string, ModelUsage>;
+}
+
+export interface DeepRecallResult {
+  answer: string;
+  sources: SearchResult[];
+  reasoningTrace: ReasoningStep[];
+  usage: UsageSummary;
+  executionTimeMs: number;
+  query: string;
+  budgetStatus: BudgetStatus;
+  error?: string;
+  confidence: number | null;
+}
+
+/** Price in USD per million tokens, per model id. */
+export type PricingTable = Record<string, { inputPerMillion: number; outputPerMillion: number }>;
+
+export interface QueryOptions {
+  topK?: number;
+  budget?: QueryBudget;
+  filters?: MetadataFilter;
+  /** Extra context shown to the model (and available as `context` in the sandbox). */
+  contextPrefix?: string;
+  /** Replaces the default first user message template. `{query}` is substituted. */
+  rootPrompt?: string;
+  /** Extra system instructions (e.g. an OpenAI system message). */
+  instructions?: string;
+  /** Earlier conversation turns, oldest first. */
+  history?: ModelMessage[];
+  temperature?: number;
+  maxOutputTokens?: number;
+  /** Skip the query-result cache for this call. */
+  noCache?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Live events from `engine.stream()`, in the order they happen. */
+export type EngineEvent =
+  | { type: "query-start"; query: string; runId: string }
+  | { type: "iteration-start"; iteration: number }
+  | { type: "model-text"; iteration: number; text: string }
+  | { type: "code"; iteration: number; index: number; code: string }
+  | { type: "code-output"; iteration: number; index: number; output: string; error?: string }
+  | { type: "search"; iteration: number; search: SearchRecord }
+  | { type: "sub-llm"; iteration: number; call: SubLLMCall }
+  | { type: "budget-warning"; status: BudgetStatus; message: string }
+  | { type: "iteration-complete"; step: ReasoningStep }
+  | { type: "answer-delta"; text: string }
+  | { type: "result"; result: DeepRecallResult };
+
+export type { EmbeddingModel, LanguageModel, ModelMessage };
