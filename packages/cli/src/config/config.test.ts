@@ -1,0 +1,186 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ConfigError } from "@deeprecall/core";
+import { parse as parseToml } from "smol-toml";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { configTemplate, maskList, maskSecret, resolveConfig } from "./index.ts";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "deeprecall-config-"));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function resolveIn(input: Parameters<typeof resolveConfig>[0] = {}) {
+  return resolveConfig({ cwd: dir, env: {}, ...input });
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("resolveConfig precedence", () => {
+  it("uses defaults when nothing is set", () => {
+    const { config, sources } = resolveIn();
+    expect(config.vectorstore).toBe("local");
+    expect(config.port).toBe(8000);
+    expect(config.backend).toBe("openai");
+    expect(config.model).toBe("gpt-4o-mini");
+    expect(config.persistDir).toBe(path.join(dir, ".deeprecall"));
+    expect(sources.port).toEqual({ kind: "default", key: "port" });
+    expect(config.apiKeys).toBeUndefined();
+  });
+
+  it("flags beat environment, environment beats the toml file, the file beats defaults", () => {
+    writeFileSync(
+      path.join(dir, "deeprecall.toml"),
+      'port = 7001\ncollection = "from_toml"\nmodel = "toml-model"\ntop_k = 9\n',
+    );
+    const { config, sources } = resolveIn({
+      flags: { port: "7003" },
+      env: { DEEPRECALL_PORT: "7002", DEEPRECALL_COLLECTION: "from_env" },
+    });
+    expect(config.port).toBe(7003);
+    expect(sources.port?.kind).toBe("flag");
+    expect(config.collection).toBe("from_env");
+    expect(sources.collection).toEqual({ kind: "environment", key: "DEEPRECALL_COLLECTION" });
+    expect(config.model).toBe("toml-model");
+    expect(config.topK).toBe(9);
+    expect(sources.topK?.kind).toBe("config file");
+    expect(config.vectorstore).toBe("local");
+  });
+
+  it("loads .env without overriding the real environment", () => {
+    writeFileSync(path.join(dir, ".env"), "OPENAI_API_KEY=sk-from-dotenv-file\nDEEPRECALL_COLLECTION=dotenv_coll\n");
+    const { config, envFile } = resolveIn({ env: { DEEPRECALL_COLLECTION: "real_env" } });
+    expect(envFile).toBe(path.join(dir, ".env"));
+    expect(config.openaiApiKey).toBe("sk-from-dotenv-file");
+    expect(config.collection).toBe("real_env");
+  });
+
+  it("reads CHROMA_URL and the provider key variables", () => {
+    const { config } = resolveIn({
+      env: { CHROMA_URL: "http://localhost:8001", ANTHROPIC_API_KEY: "ak", PINECONE_API_KEY: "pk" },
+    });
+    expect(config.chromaUrl).toBe("http://localhost:8001");
+    expect(config.anthropicApiKey).toBe("ak");
+    expect(config.pineconeApiKey).toBe("pk");
+  });
+
+  it("treats --base-url alone as the openai-compatible backend", () => {
+    const { config } = resolveIn({ flags: { baseUrl: "http://127.0.0.1:9/v1", model: "llama" } });
+    expect(config.backend).toBe("openai-compatible");
+  });
+
+  it("parses lists and numbers from every source", () => {
+    const { config } = resolveIn({ flags: { apiKeys: "k1, k2 ,", maxTime: "2.5", rateLimit: "60" } });
+    expect(config.apiKeys).toEqual(["k1", "k2"]);
+    expect(config.maxTime).toBe(2.5);
+    expect(config.rateLimit).toBe(60);
+  });
+
+  it("resolves relative paths in the toml file against the file's directory", () => {
+    const sub = path.join(dir, "conf");
+    rmSync(sub, { recursive: true, force: true });
+    writeFileSync(path.join(dir, "my.toml"), 'persist_dir = "data"\n');
+    const { config, configFile } = resolveIn({ configFile: "my.toml" });
+    expect(configFile).toBe(path.join(dir, "my.toml"));
+    expect(config.persistDir).toBe(path.join(dir, "data"));
+  });
+});
+
+describe("resolveConfig errors name the key and the source", () => {
+  it("bad flag", () => {
+    const error = errorOf(() => resolveIn({ flags: { port: "abc" } }));
+    expect(error.message).toBe('--port: expected an integer 1-65535 (0 = any free port), got "abc" (from flag)');
+    expect(error.field).toBe("port");
+  });
+
+  it("bad environment variable", () => {
+    const error = errorOf(() => resolveIn({ env: { DEEPRECALL_VECTORSTORE: "milvus" } }));
+    expect(error.message).toBe(
+      'DEEPRECALL_VECTORSTORE: expected one of local, chroma, pinecone, got "milvus" (from environment)',
+    );
+  });
+
+  it("bad toml value", () => {
+    writeFileSync(path.join(dir, "deeprecall.toml"), "max_iterations = 0\n");
+    const error = errorOf(() => resolveIn());
+    expect(error.message).toBe("max_iterations: expected an integer 1-100, got 0 (from deeprecall.toml)");
+  });
+
+  it("unknown toml key, and a secret put in the file", () => {
+    writeFileSync(path.join(dir, "deeprecall.toml"), "prot = 1\n");
+    expect(errorOf(() => resolveIn()).message).toMatch(/^prot: unknown key in deeprecall.toml \(known keys: /);
+    writeFileSync(path.join(dir, "deeprecall.toml"), 'openai_api_key = "sk-x"\n');
+    expect(errorOf(() => resolveIn()).message).toContain("secrets are read from the environment: OPENAI_API_KEY");
+  });
+
+  it("invalid TOML syntax names the line", () => {
+    writeFileSync(path.join(dir, "deeprecall.toml"), 'port = 1\ncollection = "unterminated\n');
+    expect(errorOf(() => resolveIn()).message).toMatch(/^deeprecall.toml: invalid TOML at line 2/);
+  });
+
+  it("missing explicit config file", () => {
+    expect(errorOf(() => resolveIn({ configFile: "nope.toml" })).message).toBe(
+      `config file not found: ${path.join(dir, "nope.toml")}`,
+    );
+  });
+
+  it("never echoes a secret value", () => {
+    const error = errorOf(() => resolveIn({ flags: { apiKeys: " , " } }));
+    expect(error.message).toBe("--api-keys: expected a comma-separated list of keys, got (hidden) (from flag)");
+  });
+
+  it("cross-field checks", () => {
+    expect(errorOf(() => resolveIn({ flags: { chunkSize: "100", chunkOverlap: "100" } })).message).toBe(
+      "--chunk-overlap: expected less than the chunk size 100, got 100 (from flag)",
+    );
+    expect(errorOf(() => resolveIn({ flags: { backend: "openai-compatible" } })).message).toMatch(
+      /^--backend: openai-compatible needs --base-url/,
+    );
+    expect(errorOf(() => resolveIn({ flags: { baseUrl: "http://x/v1" } })).message).toMatch(
+      /^--model: required with the openai-compatible backend/,
+    );
+    expect(errorOf(() => resolveIn({ flags: { vectorstore: "pinecone" } })).message).toMatch(
+      /^--pinecone-index: required/,
+    );
+    expect(errorOf(() => resolveIn({ flags: { baseUrl: "ftp://x" } })).message).toBe(
+      '--base-url: expected an http(s) URL, got "ftp://x" (from flag)',
+    );
+  });
+});
+
+describe("secrets and template", () => {
+  it("masks secrets", () => {
+    expect(maskSecret("sk-proj-abcdefghijklmnop1234")).toBe("sk-…1234");
+    expect(maskSecret("short")).toBe("****");
+    expect(maskSecret(undefined)).toBe("(not set)");
+    expect(maskList(["sk-aaaaaaaaaaaaaaaa1111", "k2"])).toBe("sk-…1111, ****");
+  });
+
+  it("the init template is valid TOML that resolves to the defaults, and every line uncommented is too", () => {
+    const template = configTemplate();
+    expect(parseToml(template)).toEqual({});
+    writeFileSync(path.join(dir, "deeprecall.toml"), template);
+    expect(resolveIn().config.port).toBe(8000);
+    const uncommented = template
+      .split("\n")
+      .filter((l) => /^# [a-z_]+ = \S/.test(l))
+      .map((l) => l.slice(2))
+      .join("\n");
+    writeFileSync(path.join(dir, "deeprecall.toml"), uncommented);
+    const { config, sources } = resolveIn();
+    expect(sources.port?.kind).toBe("config file");
+    expect(config.chunkSize).toBe(1000);
+  });
+});

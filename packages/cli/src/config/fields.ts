@@ -1,0 +1,373 @@
+import { z } from "zod";
+
+/**
+ * Every configuration value the CLI and apps/server understand, with where it may come from.
+ * One table drives flags, environment variables, `deeprecall.toml` keys, defaults, masking and
+ * the `status` output, so the sources can never drift apart.
+ */
+export interface FieldSpec {
+  /** Command-line flag, e.g. "--persist-dir"; absent for values that must not be typed on a command line. */
+  flag?: string;
+  /** Environment variables, first wins. */
+  env: string[];
+  /** Key in deeprecall.toml; absent for secrets (they never belong in a file that gets committed). */
+  toml?: string;
+  /** zod schema applied to the raw value (a string from flags/env, any TOML value from the file). */
+  schema: z.ZodType;
+  /** Human description of what is accepted, used in error messages. */
+  expected: string;
+  /** One line for help texts and the generated deeprecall.toml. */
+  description: string;
+  secret?: boolean;
+}
+
+const nonEmpty = z.string().trim().min(1);
+
+function intSchema(min: number, max: number) {
+  return z
+    .union([z.number(), z.string().trim().regex(/^[+-]?\d+$/)])
+    .transform((v) => Number(v))
+    .pipe(z.number().int().min(min).max(max));
+}
+
+function numberSchema(minExclusive: number, max = Number.MAX_SAFE_INTEGER) {
+  return z
+    .union([z.number(), z.string().trim().regex(/^[+-]?(\d+\.?\d*|\.\d+)$/)])
+    .transform((v) => Number(v))
+    .pipe(z.number().gt(minExclusive).max(max));
+}
+
+function enumSchema<const T extends readonly [string, ...string[]]>(values: T) {
+  return z
+    .string()
+    .trim()
+    .transform((v) => v.toLowerCase())
+    .pipe(z.enum(values));
+}
+
+const listSchema = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) =>
+    (Array.isArray(v) ? v : v.split(","))
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  )
+  .pipe(z.array(z.string()).min(1));
+
+const httpUrl = z.string().trim().pipe(z.url({ protocol: /^https?$/ }));
+
+export const VECTORSTORES = ["local", "chroma", "pinecone"] as const;
+export const BACKENDS = ["openai", "openai-compatible", "anthropic", "google"] as const;
+export const STRATEGIES = ["repl", "tools"] as const;
+export const CACHES = ["none", "memory", "sqlite"] as const;
+
+export const FIELDS = {
+  // --- store ---
+  vectorstore: {
+    flag: "--vectorstore",
+    env: ["DEEPRECALL_VECTORSTORE"],
+    toml: "vectorstore",
+    schema: enumSchema(VECTORSTORES),
+    expected: "one of local, chroma, pinecone",
+    description: "Vector store: local (embedded, no server), chroma or pinecone",
+  },
+  collection: {
+    flag: "--collection",
+    env: ["DEEPRECALL_COLLECTION"],
+    toml: "collection",
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/),
+    expected: "a name of letters, digits, '.', '_' or '-' (max 128)",
+    description: "Collection (Chroma/local) name",
+  },
+  persistDir: {
+    flag: "--persist-dir",
+    env: ["DEEPRECALL_PERSIST_DIR"],
+    toml: "persist_dir",
+    schema: nonEmpty,
+    expected: "a directory path",
+    description: "Where the local store (and a bundled Chroma server, the SQLite cache) keep their data",
+  },
+  chromaUrl: {
+    flag: "--chroma-url",
+    env: ["DEEPRECALL_CHROMA_URL", "CHROMA_URL"],
+    toml: "chroma_url",
+    schema: httpUrl,
+    expected: "an http(s) URL",
+    description: "URL of a running Chroma server; without it a bundled local Chroma is started",
+  },
+  pineconeIndex: {
+    flag: "--pinecone-index",
+    env: ["DEEPRECALL_PINECONE_INDEX", "PINECONE_INDEX"],
+    toml: "pinecone_index",
+    schema: nonEmpty,
+    expected: "an index name",
+    description: "Pinecone index name",
+  },
+  pineconeNamespace: {
+    flag: "--pinecone-namespace",
+    env: ["DEEPRECALL_PINECONE_NAMESPACE", "PINECONE_NAMESPACE"],
+    toml: "pinecone_namespace",
+    schema: nonEmpty,
+    expected: "a namespace name",
+    description: "Pinecone namespace",
+  },
+  embeddingModel: {
+    flag: "--embedding-model",
+    env: ["DEEPRECALL_EMBEDDING_MODEL"],
+    toml: "embedding_model",
+    schema: nonEmpty,
+    expected: "a model id",
+    description: "Embedding model of the LLM backend (e.g. text-embedding-3-small); local store: optional",
+  },
+  // --- LLM ---
+  backend: {
+    flag: "--backend",
+    env: ["DEEPRECALL_BACKEND"],
+    toml: "backend",
+    schema: enumSchema(BACKENDS),
+    expected: "one of openai, openai-compatible, anthropic, google",
+    description: "LLM provider (openai-compatible talks Chat Completions to --base-url)",
+  },
+  model: {
+    flag: "--model",
+    env: ["DEEPRECALL_MODEL"],
+    toml: "model",
+    schema: nonEmpty,
+    expected: "a model id",
+    description: "Root model id",
+  },
+  subModel: {
+    flag: "--sub-model",
+    env: ["DEEPRECALL_SUB_MODEL"],
+    toml: "sub_model",
+    schema: nonEmpty,
+    expected: "a model id",
+    description: "Model for sub-LLM calls (llmQuery); defaults to --model",
+  },
+  baseUrl: {
+    flag: "--base-url",
+    env: ["DEEPRECALL_BASE_URL"],
+    toml: "base_url",
+    schema: httpUrl,
+    expected: "an http(s) URL",
+    description: "Base URL of the LLM API (Ollama, vLLM, LM Studio, OpenRouter: http://host:port/v1)",
+  },
+  // --- engine ---
+  strategy: {
+    flag: "--strategy",
+    env: ["DEEPRECALL_STRATEGY"],
+    toml: "strategy",
+    schema: enumSchema(STRATEGIES),
+    expected: "one of repl, tools",
+    description: "repl (model writes sandboxed JavaScript) or tools (native tool calling)",
+  },
+  maxIterations: {
+    flag: "--max-iterations",
+    env: ["DEEPRECALL_MAX_ITERATIONS"],
+    toml: "max_iterations",
+    schema: intSchema(1, 100),
+    expected: "an integer 1-100",
+    description: "Reasoning iterations before a forced answer",
+  },
+  maxDepth: {
+    flag: "--max-depth",
+    env: ["DEEPRECALL_MAX_DEPTH"],
+    toml: "max_depth",
+    schema: intSchema(1, 5),
+    expected: "an integer 1-5",
+    description: "Recursion depth of llmQuery (1 = plain sub-LLM calls)",
+  },
+  topK: {
+    flag: "--top-k",
+    env: ["DEEPRECALL_TOP_K"],
+    toml: "top_k",
+    schema: intSchema(1, 200),
+    expected: "an integer 1-200",
+    description: "Default number of hits per search",
+  },
+  maxSearches: {
+    flag: "--max-searches",
+    env: ["DEEPRECALL_MAX_SEARCHES"],
+    toml: "max_searches",
+    schema: intSchema(1, 100_000),
+    expected: "an integer 1-100000",
+    description: "Budget: search calls per query",
+  },
+  maxTokens: {
+    flag: "--max-tokens",
+    env: ["DEEPRECALL_MAX_TOKENS"],
+    toml: "max_tokens",
+    schema: intSchema(1, 1_000_000_000),
+    expected: "a positive integer",
+    description: "Budget: tokens per query (all model calls)",
+  },
+  maxTime: {
+    flag: "--max-time",
+    env: ["DEEPRECALL_MAX_TIME"],
+    toml: "max_time",
+    schema: numberSchema(0, 86_400),
+    expected: "a number of seconds > 0 (max 86400)",
+    description: "Budget: seconds per query",
+  },
+  maxCost: {
+    flag: "--max-cost",
+    env: ["DEEPRECALL_MAX_COST"],
+    toml: "max_cost",
+    schema: numberSchema(0),
+    expected: "a number of USD > 0",
+    description: "Budget: USD per query (needs pricing from the provider)",
+  },
+  cache: {
+    flag: "--cache",
+    env: ["DEEPRECALL_CACHE"],
+    toml: "cache",
+    schema: enumSchema(CACHES),
+    expected: "one of none, memory, sqlite",
+    description: "Query/search cache: none, memory (LRU) or sqlite (under --persist-dir)",
+  },
+  cacheTtl: {
+    flag: "--cache-ttl",
+    env: ["DEEPRECALL_CACHE_TTL"],
+    toml: "cache_ttl",
+    schema: intSchema(1, 31_536_000),
+    expected: "a number of seconds 1-31536000",
+    description: "Cache entry lifetime in seconds",
+  },
+  logFile: {
+    flag: "--log-file",
+    env: ["DEEPRECALL_LOG_FILE"],
+    toml: "log_file",
+    schema: nonEmpty,
+    expected: "a file path",
+    description: "Append one JSON line per engine event to this file",
+  },
+  // --- server ---
+  host: {
+    flag: "--host",
+    env: ["DEEPRECALL_HOST", "HOST"],
+    toml: "host",
+    schema: nonEmpty,
+    expected: "a host name or IP address",
+    description: "Address the server binds to",
+  },
+  port: {
+    flag: "--port",
+    env: ["DEEPRECALL_PORT", "PORT"],
+    toml: "port",
+    schema: intSchema(0, 65_535),
+    expected: "an integer 1-65535 (0 = any free port)",
+    description: "Port the server listens on",
+  },
+  apiKeys: {
+    flag: "--api-keys",
+    env: ["DEEPRECALL_API_KEYS"],
+    schema: listSchema,
+    expected: "a comma-separated list of keys",
+    description: "Bearer keys clients must send (auth is off without them)",
+    secret: true,
+  },
+  rateLimit: {
+    flag: "--rate-limit",
+    env: ["DEEPRECALL_RATE_LIMIT"],
+    toml: "rate_limit",
+    schema: intSchema(1, 1_000_000),
+    expected: "an integer >= 1 (requests per minute)",
+    description: "Requests per minute per API key (per IP without a key)",
+  },
+  // --- ingest ---
+  chunkSize: {
+    flag: "--chunk-size",
+    env: ["DEEPRECALL_CHUNK_SIZE"],
+    toml: "chunk_size",
+    schema: intSchema(50, 100_000),
+    expected: "an integer 50-100000 (characters)",
+    description: "Ingest: characters per chunk",
+  },
+  chunkOverlap: {
+    flag: "--chunk-overlap",
+    env: ["DEEPRECALL_CHUNK_OVERLAP"],
+    toml: "chunk_overlap",
+    schema: intSchema(0, 50_000),
+    expected: "an integer >= 0 (characters)",
+    description: "Ingest: characters shared by consecutive chunks",
+  },
+  maxFileSize: {
+    flag: "--max-file-size",
+    env: ["DEEPRECALL_MAX_FILE_SIZE"],
+    toml: "max_file_size",
+    schema: intSchema(1, 2_000_000_000),
+    expected: "a number of bytes >= 1",
+    description: "Ingest: larger files are skipped",
+  },
+  // --- secrets (environment only) ---
+  openaiApiKey: {
+    env: ["OPENAI_API_KEY"],
+    schema: nonEmpty,
+    expected: "an API key",
+    description: "OpenAI API key",
+    secret: true,
+  },
+  anthropicApiKey: {
+    env: ["ANTHROPIC_API_KEY"],
+    schema: nonEmpty,
+    expected: "an API key",
+    description: "Anthropic API key",
+    secret: true,
+  },
+  googleApiKey: {
+    env: ["GOOGLE_GENERATIVE_AI_API_KEY"],
+    schema: nonEmpty,
+    expected: "an API key",
+    description: "Google Generative AI API key",
+    secret: true,
+  },
+  llmApiKey: {
+    env: ["DEEPRECALL_LLM_API_KEY"],
+    schema: nonEmpty,
+    expected: "an API key",
+    description: "API key sent to an openai-compatible --base-url (never OPENAI_API_KEY, to keep it from third parties)",
+    secret: true,
+  },
+  pineconeApiKey: {
+    env: ["PINECONE_API_KEY"],
+    schema: nonEmpty,
+    expected: "an API key",
+    description: "Pinecone API key",
+    secret: true,
+  },
+} satisfies Record<string, FieldSpec>;
+
+export type FieldName = keyof typeof FIELDS;
+export const FIELD_NAMES = Object.keys(FIELDS) as FieldName[];
+
+type Out<K extends FieldName> = z.output<(typeof FIELDS)[K]["schema"]>;
+
+/** Defaults applied when no source sets a value. Model defaults depend on the backend (see resolve). */
+export const DEFAULTS = {
+  vectorstore: "local",
+  collection: "deeprecall",
+  persistDir: ".deeprecall",
+  backend: "openai",
+  strategy: "repl",
+  maxIterations: 10,
+  maxDepth: 1,
+  topK: 5,
+  cache: "memory",
+  cacheTtl: 3600,
+  host: "127.0.0.1",
+  port: 8000,
+  chunkSize: 1000,
+  chunkOverlap: 200,
+  maxFileSize: 20 * 1024 * 1024,
+} as const satisfies { [K in FieldName]?: Out<K> };
+
+export const DEFAULT_MODELS: Record<(typeof BACKENDS)[number], string | undefined> = {
+  openai: "gpt-4o-mini",
+  anthropic: "claude-sonnet-4-5",
+  google: "gemini-2.5-flash",
+  // An openai-compatible server hosts whatever it hosts: the user names the model.
+  "openai-compatible": undefined,
+};

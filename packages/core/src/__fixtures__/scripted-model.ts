@@ -1,0 +1,75 @@
+import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult, LanguageModelV4StreamPart } from "@ai-sdk/provider";
+import { convertArrayToReadableStream, MockLanguageModelV4 } from "ai/test";
+
+export type ScriptedReply =
+  | string
+  | { text: string; inputTokens?: number; outputTokens?: number; providerMetadata?: Record<string, Record<string, unknown>> }
+  | { error: unknown }
+  | ((call: LanguageModelV4CallOptions) => string | Promise<string>);
+
+function usage(input: number, output: number) {
+  return {
+    inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
+    outputTokens: { total: output, text: output, reasoning: 0 },
+  };
+}
+
+/**
+ * An AI SDK mock model replaying scripted replies in order (10 input / 5 output tokens each
+ * unless told otherwise). Running past the script fails the test loudly.
+ */
+export function scriptedModel(replies: ScriptedReply[], modelId = "mock-root") {
+  let i = 0;
+  const model = new MockLanguageModelV4({
+    modelId,
+    doGenerate: async (call): Promise<LanguageModelV4GenerateResult> => {
+      call.abortSignal?.throwIfAborted();
+      const reply = replies[i++];
+      if (reply === undefined) throw new Error(`scriptedModel(${modelId}): no reply scripted for call ${i}`);
+      if (typeof reply === "object" && "error" in reply) throw reply.error;
+      const r = typeof reply === "function" ? { text: await reply(call) } : typeof reply === "string" ? { text: reply } : reply;
+      return {
+        content: [{ type: "text", text: r.text }],
+        finishReason: { unified: "stop", raw: "stop" },
+        usage: usage(("inputTokens" in r && r.inputTokens) || 10, ("outputTokens" in r && r.outputTokens) || 5),
+        ...("providerMetadata" in r && r.providerMetadata ? { providerMetadata: r.providerMetadata as never } : {}),
+        warnings: [],
+      };
+    },
+  });
+  return Object.assign(model, { get callCount() { return i; } });
+}
+
+/** A streaming mock for the tools strategy: each entry is one step's stream parts. */
+export function streamingModel(steps: LanguageModelV4StreamPart[][], modelId = "mock-tools") {
+  let i = 0;
+  return new MockLanguageModelV4({
+    modelId,
+    doStream: async () => {
+      const parts = steps[i++];
+      if (!parts) throw new Error(`streamingModel: no step scripted for call ${i}`);
+      return { stream: convertArrayToReadableStream(parts) };
+    },
+  });
+}
+
+export function textStep(text: string, chunks = 3): LanguageModelV4StreamPart[] {
+  const size = Math.ceil(text.length / chunks);
+  const deltas: LanguageModelV4StreamPart[] = [];
+  for (let k = 0; k < text.length; k += size) deltas.push({ type: "text-delta", id: "t", delta: text.slice(k, k + size) });
+  return [
+    { type: "stream-start", warnings: [] },
+    { type: "text-start", id: "t" },
+    ...deltas,
+    { type: "text-end", id: "t" },
+    { type: "finish", finishReason: { unified: "stop", raw: "stop" }, usage: usage(20, 8) },
+  ];
+}
+
+export function toolCallStep(toolCallId: string, input: Record<string, unknown>): LanguageModelV4StreamPart[] {
+  return [
+    { type: "stream-start", warnings: [] },
+    { type: "tool-call", toolCallId, toolName: "searchDb", input: JSON.stringify(input) },
+    { type: "finish", finishReason: { unified: "tool-calls", raw: "tool_calls" }, usage: usage(15, 6) },
+  ];
+}

@@ -1,0 +1,30 @@
+import { createHash } from "node:crypto";
+
+function canonical(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  // Every non-JSON value becomes a one-key object whose key no other kind uses, so nothing collides.
+  if (typeof value === "number") return Number.isFinite(value) ? value : { n: String(value) };
+  if (typeof value === "bigint") return { b: value.toString() };
+  if (typeof value === "function" || typeof value === "symbol") return null;
+  if (value instanceof Date) return { d: Number.isNaN(value.getTime()) ? "invalid" : value.toISOString() };
+  if (typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(canonical);
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") return canonical(toJSON.call(value));
+  const entries = Object.entries(value)
+    .filter(([, field]) => field !== undefined && typeof field !== "function" && typeof field !== "symbol")
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Sorted pairs under the key "o": the order survives JSON.stringify, and the wrapper keeps an
+  // object from ever encoding like an array of pairs.
+  return { o: entries.map(([key, field]) => [key, canonical(field)]) };
+}
+
+/**
+ * A stable cache key: the SHA-256 (hex) of a canonical JSON of `parts`, with object keys sorted
+ * at every depth and `undefined` fields dropped. The same query, model, topK and filters give
+ * the same key whatever order their keys were written in; any difference in a value (including
+ * the order of array items, which is meaningful) gives a different key.
+ */
+export function cacheKey(parts: Record<string, unknown>): string {
+  return createHash("sha256").update(JSON.stringify(canonical(parts))).digest("hex");
+}

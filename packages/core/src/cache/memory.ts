@@ -1,0 +1,85 @@
+import { LRUCache } from "lru-cache";
+import { ConfigError } from "../errors.ts";
+import { checkKey, type Clock, ttlToMs } from "./options.ts";
+import { deserializeValue, serializeValue } from "./serialize.ts";
+import type { CacheStore } from "./types.ts";
+
+interface Entry {
+  text: string;
+  /** Epoch ms at which the entry stops being served; null = never. */
+  expiresAt: number | null;
+}
+
+export interface InMemoryCacheOptions {
+  /** Most entries kept; the least recently used goes first. Default 1000. */
+  maxEntries?: number;
+  /** Default time to live in seconds; 0 = never expires. Default 3600. */
+  ttlSeconds?: number;
+  /** Clock in ms (for tests). Default `Date.now`. */
+  now?: Clock;
+}
+
+/**
+ * An in-process LRU cache with a TTL per entry. Values are stored serialised, so a caller that
+ * mutates a value after `set` (or after `get`) never changes what the cache holds, and values
+ * come back exactly as `SqliteCache` would return them.
+ */
+export class InMemoryCache implements CacheStore {
+  readonly maxEntries: number;
+  readonly ttlSeconds: number;
+  readonly #lru: LRUCache<string, Entry>;
+  readonly #defaultTtlMs: number;
+  readonly #now: Clock;
+
+  constructor(options: InMemoryCacheOptions = {}) {
+    const maxEntries = options.maxEntries ?? 1000;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+      throw new ConfigError(`maxEntries must be a positive integer, got ${String(maxEntries)}`, {
+        field: "maxEntries",
+      });
+    }
+    this.maxEntries = maxEntries;
+    this.ttlSeconds = options.ttlSeconds ?? 3600;
+    this.#defaultTtlMs = ttlToMs(this.ttlSeconds, "ttlSeconds");
+    this.#now = options.now ?? Date.now;
+    // Expiry is checked here against `expiresAt` (same rule as SqliteCache: expired once
+    // now >= expiresAt); lru-cache only bounds the size.
+    this.#lru = new LRUCache<string, Entry>({ max: maxEntries });
+  }
+
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    checkKey(key);
+    const entry = this.#lru.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt !== null && entry.expiresAt <= this.#now()) {
+      this.#lru.delete(key);
+      return undefined;
+    }
+    return deserializeValue<T>(entry.text);
+  }
+
+  async set(key: string, value: unknown, ttlSeconds?: number): Promise<void> {
+    checkKey(key);
+    const ttl = ttlSeconds === undefined ? this.#defaultTtlMs : ttlToMs(ttlSeconds, "ttlSeconds");
+    const text = serializeValue(value);
+    this.#lru.set(key, { text, expiresAt: ttl === 0 ? null : this.#now() + ttl });
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    this.#lru.delete(key);
+  }
+
+  async clear(): Promise<void> {
+    this.#lru.clear();
+  }
+
+  /** Number of entries held (expired ones may still be counted until touched). */
+  get size(): number {
+    return this.#lru.size;
+  }
+
+  async close(): Promise<void> {
+    this.#lru.clear();
+  }
+}

@@ -1,0 +1,318 @@
+import { APICallError } from "ai";
+import { afterEach, describe, expect, it } from "vitest";
+import { MemoryStore } from "./__fixtures__/memory-store.ts";
+import { scriptedModel, streamingModel, textStep, toolCallStep } from "./__fixtures__/scripted-model.ts";
+import { InMemoryCache } from "./cache/index.ts";
+import { DeepRecallEngine } from "./engine.ts";
+import { AbortError, ConfigError, LLMProviderError } from "./errors.ts";
+import type { EngineEvent } from "./types.ts";
+
+const engines: DeepRecallEngine[] = [];
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.close()));
+});
+
+async function corpus(): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  await store.addDocuments({
+    ids: ["acme", "jane", "weather"],
+    documents: [
+      "Acme Corporation was founded by Jane Doe in 1999.",
+      "Jane Doe was born in Lyon, France, and studied physics.",
+      "The weather in Paris is mild in spring.",
+    ],
+    metadatas: [{ source: "acme.txt", year: 1999 }, { source: "people.txt", year: 2001 }, { source: "weather.txt", year: 2020 }],
+  });
+  return store;
+}
+
+function engine(options: ConstructorParameters<typeof DeepRecallEngine>[0]): DeepRecallEngine {
+  const e = new DeepRecallEngine(options);
+  engines.push(e);
+  return e;
+}
+
+const promptText = (call: { prompt: Array<{ role: string; content: unknown }> }) => JSON.stringify(call.prompt);
+
+describe("DeepRecallEngine (repl strategy)", () => {
+  it("runs a multi-hop investigation: search, read, search again, FINAL", async () => {
+    const store = await corpus();
+    const model = scriptedModel([
+      "Let me find the founder.\n```repl\nconst hits = searchDb('Acme founder')\nprint(hits[0].content)\n```",
+      "The founder is Jane Doe. Now her birthplace.\n```repl\nconst hits = searchDb('Jane Doe born')\nprint(hits[0].id, hits[0].content)\n```",
+      "FINAL(Acme's founder, Jane Doe, was born in Lyon.)",
+    ]);
+    const result = await engine({ vectorStore: store, model }).query("Where was the founder of Acme born?");
+
+    expect(result.answer).toBe("Acme's founder, Jane Doe, was born in Lyon.");
+    expect(result.error).toBeUndefined();
+    expect(result.sources.map((s) => s.id)).toContain("acme");
+    expect(result.sources.map((s) => s.id)).toContain("jane");
+    expect(result.reasoningTrace).toHaveLength(3);
+    expect(result.reasoningTrace[0]!.searches.map((s) => s.query)).toEqual(["Acme founder"]);
+    expect(result.reasoningTrace[1]!.searches.map((s) => s.query)).toEqual(["Jane Doe born"]);
+    expect(result.reasoningTrace[1]!.searches[0]!.hits).toBeGreaterThan(0);
+    expect(result.reasoningTrace[0]!.output).toContain("founded by Jane Doe");
+    expect(result.reasoningTrace[2]!.final).toBe(true);
+    // The redeclared `const hits` in the second block ran, and the model saw its output.
+    expect(promptText(model.doGenerateCalls[2]!)).toContain("born in Lyon");
+    expect(result.usage).toMatchObject({ inputTokens: 30, outputTokens: 15, totalTokens: 45, calls: 3 });
+    expect(result.usage.byModel["mock-root"]).toMatchObject({ calls: 3, totalTokens: 45 });
+    expect(result.budgetStatus).toMatchObject({ iterations: 3, searchCalls: 2, tokens: 45, exceeded: false });
+    expect(result.confidence).toBeGreaterThan(0);
+    expect(result.confidence).toBeLessThanOrEqual(1);
+    expect(store.searchCalls).toEqual(["Acme founder", "Jane Doe born"]);
+  });
+
+  it("answers with FINAL_VAR(name) from a sandbox variable", async () => {
+    const model = scriptedModel([
+      "```repl\nconst hits = searchDb('Acme founded')\nconst answer = `Founded in ${hits[0].metadata.year}`\n```\nFINAL_VAR(answer)",
+    ]);
+    const result = await engine({ vectorStore: await corpus(), model }).query("When was Acme founded?");
+    expect(result.answer).toBe("Founded in 1999");
+    expect(model.callCount).toBe(1);
+  });
+
+  it("ends when code calls FINAL(x)", async () => {
+    const model = scriptedModel(["```js\nconst n = searchDb('Paris weather').length\nFINAL('found ' + n)\nprint('not reached')\n```"]);
+    const result = await engine({ vectorStore: await corpus(), model }).query("weather?");
+    expect(result.answer).toBe("found 1");
+    expect(result.reasoningTrace[0]!.output).not.toContain("not reached");
+  });
+
+  it("forces a final answer after maxIterations", async () => {
+    const model = scriptedModel([
+      "```repl\nprint(searchDb('Acme').length)\n```",
+      "```repl\nprint('still looking')\n```",
+      "FINAL(Best effort: Jane Doe)",
+    ]);
+    const result = await engine({ vectorStore: await corpus(), model, maxIterations: 2 }).query("Who founded Acme?");
+    expect(result.answer).toBe("Best effort: Jane Doe");
+    expect(result.error).toBeUndefined();
+    expect(result.reasoningTrace).toHaveLength(3);
+    expect(promptText(model.doGenerateCalls[2]!)).toContain("Answer the question now");
+  });
+
+  it("nudges when the model writes Python instead of JavaScript", async () => {
+    const model = scriptedModel([
+      "```python\nfor h in search_db('Acme'):\n    print(h)\n```",
+      "```repl\nfor h in searchDb('Acme'):\n    print(h)\n```",
+      "FINAL(ok)",
+    ]);
+    const result = await engine({ vectorStore: await corpus(), model }).query("Acme?");
+    expect(result.answer).toBe("ok");
+    expect(result.reasoningTrace[0]!.output).toMatch(/JavaScript/);
+    expect(result.reasoningTrace[1]!.output).toMatch(/JavaScript|SyntaxError/);
+  });
+
+  it("keeps the engine alive when model code throws or probes the host", async () => {
+    const model = scriptedModel([
+      "```repl\nprint(typeof process, typeof require)\nprocess.exit(1)\n```",
+      "```repl\nthrow new Error('model bug')\n```",
+      "FINAL(survived)",
+    ]);
+    const result = await engine({ vectorStore: await corpus(), model }).query("anything");
+    expect(result.answer).toBe("survived");
+    expect(result.reasoningTrace[0]!.output).toContain("undefined undefined");
+    expect(result.reasoningTrace[0]!.output).toMatch(/Error/);
+    expect(result.reasoningTrace[1]!.output).toContain("model bug");
+  });
+
+  it("runs a child investigation for llmQuery when maxDepth > 1", async () => {
+    const model = scriptedModel([
+      "```repl\nconst sub = llmQuery('Who founded Acme?')\nFINAL('Child said: ' + sub)\n```",
+      "```repl\nprint(searchDb('Acme founded')[0].content)\n```",
+      "FINAL(Jane Doe)",
+    ]);
+    const result = await engine({ vectorStore: await corpus(), model, maxDepth: 2 }).query("Founder?");
+    expect(result.answer).toBe("Child said: Jane Doe");
+    const step = result.reasoningTrace[0]!;
+    expect(step.subLLMCalls).toEqual([expect.objectContaining({ prompt: "Who founded Acme?", response: "Jane Doe", depth: 2 })]);
+    expect(step.searches.map((s) => s.query)).toEqual(["Acme founded"]);
+    expect(result.usage.calls).toBe(3);
+  });
+
+  it("sums sub-model usage separately by model", async () => {
+    const model = scriptedModel(["```repl\nconst s = llmQueryBatched(['a', 'b'])\nFINAL(s.join('+'))\n```"]);
+    const subModel = scriptedModel(["A", "B"], "mock-sub");
+    const result = await engine({ vectorStore: await corpus(), model, subModel }).query("q");
+    expect(result.answer).toBe("A+B");
+    expect(result.usage.byModel["mock-sub"]).toMatchObject({ calls: 2, totalTokens: 30 });
+    expect(result.usage.calls).toBe(3);
+  });
+
+  it("streams typed events as the run happens", async () => {
+    const model = scriptedModel(["```repl\nprint(searchDb('Acme').length)\n```", "FINAL(done)"]);
+    const events: EngineEvent[] = [];
+    for await (const event of engine({ vectorStore: await corpus(), model }).stream("Acme?")) events.push(event);
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe("query-start");
+    expect(types).toEqual(
+      expect.arrayContaining(["iteration-start", "model-text", "code", "search", "code-output", "iteration-complete", "answer-delta"]),
+    );
+    expect(types.indexOf("search")).toBeLessThan(types.indexOf("code-output"));
+    expect(types.at(-1)).toBe("result");
+    const result = events.at(-1) as Extract<EngineEvent, { type: "result" }>;
+    expect(result.result.answer).toBe("done");
+  });
+});
+
+describe("budgets", () => {
+  it("maxSearchCalls is enforced inside the sandbox and gives a partial answer", async () => {
+    const model = scriptedModel([
+      "```repl\nprint(searchDb('Acme').length)\ntry { searchDb('Jane') } catch (e) { print('refused: ' + e.message) }\n```",
+      "FINAL(partial: Jane Doe founded Acme)",
+    ]);
+    const store = await corpus();
+    const result = await engine({ vectorStore: store, model, budget: { maxSearchCalls: 1 } }).query("q");
+    expect(store.searchCalls).toEqual(["Acme"]);
+    expect(result.reasoningTrace[0]!.output).toContain("refused: Search budget exhausted");
+    expect(result.answer).toBe("partial: Jane Doe founded Acme");
+    expect(result.error).toMatch(/maxSearchCalls/);
+    expect(result.budgetStatus).toMatchObject({ exceeded: true, exceededLimit: "maxSearchCalls", searchCalls: 1 });
+  });
+
+  it("maxTokens stops the run and synthesises an answer from sources without another call", async () => {
+    const model = scriptedModel(["```repl\nprint(searchDb('Acme founded').length)\n```", "```repl\nprint(1)\n```", "FINAL(never)"]);
+    const result = await engine({ vectorStore: await corpus(), model, budget: { maxTokens: 20 } }).query("q");
+    expect(model.callCount).toBe(2);
+    expect(result.error).toMatch(/maxTokens/);
+    expect(result.answer).toContain("[acme]");
+    expect(result.budgetStatus.exceededLimit).toBe("maxTokens");
+  });
+
+  it("maxCostUsd uses the pricing table", async () => {
+    const model = scriptedModel(["```repl\nprint(1)\n```", "```repl\nprint(2)\n```", "FINAL(never)"]);
+    const result = await engine({
+      vectorStore: await corpus(),
+      model,
+      pricing: { "mock-root": { inputPerMillion: 100_000, outputPerMillion: 0 } },
+      budget: { maxCostUsd: 1.5 },
+    }).query("q");
+    expect(model.callCount).toBe(2);
+    expect(result.usage.costUsd).toBeCloseTo(2);
+    expect(result.error).toMatch(/maxCostUsd/);
+  });
+
+  it("maxTimeSeconds cuts a slow search short", async () => {
+    const store = await corpus();
+    store.searchDelayMs = 60_000;
+    const model = scriptedModel(["```repl\nprint(searchDb('Acme').length)\n```", "FINAL(never)"]);
+    const result = await engine({ vectorStore: store, model, budget: { maxTimeSeconds: 0.3 } }).query("q");
+    expect(result.error).toMatch(/maxTimeSeconds/);
+    expect(result.budgetStatus.exceededLimit).toBe("maxTimeSeconds");
+    expect(model.callCount).toBe(1);
+  });
+
+  it("budget maxIterations forces the final turn and reports the limit", async () => {
+    const model = scriptedModel(["```repl\nprint(1)\n```", "FINAL(after one turn)"]);
+    const result = await engine({ vectorStore: await corpus(), model, budget: { maxIterations: 1 } }).query("q");
+    expect(result.answer).toBe("after one turn");
+    expect(result.error).toMatch(/maxIterations/);
+  });
+
+  it("takes cost from provider metadata when there is no pricing entry", async () => {
+    const model = scriptedModel([{ text: "FINAL(x)", providerMetadata: { gateway: { cost: "0.0025" } } }]);
+    const result = await engine({ vectorStore: await corpus(), model }).query("q");
+    expect(result.usage.costUsd).toBeCloseTo(0.0025);
+  });
+});
+
+describe("failures, abort, retry", () => {
+  it("aborts mid-run: the in-flight search is cancelled and query() rejects with AbortError", async () => {
+    const store = await corpus();
+    store.searchDelayMs = 60_000;
+    const model = scriptedModel(["```repl\nprint(searchDb('Acme').length)\n```", "FINAL(never)"]);
+    const controller = new AbortController();
+    const e = engine({ vectorStore: store, model });
+    const pending = e.query("q", { signal: controller.signal });
+    while (store.searchCalls.length === 0) await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(AbortError);
+    expect(model.callCount).toBe(1);
+  });
+
+  it("retries a 429 and succeeds", async () => {
+    const rateLimited = new APICallError({ message: "rate limited", url: "https://x", requestBodyValues: {}, statusCode: 429, isRetryable: true });
+    const model = scriptedModel([{ error: rateLimited }, "FINAL(after retry)"]);
+    const result = await engine({ vectorStore: await corpus(), model, retry: { baseDelayMs: 1, maxDelayMs: 5 } }).query("q");
+    expect(result.answer).toBe("after retry");
+    expect(model.callCount).toBe(2);
+  });
+
+  it("does not retry a 400 and raises LLMProviderError", async () => {
+    const bad = new APICallError({ message: "bad request", url: "https://x", requestBodyValues: {}, statusCode: 400, isRetryable: false });
+    const model = scriptedModel([{ error: bad }, "FINAL(never)"]);
+    const pending = engine({ vectorStore: await corpus(), model, retry: { baseDelayMs: 1 } }).query("q");
+    await expect(pending).rejects.toBeInstanceOf(LLMProviderError);
+    expect(model.callCount).toBe(1);
+  });
+
+  it("rejects bad options with a ConfigError naming the field and allowed values", () => {
+    const model = scriptedModel([]);
+    const store = new MemoryStore();
+    expect(() => new DeepRecallEngine({ vectorStore: store, model, strategy: "magic" as "repl" })).toThrow(ConfigError);
+    expect(() => new DeepRecallEngine({ vectorStore: store, model, strategy: "magic" as "repl" })).toThrow(/strategy.*"repl".*"tools"/);
+    expect(() => new DeepRecallEngine({ vectorStore: store, model, maxIterations: 0 })).toThrow(/maxIterations/);
+    expect(() => new DeepRecallEngine({ vectorStore: {} as MemoryStore, model })).toThrow(/vectorStore/);
+    expect(() => new DeepRecallEngine({ vectorStore: store, model, budget: { maxTokens: -1 } })).toThrow(/budget\.maxTokens/);
+  });
+
+  it("rejects an empty query", async () => {
+    const e = engine({ vectorStore: new MemoryStore(), model: scriptedModel([]) });
+    await expect(e.query("  ")).rejects.toBeInstanceOf(ConfigError);
+  });
+});
+
+describe("cache and batch", () => {
+  it("a cached result equals the fresh one and costs no model call", async () => {
+    const model = scriptedModel(["```repl\nprint(searchDb('Acme').length)\n```", "FINAL(Jane Doe)"]);
+    const e = engine({ vectorStore: await corpus(), model, cache: new InMemoryCache() });
+    const fresh = await e.query("Who founded Acme?");
+    const cached = await e.query("Who founded Acme?");
+    expect(cached).toEqual(fresh);
+    expect(model.callCount).toBe(2);
+  });
+
+  it("a write to the store invalidates cached answers", async () => {
+    const model = scriptedModel(["FINAL(one)", "FINAL(two)"]);
+    const e = engine({ vectorStore: await corpus(), model, cache: new InMemoryCache() });
+    expect((await e.query("q")).answer).toBe("one");
+    await e.addDocuments({ documents: ["new fact"] });
+    expect((await e.query("q")).answer).toBe("two");
+  });
+
+  it("queryBatch keeps input order and isolates a failure", async () => {
+    const bad = new APICallError({ message: "bad", url: "https://x", requestBodyValues: {}, statusCode: 400, isRetryable: false });
+    const model = scriptedModel(
+      Array.from({ length: 3 }, () => (call: { prompt: unknown }) => {
+        const text = JSON.stringify(call.prompt);
+        const q = /Question: (\w+)/.exec(text)?.[1];
+        if (q === "boom") throw bad;
+        return `FINAL(answer to ${q})`;
+      }),
+    );
+    const results = await engine({ vectorStore: await corpus(), model }).queryBatch(["alpha", "boom", "gamma"], { maxConcurrency: 2 });
+    expect(results.map((r) => r.query)).toEqual(["alpha", "boom", "gamma"]);
+    expect(results[0]!.answer).toBe("answer to alpha");
+    expect(results[1]!.error).toBeTruthy();
+    expect(results[2]!.answer).toBe("answer to gamma");
+  });
+});
+
+describe("tools strategy", () => {
+  it("searches with native tool calls and streams the final answer token by token", async () => {
+    const model = streamingModel([toolCallStep("c1", { query: "Acme founder" }), textStep("Jane Doe founded Acme in 1999.", 4)]);
+    const store = await corpus();
+    const events: EngineEvent[] = [];
+    for await (const ev of engine({ vectorStore: store, model, strategy: "tools" }).stream("Who founded Acme?")) events.push(ev);
+    const deltas = events.filter((e) => e.type === "answer-delta");
+    expect(deltas.length).toBeGreaterThanOrEqual(4);
+    const result = (events.at(-1) as Extract<EngineEvent, { type: "result" }>).result;
+    expect(result.answer).toBe("Jane Doe founded Acme in 1999.");
+    expect(store.searchCalls).toEqual(["Acme founder"]);
+    expect(result.sources[0]!.id).toBe("acme");
+    expect(result.reasoningTrace).toHaveLength(2);
+    expect(result.usage.calls).toBe(2);
+  });
+});

@@ -1,0 +1,400 @@
+import type { CacheStore } from "./cache/types.ts";
+import type { DeepRecallCallbacks } from "./callbacks/types.ts";
+import type { DeepRecallEngineApi, UsageReport } from "./engine-api.ts";
+import { AbortError, BudgetExceededError, ConfigError, DeepRecallError, isAbortError, VectorStoreError } from "./errors.ts";
+import { EventChannel } from "./event-channel.ts";
+import { validateFilter } from "./filters.ts";
+import { type DeepRecallEngineOptions, parseBudget, parseEngineOptions } from "./options.ts";
+import { runReplLoop } from "./repl-loop.ts";
+import { isTransientError, withRetry } from "./retry.ts";
+import { confidenceFrom, modelIdOf, partialAnswerFromSources, RunState, type SearchFn } from "./run-state.ts";
+import { cacheKey } from "./cache/key.ts";
+import { createSandboxPool } from "./sandbox/index.ts";
+import type { SandboxPool } from "./sandbox/types.ts";
+import { runToolsLoop } from "./tools-loop.ts";
+import type {
+  AddDocumentsInput,
+  DeepRecallResult,
+  EngineEvent,
+  QueryOptions,
+  SearchOptions,
+  SearchResult,
+  VectorStore,
+} from "./types.ts";
+
+const DEFAULTS = { maxIterations: 15, maxDepth: 1, topK: 5, maxOutputChars: 12_000, maxConcurrency: 4, cacheTtlSeconds: 3600 };
+
+type ResolvedOptions = DeepRecallEngineOptions & typeof DEFAULTS;
+
+interface UsageSource {
+  report(): UsageReport;
+}
+
+/**
+ * The DeepRecall engine: an LLM that searches the vector store, writes JavaScript over what it
+ * found in a sandbox, asks sub-models for help, searches again, and then answers.
+ */
+export class DeepRecallEngine implements DeepRecallEngineApi {
+  readonly vectorStore: VectorStore;
+  readonly modelId: string;
+  private readonly options: ResolvedOptions;
+  private readonly callbacks: DeepRecallCallbacks[];
+  private pool: SandboxPool | null = null;
+  private readonly ownsPool: boolean;
+  private closed = false;
+
+  constructor(options: DeepRecallEngineOptions) {
+    parseEngineOptions(options);
+    this.options = { ...DEFAULTS, ...stripUndefined(options) } as ResolvedOptions;
+    this.vectorStore = options.vectorStore;
+    this.modelId = modelIdOf(options.model);
+    this.callbacks = [...(options.callbacks ?? [])];
+    const sandbox = options.sandbox;
+    if (sandbox && typeof (sandbox as SandboxPool).createSession === "function") {
+      this.pool = sandbox as SandboxPool;
+      this.ownsPool = false;
+    } else {
+      this.ownsPool = true;
+    }
+  }
+
+  /** Register another callback after construction (e.g. the server's usage tracker). */
+  addCallback(callback: DeepRecallCallbacks): void {
+    this.callbacks.push(callback);
+  }
+
+  async query(query: string, options: QueryOptions = {}): Promise<DeepRecallResult> {
+    let result: DeepRecallResult | undefined;
+    for await (const event of this.stream(query, options)) {
+      if (event.type === "result") result = event.result;
+    }
+    if (!result) throw new DeepRecallError("The run ended without a result");
+    return result;
+  }
+
+  /**
+   * The same run as `query()`, as live events. Stopping iteration early (break/return)
+   * aborts the run.
+   */
+  async *stream(query: string, options: QueryOptions = {}): AsyncIterable<EngineEvent> {
+    this.assertOpen();
+    validateQuery(query, options);
+    const channel = new EventChannel<EngineEvent>();
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    if (options.signal?.aborted) controller.abort(options.signal.reason);
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
+    const running = this.execute(query, { ...options, signal: controller.signal }, (e) => channel.push(e)).then(
+      (result) => {
+        channel.push({ type: "result", result });
+        channel.close();
+      },
+      (error) => channel.fail(error),
+    );
+    try {
+      yield* channel;
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      controller.abort(new AbortError("The consumer stopped reading the stream"));
+      await running;
+    }
+  }
+
+  /** Runs many queries with bounded concurrency; results in input order; a failure becomes that result's `error`. */
+  async queryBatch(
+    queries: string[],
+    options: QueryOptions & { maxConcurrency?: number } = {},
+  ): Promise<DeepRecallResult[]> {
+    if (!Array.isArray(queries)) throw new ConfigError("queryBatch expects an array of query strings", { field: "queries" });
+    const { maxConcurrency = this.options.maxConcurrency, ...queryOptions } = options;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
+      throw new ConfigError("maxConcurrency must be a positive integer", { field: "maxConcurrency" });
+    }
+    const results: DeepRecallResult[] = new Array(queries.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < queries.length) {
+        const i = next++;
+        const q = queries[i]!;
+        try {
+          results[i] = await this.query(q, queryOptions);
+        } catch (error) {
+          if (queryOptions.signal?.aborted) throw error;
+          results[i] = failedResult(typeof q === "string" ? q : String(q), error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(maxConcurrency, queries.length) }, worker));
+    return results;
+  }
+
+  async addDocuments(input: AddDocumentsInput): Promise<string[]> {
+    this.assertOpen();
+    const ids = await this.vectorStore.addDocuments(input);
+    await this.bumpGeneration();
+    return ids;
+  }
+
+  async deleteDocuments(ids: string[]): Promise<void> {
+    this.assertOpen();
+    if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string")) {
+      throw new ConfigError("ids must be an array of strings", { field: "ids" });
+    }
+    await this.vectorStore.delete(ids);
+    await this.bumpGeneration();
+  }
+
+  async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
+    this.assertOpen();
+    if (typeof query !== "string" || query.trim() === "") throw new ConfigError("query must be a non-empty string", { field: "query" });
+    const topK = options.topK ?? this.options.topK;
+    if (!Number.isInteger(topK) || topK < 1) throw new ConfigError("topK must be a positive integer", { field: "topK" });
+    if (options.filters !== undefined) validateFilter(options.filters);
+    const { results } = await this.searchStore(query, {
+      topK,
+      ...(options.filters ? { filters: options.filters } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return results;
+  }
+
+  async clearCache(): Promise<void> {
+    await this.options.cache?.clear();
+  }
+
+  async usage(): Promise<UsageReport | null> {
+    const tracker = this.callbacks.find((cb): cb is DeepRecallCallbacks & UsageSource => typeof (cb as Partial<UsageSource>).report === "function");
+    return tracker ? tracker.report() : null;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pool && this.ownsPool) await this.pool.close();
+    this.pool = null;
+    await this.options.cache?.close?.();
+    await this.vectorStore.close?.();
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private assertOpen(): void {
+    if (this.closed) throw new DeepRecallError("This DeepRecallEngine has been closed");
+  }
+
+  private getPool(): SandboxPool {
+    if (!this.pool) {
+      const sandbox = this.options.sandbox as Parameters<typeof createSandboxPool>[0] | undefined;
+      const pool = createSandboxPool(sandbox);
+      this.pool = pool;
+      return pool;
+    }
+    return this.pool;
+  }
+
+  /** Cache keys include a generation number bumped on every write, so no stale hit survives an ingest. */
+  private async generation(): Promise<number> {
+    const cache = this.options.cache;
+    if (!cache) return 0;
+    return (await cache.get<number>(`deeprecall:generation:${this.vectorStore.name}`).catch(() => undefined)) ?? 0;
+  }
+
+  private async bumpGeneration(): Promise<void> {
+    const cache = this.options.cache;
+    if (!cache) return;
+    const gen = await this.generation();
+    await cache.set(`deeprecall:generation:${this.vectorStore.name}`, gen + 1, 365 * 24 * 3600).catch(() => {});
+  }
+
+  private searchStore: SearchFn = async (query, { topK, filters, signal }) => {
+    const cache = this.options.cache;
+    const key = cache
+      ? cacheKey({ kind: "search", store: this.vectorStore.name, generation: await this.generation(), query, topK, filters: filters ?? null, reranked: !!this.options.reranker })
+      : "";
+    if (cache) {
+      const hit = await cache.get<SearchResult[]>(key).catch(() => undefined);
+      if (hit) return { results: hit, cached: true };
+    }
+    const reranker = this.options.reranker;
+    const fetchK = reranker ? Math.min(topK * 3, 100) : topK;
+    let results: SearchResult[];
+    try {
+      results = await withRetry(
+        () => this.vectorStore.search(query, { topK: fetchK, ...(filters ? { filters } : {}), ...(signal ? { signal } : {}) }),
+        { ...this.options.retry, ...(signal ? { signal } : {}), isRetryable: isTransientError },
+      );
+    } catch (error) {
+      if (error instanceof DeepRecallError || isAbortError(error)) throw error;
+      throw new VectorStoreError(`Search failed in the ${this.vectorStore.name} store: ${errorMessage(error)}`, {
+        cause: error,
+        store: this.vectorStore.name,
+      });
+    }
+    if (reranker) results = (await reranker(query, results, topK)).slice(0, topK);
+    if (cache) await cache.set(key, results, this.options.cacheTtlSeconds).catch(() => {});
+    return { results, cached: false };
+  };
+
+  private async execute(query: string, options: QueryOptions, emit: (e: EngineEvent) => void): Promise<DeepRecallResult> {
+    const started = performance.now();
+    const budget = { ...this.options.budget, ...parseBudget(options.budget, "query budget") };
+    const cache = this.options.cache;
+    const key =
+      cache && !options.noCache
+        ? cacheKey({
+            kind: "query",
+            store: this.vectorStore.name,
+            generation: await this.generation(),
+            model: this.modelId,
+            subModel: this.options.subModel ? modelIdOf(this.options.subModel) : null,
+            strategy: this.options.strategy ?? "repl",
+            query,
+            topK: options.topK ?? this.options.topK,
+            filters: options.filters ?? null,
+            budget,
+            contextPrefix: options.contextPrefix ?? null,
+            rootPrompt: options.rootPrompt ?? null,
+            instructions: options.instructions ?? null,
+            history: options.history ?? null,
+            temperature: options.temperature ?? null,
+            maxOutputTokens: options.maxOutputTokens ?? null,
+          })
+        : "";
+
+    const engineOptions = {
+      ...this.options,
+      ...(options.topK !== undefined ? { topK: options.topK } : {}),
+    };
+    const run = new RunState(query, options, engineOptions, this.searchStore, emit, this.callbacks, budget);
+    emit({ type: "query-start", query, runId: run.runId });
+    await run.hook("onQueryStart", run.ctx, options);
+
+    if (cache && key) {
+      const cached = await cache.get<DeepRecallResult>(key).catch(() => undefined);
+      if (cached) {
+        if (cached.answer) emit({ type: "answer-delta", text: cached.answer });
+        await run.hook("onQueryEnd", run.ctx, cached);
+        run.dispose();
+        return cached;
+      }
+    }
+
+    try {
+      const storeSize = await this.vectorStore.count().catch(() => null);
+      const input = {
+        query,
+        depth: 1,
+        storeSize,
+        ...(options.instructions ? { instructions: options.instructions } : {}),
+        ...(options.history ? { history: options.history } : {}),
+        ...(options.contextPrefix ? { contextPrefix: options.contextPrefix } : {}),
+        ...(options.rootPrompt ? { rootPrompt: options.rootPrompt } : {}),
+      };
+      const outcome =
+        this.options.strategy === "tools" ? await runToolsLoop(run, input) : await runReplLoop(run, this.getPool(), input);
+      run.checkAbort();
+      const sources = run.sortedSources();
+      let answer = outcome.answer;
+      let error: string | undefined;
+      const limit = run.budget.exceededLimit;
+      if (limit) {
+        error = `Budget exceeded: ${limit}${limitValue(budget, limit)}`;
+        if (!answer) answer = partialAnswerFromSources(limit, sources);
+      } else if (outcome.ending === "forced") {
+        error = undefined;
+      }
+      if (this.options.strategy !== "tools" && answer) emit({ type: "answer-delta", text: answer });
+      else if (this.options.strategy === "tools" && limit && !outcome.answer) emit({ type: "answer-delta", text: answer });
+      const result: DeepRecallResult = {
+        answer,
+        sources,
+        reasoningTrace: outcome.steps,
+        usage: run.usage.summary(),
+        executionTimeMs: Math.round(performance.now() - started),
+        query,
+        budgetStatus: run.budget.status(),
+        ...(error ? { error } : {}),
+        confidence: confidenceFrom(sources),
+      };
+      if (cache && key && !error) await cache.set(key, result, this.options.cacheTtlSeconds).catch(() => {});
+      await run.hook("onQueryEnd", run.ctx, result);
+      return result;
+    } catch (error) {
+      const mapped = run.mapFailure(error, (e) => e as Error);
+      if (mapped instanceof BudgetExceededError) {
+        // The time budget fired while a call was in flight: still a partial answer, not a failure.
+        const sources = run.sortedSources();
+        const answer = partialAnswerFromSources(mapped.limit, sources);
+        emit({ type: "answer-delta", text: answer });
+        const result: DeepRecallResult = {
+          answer,
+          sources,
+          reasoningTrace: [],
+          usage: run.usage.summary(),
+          executionTimeMs: Math.round(performance.now() - started),
+          query,
+          budgetStatus: run.budget.status(),
+          error: `Budget exceeded: ${mapped.limit}${limitValue(budget, mapped.limit)}`,
+          confidence: confidenceFrom(sources),
+        };
+        await run.hook("onQueryEnd", run.ctx, result);
+        return result;
+      }
+      await run.hook("onError", run.ctx, mapped);
+      throw mapped;
+    } finally {
+      run.dispose();
+    }
+  }
+}
+
+function limitValue(budget: Record<string, unknown>, limit: string): string {
+  const value = budget[limit];
+  return value === undefined ? "" : ` (limit ${value})`;
+}
+
+function validateQuery(query: unknown, options: QueryOptions): void {
+  if (typeof query !== "string" || query.trim() === "") {
+    throw new ConfigError("query must be a non-empty string", { field: "query" });
+  }
+  if (typeof options !== "object" || options === null) throw new ConfigError("query options must be an object", { field: "options" });
+  if (options.topK !== undefined && (!Number.isInteger(options.topK) || options.topK < 1 || options.topK > 1000)) {
+    throw new ConfigError("topK must be an integer between 1 and 1000", { field: "topK" });
+  }
+  if (options.filters !== undefined) validateFilter(options.filters);
+  parseBudget(options.budget, "query budget");
+}
+
+function failedResult(query: string, error: unknown): DeepRecallResult {
+  return {
+    answer: "",
+    sources: [],
+    reasoningTrace: [],
+    usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0, byModel: {} },
+    executionTimeMs: 0,
+    query,
+    budgetStatus: {
+      iterations: 0,
+      searchCalls: 0,
+      tokens: 0,
+      elapsedSeconds: 0,
+      costUsd: null,
+      utilization: null,
+      exceeded: false,
+      exceededLimit: null,
+      limits: {},
+    },
+    error: errorMessage(error),
+    confidence: null,
+  };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export type { CacheStore };

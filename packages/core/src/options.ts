@@ -1,0 +1,108 @@
+import type { LanguageModel } from "ai";
+import { z } from "zod";
+import type { DeepRecallCallbacks } from "./callbacks/types.ts";
+import type { CacheStore } from "./cache/types.ts";
+import { ConfigError } from "./errors.ts";
+import type { RetryOptions } from "./retry-types.ts";
+import type { SandboxOptions, SandboxPool } from "./sandbox/types.ts";
+import type { PricingTable, QueryBudget, SearchResult, VectorStore } from "./types.ts";
+
+/** Reorders/trims search hits for a query (e.g. a cross-encoder). */
+export type Reranker = (query: string, results: SearchResult[], topK: number) => Promise<SearchResult[]>;
+
+export interface DeepRecallEngineOptions {
+  vectorStore: VectorStore;
+  /** The root model: an AI SDK LanguageModel (or a model id string for the AI SDK's global provider). */
+  model: LanguageModel;
+  /** Model for llmQuery sub-calls and summaries. Default: `model`. */
+  subModel?: LanguageModel;
+  /** "repl" (default): the model writes code in a sandbox. "tools": native tool calling. */
+  strategy?: "repl" | "tools";
+  /** Model turns before a forced final answer. Default 15. */
+  maxIterations?: number;
+  /** Recursion depth: with maxDepth > 1, llmQuery runs a child investigation. Default 1. */
+  maxDepth?: number;
+  /** Default hits per search. Default 5. */
+  topK?: number;
+  budget?: QueryBudget;
+  callbacks?: DeepRecallCallbacks[];
+  cache?: CacheStore;
+  cacheTtlSeconds?: number;
+  reranker?: Reranker;
+  retry?: RetryOptions;
+  /** Sandbox limits and pool size, or a pool to share between engines. */
+  sandbox?: SandboxOptions | SandboxPool;
+  /** USD per million tokens per model id, for `usage.costUsd`. */
+  pricing?: PricingTable;
+  /** Characters of REPL output shown to the model per turn. Default 12 000. */
+  maxOutputChars?: number;
+  /** Summarise older turns into the sandbox variable `history` once the prompt nears this many tokens. */
+  compactionThresholdTokens?: number;
+  /** Concurrency of llmQueryBatched and queryBatch defaults. Default 4. */
+  maxConcurrency?: number;
+}
+
+const positiveInt = z.int().positive();
+const budgetSchema = z.strictObject({
+  maxIterations: positiveInt.optional(),
+  maxSearchCalls: z.int().nonnegative().optional(),
+  maxTokens: positiveInt.optional(),
+  maxTimeSeconds: z.number().positive().optional(),
+  maxCostUsd: z.number().positive().optional(),
+});
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+const storeSchema = z.custom<VectorStore>(
+  (v) => isObject(v) && ["addDocuments", "search", "delete", "count"].every((m) => typeof v[m] === "function"),
+  { message: "expected a VectorStore (an object with addDocuments, search, delete and count)" },
+);
+const modelSchema = z.custom<LanguageModel>(
+  (v) => (typeof v === "string" && v.length > 0) || (isObject(v) && (typeof v.doGenerate === "function" || typeof v.specificationVersion === "string")),
+  { message: "expected an AI SDK LanguageModel (e.g. openai('gpt-4o-mini')) or a model id string" },
+);
+
+const optionsSchema = z.object({
+  vectorStore: storeSchema,
+  model: modelSchema,
+  subModel: modelSchema.optional(),
+  strategy: z.enum(["repl", "tools"]).optional(),
+  maxIterations: z.int().min(1).max(200).optional(),
+  maxDepth: z.int().min(1).max(5).optional(),
+  topK: z.int().min(1).max(1000).optional(),
+  budget: budgetSchema.optional(),
+  callbacks: z.array(z.custom<DeepRecallCallbacks>((v) => isObject(v), { message: "expected a callbacks object" })).optional(),
+  cache: z.custom<CacheStore>((v) => isObject(v) && typeof v.get === "function" && typeof v.set === "function", {
+    message: "expected a CacheStore (get, set, delete, clear)",
+  }).optional(),
+  cacheTtlSeconds: z.number().positive().optional(),
+  reranker: z.custom<Reranker>((v) => typeof v === "function", { message: "expected a function (query, results, topK) => Promise<SearchResult[]>" }).optional(),
+  retry: z.strictObject({ maxRetries: z.int().min(0).max(20).optional(), baseDelayMs: z.number().nonnegative().optional(), maxDelayMs: z.number().nonnegative().optional() }).optional(),
+  sandbox: z.custom<SandboxOptions | SandboxPool>((v) => isObject(v), { message: "expected sandbox options or a SandboxPool" }).optional(),
+  pricing: z.record(z.string(), z.strictObject({ inputPerMillion: z.number().nonnegative(), outputPerMillion: z.number().nonnegative() })).optional(),
+  maxOutputChars: z.int().min(200).optional(),
+  compactionThresholdTokens: z.int().min(1000).optional(),
+  maxConcurrency: z.int().min(1).max(64).optional(),
+});
+
+/** Formats the first zod issue as "field: what was wrong (allowed values)". */
+export function toConfigError(error: z.ZodError, prefix: string): ConfigError {
+  const issue = error.issues[0]!;
+  const field = issue.path.map(String).join(".") || "(root)";
+  let detail = issue.message;
+  if (issue.code === "unrecognized_keys") detail = `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  return new ConfigError(`${prefix} "${field}": ${detail}`, { field, cause: error });
+}
+
+export function parseEngineOptions(options: DeepRecallEngineOptions): DeepRecallEngineOptions {
+  if (!isObject(options)) throw new ConfigError("DeepRecallEngine expects an options object { vectorStore, model, ... }");
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw toConfigError(parsed.error, "Invalid DeepRecallEngine option");
+  return options;
+}
+
+export function parseBudget(budget: unknown, field = "budget"): QueryBudget | undefined {
+  if (budget === undefined) return undefined;
+  const parsed = budgetSchema.safeParse(budget);
+  if (!parsed.success) throw toConfigError(parsed.error, `Invalid ${field} option`);
+  return parsed.data;
+}

@@ -1,0 +1,287 @@
+import { generateText, type LanguageModel, type ModelMessage } from "ai";
+import { BudgetTracker } from "./budget.ts";
+import type { CallbackContext, DeepRecallCallbacks } from "./callbacks/types.ts";
+import { AbortError, BudgetExceededError, DeepRecallError, isAbortError } from "./errors.ts";
+import { validateFilter } from "./filters.ts";
+import type { DeepRecallEngineOptions } from "./options.ts";
+import { isTransientError, toLLMProviderError, withRetry } from "./retry.ts";
+import type {
+  EngineEvent,
+  MetadataFilter,
+  QueryBudget,
+  QueryOptions,
+  SearchRecord,
+  SearchResult,
+  SubLLMCall,
+  TokenUsage,
+} from "./types.ts";
+import { callCost, readUsage, UsageAccumulator } from "./usage.ts";
+
+export type ResolvedEngineOptions = Required<
+  Pick<DeepRecallEngineOptions, "maxIterations" | "maxDepth" | "topK" | "maxOutputChars" | "maxConcurrency">
+> &
+  DeepRecallEngineOptions;
+
+export function modelIdOf(model: LanguageModel): string {
+  return typeof model === "string" ? model : model.modelId;
+}
+
+/** How the engine searches (shared with `engine.search`, which goes through the same cache). */
+export type SearchFn = (
+  query: string,
+  options: { topK: number; filters?: MetadataFilter; signal?: AbortSignal },
+) => Promise<{ results: SearchResult[]; cached: boolean }>;
+
+/**
+ * Everything one `query()` shares across its loops (root and child): the budget, usage,
+ * sources seen, the abort signal, and the event/callback fan-out.
+ */
+export class RunState {
+  readonly runId = crypto.randomUUID();
+  readonly budget: BudgetTracker;
+  readonly usage = new UsageAccumulator();
+  readonly sources = new Map<string, SearchResult>();
+  readonly signal: AbortSignal;
+  /** Usage of the iteration in progress (reset by the loop at each iteration start). */
+  stepUsage: TokenUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+  stepSearches: SearchRecord[] = [];
+  stepSubCalls: SubLLMCall[] = [];
+  /** A failure that must end the run even if model code caught it (store down, provider down). */
+  fatal: unknown = null;
+  currentIteration = 0;
+  private readonly deadline: AbortController = new AbortController();
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly userSignal: AbortSignal | undefined;
+
+  readonly query: string;
+  readonly options: QueryOptions;
+  readonly engine: ResolvedEngineOptions;
+  readonly search: SearchFn;
+  private readonly emitEvent: (event: EngineEvent) => void;
+  private readonly callbacks: DeepRecallCallbacks[];
+
+  constructor(
+    query: string,
+    options: QueryOptions,
+    engine: ResolvedEngineOptions,
+    search: SearchFn,
+    emitEvent: (event: EngineEvent) => void,
+    callbacks: DeepRecallCallbacks[],
+    budget: QueryBudget,
+  ) {
+    this.query = query;
+    this.options = options;
+    this.engine = engine;
+    this.search = search;
+    this.emitEvent = emitEvent;
+    this.callbacks = callbacks;
+    this.budget = new BudgetTracker(budget);
+    this.userSignal = options.signal;
+    const signals = [this.deadline.signal];
+    if (options.signal) signals.push(options.signal);
+    this.signal = AbortSignal.any(signals);
+    if (budget.maxTimeSeconds !== undefined) {
+      this.timer = setTimeout(() => {
+        this.budget.markExceeded("maxTimeSeconds");
+        this.deadline.abort(new BudgetExceededError("maxTimeSeconds"));
+      }, budget.maxTimeSeconds * 1000);
+      this.timer.unref?.();
+    }
+  }
+
+  get ctx(): CallbackContext {
+    return { runId: this.runId, query: this.query };
+  }
+
+  /** True when the caller (not the time budget) aborted. */
+  get userAborted(): boolean {
+    return this.userSignal?.aborted === true;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Throws AbortError if the caller aborted; returns true if the time budget ran out. */
+  checkAbort(): void {
+    if (this.userAborted) throw new AbortError("The query was aborted", { cause: this.userSignal?.reason });
+  }
+
+  emit(event: EngineEvent): void {
+    this.emitEvent(event);
+  }
+
+  async hook<K extends keyof DeepRecallCallbacks>(
+    name: K,
+    ...args: Parameters<NonNullable<DeepRecallCallbacks[K]>>
+  ): Promise<void> {
+    for (const cb of this.callbacks) {
+      const fn = cb[name] as ((...a: unknown[]) => unknown) | undefined;
+      if (typeof fn !== "function") continue;
+      try {
+        await fn.apply(cb, args);
+      } catch (error) {
+        // A broken callback must never break the run; tell the others.
+        for (const other of this.callbacks) {
+          if (other !== cb && typeof other.onError === "function") {
+            try {
+              await other.onError(this.ctx, error);
+            } catch {
+              /* ignore: nothing left to report to */
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Emits budget warnings (80% of a limit) once each. */
+  async warnBudget(): Promise<void> {
+    for (const message of this.budget.newWarnings()) {
+      const status = this.budget.status();
+      this.emit({ type: "budget-warning", status, message });
+      await this.hook("onBudgetWarning", this.ctx, status, message);
+    }
+  }
+
+  /**
+   * One model call with retries on transient failures. Usage and cost go into the run's
+   * totals and the budget; the budget is checked right after.
+   */
+  async callModel(
+    model: LanguageModel,
+    request: { instructions?: string; messages: ModelMessage[]; temperature?: number; maxOutputTokens?: number },
+  ): Promise<string> {
+    this.checkAbort();
+    const modelId = modelIdOf(model);
+    let result: Awaited<ReturnType<typeof generateText>>;
+    try {
+      result = await withRetry(
+        () =>
+          generateText({
+            model,
+            ...(request.instructions ? { instructions: request.instructions } : {}),
+            messages: request.messages,
+            abortSignal: this.signal,
+            maxRetries: 0,
+            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+            ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
+          }),
+        { ...this.engine.retry, signal: this.signal, isRetryable: isTransientError },
+      );
+    } catch (error) {
+      throw this.mapFailure(error, (e) => toLLMProviderError(e));
+    }
+    const usage = readUsage(result.totalUsage ?? result.usage);
+    const costUsd = callCost(modelId, usage, this.engine.pricing, result.providerMetadata);
+    this.usage.add(modelId, { ...usage, ...(costUsd !== undefined ? { costUsd } : {}) });
+    this.stepUsage.inputTokens += usage.inputTokens;
+    this.stepUsage.outputTokens += usage.outputTokens;
+    this.stepUsage.totalTokens += usage.totalTokens;
+    this.budget.addTokens(usage.totalTokens, costUsd);
+    this.budget.check();
+    await this.warnBudget();
+    return result.text;
+  }
+
+  /** Turns a failure into the error the caller should see: abort, budget, or a DeepRecallError. */
+  mapFailure(error: unknown, wrap: (e: unknown) => Error): unknown {
+    if (this.userAborted) return new AbortError("The query was aborted", { cause: error });
+    if (this.budget.exceededLimit === "maxTimeSeconds" && (isAbortError(error) || error instanceof BudgetExceededError)) {
+      return new BudgetExceededError("maxTimeSeconds");
+    }
+    if (error instanceof DeepRecallError) return error;
+    if (isAbortError(error)) return new AbortError("The query was aborted", { cause: error });
+    return wrap(error);
+  }
+
+  /**
+   * A search on behalf of model code: counts against maxSearchCalls (refusing past it),
+   * merges the query-level filters, records the hits as sources and tells everyone.
+   */
+  async searchForModel(query: unknown, topK: unknown, filters: unknown): Promise<SearchResult[]> {
+    this.checkAbort();
+    if (typeof query !== "string" || query.trim() === "") {
+      throw new TypeError("searchDb(query, topK, filters): query must be a non-empty string");
+    }
+    let k = this.engine.topK;
+    if (topK !== undefined && topK !== null) {
+      if (typeof topK !== "number" || !Number.isFinite(topK) || topK < 1) {
+        throw new TypeError("searchDb(query, topK, filters): topK must be a positive number");
+      }
+      k = Math.min(Math.floor(topK), 100);
+    }
+    let modelFilters: MetadataFilter | undefined;
+    if (filters !== undefined && filters !== null) {
+      validateFilter(filters);
+      modelFilters = filters;
+    }
+    const merged = mergeFilters(this.options.filters, modelFilters);
+    if (!this.budget.tryStartSearch()) {
+      throw new BudgetExceededError(
+        "maxSearchCalls",
+        `Search budget exhausted (maxSearchCalls = ${this.budget.limits.maxSearchCalls}). Answer now with FINAL(...) from what you have.`,
+      );
+    }
+    const started = performance.now();
+    let outcome: { results: SearchResult[]; cached: boolean };
+    try {
+      outcome = await this.search(query, { topK: k, ...(merged ? { filters: merged } : {}), signal: this.signal });
+    } catch (error) {
+      const mapped = this.mapFailure(error, (e) => e as Error);
+      this.fatal ??= mapped;
+      throw mapped;
+    }
+    const record: SearchRecord = {
+      query,
+      topK: k,
+      ...(merged ? { filters: merged } : {}),
+      hits: outcome.results.length,
+      ids: outcome.results.map((r) => r.id),
+      timeMs: Math.round(performance.now() - started),
+      ...(outcome.cached ? { cached: true } : {}),
+    };
+    for (const hit of outcome.results) {
+      const seen = this.sources.get(hit.id);
+      if (!seen || seen.score < hit.score) this.sources.set(hit.id, hit);
+    }
+    this.stepSearches.push(record);
+    this.emit({ type: "search", iteration: this.currentIteration, search: record });
+    await this.hook("onSearch", this.ctx, record);
+    this.budget.check();
+    await this.warnBudget();
+    return outcome.results;
+  }
+
+  recordSubCall(call: SubLLMCall): void {
+    this.stepSubCalls.push(call);
+    this.emit({ type: "sub-llm", iteration: this.currentIteration, call });
+  }
+
+  /** Sources best first. */
+  sortedSources(): SearchResult[] {
+    return [...this.sources.values()].sort((a, b) => b.score - a.score);
+  }
+}
+
+export function mergeFilters(a: MetadataFilter | undefined, b: MetadataFilter | undefined): MetadataFilter | undefined {
+  if (a && b) return { $and: [a, b] };
+  return a ?? b;
+}
+
+/** Mean of the top three source scores, or null when nothing was found. */
+export function confidenceFrom(sources: SearchResult[]): number | null {
+  if (sources.length === 0) return null;
+  const top = sources.slice(0, 3);
+  const mean = top.reduce((sum, s) => sum + s.score, 0) / top.length;
+  return Math.round(Math.min(1, Math.max(0, mean)) * 1000) / 1000;
+}
+
+/** A partial answer built without a model (the token, cost or time budget is spent). */
+export function partialAnswerFromSources(limit: string, sources: SearchResult[]): string {
+  if (sources.length === 0) {
+    return `I could not finish before the ${limit} limit was reached, and no relevant documents had been found yet.`;
+  }
+  const lines = sources.slice(0, 3).map((s, i) => `${i + 1}. [${s.id}] ${s.content.replace(/\s+/g, " ").slice(0, 300)}`);
+  return `I could not finish before the ${limit} limit was reached. The most relevant passages found so far:\n${lines.join("\n")}`;
+}

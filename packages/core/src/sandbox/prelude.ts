@@ -1,0 +1,197 @@
+/**
+ * Guest-side setup evaluated once in every fresh QuickJS context. It receives three native
+ * functions on temporary globals (removed at once), defines what model code may use, and returns
+ * an object of internal helpers that only the worker holds a handle to.
+ *
+ * Natives:
+ *   __dr_host(fn, argsJson) -> replyJson   blocking call to the host (main thread)
+ *   __dr_out(text)                           append one printed line to the block output
+ *   __dr_final(text)                         record the FINAL answer
+ */
+export const PRELUDE_SOURCE = String.raw`(function (contextJson) {
+  "use strict";
+  const g = globalThis;
+  const hostCall = g.__dr_host;
+  const emit = g.__dr_out;
+  const setFinal = g.__dr_final;
+  delete g.__dr_host;
+  delete g.__dr_out;
+  delete g.__dr_final;
+
+  // Captured so that model code overwriting JSON/Object/Array does not break the plumbing.
+  const stringify = JSON.stringify;
+  const parseJson = JSON.parse;
+  const ObjectRef = Object;
+  const isArray = Array.isArray;
+  const defineProperty = Object.defineProperty;
+  const getOwnPropertyNames = Object.getOwnPropertyNames;
+  const hasOwn = (o, k) => ObjectRef.prototype.hasOwnProperty.call(o, k);
+  const PromiseRef = Promise;
+  const SetRef = Set;
+  const ErrorRef = Error;
+  const TypeErrorRef = TypeError;
+
+  const FINAL_SIGNAL = ObjectRef.freeze({ toString() { return "FINAL() was called"; } });
+
+  function safeJson(value) {
+    try {
+      return stringify(value, jsonReplacer());
+    } catch (e) {
+      return undefined;
+    }
+  }
+  function jsonReplacer() {
+    const seen = [];
+    return function (key, value) {
+      if (typeof value === "bigint") return value.toString() + "n";
+      if (typeof value === "function") return "[Function" + (value.name ? ": " + value.name : "") + "]";
+      if (typeof value === "symbol") return value.toString();
+      if (value instanceof ErrorRef) return value.name + ": " + value.message;
+      if (value !== null && typeof value === "object") {
+        if (value instanceof Map) return { "[Map]": [...value.entries()] };
+        if (value instanceof Set) return { "[Set]": [...value.values()] };
+        // Ancestors stack: a value that contains itself is circular.
+        while (seen.length > 0 && seen[seen.length - 1] !== this) seen.pop();
+        if (seen.includes(value)) return "[Circular]";
+        seen.push(value);
+      }
+      return value;
+    };
+  }
+  function format(value) {
+    if (typeof value === "string") return value;
+    if (value === undefined) return "undefined";
+    if (typeof value === "function") return "[Function" + (value.name ? ": " + value.name : "") + "]";
+    if (typeof value === "symbol" || typeof value === "bigint") return String(value);
+    if (value instanceof ErrorRef) return value.name + ": " + value.message;
+    const json = safeJson(value);
+    return json === undefined ? String(value) : json;
+  }
+  function render(value) {
+    if (typeof value === "string") return value;
+    if (value === undefined) return "undefined";
+    return format(value);
+  }
+
+  function call(fn, args) {
+    const reply = parseJson(hostCall(fn, stringify(args)));
+    if (!reply.ok) {
+      const error = new ErrorRef(reply.message);
+      error.name = reply.name;
+      throw error;
+    }
+    return reply.value;
+  }
+  // Host results are plain arrays that also work with .then(), so both "searchDb(q)",
+  // "await searchDb(q)" and "searchDb(q).then(...)" behave.
+  function thenable(array) {
+    defineProperty(array, "then", {
+      value: function (onFulfilled, onRejected) {
+        return PromiseRef.resolve(array.slice()).then(onFulfilled, onRejected);
+      },
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
+    return array;
+  }
+
+  function searchDb(query, topK, filters) {
+    if (query !== null && typeof query === "object" && !isArray(query)) {
+      // searchDb({ query, topK, filters }) is a common model habit.
+      return searchDb(query.query, query.topK ?? query.top_k ?? topK, query.filters ?? filters);
+    }
+    if (typeof query !== "string") {
+      throw new TypeErrorRef("searchDb(query, topK = 5, filters?): query must be a string, got " + typeof query);
+    }
+    if (topK !== undefined && topK !== null && (typeof topK !== "number" || !(topK >= 1))) {
+      throw new TypeErrorRef("searchDb(query, topK = 5, filters?): topK must be a positive number");
+    }
+    if (filters !== undefined && filters !== null && (typeof filters !== "object" || isArray(filters))) {
+      throw new TypeErrorRef("searchDb(query, topK = 5, filters?): filters must be an object");
+    }
+    const hits = call("searchDb", [query, topK ?? null, filters ?? null]);
+    return thenable(hits);
+  }
+  function llmQuery(prompt) {
+    if (prompt === undefined) throw new TypeErrorRef("llmQuery(prompt): prompt is required");
+    return call("llmQuery", [typeof prompt === "string" ? prompt : format(prompt)]);
+  }
+  function llmQueryBatched(prompts) {
+    if (!isArray(prompts)) throw new TypeErrorRef("llmQueryBatched(prompts): prompts must be an array of strings");
+    const list = [];
+    for (const p of prompts) list.push(typeof p === "string" ? p : format(p));
+    return thenable(call("llmQueryBatched", [list]));
+  }
+  function print(...args) {
+    emit(args.map(format).join(" "));
+  }
+  function FINAL(value) {
+    setFinal(render(value));
+    throw FINAL_SIGNAL;
+  }
+  function FINAL_VAR(name) {
+    if (typeof name !== "string") throw new TypeErrorRef("FINAL_VAR(name): name must be a string");
+    if (!hasOwn(g, name)) throw new ErrorRef("FINAL_VAR: no variable named " + name);
+    return FINAL(g[name]);
+  }
+  function describe(value) {
+    if (value === null) return "null";
+    if (isArray(value)) return "Array(" + value.length + ")";
+    if (typeof value === "string") return "string (" + value.length + " chars)";
+    if (typeof value === "function") return "function";
+    if (typeof value === "object") {
+      const ctor = ObjectRef.getPrototypeOf(value)?.constructor;
+      const keys = ObjectRef.keys(value).length;
+      return (ctor && ctor.name && ctor.name !== "Object" ? ctor.name : "object") + " (" + keys + " keys)";
+    }
+    return typeof value;
+  }
+
+  const console = { log: print, info: print, warn: print, error: print, debug: print };
+  const api = {
+    searchDb, search_db: searchDb,
+    llmQuery, llm_query: llmQuery,
+    llmQueryBatched, llm_query_batched: llmQueryBatched,
+    print, console, FINAL, FINAL_VAR, SHOW_VARS,
+    context: contextJson === undefined ? null : parseJson(contextJson),
+  };
+  for (const name of ObjectRef.keys(api)) {
+    defineProperty(g, name, { value: api[name], writable: true, configurable: true, enumerable: false });
+  }
+
+  const builtins = new SetRef(getOwnPropertyNames(g));
+  function userVars() {
+    return getOwnPropertyNames(g).filter((name) => !builtins.has(name));
+  }
+  function SHOW_VARS() {
+    const names = userVars();
+    if (names.length === 0) {
+      print("(no variables defined yet)");
+      return;
+    }
+    print(names.map((name) => name + ": " + describe(g[name])).join("\n"));
+  }
+
+  return {
+    finalSignal: FINAL_SIGNAL,
+    listVars() {
+      return stringify(userVars());
+    },
+    getVar(name) {
+      if (!hasOwn(g, name)) return undefined;
+      const value = g[name];
+      if (value === undefined) return undefined;
+      return render(value);
+    },
+    setVar(name, json) {
+      g[name] = parseJson(json);
+    },
+    describeError(error) {
+      if (error instanceof ErrorRef) {
+        return stringify({ name: String(error.name), message: String(error.message), stack: String(error.stack ?? "") });
+      }
+      return stringify({ name: "Uncaught", message: format(error), stack: "" });
+    },
+  };
+})`;

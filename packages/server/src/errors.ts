@@ -1,0 +1,140 @@
+import {
+  BudgetExceededError,
+  ConfigError,
+  DeepRecallError,
+  isAbortError,
+  LLMProviderError,
+  SandboxError,
+  VectorStoreError,
+} from "@deeprecall/core";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/** OpenAI's error body, plus optional extension fields (e.g. `written_ids`). */
+export interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null; [extra: string]: unknown };
+}
+
+/** An error that already knows its HTTP status and OpenAI-shaped body. */
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly type: string;
+  readonly param: string | null;
+  readonly code: string | null;
+  readonly extra: Record<string, unknown> | undefined;
+  readonly headers: Record<string, string> | undefined;
+  constructor(
+    status: ContentfulStatusCode,
+    message: string,
+    options: {
+      type?: string;
+      param?: string | null;
+      code?: string | null;
+      extra?: Record<string, unknown>;
+      headers?: Record<string, string>;
+    } = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.type = options.type ?? (status >= 500 ? "server_error" : "invalid_request_error");
+    this.param = options.param ?? null;
+    this.code = options.code ?? null;
+    this.extra = options.extra;
+    this.headers = options.headers;
+  }
+
+  toBody(): ErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code, ...this.extra } };
+  }
+}
+
+/**
+ * Masks things that look like credentials in a message that is about to leave the process:
+ * bearer tokens, `sk-...` style keys, `key=value` secrets and passwords in URLs.
+ */
+export function redact(message: string): string {
+  return message
+    .replace(/(Bearer\s+)[^\s"',;]+/gi, "$1[redacted]")
+    .replace(/\b(sk|pk|rk|pcsk|xai|gsk)[-_][A-Za-z0-9_-]{8,}/g, "[redacted]")
+    .replace(/((?:api[_-]?key|token|secret|password|authorization)["']?\s*[=:]\s*["']?)[^\s"'&,;]+/gi, "$1[redacted]")
+    .replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, "$1[redacted]@");
+}
+
+const MAX_MESSAGE = 500;
+function clip(message: string): string {
+  const clean = redact(message);
+  return clean.length > MAX_MESSAGE ? `${clean.slice(0, MAX_MESSAGE)}…` : clean;
+}
+
+/** Converts a `ConfigError` field path like "documents[2]" or "filters.$and" into an OpenAI `param`. */
+function paramOf(error: ConfigError): string | null {
+  return error.field ?? null;
+}
+
+/**
+ * Maps anything thrown while serving a request to an `ApiError`. Only errors we raise on
+ * purpose carry their message out; everything else becomes a generic 500.
+ */
+export function toApiError(error: unknown, context: { bodyLimitBytes?: number } = {}): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return payloadTooLarge(context.bodyLimitBytes);
+    if (error.status === 400) {
+      const malformed = /malformed json/i.test(error.message);
+      return new ApiError(
+        400,
+        malformed ? "We could not parse the JSON body of your request." : clip(error.message || "Bad request"),
+        { code: malformed ? "invalid_json" : null },
+      );
+    }
+    if (error.status < 500) {
+      return new ApiError(error.status as ContentfulStatusCode, clip(error.message || "Request failed"));
+    }
+    return new ApiError(500, "Internal server error", { code: "internal_error" });
+  }
+  if (error instanceof ConfigError) {
+    return new ApiError(400, clip(error.message), { param: paramOf(error), code: "invalid_value" });
+  }
+  if (error instanceof LLMProviderError) {
+    const notConfigured = /not configured|no (language )?model/i.test(error.message);
+    return new ApiError(
+      notConfigured ? 503 : 502,
+      `The language model provider failed: ${clip(error.message)}`,
+      { type: "server_error", code: notConfigured ? "model_not_configured" : "llm_provider_error" },
+    );
+  }
+  if (error instanceof VectorStoreError) {
+    const store = error.store ? redact(error.store) : "vector store";
+    const extra = error.writtenIds && error.writtenIds.length > 0 ? { written_ids: error.writtenIds } : undefined;
+    const written = extra ? ` ${error.writtenIds!.length} document(s) were written before the failure (see written_ids).` : "";
+    return new ApiError(
+      error.retryable ? 503 : 502,
+      `The vector store (${store}) failed: ${clip(error.message)}.${written}`.replace(/\.\./g, "."),
+      { type: "server_error", code: "vector_store_error", extra },
+    );
+  }
+  if (isAbortError(error)) {
+    return new ApiError(503, "The request was aborted before it completed.", { code: "aborted" });
+  }
+  if (error instanceof BudgetExceededError) {
+    return new ApiError(400, clip(error.message), { code: "budget_exceeded" });
+  }
+  if (error instanceof SandboxError) {
+    return new ApiError(500, "The code sandbox failed while answering this request.", { code: "sandbox_error" });
+  }
+  if (error instanceof DeepRecallError) {
+    return new ApiError(500, "Internal server error", { code: error.code });
+  }
+  return new ApiError(500, "Internal server error", { code: "internal_error" });
+}
+
+export function payloadTooLarge(limit: number | undefined): ApiError {
+  return new ApiError(
+    413,
+    limit === undefined
+      ? "Request body too large."
+      : `Request body too large: the limit is ${limit} bytes.`,
+    { code: "request_too_large" },
+  );
+}

@@ -1,0 +1,185 @@
+import type { DeepRecallEngineApi, DeepRecallResult, EngineEvent } from "@deeprecall/core";
+import { extensionJson, usageJson } from "./convert.ts";
+import type { ChatQuery } from "./convert.ts";
+import { toApiError } from "./errors.ts";
+import type { ServerLogger } from "./types.ts";
+
+export interface StreamChatOptions {
+  id: string;
+  created: number;
+  model: string;
+  includeUsage: boolean;
+  reasoning: boolean;
+  keepAliveMs: number;
+  /** The request's signal: fires when the client goes away. */
+  signal: AbortSignal;
+  log: ServerLogger;
+  requestId: string | undefined;
+}
+
+const encoder = new TextEncoder();
+const MAX_PROGRESS_CHARS = 160;
+
+function oneLine(text: string, max = MAX_PROGRESS_CHARS): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** The progress line shown as `delta.reasoning_content` for an engine event, if any. */
+export function progressLine(event: EngineEvent): string | undefined {
+  switch (event.type) {
+    case "iteration-start":
+      return `Iteration ${event.iteration}: thinking…\n`;
+    case "code": {
+      const lines = event.code.split("\n").filter((l) => l.trim()).length;
+      return `Running code block ${event.index + 1} (${lines} line${lines === 1 ? "" : "s"}): ${oneLine(event.code, 100)}\n`;
+    }
+    case "code-output":
+      return event.error
+        ? `Code block ${event.index + 1} failed: ${oneLine(event.error)}\n`
+        : `Code block ${event.index + 1} output: ${oneLine(event.output) || "(none)"}\n`;
+    case "search":
+      return `Searched "${oneLine(event.search.query, 100)}" (top ${event.search.topK}): ${event.search.hits} hit${event.search.hits === 1 ? "" : "s"}${event.search.cached ? " (cached)" : ""}\n`;
+    case "sub-llm":
+      return `Asked a sub-model (depth ${event.call.depth}): ${oneLine(event.call.prompt, 100)}\n`;
+    case "budget-warning":
+      return `Budget warning: ${oneLine(event.message)}\n`;
+    case "iteration-complete":
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Runs `engine.stream()` and relays it as OpenAI chat-completion chunks over SSE. The role
+ * chunk is sent before the engine starts; a client disconnect aborts the engine run.
+ */
+export function streamChat(engine: DeepRecallEngineApi, chat: ChatQuery, options: StreamChatOptions): Response {
+  const controller = new AbortController();
+  const onClientAbort = () => controller.abort(options.signal.reason ?? new Error("client disconnected"));
+  if (options.signal.aborted) onClientAbort();
+  else options.signal.addEventListener("abort", onClientAbort, { once: true });
+
+  let out: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let closed = false;
+  let keepAlive: NodeJS.Timeout | undefined;
+
+  const base = { id: options.id, object: "chat.completion.chunk", created: options.created, model: options.model };
+  const usageNull = options.includeUsage ? { usage: null } : {};
+
+  const write = (text: string) => {
+    if (closed || !out) return;
+    try {
+      out.enqueue(encoder.encode(text));
+      keepAlive?.refresh();
+    } catch {
+      closed = true;
+    }
+  };
+  const send = (payload: unknown) => write(`data: ${JSON.stringify(payload)}\n\n`);
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, extra: object = {}) =>
+    send({
+      ...base,
+      system_fingerprint: null,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      ...usageNull,
+      ...extra,
+    });
+  const finish = () => {
+    if (keepAlive) clearTimeout(keepAlive);
+    options.signal.removeEventListener("abort", onClientAbort);
+    if (closed) return;
+    closed = true;
+    try {
+      out?.close();
+    } catch {
+      // already closed by the consumer
+    }
+  };
+
+  const run = async () => {
+    let result: DeepRecallResult | undefined;
+    let streamed = "";
+    try {
+      for await (const event of engine.stream(chat.query, { ...chat.options, signal: controller.signal })) {
+        if (controller.signal.aborted) break;
+        if (event.type === "answer-delta") {
+          if (event.text) {
+            streamed += event.text;
+            chunk({ content: event.text });
+          }
+        } else if (event.type === "result") {
+          result = event.result;
+        } else if (options.reasoning) {
+          const line = progressLine(event);
+          if (line) chunk({ reasoning_content: line });
+        }
+      }
+      if (controller.signal.aborted) return;
+      if (!result) throw new Error("engine stream ended without a result");
+      // Send whatever part of the final answer was not streamed as deltas.
+      if (result.answer.startsWith(streamed)) {
+        const rest = result.answer.slice(streamed.length);
+        if (rest) chunk({ content: rest });
+      } else {
+        options.log({
+          level: "warn",
+          message: "streamed answer deltas differ from the final answer",
+          requestId: options.requestId,
+        });
+      }
+      const extension = { deeprecall: extensionJson(result) };
+      if (options.includeUsage) {
+        chunk({}, "stop");
+        send({ ...base, system_fingerprint: null, choices: [], usage: usageJson(result), ...extension });
+      } else {
+        chunk({}, "stop", extension);
+      }
+      write("data: [DONE]\n\n");
+    } catch (error) {
+      if (controller.signal.aborted) return; // the client left; nobody to tell
+      const apiError = toApiError(error);
+      options.log({
+        level: apiError.status >= 500 ? "error" : "warn",
+        message: "chat completion stream failed",
+        requestId: options.requestId,
+        status: apiError.status,
+        error,
+      });
+      send(apiError.toBody());
+      write("data: [DONE]\n\n");
+    } finally {
+      finish();
+    }
+  };
+
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      out = c;
+      chunk({ role: "assistant", content: "" });
+      if (options.keepAliveMs > 0) {
+        keepAlive = setTimeout(function beat() {
+          write(": keep-alive\n\n");
+          keepAlive = setTimeout(beat, options.keepAliveMs);
+        }, options.keepAliveMs);
+      }
+      void run();
+    },
+    cancel(reason) {
+      closed = true;
+      controller.abort(reason ?? new Error("client disconnected"));
+      finish();
+    },
+  });
+
+  return new Response(body, {
+    status: 200,
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    },
+  });
+}

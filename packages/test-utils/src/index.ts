@@ -1,0 +1,17 @@
+export {
+  type ConformanceOptions,
+  type ConformanceStoreHandle,
+  describeVectorStoreConformance,
+} from "./conformance.ts";
+export {
+  type CorpusDocument,
+  conformanceCorpus,
+  filterCases,
+  invalidFilterCases,
+  MATCH_ALL_QUERY,
+  nonAsciiCorpus,
+  nonAsciiQueries,
+  rankingCases,
+} from "./corpus.ts";
+export { InMemoryVectorStore } from "./memory-store.ts";
+export { fakeEmbedding, fakeEmbeddingTokens } from "./fake-embedding.ts";
