@@ -1,10 +1,10 @@
 import type { ViteUserConfig } from "vitest/config";
 
-// Workspace packages resolve to their TypeScript sources through the "source" export
+// Workspace packages resolve to their TypeScript sources through the "@deeprecall/source" export
 // condition, so tests never run against a stale build of a sibling package.
 export const sharedTestConfig: ViteUserConfig = {
-  resolve: { conditions: ["source", "import", "node", "default"] },
-  ssr: { resolve: { conditions: ["source", "import", "node", "default"] } },
+  resolve: { conditions: ["@deeprecall/source", "import", "node", "default"] },
+  ssr: { resolve: { conditions: ["@deeprecall/source", "import", "node", "default"] } },
   test: {
     include: ["src/**/*.test.ts"],
     testTimeout: 30_000,

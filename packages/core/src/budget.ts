@@ -53,7 +53,8 @@ export class BudgetTracker {
     const { maxTokens, maxCostUsd, maxTimeSeconds } = this.limits;
     if (maxTokens !== undefined && this.tokens >= maxTokens) this.markExceeded("maxTokens");
     else if (maxCostUsd !== undefined && (this.costUsd ?? 0) >= maxCostUsd) this.markExceeded("maxCostUsd");
-    else if (maxTimeSeconds !== undefined && this.elapsedSeconds >= maxTimeSeconds) this.markExceeded("maxTimeSeconds");
+    else if (maxTimeSeconds !== undefined && this.elapsedSeconds >= maxTimeSeconds)
+      this.markExceeded("maxTimeSeconds");
     return this.exceededLimit;
   }
 
@@ -71,7 +72,10 @@ export class BudgetTracker {
 
   status(): BudgetStatus {
     const pairs = this.usagePairs();
-    const utilization = pairs.length === 0 ? null : Math.min(1, Math.max(...pairs.map(([, used, max]) => (max > 0 ? used / max : 1))));
+    const utilization =
+      pairs.length === 0
+        ? null
+        : Math.min(1, Math.max(...pairs.map(([, used, max]) => (max > 0 ? used / max : 1))));
     return {
       iterations: this.iterations,
       searchCalls: this.searchCalls,

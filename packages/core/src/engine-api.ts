@@ -1,4 +1,12 @@
-import type { AddDocumentsInput, DeepRecallResult, EngineEvent, QueryOptions, SearchOptions, SearchResult, VectorStore } from "./types.ts";
+import type {
+  AddDocumentsInput,
+  DeepRecallResult,
+  EngineEvent,
+  QueryOptions,
+  SearchOptions,
+  SearchResult,
+  VectorStore,
+} from "./types.ts";
 
 /** Cumulative usage reported by a `UsageTrackingCallback` (served at GET /v1/usage). */
 export interface UsageReport {
@@ -11,7 +19,10 @@ export interface UsageReport {
   searchCalls: number;
   totalCostUsd: number;
   averageTimeMs: number;
-  byModel: Record<string, { calls: number; inputTokens: number; outputTokens: number; totalTokens: number; costUsd?: number }>;
+  byModel: Record<
+    string,
+    { calls: number; inputTokens: number; outputTokens: number; totalTokens: number; costUsd?: number }
+  >;
   since: string;
 }
 

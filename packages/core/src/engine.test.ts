@@ -21,7 +21,11 @@ async function corpus(): Promise<MemoryStore> {
       "Jane Doe was born in Lyon, France, and studied physics.",
       "The weather in Paris is mild in spring.",
     ],
-    metadatas: [{ source: "acme.txt", year: 1999 }, { source: "people.txt", year: 2001 }, { source: "weather.txt", year: 2020 }],
+    metadatas: [
+      { source: "acme.txt", year: 1999 },
+      { source: "people.txt", year: 2001 },
+      { source: "weather.txt", year: 2020 },
+    ],
   });
   return store;
 }
@@ -32,7 +36,8 @@ function engine(options: ConstructorParameters<typeof DeepRecallEngine>[0]): Dee
   return e;
 }
 
-const promptText = (call: { prompt: Array<{ role: string; content: unknown }> }) => JSON.stringify(call.prompt);
+const promptText = (call: { prompt: Array<{ role: string; content: unknown }> }) =>
+  JSON.stringify(call.prompt);
 
 describe("DeepRecallEngine (repl strategy)", () => {
   it("runs a multi-hop investigation: search, read, search again, FINAL", async () => {
@@ -74,7 +79,9 @@ describe("DeepRecallEngine (repl strategy)", () => {
   });
 
   it("ends when code calls FINAL(x)", async () => {
-    const model = scriptedModel(["```js\nconst n = searchDb('Paris weather').length\nFINAL('found ' + n)\nprint('not reached')\n```"]);
+    const model = scriptedModel([
+      "```js\nconst n = searchDb('Paris weather').length\nFINAL('found ' + n)\nprint('not reached')\n```",
+    ]);
     const result = await engine({ vectorStore: await corpus(), model }).query("weather?");
     expect(result.answer).toBe("found 1");
     expect(result.reasoningTrace[0]!.output).not.toContain("not reached");
@@ -86,7 +93,9 @@ describe("DeepRecallEngine (repl strategy)", () => {
       "```repl\nprint('still looking')\n```",
       "FINAL(Best effort: Jane Doe)",
     ]);
-    const result = await engine({ vectorStore: await corpus(), model, maxIterations: 2 }).query("Who founded Acme?");
+    const result = await engine({ vectorStore: await corpus(), model, maxIterations: 2 }).query(
+      "Who founded Acme?",
+    );
     expect(result.answer).toBe("Best effort: Jane Doe");
     expect(result.error).toBeUndefined();
     expect(result.reasoningTrace).toHaveLength(3);
@@ -127,7 +136,9 @@ describe("DeepRecallEngine (repl strategy)", () => {
     const result = await engine({ vectorStore: await corpus(), model, maxDepth: 2 }).query("Founder?");
     expect(result.answer).toBe("Child said: Jane Doe");
     const step = result.reasoningTrace[0]!;
-    expect(step.subLLMCalls).toEqual([expect.objectContaining({ prompt: "Who founded Acme?", response: "Jane Doe", depth: 2 })]);
+    expect(step.subLLMCalls).toEqual([
+      expect.objectContaining({ prompt: "Who founded Acme?", response: "Jane Doe", depth: 2 }),
+    ]);
     expect(step.searches.map((s) => s.query)).toEqual(["Acme founded"]);
     expect(result.usage.calls).toBe(3);
   });
@@ -144,11 +155,20 @@ describe("DeepRecallEngine (repl strategy)", () => {
   it("streams typed events as the run happens", async () => {
     const model = scriptedModel(["```repl\nprint(searchDb('Acme').length)\n```", "FINAL(done)"]);
     const events: EngineEvent[] = [];
-    for await (const event of engine({ vectorStore: await corpus(), model }).stream("Acme?")) events.push(event);
+    for await (const event of engine({ vectorStore: await corpus(), model }).stream("Acme?"))
+      events.push(event);
     const types = events.map((e) => e.type);
     expect(types[0]).toBe("query-start");
     expect(types).toEqual(
-      expect.arrayContaining(["iteration-start", "model-text", "code", "search", "code-output", "iteration-complete", "answer-delta"]),
+      expect.arrayContaining([
+        "iteration-start",
+        "model-text",
+        "code",
+        "search",
+        "code-output",
+        "iteration-complete",
+        "answer-delta",
+      ]),
     );
     expect(types.indexOf("search")).toBeLessThan(types.indexOf("code-output"));
     expect(types.at(-1)).toBe("result");
@@ -169,11 +189,19 @@ describe("budgets", () => {
     expect(result.reasoningTrace[0]!.output).toContain("refused: Search budget exhausted");
     expect(result.answer).toBe("partial: Jane Doe founded Acme");
     expect(result.error).toMatch(/maxSearchCalls/);
-    expect(result.budgetStatus).toMatchObject({ exceeded: true, exceededLimit: "maxSearchCalls", searchCalls: 1 });
+    expect(result.budgetStatus).toMatchObject({
+      exceeded: true,
+      exceededLimit: "maxSearchCalls",
+      searchCalls: 1,
+    });
   });
 
   it("maxTokens stops the run and synthesises an answer from sources without another call", async () => {
-    const model = scriptedModel(["```repl\nprint(searchDb('Acme founded').length)\n```", "```repl\nprint(1)\n```", "FINAL(never)"]);
+    const model = scriptedModel([
+      "```repl\nprint(searchDb('Acme founded').length)\n```",
+      "```repl\nprint(1)\n```",
+      "FINAL(never)",
+    ]);
     const result = await engine({ vectorStore: await corpus(), model, budget: { maxTokens: 20 } }).query("q");
     expect(model.callCount).toBe(2);
     expect(result.error).toMatch(/maxTokens/);
@@ -206,7 +234,9 @@ describe("budgets", () => {
 
   it("budget maxIterations forces the final turn and reports the limit", async () => {
     const model = scriptedModel(["```repl\nprint(1)\n```", "FINAL(after one turn)"]);
-    const result = await engine({ vectorStore: await corpus(), model, budget: { maxIterations: 1 } }).query("q");
+    const result = await engine({ vectorStore: await corpus(), model, budget: { maxIterations: 1 } }).query(
+      "q",
+    );
     expect(result.answer).toBe("after one turn");
     expect(result.error).toMatch(/maxIterations/);
   });
@@ -233,15 +263,31 @@ describe("failures, abort, retry", () => {
   });
 
   it("retries a 429 and succeeds", async () => {
-    const rateLimited = new APICallError({ message: "rate limited", url: "https://x", requestBodyValues: {}, statusCode: 429, isRetryable: true });
+    const rateLimited = new APICallError({
+      message: "rate limited",
+      url: "https://x",
+      requestBodyValues: {},
+      statusCode: 429,
+      isRetryable: true,
+    });
     const model = scriptedModel([{ error: rateLimited }, "FINAL(after retry)"]);
-    const result = await engine({ vectorStore: await corpus(), model, retry: { baseDelayMs: 1, maxDelayMs: 5 } }).query("q");
+    const result = await engine({
+      vectorStore: await corpus(),
+      model,
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    }).query("q");
     expect(result.answer).toBe("after retry");
     expect(model.callCount).toBe(2);
   });
 
   it("does not retry a 400 and raises LLMProviderError", async () => {
-    const bad = new APICallError({ message: "bad request", url: "https://x", requestBodyValues: {}, statusCode: 400, isRetryable: false });
+    const bad = new APICallError({
+      message: "bad request",
+      url: "https://x",
+      requestBodyValues: {},
+      statusCode: 400,
+      isRetryable: false,
+    });
     const model = scriptedModel([{ error: bad }, "FINAL(never)"]);
     const pending = engine({ vectorStore: await corpus(), model, retry: { baseDelayMs: 1 } }).query("q");
     await expect(pending).rejects.toBeInstanceOf(LLMProviderError);
@@ -251,11 +297,19 @@ describe("failures, abort, retry", () => {
   it("rejects bad options with a ConfigError naming the field and allowed values", () => {
     const model = scriptedModel([]);
     const store = new MemoryStore();
-    expect(() => new DeepRecallEngine({ vectorStore: store, model, strategy: "magic" as "repl" })).toThrow(ConfigError);
-    expect(() => new DeepRecallEngine({ vectorStore: store, model, strategy: "magic" as "repl" })).toThrow(/strategy.*"repl".*"tools"/);
-    expect(() => new DeepRecallEngine({ vectorStore: store, model, maxIterations: 0 })).toThrow(/maxIterations/);
+    expect(() => new DeepRecallEngine({ vectorStore: store, model, strategy: "magic" as "repl" })).toThrow(
+      ConfigError,
+    );
+    expect(() => new DeepRecallEngine({ vectorStore: store, model, strategy: "magic" as "repl" })).toThrow(
+      /strategy.*"repl".*"tools"/,
+    );
+    expect(() => new DeepRecallEngine({ vectorStore: store, model, maxIterations: 0 })).toThrow(
+      /maxIterations/,
+    );
     expect(() => new DeepRecallEngine({ vectorStore: {} as MemoryStore, model })).toThrow(/vectorStore/);
-    expect(() => new DeepRecallEngine({ vectorStore: store, model, budget: { maxTokens: -1 } })).toThrow(/budget\.maxTokens/);
+    expect(() => new DeepRecallEngine({ vectorStore: store, model, budget: { maxTokens: -1 } })).toThrow(
+      /budget\.maxTokens/,
+    );
   });
 
   it("rejects an empty query", async () => {
@@ -283,7 +337,13 @@ describe("cache and batch", () => {
   });
 
   it("queryBatch keeps input order and isolates a failure", async () => {
-    const bad = new APICallError({ message: "bad", url: "https://x", requestBodyValues: {}, statusCode: 400, isRetryable: false });
+    const bad = new APICallError({
+      message: "bad",
+      url: "https://x",
+      requestBodyValues: {},
+      statusCode: 400,
+      isRetryable: false,
+    });
     const model = scriptedModel(
       Array.from({ length: 3 }, () => (call: { prompt: unknown }) => {
         const text = JSON.stringify(call.prompt);
@@ -292,7 +352,10 @@ describe("cache and batch", () => {
         return `FINAL(answer to ${q})`;
       }),
     );
-    const results = await engine({ vectorStore: await corpus(), model }).queryBatch(["alpha", "boom", "gamma"], { maxConcurrency: 2 });
+    const results = await engine({ vectorStore: await corpus(), model }).queryBatch(
+      ["alpha", "boom", "gamma"],
+      { maxConcurrency: 2 },
+    );
     expect(results.map((r) => r.query)).toEqual(["alpha", "boom", "gamma"]);
     expect(results[0]!.answer).toBe("answer to alpha");
     expect(results[1]!.error).toBeTruthy();
@@ -302,10 +365,16 @@ describe("cache and batch", () => {
 
 describe("tools strategy", () => {
   it("searches with native tool calls and streams the final answer token by token", async () => {
-    const model = streamingModel([toolCallStep("c1", { query: "Acme founder" }), textStep("Jane Doe founded Acme in 1999.", 4)]);
+    const model = streamingModel([
+      toolCallStep("c1", { query: "Acme founder" }),
+      textStep("Jane Doe founded Acme in 1999.", 4),
+    ]);
     const store = await corpus();
     const events: EngineEvent[] = [];
-    for await (const ev of engine({ vectorStore: store, model, strategy: "tools" }).stream("Who founded Acme?")) events.push(ev);
+    for await (const ev of engine({ vectorStore: store, model, strategy: "tools" }).stream(
+      "Who founded Acme?",
+    ))
+      events.push(ev);
     const deltas = events.filter((e) => e.type === "answer-delta");
     expect(deltas.length).toBeGreaterThanOrEqual(4);
     const result = (events.at(-1) as Extract<EngineEvent, { type: "result" }>).result;

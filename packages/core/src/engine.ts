@@ -1,14 +1,22 @@
+import { cacheKey } from "./cache/key.ts";
 import type { CacheStore } from "./cache/types.ts";
+import { CallbackManager } from "./callbacks/manager.ts";
 import type { DeepRecallCallbacks } from "./callbacks/types.ts";
 import type { DeepRecallEngineApi, UsageReport } from "./engine-api.ts";
-import { AbortError, BudgetExceededError, ConfigError, DeepRecallError, isAbortError, VectorStoreError } from "./errors.ts";
+import {
+  AbortError,
+  BudgetExceededError,
+  ConfigError,
+  DeepRecallError,
+  isAbortError,
+  VectorStoreError,
+} from "./errors.ts";
 import { EventChannel } from "./event-channel.ts";
 import { validateFilter } from "./filters.ts";
 import { type DeepRecallEngineOptions, parseBudget, parseEngineOptions } from "./options.ts";
 import { runReplLoop } from "./repl-loop.ts";
 import { isTransientError, withRetry } from "./retry.ts";
 import { confidenceFrom, modelIdOf, partialAnswerFromSources, RunState, type SearchFn } from "./run-state.ts";
-import { cacheKey } from "./cache/key.ts";
 import { createSandboxPool } from "./sandbox/index.ts";
 import type { SandboxPool } from "./sandbox/types.ts";
 import { runToolsLoop } from "./tools-loop.ts";
@@ -22,7 +30,14 @@ import type {
   VectorStore,
 } from "./types.ts";
 
-const DEFAULTS = { maxIterations: 15, maxDepth: 1, topK: 5, maxOutputChars: 12_000, maxConcurrency: 4, cacheTtlSeconds: 3600 };
+const DEFAULTS = {
+  maxIterations: 15,
+  maxDepth: 1,
+  topK: 5,
+  maxOutputChars: 12_000,
+  maxConcurrency: 4,
+  cacheTtlSeconds: 3600,
+};
 
 type ResolvedOptions = DeepRecallEngineOptions & typeof DEFAULTS;
 
@@ -38,7 +53,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
   readonly vectorStore: VectorStore;
   readonly modelId: string;
   private readonly options: ResolvedOptions;
-  private readonly callbacks: DeepRecallCallbacks[];
+  private readonly callbacks: CallbackManager;
   private pool: SandboxPool | null = null;
   private readonly ownsPool: boolean;
   private closed = false;
@@ -48,7 +63,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
     this.options = { ...DEFAULTS, ...stripUndefined(options) } as ResolvedOptions;
     this.vectorStore = options.vectorStore;
     this.modelId = modelIdOf(options.model);
-    this.callbacks = [...(options.callbacks ?? [])];
+    this.callbacks = new CallbackManager(options.callbacks ?? []);
     const sandbox = options.sandbox;
     if (sandbox && typeof (sandbox as SandboxPool).createSession === "function") {
       this.pool = sandbox as SandboxPool;
@@ -60,7 +75,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
 
   /** Register another callback after construction (e.g. the server's usage tracker). */
   addCallback(callback: DeepRecallCallbacks): void {
-    this.callbacks.push(callback);
+    this.callbacks.add(callback);
   }
 
   async query(query: string, options: QueryOptions = {}): Promise<DeepRecallResult> {
@@ -84,7 +99,9 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
     const onAbort = () => controller.abort(options.signal?.reason);
     if (options.signal?.aborted) controller.abort(options.signal.reason);
     else options.signal?.addEventListener("abort", onAbort, { once: true });
-    const running = this.execute(query, { ...options, signal: controller.signal }, (e) => channel.push(e)).then(
+    const running = this.execute(query, { ...options, signal: controller.signal }, (e) =>
+      channel.push(e),
+    ).then(
       (result) => {
         channel.push({ type: "result", result });
         channel.close();
@@ -105,7 +122,8 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
     queries: string[],
     options: QueryOptions & { maxConcurrency?: number } = {},
   ): Promise<DeepRecallResult[]> {
-    if (!Array.isArray(queries)) throw new ConfigError("queryBatch expects an array of query strings", { field: "queries" });
+    if (!Array.isArray(queries))
+      throw new ConfigError("queryBatch expects an array of query strings", { field: "queries" });
     const { maxConcurrency = this.options.maxConcurrency, ...queryOptions } = options;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
       throw new ConfigError("maxConcurrency must be a positive integer", { field: "maxConcurrency" });
@@ -146,9 +164,11 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
     this.assertOpen();
-    if (typeof query !== "string" || query.trim() === "") throw new ConfigError("query must be a non-empty string", { field: "query" });
+    if (typeof query !== "string" || query.trim() === "")
+      throw new ConfigError("query must be a non-empty string", { field: "query" });
     const topK = options.topK ?? this.options.topK;
-    if (!Number.isInteger(topK) || topK < 1) throw new ConfigError("topK must be a positive integer", { field: "topK" });
+    if (!Number.isInteger(topK) || topK < 1)
+      throw new ConfigError("topK must be a positive integer", { field: "topK" });
     if (options.filters !== undefined) validateFilter(options.filters);
     const { results } = await this.searchStore(query, {
       topK,
@@ -163,7 +183,10 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
   }
 
   async usage(): Promise<UsageReport | null> {
-    const tracker = this.callbacks.find((cb): cb is DeepRecallCallbacks & UsageSource => typeof (cb as Partial<UsageSource>).report === "function");
+    const tracker = this.callbacks.find(
+      (cb): cb is DeepRecallCallbacks & UsageSource =>
+        typeof (cb as Partial<UsageSource>).report === "function",
+    );
     return tracker ? tracker.report() : null;
   }
 
@@ -196,20 +219,32 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
   private async generation(): Promise<number> {
     const cache = this.options.cache;
     if (!cache) return 0;
-    return (await cache.get<number>(`deeprecall:generation:${this.vectorStore.name}`).catch(() => undefined)) ?? 0;
+    return (
+      (await cache.get<number>(`deeprecall:generation:${this.vectorStore.name}`).catch(() => undefined)) ?? 0
+    );
   }
 
   private async bumpGeneration(): Promise<void> {
     const cache = this.options.cache;
     if (!cache) return;
     const gen = await this.generation();
-    await cache.set(`deeprecall:generation:${this.vectorStore.name}`, gen + 1, 365 * 24 * 3600).catch(() => {});
+    await cache
+      .set(`deeprecall:generation:${this.vectorStore.name}`, gen + 1, 365 * 24 * 3600)
+      .catch(() => {});
   }
 
   private searchStore: SearchFn = async (query, { topK, filters, signal }) => {
     const cache = this.options.cache;
     const key = cache
-      ? cacheKey({ kind: "search", store: this.vectorStore.name, generation: await this.generation(), query, topK, filters: filters ?? null, reranked: !!this.options.reranker })
+      ? cacheKey({
+          kind: "search",
+          store: this.vectorStore.name,
+          generation: await this.generation(),
+          query,
+          topK,
+          filters: filters ?? null,
+          reranked: !!this.options.reranker,
+        })
       : "";
     if (cache) {
       const hit = await cache.get<SearchResult[]>(key).catch(() => undefined);
@@ -220,22 +255,34 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
     let results: SearchResult[];
     try {
       results = await withRetry(
-        () => this.vectorStore.search(query, { topK: fetchK, ...(filters ? { filters } : {}), ...(signal ? { signal } : {}) }),
+        () =>
+          this.vectorStore.search(query, {
+            topK: fetchK,
+            ...(filters ? { filters } : {}),
+            ...(signal ? { signal } : {}),
+          }),
         { ...this.options.retry, ...(signal ? { signal } : {}), isRetryable: isTransientError },
       );
     } catch (error) {
       if (error instanceof DeepRecallError || isAbortError(error)) throw error;
-      throw new VectorStoreError(`Search failed in the ${this.vectorStore.name} store: ${errorMessage(error)}`, {
-        cause: error,
-        store: this.vectorStore.name,
-      });
+      throw new VectorStoreError(
+        `Search failed in the ${this.vectorStore.name} store: ${errorMessage(error)}`,
+        {
+          cause: error,
+          store: this.vectorStore.name,
+        },
+      );
     }
     if (reranker) results = (await reranker(query, results, topK)).slice(0, topK);
     if (cache) await cache.set(key, results, this.options.cacheTtlSeconds).catch(() => {});
     return { results, cached: false };
   };
 
-  private async execute(query: string, options: QueryOptions, emit: (e: EngineEvent) => void): Promise<DeepRecallResult> {
+  private async execute(
+    query: string,
+    options: QueryOptions,
+    emit: (e: EngineEvent) => void,
+  ): Promise<DeepRecallResult> {
     const started = performance.now();
     const budget = { ...this.options.budget, ...parseBudget(options.budget, "query budget") };
     const cache = this.options.cache;
@@ -265,19 +312,18 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
       ...this.options,
       ...(options.topK !== undefined ? { topK: options.topK } : {}),
     };
-    const run = new RunState(query, options, engineOptions, this.searchStore, emit, this.callbacks, budget);
-    emit({ type: "query-start", query, runId: run.runId });
-    await run.hook("onQueryStart", run.ctx, options);
-
     if (cache && key) {
+      // A cache hit spends nothing, so callbacks (usage trackers) do not hear about it.
       const cached = await cache.get<DeepRecallResult>(key).catch(() => undefined);
       if (cached) {
+        emit({ type: "query-start", query, runId: crypto.randomUUID() });
         if (cached.answer) emit({ type: "answer-delta", text: cached.answer });
-        await run.hook("onQueryEnd", run.ctx, cached);
-        run.dispose();
         return cached;
       }
     }
+    const run = new RunState(query, options, engineOptions, this.searchStore, emit, this.callbacks, budget);
+    emit({ type: "query-start", query, runId: run.runId });
+    await run.hook("onQueryStart", run.ctx, options);
 
     try {
       const storeSize = await this.vectorStore.count().catch(() => null);
@@ -291,7 +337,9 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
         ...(options.rootPrompt ? { rootPrompt: options.rootPrompt } : {}),
       };
       const outcome =
-        this.options.strategy === "tools" ? await runToolsLoop(run, input) : await runReplLoop(run, this.getPool(), input);
+        this.options.strategy === "tools"
+          ? await runToolsLoop(run, input)
+          : await runReplLoop(run, this.getPool(), input);
       run.checkAbort();
       const sources = run.sortedSources();
       let answer = outcome.answer;
@@ -304,7 +352,8 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
         error = undefined;
       }
       if (this.options.strategy !== "tools" && answer) emit({ type: "answer-delta", text: answer });
-      else if (this.options.strategy === "tools" && limit && !outcome.answer) emit({ type: "answer-delta", text: answer });
+      else if (this.options.strategy === "tools" && limit && !outcome.answer)
+        emit({ type: "answer-delta", text: answer });
       const result: DeepRecallResult = {
         answer,
         sources,
@@ -357,8 +406,12 @@ function validateQuery(query: unknown, options: QueryOptions): void {
   if (typeof query !== "string" || query.trim() === "") {
     throw new ConfigError("query must be a non-empty string", { field: "query" });
   }
-  if (typeof options !== "object" || options === null) throw new ConfigError("query options must be an object", { field: "options" });
-  if (options.topK !== undefined && (!Number.isInteger(options.topK) || options.topK < 1 || options.topK > 1000)) {
+  if (typeof options !== "object" || options === null)
+    throw new ConfigError("query options must be an object", { field: "options" });
+  if (
+    options.topK !== undefined &&
+    (!Number.isInteger(options.topK) || options.topK < 1 || options.topK > 1000)
+  ) {
     throw new ConfigError("topK must be an integer between 1 and 1000", { field: "topK" });
   }
   if (options.filters !== undefined) validateFilter(options.filters);

@@ -19,20 +19,27 @@ function isScalar(value: unknown): boolean {
  */
 export function validateFilter(filter: unknown, path = "filters"): asserts filter is MetadataFilter {
   if (!isPlainObject(filter)) {
-    throw new ConfigError(`${path} must be an object, got ${Array.isArray(filter) ? "array" : typeof filter}`, {
-      field: path,
-    });
+    throw new ConfigError(
+      `${path} must be an object, got ${Array.isArray(filter) ? "array" : typeof filter}`,
+      {
+        field: path,
+      },
+    );
   }
   for (const [key, value] of Object.entries(filter)) {
     if (key === "$and" || key === "$or") {
       if (!Array.isArray(value) || value.length === 0) {
-        throw new ConfigError(`${path}.${key} must be a non-empty array of filters`, { field: `${path}.${key}` });
+        throw new ConfigError(`${path}.${key} must be a non-empty array of filters`, {
+          field: `${path}.${key}`,
+        });
       }
-      value.forEach((sub, i) => validateFilter(sub, `${path}.${key}[${i}]`));
+      for (const [i, sub] of value.entries()) validateFilter(sub, `${path}.${key}[${i}]`);
       continue;
     }
     if (key.startsWith("$")) {
-      throw new ConfigError(`Unknown filter operator ${key} at ${path}; allowed: ${ALLOWED}`, { field: path });
+      throw new ConfigError(`Unknown filter operator ${key} at ${path}; allowed: ${ALLOWED}`, {
+        field: path,
+      });
     }
     if (isScalar(value)) continue;
     if (!isPlainObject(value)) {
@@ -51,7 +58,9 @@ export function validateFilter(filter: unknown, path = "filters"): asserts filte
         });
       }
       if ((op === "$in" || op === "$nin") && (!Array.isArray(operand) || !operand.every(isScalar))) {
-        throw new ConfigError(`${path}.${key}.${op} must be an array of scalars`, { field: `${path}.${key}` });
+        throw new ConfigError(`${path}.${key}.${op} must be an array of scalars`, {
+          field: `${path}.${key}`,
+        });
       }
       if (["$gt", "$gte", "$lt", "$lte"].includes(op) && typeof operand !== "number") {
         throw new ConfigError(`${path}.${key}.${op} must be a number`, { field: `${path}.${key}` });
@@ -87,7 +96,10 @@ function compare(actual: unknown, op: string, operand: unknown): boolean {
 }
 
 /** True when `metadata` satisfies `filter` (Chroma semantics; several keys at one level are ANDed). */
-export function matchesFilter(metadata: Record<string, unknown>, filter: MetadataFilter | undefined): boolean {
+export function matchesFilter(
+  metadata: Record<string, unknown>,
+  filter: MetadataFilter | undefined,
+): boolean {
   if (!filter) return true;
   for (const [key, value] of Object.entries(filter)) {
     if (key === "$and") {

@@ -1,5 +1,26 @@
+export { BudgetTracker } from "./budget.ts";
+export {
+  cacheKey,
+  InMemoryCache,
+  type InMemoryCacheOptions,
+  SqliteCache,
+  type SqliteCacheOptions,
+} from "./cache/index.ts";
+export type { CacheStore } from "./cache/types.ts";
+export {
+  CallbackManager,
+  ConsoleCallback,
+  type ConsoleCallbackOptions,
+  JsonlCallback,
+  type JsonlCallbackOptions,
+  ProgressCallback,
+  type ProgressCallbackOptions,
+  UsageTrackingCallback,
+  type UsageTrackingCallbackOptions,
+} from "./callbacks/index.ts";
 export type { CallbackContext, DeepRecallCallbacks } from "./callbacks/types.ts";
 export { assertDimensions, toEmbeddingFunction } from "./embeddings.ts";
+export { DeepRecallEngine } from "./engine.ts";
 export type { DeepRecallEngineApi, UsageReport } from "./engine-api.ts";
 export {
   AbortError,
@@ -12,6 +33,17 @@ export {
   VectorStoreError,
 } from "./errors.ts";
 export { matchesFilter, validateFilter } from "./filters.ts";
+export type { DeepRecallEngineOptions, Reranker } from "./options.ts";
+export { extractCodeBlocks, findFinal } from "./parse.ts";
+export {
+  isTransientError,
+  redactSecrets,
+  toLLMProviderError,
+  type WithRetryOptions,
+  withRetry,
+} from "./retry.ts";
+export type { RetryOptions } from "./retry-types.ts";
+export { createSandboxPool, DEFAULT_LIMITS } from "./sandbox/index.ts";
 export type {
   BlockResult,
   SandboxHost,

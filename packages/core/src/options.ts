@@ -1,7 +1,7 @@
 import type { LanguageModel } from "ai";
 import { z } from "zod";
-import type { DeepRecallCallbacks } from "./callbacks/types.ts";
 import type { CacheStore } from "./cache/types.ts";
+import type { DeepRecallCallbacks } from "./callbacks/types.ts";
 import { ConfigError } from "./errors.ts";
 import type { RetryOptions } from "./retry-types.ts";
 import type { SandboxOptions, SandboxPool } from "./sandbox/types.ts";
@@ -53,11 +53,14 @@ const budgetSchema = z.strictObject({
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 const storeSchema = z.custom<VectorStore>(
-  (v) => isObject(v) && ["addDocuments", "search", "delete", "count"].every((m) => typeof v[m] === "function"),
+  (v) =>
+    isObject(v) && ["addDocuments", "search", "delete", "count"].every((m) => typeof v[m] === "function"),
   { message: "expected a VectorStore (an object with addDocuments, search, delete and count)" },
 );
 const modelSchema = z.custom<LanguageModel>(
-  (v) => (typeof v === "string" && v.length > 0) || (isObject(v) && (typeof v.doGenerate === "function" || typeof v.specificationVersion === "string")),
+  (v) =>
+    (typeof v === "string" && v.length > 0) ||
+    (isObject(v) && (typeof v.doGenerate === "function" || typeof v.specificationVersion === "string")),
   { message: "expected an AI SDK LanguageModel (e.g. openai('gpt-4o-mini')) or a model id string" },
 );
 
@@ -70,15 +73,41 @@ const optionsSchema = z.object({
   maxDepth: z.int().min(1).max(5).optional(),
   topK: z.int().min(1).max(1000).optional(),
   budget: budgetSchema.optional(),
-  callbacks: z.array(z.custom<DeepRecallCallbacks>((v) => isObject(v), { message: "expected a callbacks object" })).optional(),
-  cache: z.custom<CacheStore>((v) => isObject(v) && typeof v.get === "function" && typeof v.set === "function", {
-    message: "expected a CacheStore (get, set, delete, clear)",
-  }).optional(),
+  callbacks: z
+    .array(z.custom<DeepRecallCallbacks>((v) => isObject(v), { message: "expected a callbacks object" }))
+    .optional(),
+  cache: z
+    .custom<CacheStore>((v) => isObject(v) && typeof v.get === "function" && typeof v.set === "function", {
+      message: "expected a CacheStore (get, set, delete, clear)",
+    })
+    .optional(),
   cacheTtlSeconds: z.number().positive().optional(),
-  reranker: z.custom<Reranker>((v) => typeof v === "function", { message: "expected a function (query, results, topK) => Promise<SearchResult[]>" }).optional(),
-  retry: z.strictObject({ maxRetries: z.int().min(0).max(20).optional(), baseDelayMs: z.number().nonnegative().optional(), maxDelayMs: z.number().nonnegative().optional() }).optional(),
-  sandbox: z.custom<SandboxOptions | SandboxPool>((v) => isObject(v), { message: "expected sandbox options or a SandboxPool" }).optional(),
-  pricing: z.record(z.string(), z.strictObject({ inputPerMillion: z.number().nonnegative(), outputPerMillion: z.number().nonnegative() })).optional(),
+  reranker: z
+    .custom<Reranker>((v) => typeof v === "function", {
+      message: "expected a function (query, results, topK) => Promise<SearchResult[]>",
+    })
+    .optional(),
+  retry: z
+    .strictObject({
+      maxRetries: z.int().min(0).max(20).optional(),
+      baseDelayMs: z.number().nonnegative().optional(),
+      maxDelayMs: z.number().nonnegative().optional(),
+    })
+    .optional(),
+  sandbox: z
+    .custom<SandboxOptions | SandboxPool>((v) => isObject(v), {
+      message: "expected sandbox options or a SandboxPool",
+    })
+    .optional(),
+  pricing: z
+    .record(
+      z.string(),
+      z.strictObject({
+        inputPerMillion: z.number().nonnegative(),
+        outputPerMillion: z.number().nonnegative(),
+      }),
+    )
+    .optional(),
   maxOutputChars: z.int().min(200).optional(),
   compactionThresholdTokens: z.int().min(1000).optional(),
   maxConcurrency: z.int().min(1).max(64).optional(),
@@ -89,12 +118,14 @@ export function toConfigError(error: z.ZodError, prefix: string): ConfigError {
   const issue = error.issues[0]!;
   const field = issue.path.map(String).join(".") || "(root)";
   let detail = issue.message;
-  if (issue.code === "unrecognized_keys") detail = `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  if (issue.code === "unrecognized_keys")
+    detail = `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
   return new ConfigError(`${prefix} "${field}": ${detail}`, { field, cause: error });
 }
 
 export function parseEngineOptions(options: DeepRecallEngineOptions): DeepRecallEngineOptions {
-  if (!isObject(options)) throw new ConfigError("DeepRecallEngine expects an options object { vectorStore, model, ... }");
+  if (!isObject(options))
+    throw new ConfigError("DeepRecallEngine expects an options object { vectorStore, model, ... }");
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw toConfigError(parsed.error, "Invalid DeepRecallEngine option");
   return options;

@@ -57,9 +57,16 @@ FINAL(The crisis was driven mainly by ... [sources: doc-12, doc-40])
 Limits: at most ${ctx.maxIterations} turns${ctx.maxSearchCalls !== undefined ? ` and ${ctx.maxSearchCalls} searches` : ""}. Each block has a time and memory limit, and long output is truncated. The document store is "${ctx.storeName}"${ctx.documentCount !== null ? ` with ${ctx.documentCount} documents` : ""}.`;
 }
 
-export function firstUserMessage(query: string, ctx: PromptContext, contextPrefix?: string, rootPrompt?: string): string {
+export function firstUserMessage(
+  query: string,
+  ctx: PromptContext,
+  contextPrefix?: string,
+  rootPrompt?: string,
+): string {
   if (rootPrompt) {
-    return rootPrompt.includes("{query}") ? rootPrompt.replaceAll("{query}", query) : `${rootPrompt}\n\nQuestion: ${query}`;
+    return rootPrompt.includes("{query}")
+      ? rootPrompt.replaceAll("{query}", query)
+      : `${rootPrompt}\n\nQuestion: ${query}`;
   }
   const prefix = contextPrefix ? `Context:\n${contextPrefix}\n\n` : "";
   return `${prefix}Question: ${query}\n\nStart by searching the "${ctx.storeName}" store (default topK ${ctx.topK}). Write a \`\`\`repl block.`;
@@ -74,7 +81,7 @@ export const NO_CODE_NUDGE =
   "No code ran this turn. Write a ```repl block to investigate, or finish with FINAL(answer) outside code.";
 
 export const PYTHON_NUDGE =
-  "Your block was tagged python, but the sandbox runs JavaScript (QuickJS), not Python. Rewrite it as JavaScript in a ```repl block, e.g. `const hits = searchDb(\"...\"); for (const h of hits) print(h.content);`.";
+  'Your block was tagged python, but the sandbox runs JavaScript (QuickJS), not Python. Rewrite it as JavaScript in a ```repl block, e.g. `const hits = searchDb("..."); for (const h of hits) print(h.content);`.';
 
 export function forcedFinalMessage(reason: string): string {
   return `${reason} Do not write code. Answer the question now from what you have found, in the form FINAL(your answer).`;

@@ -50,7 +50,9 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
     maxIterations,
     depth: input.depth,
     maxDepth: engine.maxDepth,
-    ...(run.budget.limits.maxSearchCalls !== undefined ? { maxSearchCalls: run.budget.limits.maxSearchCalls } : {}),
+    ...(run.budget.limits.maxSearchCalls !== undefined
+      ? { maxSearchCalls: run.budget.limits.maxSearchCalls }
+      : {}),
   };
   const instructions = [replSystemPrompt(promptCtx), input.instructions].filter(Boolean).join("\n\n");
   const isRoot = input.depth === 1;
@@ -58,12 +60,17 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
   const modelSettings = isRoot
     ? {
         ...(run.options.temperature !== undefined ? { temperature: run.options.temperature } : {}),
-        ...(run.options.maxOutputTokens !== undefined ? { maxOutputTokens: run.options.maxOutputTokens } : {}),
+        ...(run.options.maxOutputTokens !== undefined
+          ? { maxOutputTokens: run.options.maxOutputTokens }
+          : {}),
       }
     : {};
   const messages: ModelMessage[] = [
     ...(input.history ?? []),
-    { role: "user", content: firstUserMessage(input.query, promptCtx, input.contextPrefix, input.rootPrompt) },
+    {
+      role: "user",
+      content: firstUserMessage(input.query, promptCtx, input.contextPrefix, input.rootPrompt),
+    },
   ];
   const steps: ReasoningStep[] = [];
   const session = await pool.createSession(
@@ -111,7 +118,8 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
         else if (directive?.kind === "var") {
           const value = await session.getVar(directive.name);
           if (value !== undefined) answer = value;
-          else finalNote = `FINAL_VAR(${directive.name}): there is no variable named "${directive.name}". Define it in a repl block first, or use FINAL(answer).`;
+          else
+            finalNote = `FINAL_VAR(${directive.name}): there is no variable named "${directive.name}". Define it in a repl block first, or use FINAL(answer).`;
         }
       }
       if (finalNote) outputs.push(finalNote);
@@ -139,21 +147,27 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
       if (answer !== undefined) return { answer, steps, ending: "final" };
       if (run.budget.exceeded) break;
 
-      messages.push({ role: "assistant", content: reply }, { role: "user", content: replOutputMessage([output]) });
+      messages.push(
+        { role: "assistant", content: reply },
+        { role: "user", content: replOutputMessage([output]) },
+      );
       await maybeCompact(run, session, messages, input);
     }
 
     // Out of turns or over budget: one last "answer now" turn when the budget still allows a call.
-    if (isRoot && !run.budget.exceeded && budgetIterations !== undefined && budgetIterations <= engine.maxIterations) {
+    if (
+      isRoot &&
+      !run.budget.exceeded &&
+      budgetIterations !== undefined &&
+      budgetIterations <= engine.maxIterations
+    ) {
       run.budget.markExceeded("maxIterations");
     }
     const limit = run.budget.exceededLimit;
     if (limit && HARD_LIMITS.has(limit)) {
       return { answer: "", steps, ending: "budget" };
     }
-    const reason = limit
-      ? `The ${limit} budget is used up.`
-      : `You have used all ${maxIterations} turns.`;
+    const reason = limit ? `The ${limit} budget is used up.` : `You have used all ${maxIterations} turns.`;
     messages.push({ role: "user", content: forcedFinalMessage(reason) });
     let reply: string;
     try {
@@ -226,8 +240,14 @@ async function runBlocks(
 }
 
 /** llmQuery: a child investigation when depth allows, else one sub-model call. */
-async function subQuery(run: RunState, pool: SandboxPool, parent: LoopInput, prompt: string): Promise<string> {
-  if (typeof prompt !== "string" || prompt.trim() === "") throw new TypeError("llmQuery(prompt): prompt must be a non-empty string");
+async function subQuery(
+  run: RunState,
+  pool: SandboxPool,
+  parent: LoopInput,
+  prompt: string,
+): Promise<string> {
+  if (typeof prompt !== "string" || prompt.trim() === "")
+    throw new TypeError("llmQuery(prompt): prompt must be a non-empty string");
   const started = performance.now();
   const depth = parent.depth + 1;
   try {
@@ -244,14 +264,26 @@ async function subQuery(run: RunState, pool: SandboxPool, parent: LoopInput, pro
     return response;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    run.recordSubCall({ prompt, response: "", depth, timeMs: Math.round(performance.now() - started), error: message });
+    run.recordSubCall({
+      prompt,
+      response: "",
+      depth,
+      timeMs: Math.round(performance.now() - started),
+      error: message,
+    });
     if (!(error instanceof BudgetExceededError) && !(error instanceof TypeError)) run.fatal ??= error;
     throw error;
   }
 }
 
-async function batchedSubQuery(run: RunState, pool: SandboxPool, parent: LoopInput, prompts: string[]): Promise<string[]> {
-  if (!Array.isArray(prompts)) throw new TypeError("llmQueryBatched(prompts): prompts must be an array of strings");
+async function batchedSubQuery(
+  run: RunState,
+  pool: SandboxPool,
+  parent: LoopInput,
+  prompts: string[],
+): Promise<string[]> {
+  if (!Array.isArray(prompts))
+    throw new TypeError("llmQueryBatched(prompts): prompts must be an array of strings");
   const results: string[] = new Array(prompts.length);
   let next = 0;
   const worker = async () => {
@@ -267,7 +299,8 @@ async function batchedSubQuery(run: RunState, pool: SandboxPool, parent: LoopInp
 /** Rough token estimate (4 characters a token) — only used to decide when to compact. */
 function estimateTokens(messages: ModelMessage[]): number {
   let chars = 0;
-  for (const m of messages) chars += typeof m.content === "string" ? m.content.length : JSON.stringify(m.content).length;
+  for (const m of messages)
+    chars += typeof m.content === "string" ? m.content.length : JSON.stringify(m.content).length;
   return Math.ceil(chars / 4);
 }
 
@@ -276,7 +309,12 @@ function estimateTokens(messages: ModelMessage[]): number {
  * the sandbox variable `history` and replaced by that summary, keeping the first question and
  * the last exchange verbatim.
  */
-async function maybeCompact(run: RunState, session: SandboxSession, messages: ModelMessage[], input: LoopInput): Promise<void> {
+async function maybeCompact(
+  run: RunState,
+  session: SandboxSession,
+  messages: ModelMessage[],
+  input: LoopInput,
+): Promise<void> {
   const threshold = run.engine.compactionThresholdTokens;
   if (!threshold || estimateTokens(messages) < threshold) return;
   const historyCount = input.history?.length ?? 0;
@@ -285,7 +323,10 @@ async function maybeCompact(run: RunState, session: SandboxSession, messages: Mo
   if (messages.length - firstTurn <= keepTail + 1) return;
   const old = messages.slice(firstTurn, messages.length - keepTail);
   const transcript = old
-    .map((m) => `${m.role.toUpperCase()}: ${typeof m.content === "string" ? m.content : JSON.stringify(m.content)}`)
+    .map(
+      (m) =>
+        `${m.role.toUpperCase()}: ${typeof m.content === "string" ? m.content : JSON.stringify(m.content)}`,
+    )
     .join("\n\n");
   const summary = await run.callModel(run.engine.subModel ?? run.engine.model, {
     messages: [{ role: "user", content: compactionPrompt(transcript) }],

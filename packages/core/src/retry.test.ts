@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { APICallError, RetryError } from "ai";
+import { AISDKError, APICallError } from "@ai-sdk/provider";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   AbortError,
@@ -13,7 +13,10 @@ import {
 } from "./errors.ts";
 import { isTransientError, redactSecrets, retryAfterMs, toLLMProviderError, withRetry } from "./retry.ts";
 
-function apiError(statusCode: number | undefined, extra: Partial<ConstructorParameters<typeof APICallError>[0]> = {}) {
+function apiError(
+  statusCode: number | undefined,
+  extra: Partial<ConstructorParameters<typeof APICallError>[0]> = {},
+) {
   return new APICallError({
     message: statusCode ? `Provider said ${statusCode}` : "Cannot connect to API: connect ECONNREFUSED",
     url: "https://api.example.com/v1/chat/completions?key=AIzaSyD-super-secret-key-000000000",
@@ -21,6 +24,24 @@ function apiError(statusCode: number | undefined, extra: Partial<ConstructorPara
     statusCode,
     ...extra,
   });
+}
+
+/**
+ * Stand-in for the `ai` package's RetryError, built on the provider's AISDKError with the same
+ * marker (the last test checks the real class carries that marker).
+ */
+const RETRY_MARKER: unique symbol = Symbol.for("vercel.ai.error.AI_RetryError") as never;
+class RetryError extends AISDKError {
+  readonly [RETRY_MARKER] = true;
+  readonly reason: string;
+  readonly errors: unknown[];
+  readonly lastError: unknown;
+  constructor({ message, reason, errors }: { message: string; reason: string; errors: unknown[] }) {
+    super({ name: "AI_RetryError", message });
+    this.reason = reason;
+    this.errors = errors;
+    this.lastError = errors.at(-1);
+  }
 }
 
 function networkError(code: string): Error {
@@ -114,7 +135,12 @@ describe("withRetry", () => {
       throw apiError(503);
     };
     await expect(
-      withRetry(fn, { maxRetries: 4, baseDelayMs: 4, maxDelayMs: 12, onRetry: (_e, _a, d) => delays.push(d) }),
+      withRetry(fn, {
+        maxRetries: 4,
+        baseDelayMs: 4,
+        maxDelayMs: 12,
+        onRetry: (_e, _a, d) => delays.push(d),
+      }),
     ).rejects.toBeInstanceOf(APICallError);
     // Caps per retry: 4, 8, 16 -> 12, 32 -> 12; jitter picks half of each.
     expect(delays).toEqual([2, 4, 6, 6]);
@@ -180,7 +206,7 @@ describe("withRetry", () => {
       throw Object.assign(new Error("This operation was aborted"), { name: "AbortError" });
     });
     const error = await withRetry(fn, { signal: controller.signal, baseDelayMs: 1 }).catch((e: unknown) => e);
-    expect(isAbortError(error)).toBe(true);
+    expect(error).toBeInstanceOf(AbortError);
     expect(fn).toHaveBeenCalledTimes(1);
   });
 
@@ -240,7 +266,10 @@ describe("isTransientError", () => {
     ["fetch failed / ECONNREFUSED", networkError("ECONNREFUSED")],
     ["ETIMEDOUT", Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })],
     ["undici socket error", Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" })],
-    ["AggregateError of refusals", Object.assign(new AggregateError([Object.assign(new Error("x"), { code: "ECONNREFUSED" })]), {})],
+    [
+      "AggregateError of refusals",
+      Object.assign(new AggregateError([Object.assign(new Error("x"), { code: "ECONNREFUSED" })]), {}),
+    ],
     ["plain object with status 503", { status: 503, message: "unavailable" }],
     ["retryable LLMProviderError", new LLMProviderError("overloaded", { status: 529, retryable: true })],
     ["retryable VectorStoreError", new VectorStoreError("busy", { retryable: true })],
@@ -287,7 +316,9 @@ describe("retryAfterMs", () => {
     expect(retryAfterMs({ responseHeaders: { "retry-after-ms": "250" } })).toBe(250);
     expect(retryAfterMs({ responseHeaders: { "retry-after": "2" } })).toBe(2000);
     const now = Date.parse("2025-01-01T00:00:00Z");
-    expect(retryAfterMs({ responseHeaders: { "retry-after": "Wed, 01 Jan 2025 00:00:05 GMT" } }, now)).toBe(5000);
+    expect(retryAfterMs({ responseHeaders: { "retry-after": "Wed, 01 Jan 2025 00:00:05 GMT" } }, now)).toBe(
+      5000,
+    );
     expect(retryAfterMs({ headers: new Headers({ "Retry-After": "1" }) })).toBe(1000);
     expect(retryAfterMs({ responseHeaders: { "retry-after": "soon" } })).toBeUndefined();
     expect(retryAfterMs(new Error("x"))).toBeUndefined();
@@ -299,7 +330,8 @@ describe("toLLMProviderError", () => {
   it("maps an APICallError to status, retryable and a clean message", () => {
     const error = toLLMProviderError(
       apiError(401, {
-        message: "Incorrect API key provided: sk-proj-abcdef1234567890abcdef. Authorization: Bearer sk-live-xyz123456789",
+        message:
+          "Incorrect API key provided: sk-proj-abcdef1234567890abcdef. Authorization: Bearer sk-live-xyz123456789",
         responseHeaders: { "x-request-id": "req_1" },
         responseBody: '{"error":{"message":"Incorrect API key provided: sk-proj-abcdef1234567890abcdef"}}',
       }),
@@ -310,7 +342,11 @@ describe("toLLMProviderError", () => {
     expect(error.code).toBe("llm_provider_error");
     expect(error.message).toContain("HTTP 401");
     expect(error.message).toContain("https://api.example.com/v1/chat/completions");
-    const everything = JSON.stringify({ message: error.message, cause: String(error.cause), stack: error.stack });
+    const everything = JSON.stringify({
+      message: error.message,
+      cause: String(error.cause),
+      stack: error.stack,
+    });
     expect(everything).not.toMatch(/sk-proj|sk-live|AIza|PRIVATE PROMPT|\?key=|x-request-id/);
     expect(error.cause).toBeUndefined();
   });
@@ -324,14 +360,20 @@ describe("toLLMProviderError", () => {
     const error = toLLMProviderError(networkError("ECONNREFUSED"));
     expect(error).toMatchObject({ status: undefined, retryable: true });
     expect(error.message).toMatch(/fetch failed.*ECONNREFUSED/);
-    const wrapped = toLLMProviderError(apiError(undefined, { isRetryable: true, cause: networkError("ECONNRESET") }));
+    const wrapped = toLLMProviderError(
+      apiError(undefined, { isRetryable: true, cause: networkError("ECONNRESET") }),
+    );
     expect(wrapped.retryable).toBe(true);
     expect(wrapped.message).toContain("ECONNRESET");
   });
 
   it("unwraps the AI SDK's RetryError", () => {
     const error = toLLMProviderError(
-      new RetryError({ message: "Failed after 3 attempts", reason: "maxRetriesExceeded", errors: [apiError(503), apiError(503), apiError(429)] }),
+      new RetryError({
+        message: "Failed after 3 attempts",
+        reason: "maxRetriesExceeded",
+        errors: [apiError(503), apiError(503), apiError(429)],
+      }),
     );
     expect(error).toMatchObject({ status: 429, retryable: true });
     expect(error.message).toMatch(/HTTP 429.*after 3 attempts/);
@@ -367,5 +409,14 @@ describe("redactSecrets", () => {
   it("leaves ordinary text alone", () => {
     const text = "The model is overloaded (risk-free task-manager tokens: 100). Try again.";
     expect(redactSecrets(text)).toBe(text);
+  });
+});
+
+describe("compatibility with the ai package", () => {
+  it("recognises the real RetryError of `ai`", async () => {
+    const { RetryError: RealRetryError } = await import("ai");
+    const error = new RealRetryError({ message: "x", reason: "maxRetriesExceeded", errors: [apiError(503)] });
+    expect(isTransientError(error)).toBe(true);
+    expect(toLLMProviderError(error)).toMatchObject({ status: 503, retryable: true });
   });
 });

@@ -1,4 +1,4 @@
-import { APICallError, RetryError } from "ai";
+import { APICallError } from "@ai-sdk/provider";
 import {
   AbortError,
   ConfigError,
@@ -38,7 +38,9 @@ function abortErrorFrom(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof AbortError) return reason;
   const timedOut = reason instanceof Error && reason.name === "TimeoutError";
-  return new AbortError(timedOut ? "The operation timed out" : "The operation was aborted", { cause: reason });
+  return new AbortError(timedOut ? "The operation timed out" : "The operation was aborted", {
+    cause: reason,
+  });
 }
 
 /** Resolves after `ms`, or rejects as soon as `signal` fires. */
@@ -129,9 +131,12 @@ export async function withRetry<T>(
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw abortErrorFrom(signal);
     try {
-      return await raceAbort(Promise.resolve().then(() => fn(attempt)), signal);
+      return await raceAbort(
+        Promise.resolve().then(() => fn(attempt)),
+        signal,
+      );
     } catch (error) {
-      if (signal?.aborted) throw isAbortError(error) ? error : abortErrorFrom(signal);
+      if (signal?.aborted) throw error instanceof AbortError ? error : abortErrorFrom(signal);
       if (attempt > maxRetries || isAbortError(error) || !isRetryable(error)) throw error;
       const cap = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
       let delayMs = Math.floor(Math.random() * cap);
@@ -141,6 +146,23 @@ export async function withRetry<T>(
       await sleep(delayMs, signal);
     }
   }
+}
+
+/**
+ * The `ai` package's `RetryError` (thrown when its own retries run out), recognised by the
+ * marker symbol the AI SDK puts on its errors, so this module does not load all of `ai`.
+ */
+interface AiRetryError extends Error {
+  lastError: unknown;
+  errors: unknown[];
+}
+const RETRY_ERROR_MARKER = Symbol.for("vercel.ai.error.AI_RetryError");
+function isAiRetryError(error: unknown): error is AiRetryError {
+  return (
+    error !== null &&
+    typeof error === "object" &&
+    (error as Record<symbol, unknown>)[RETRY_ERROR_MARKER] === true
+  );
 }
 
 const TRANSIENT_CODES = new Set([
@@ -165,18 +187,23 @@ const TRANSIENT_CODES = new Set([
   "FailedToOpenSocket",
 ]);
 
-const TRANSIENT_MESSAGE = /fetch failed|failed to fetch|socket hang up|network (error|connection)|other side closed|^terminated$/i;
+const TRANSIENT_MESSAGE =
+  /fetch failed|failed to fetch|socket hang up|network (error|connection)|other side closed|^terminated$/i;
 
 /** Transient HTTP statuses: timeout, rate limit, and server errors except "not implemented"-type ones. */
 function isTransientStatus(status: number): boolean {
-  return status === 408 || status === 429 || (status >= 500 && status <= 599 && status !== 501 && status !== 505);
+  return (
+    status === 408 || status === 429 || (status >= 500 && status <= 599 && status !== 501 && status !== 505)
+  );
 }
 
 function statusOf(error: unknown): number | undefined {
   if (!error || typeof error !== "object") return undefined;
   const record = error as { statusCode?: unknown; status?: unknown };
   const status = typeof record.statusCode === "number" ? record.statusCode : record.status;
-  return typeof status === "number" && Number.isInteger(status) && status >= 100 && status <= 599 ? status : undefined;
+  return typeof status === "number" && Number.isInteger(status) && status >= 100 && status <= 599
+    ? status
+    : undefined;
 }
 
 function isNetworkError(error: unknown, depth: number): boolean {
@@ -205,7 +232,7 @@ export function isTransientError(error: unknown): boolean {
   if (error instanceof LLMProviderError || error instanceof VectorStoreError) return error.retryable;
   // Every other error of ours (ConfigError, BudgetExceededError, SandboxError, ...) is final.
   if (error instanceof DeepRecallError) return false;
-  if (RetryError.isInstance(error)) return isTransientError(error.lastError);
+  if (isAiRetryError(error)) return isTransientError(error.lastError);
   const status = statusOf(error);
   if (status !== undefined) return isTransientStatus(status);
   if (APICallError.isInstance(error)) return error.isRetryable || isNetworkError(error.cause, 0);
@@ -217,7 +244,10 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/\b(sk|pk|rk)-[A-Za-z0-9_-]{6,}[A-Za-z0-9_*.-]*/g, "[redacted-key]"],
   [/\bAIza[0-9A-Za-z_-]{20,}/g, "[redacted-key]"],
   [/\b(xai|gsk|pcsk|hf|r8|pplx|nvapi)[-_][A-Za-z0-9_-]{10,}/gi, "[redacted-key]"],
-  [/((?:api[-_]?key|access[-_]?token|token|secret|password|authorization)["']?\s*[:=]\s*["']?)[^\s"',&}]+/gi, "$1[redacted]"],
+  [
+    /((?:api[-_]?key|access[-_]?token|token|secret|password|authorization)["']?\s*[:=]\s*["']?)[^\s"',&}]+/gi,
+    "$1[redacted]",
+  ],
 ];
 
 /** Removes things that look like credentials from a message. */
@@ -262,7 +292,7 @@ function networkCode(error: unknown, depth = 0): string | undefined {
  */
 export function toLLMProviderError(error: unknown): LLMProviderError {
   if (error instanceof LLMProviderError) return error;
-  if (RetryError.isInstance(error)) {
+  if (isAiRetryError(error)) {
     const inner = toLLMProviderError(error.lastError);
     const attempts = Array.isArray(error.errors) ? error.errors.length : undefined;
     return new LLMProviderError(attempts ? `${inner.message} (after ${attempts} attempts)` : inner.message, {

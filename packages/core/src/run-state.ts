@@ -1,5 +1,6 @@
 import { generateText, type LanguageModel, type ModelMessage } from "ai";
 import { BudgetTracker } from "./budget.ts";
+import type { CallbackManager } from "./callbacks/manager.ts";
 import type { CallbackContext, DeepRecallCallbacks } from "./callbacks/types.ts";
 import { AbortError, BudgetExceededError, DeepRecallError, isAbortError } from "./errors.ts";
 import { validateFilter } from "./filters.ts";
@@ -58,7 +59,7 @@ export class RunState {
   readonly engine: ResolvedEngineOptions;
   readonly search: SearchFn;
   private readonly emitEvent: (event: EngineEvent) => void;
-  private readonly callbacks: DeepRecallCallbacks[];
+  private readonly callbacks: CallbackManager;
 
   constructor(
     query: string,
@@ -66,7 +67,7 @@ export class RunState {
     engine: ResolvedEngineOptions,
     search: SearchFn,
     emitEvent: (event: EngineEvent) => void,
-    callbacks: DeepRecallCallbacks[],
+    callbacks: CallbackManager,
     budget: QueryBudget,
   ) {
     this.query = query;
@@ -111,28 +112,12 @@ export class RunState {
     this.emitEvent(event);
   }
 
+  /** Calls a hook on every registered callback; the manager isolates failing callbacks. */
   async hook<K extends keyof DeepRecallCallbacks>(
     name: K,
     ...args: Parameters<NonNullable<DeepRecallCallbacks[K]>>
   ): Promise<void> {
-    for (const cb of this.callbacks) {
-      const fn = cb[name] as ((...a: unknown[]) => unknown) | undefined;
-      if (typeof fn !== "function") continue;
-      try {
-        await fn.apply(cb, args);
-      } catch (error) {
-        // A broken callback must never break the run; tell the others.
-        for (const other of this.callbacks) {
-          if (other !== cb && typeof other.onError === "function") {
-            try {
-              await other.onError(this.ctx, error);
-            } catch {
-              /* ignore: nothing left to report to */
-            }
-          }
-        }
-      }
-    }
+    await (this.callbacks[name] as (...a: unknown[]) => Promise<void>).apply(this.callbacks, args);
   }
 
   /** Emits budget warnings (80% of a limit) once each. */
@@ -150,7 +135,12 @@ export class RunState {
    */
   async callModel(
     model: LanguageModel,
-    request: { instructions?: string; messages: ModelMessage[]; temperature?: number; maxOutputTokens?: number },
+    request: {
+      instructions?: string;
+      messages: ModelMessage[];
+      temperature?: number;
+      maxOutputTokens?: number;
+    },
   ): Promise<string> {
     this.checkAbort();
     const modelId = modelIdOf(model);
@@ -187,7 +177,10 @@ export class RunState {
   /** Turns a failure into the error the caller should see: abort, budget, or a DeepRecallError. */
   mapFailure(error: unknown, wrap: (e: unknown) => Error): unknown {
     if (this.userAborted) return new AbortError("The query was aborted", { cause: error });
-    if (this.budget.exceededLimit === "maxTimeSeconds" && (isAbortError(error) || error instanceof BudgetExceededError)) {
+    if (
+      this.budget.exceededLimit === "maxTimeSeconds" &&
+      (isAbortError(error) || error instanceof BudgetExceededError)
+    ) {
       return new BudgetExceededError("maxTimeSeconds");
     }
     if (error instanceof DeepRecallError) return error;
@@ -226,7 +219,11 @@ export class RunState {
     const started = performance.now();
     let outcome: { results: SearchResult[]; cached: boolean };
     try {
-      outcome = await this.search(query, { topK: k, ...(merged ? { filters: merged } : {}), signal: this.signal });
+      outcome = await this.search(query, {
+        topK: k,
+        ...(merged ? { filters: merged } : {}),
+        signal: this.signal,
+      });
     } catch (error) {
       const mapped = this.mapFailure(error, (e) => e as Error);
       this.fatal ??= mapped;
@@ -264,7 +261,10 @@ export class RunState {
   }
 }
 
-export function mergeFilters(a: MetadataFilter | undefined, b: MetadataFilter | undefined): MetadataFilter | undefined {
+export function mergeFilters(
+  a: MetadataFilter | undefined,
+  b: MetadataFilter | undefined,
+): MetadataFilter | undefined {
   if (a && b) return { $and: [a, b] };
   return a ?? b;
 }
@@ -282,6 +282,8 @@ export function partialAnswerFromSources(limit: string, sources: SearchResult[])
   if (sources.length === 0) {
     return `I could not finish before the ${limit} limit was reached, and no relevant documents had been found yet.`;
   }
-  const lines = sources.slice(0, 3).map((s, i) => `${i + 1}. [${s.id}] ${s.content.replace(/\s+/g, " ").slice(0, 300)}`);
+  const lines = sources
+    .slice(0, 3)
+    .map((s, i) => `${i + 1}. [${s.id}] ${s.content.replace(/\s+/g, " ").slice(0, 300)}`);
   return `I could not finish before the ${limit} limit was reached. The most relevant passages found so far:\n${lines.join("\n")}`;
 }

@@ -51,7 +51,8 @@ export function validateAddDocumentsInput(input: AddDocumentsInput): string[] {
       if (typeof id !== "string" || id === "") {
         throw new ConfigError(`ids[${i}] must be a non-empty string`, { field: `ids[${i}]` });
       }
-      if (seen.has(id)) throw new ConfigError(`ids[${i}] ("${id}") is repeated in this batch`, { field: `ids[${i}]` });
+      if (seen.has(id))
+        throw new ConfigError(`ids[${i}] ("${id}") is repeated in this batch`, { field: `ids[${i}]` });
       seen.add(id);
     });
     return [...ids];

@@ -3,16 +3,19 @@ import { z } from "zod";
 import { BudgetExceededError } from "./errors.ts";
 import { findFinal } from "./parse.ts";
 import { firstUserMessage, forcedFinalMessage, type PromptContext, toolsSystemPrompt } from "./prompts.ts";
+import type { LoopInput, LoopOutcome } from "./repl-loop.ts";
 import { toLLMProviderError } from "./retry.ts";
 import { modelIdOf, type RunState } from "./run-state.ts";
 import type { ReasoningStep } from "./types.ts";
 import { callCost, readUsage } from "./usage.ts";
-import type { LoopInput, LoopOutcome } from "./repl-loop.ts";
 
 const searchInput = z.object({
   query: z.string().min(1).describe("What to look for, in natural language or keywords"),
   topK: z.number().int().min(1).max(50).optional().describe("How many passages to return"),
-  filters: z.record(z.string(), z.unknown()).optional().describe("Chroma-style metadata filter, e.g. {\"source\": \"a.txt\"}"),
+  filters: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('Chroma-style metadata filter, e.g. {"source": "a.txt"}'),
 });
 
 /**
@@ -21,7 +24,10 @@ const searchInput = z.object({
  */
 export async function runToolsLoop(run: RunState, input: LoopInput): Promise<LoopOutcome> {
   const engine = run.engine;
-  const maxIterations = Math.min(engine.maxIterations, run.budget.limits.maxIterations ?? Number.POSITIVE_INFINITY);
+  const maxIterations = Math.min(
+    engine.maxIterations,
+    run.budget.limits.maxIterations ?? Number.POSITIVE_INFINITY,
+  );
   const promptCtx: PromptContext = {
     storeName: engine.vectorStore.name,
     documentCount: input.storeSize,
@@ -32,7 +38,13 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
   };
   const messages: ModelMessage[] = [
     ...(input.history ?? []),
-    { role: "user", content: firstUserMessage(input.query, promptCtx, input.contextPrefix, input.rootPrompt).replace(/ Write a ```repl block\.$/, "") },
+    {
+      role: "user",
+      content: firstUserMessage(input.query, promptCtx, input.contextPrefix, input.rootPrompt).replace(
+        / Write a ```repl block\.$/,
+        "",
+      ),
+    },
   ];
   const modelId = modelIdOf(engine.model);
   const steps: ReasoningStep[] = [];
@@ -58,7 +70,8 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
     messages,
     tools: {
       searchDb: tool({
-        description: "Search the document store. Returns passages with id, content, metadata and a score in [0, 1].",
+        description:
+          "Search the document store. Returns passages with id, content, metadata and a score in [0, 1].",
         inputSchema: searchInput,
         execute: async ({ query, topK, filters }) => {
           try {
@@ -94,13 +107,19 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
         const usage = readUsage(part.usage);
         const costUsd = callCost(modelId, usage, engine.pricing, part.providerMetadata);
         run.usage.add(modelId, { ...usage, ...(costUsd !== undefined ? { costUsd } : {}) });
-        run.stepUsage = { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, totalTokens: usage.totalTokens };
+        run.stepUsage = {
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+          totalTokens: usage.totalTokens,
+        };
         run.budget.addTokens(usage.totalTokens, costUsd);
         const step: ReasoningStep = {
           iteration,
           modelText: stepText,
           code: [],
-          output: run.stepSearches.map((s) => `searchDb(${JSON.stringify(s.query)}) -> ${s.hits} hits`).join("\n"),
+          output: run.stepSearches
+            .map((s) => `searchDb(${JSON.stringify(s.query)}) -> ${s.hits} hits`)
+            .join("\n"),
           searches: run.stepSearches,
           subLLMCalls: [],
           timeMs: Math.round(performance.now() - stepStarted),

@@ -8,7 +8,15 @@ export interface CallUsage {
 }
 
 /** Reads token counts from an AI SDK usage object (fields may be undefined). */
-export function readUsage(usage: { inputTokens?: number | undefined; outputTokens?: number | undefined; totalTokens?: number | undefined } | undefined): CallUsage {
+export function readUsage(
+  usage:
+    | {
+        inputTokens?: number | undefined;
+        outputTokens?: number | undefined;
+        totalTokens?: number | undefined;
+      }
+    | undefined,
+): CallUsage {
   const inputTokens = usage?.inputTokens ?? 0;
   const outputTokens = usage?.outputTokens ?? 0;
   return { inputTokens, outputTokens, totalTokens: usage?.totalTokens ?? inputTokens + outputTokens };
@@ -27,7 +35,9 @@ export function callCost(
 ): number | undefined {
   const price = pricing?.[modelId];
   if (price) {
-    return (usage.inputTokens * price.inputPerMillion + usage.outputTokens * price.outputPerMillion) / 1_000_000;
+    return (
+      (usage.inputTokens * price.inputPerMillion + usage.outputTokens * price.outputPerMillion) / 1_000_000
+    );
   }
   return findCost(providerMetadata, 0);
 }

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
-import { type ApiKeyAuthOptions, type ApiKeyAuthVariables, apiKeyAuth, apiKeyId } from "./auth.ts";
 import { listen } from "./__fixtures__/listen.ts";
+import { type ApiKeyAuthOptions, type ApiKeyAuthVariables, apiKeyAuth, apiKeyId } from "./auth.ts";
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
+import { listen } from "./__fixtures__/listen.ts";
 import { apiKeyAuth } from "./auth.ts";
 import {
   MemoryRateLimitStore,
@@ -7,7 +8,6 @@ import {
   type RateLimitStore,
   rateLimiter,
 } from "./rate-limit.ts";
-import { listen } from "./__fixtures__/listen.ts";
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {

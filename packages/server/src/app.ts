@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { DeepRecallEngineApi, UsageReport } from "@deeprecall/core";
-import { validateAddDocumentsInput } from "@deeprecall/core";
+import { ConfigError, validateAddDocumentsInput } from "@deeprecall/core";
 import {
   type ApiKeyAuthVariables,
   apiKeyAuth,
@@ -8,8 +8,8 @@ import {
   type RateLimiterOptions,
   rateLimiter,
 } from "@deeprecall/middleware";
-import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
+import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -84,7 +84,11 @@ function errorResponse(c: Context, error: ApiError): Response {
  * Builds the OpenAI-compatible DeepRecall HTTP app over an engine. Serve it with
  * `startServer({ app })` or any Hono adapter.
  */
-export function createApp(engine: DeepRecallEngineApi, options: CreateAppOptions = {}): OpenAPIHono<ServerEnv> {
+export function createApp(
+  engine: DeepRecallEngineApi,
+  options: CreateAppOptions = {},
+): OpenAPIHono<ServerEnv> {
+  checkOptions(engine, options);
   const modelName = options.modelName ?? "deeprecall";
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
@@ -149,9 +153,13 @@ export function createApp(engine: DeepRecallEngineApi, options: CreateAppOptions
       app,
       onMethodNotAllowed: (c, methods) =>
         c.json(
-          new ApiError(405, `Method ${c.req.method} is not allowed for ${c.req.path}; use ${methods.join(", ")}.`, {
-            code: "method_not_allowed",
-          }).toBody(),
+          new ApiError(
+            405,
+            `Method ${c.req.method} is not allowed for ${c.req.path}; use ${methods.join(", ")}.`,
+            {
+              code: "method_not_allowed",
+            },
+          ).toBody(),
           405,
           { Allow: methods.join(", ") },
         ),
@@ -250,7 +258,10 @@ export function createApp(engine: DeepRecallEngineApi, options: CreateAppOptions
       tags: ["DeepRecall"],
       summary: "Add documents to the vector store",
       request: { body: jsonBody(AddDocumentsRequestSchema) },
-      responses: { 200: json(AddDocumentsResponseSchema, "The ids written"), ...errors(400, 413, 502, 503, ...COMMON) },
+      responses: {
+        200: json(AddDocumentsResponseSchema, "The ids written"),
+        ...errors(400, 413, 502, 503, ...COMMON),
+      },
     }),
     async (c) => {
       const input = c.req.valid("json") as Parameters<DeepRecallEngineApi["addDocuments"]>[0];
@@ -296,7 +307,12 @@ export function createApp(engine: DeepRecallEngineApi, options: CreateAppOptions
   );
 
   // ---- models ---------------------------------------------------------------------------------
-  const modelJson = () => ({ id: modelName, object: "model" as const, created: modelCreated, owned_by: "deeprecall" });
+  const modelJson = () => ({
+    id: modelName,
+    object: "model" as const,
+    created: modelCreated,
+    owned_by: "deeprecall",
+  });
   app.openapi(
     createRoute({
       method: "get",
@@ -345,7 +361,8 @@ export function createApp(engine: DeepRecallEngineApi, options: CreateAppOptions
         return c.json(
           {
             available: false,
-            message: "Usage tracking is not enabled on this server: register a usage tracker callback on the engine.",
+            message:
+              "Usage tracking is not enabled on this server: register a usage tracker callback on the engine.",
           },
           200,
         );
@@ -375,7 +392,7 @@ export function createApp(engine: DeepRecallEngineApi, options: CreateAppOptions
       tags: ["DeepRecall"],
       summary: "Health check",
       description:
-        "Always 200 while the process serves requests; `status` is \"degraded\" when the store cannot count its documents.",
+        'Always 200 while the process serves requests; `status` is "degraded" when the store cannot count its documents.',
       responses: { 200: json(HealthSchema, "Health") },
     }),
     async (c) => {
@@ -416,6 +433,53 @@ export function createApp(engine: DeepRecallEngineApi, options: CreateAppOptions
   app.get("/docs", swaggerUI({ url: "/openapi.json", title: "DeepRecall API" }));
 
   return app;
+}
+
+function checkOptions(engine: DeepRecallEngineApi, options: CreateAppOptions): void {
+  if (typeof engine !== "object" || engine === null || typeof engine.query !== "function") {
+    throw new ConfigError(
+      "createApp expects a DeepRecallEngine (or an object implementing DeepRecallEngineApi)",
+      {
+        field: "engine",
+      },
+    );
+  }
+  const positive = (value: unknown, field: string, allowZero = false) => {
+    if (value === undefined) return;
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+      throw new ConfigError(
+        `${field} must be a ${allowZero ? "non-negative" : "positive"} number, got ${String(value)}`,
+        {
+          field,
+        },
+      );
+    }
+  };
+  positive(options.bodyLimitBytes, "bodyLimitBytes");
+  positive(options.keepAliveMs, "keepAliveMs", true);
+  positive(
+    typeof options.rateLimit === "object" ? options.rateLimit.requestsPerMinute : options.rateLimit,
+    "rateLimit",
+  );
+  if (
+    options.modelName !== undefined &&
+    (typeof options.modelName !== "string" || options.modelName.trim() === "")
+  ) {
+    throw new ConfigError("modelName must be a non-empty string", { field: "modelName" });
+  }
+  if (options.apiKeys !== undefined) {
+    if (
+      !Array.isArray(options.apiKeys) ||
+      options.apiKeys.some((k) => typeof k !== "string" || k.trim() === "")
+    ) {
+      throw new ConfigError("apiKeys must be an array of non-empty strings", { field: "apiKeys" });
+    }
+  }
+  if (options.validateKey !== undefined && typeof options.validateKey !== "function") {
+    throw new ConfigError("validateKey must be a function (key) => boolean | Promise<boolean>", {
+      field: "validateKey",
+    });
+  }
 }
 
 function usageJson(report: UsageReport) {
@@ -470,7 +534,10 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
  */
 const jsonBodyWithoutContentType: MiddlewareHandler = async (c, next) => {
   const method = c.req.method;
-  if ((method === "POST" || method === "DELETE" || method === "PUT" || method === "PATCH") && c.req.raw.body) {
+  if (
+    (method === "POST" || method === "DELETE" || method === "PUT" || method === "PATCH") &&
+    c.req.raw.body
+  ) {
     const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim();
     if (!JSON_TYPE.test(type) && !/^multipart\//i.test(type)) {
       const headers = new Headers(c.req.raw.headers);

@@ -21,6 +21,12 @@ function textOf(message: Message, index: number): string {
   if (typeof content === "string") return content;
   return content
     .map((part, j) => {
+      if (part.type === "text" && typeof part.text !== "string") {
+        throw new ApiError(400, "A text content part needs a string `text`.", {
+          param: `messages[${index}].content[${j}].text`,
+          code: "invalid_value",
+        });
+      }
       if (part.type !== "text" || typeof part.text !== "string") {
         throw new ApiError(
           400,
@@ -59,10 +65,14 @@ export function toChatQuery(body: ChatCompletionRequest): ChatQuery {
     }
   }
   if (last === -1) {
-    throw new ApiError(400, "messages must contain at least one user message: it is the question to answer.", {
-      param: "messages",
-      code: "missing_user_message",
-    });
+    throw new ApiError(
+      400,
+      "messages must contain at least one user message: it is the question to answer.",
+      {
+        param: "messages",
+        code: "missing_user_message",
+      },
+    );
   }
   const query = texts[last]!;
   if (query.trim() === "") {
@@ -189,7 +199,11 @@ export function usageJson(result: DeepRecallResult) {
   const u = result.usage;
   const prompt = u?.inputTokens ?? 0;
   const completion = u?.outputTokens ?? 0;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: u?.totalTokens ?? prompt + completion };
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: u?.totalTokens ?? prompt + completion,
+  };
 }
 
 export function completionId(): string {

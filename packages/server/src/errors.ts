@@ -12,7 +12,13 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /** OpenAI's error body, plus optional extension fields (e.g. `written_ids`). */
 export interface ErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null; [extra: string]: unknown };
+  error: {
+    message: string;
+    type: string;
+    param: string | null;
+    code: string | null;
+    [extra: string]: unknown;
+  };
 }
 
 /** An error that already knows its HTTP status and OpenAI-shaped body. */
@@ -45,7 +51,9 @@ export class ApiError extends Error {
   }
 
   toBody(): ErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code, ...this.extra } };
+    return {
+      error: { message: this.message, type: this.type, param: this.param, code: this.code, ...this.extra },
+    };
   }
 }
 
@@ -57,7 +65,10 @@ export function redact(message: string): string {
   return message
     .replace(/(Bearer\s+)[^\s"',;]+/gi, "$1[redacted]")
     .replace(/\b(sk|pk|rk|pcsk|xai|gsk)[-_][A-Za-z0-9_-]{8,}/g, "[redacted]")
-    .replace(/((?:api[_-]?key|token|secret|password|authorization)["']?\s*[=:]\s*["']?)[^\s"'&,;]+/gi, "$1[redacted]")
+    .replace(
+      /((?:api[_-]?key|token|secret|password|authorization)["']?\s*[=:]\s*["']?)[^\s"'&,;]+/gi,
+      "$1[redacted]",
+    )
     .replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, "$1[redacted]@");
 }
 
@@ -84,7 +95,9 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
       const malformed = /malformed json/i.test(error.message);
       return new ApiError(
         400,
-        malformed ? "We could not parse the JSON body of your request." : clip(error.message || "Bad request"),
+        malformed
+          ? "We could not parse the JSON body of your request."
+          : clip(error.message || "Bad request"),
         { code: malformed ? "invalid_json" : null },
       );
     }
@@ -106,8 +119,11 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
   }
   if (error instanceof VectorStoreError) {
     const store = error.store ? redact(error.store) : "vector store";
-    const extra = error.writtenIds && error.writtenIds.length > 0 ? { written_ids: error.writtenIds } : undefined;
-    const written = extra ? ` ${error.writtenIds!.length} document(s) were written before the failure (see written_ids).` : "";
+    const extra =
+      error.writtenIds && error.writtenIds.length > 0 ? { written_ids: error.writtenIds } : undefined;
+    const written = extra
+      ? ` ${error.writtenIds!.length} document(s) were written before the failure (see written_ids).`
+      : "";
     return new ApiError(
       error.retryable ? 503 : 502,
       `The vector store (${store}) failed: ${clip(error.message)}.${written}`.replace(/\.\./g, "."),
@@ -121,7 +137,9 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
     return new ApiError(400, clip(error.message), { code: "budget_exceeded" });
   }
   if (error instanceof SandboxError) {
-    return new ApiError(500, "The code sandbox failed while answering this request.", { code: "sandbox_error" });
+    return new ApiError(500, "The code sandbox failed while answering this request.", {
+      code: "sandbox_error",
+    });
   }
   if (error instanceof DeepRecallError) {
     return new ApiError(500, "Internal server error", { code: error.code });
@@ -132,9 +150,7 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
 export function payloadTooLarge(limit: number | undefined): ApiError {
   return new ApiError(
     413,
-    limit === undefined
-      ? "Request body too large."
-      : `Request body too large: the limit is ${limit} bytes.`,
+    limit === undefined ? "Request body too large." : `Request body too large: the limit is ${limit} bytes.`,
     { code: "request_too_large" },
   );
 }

@@ -21,17 +21,19 @@ const TextPart = z
 const MessageSchema = z
   .object({
     role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
-    content: z.union([z.string(), z.array(TextPart)]).nullable().optional(),
+    content: z
+      .union([z.string(), z.array(TextPart)])
+      .nullable()
+      .optional(),
     name: z.string().optional(),
   })
   .openapi("ChatMessage");
 
-const FilterSchema = z
-  .record(z.string(), z.unknown())
-  .openapi("MetadataFilter", {
-    description: "Chroma-style metadata filter: equality shorthand, $eq $ne $gt $gte $lt $lte $in $nin $and $or.",
-    example: { source: "report.pdf", year: { $gte: 2020 } },
-  });
+const FilterSchema = z.record(z.string(), z.unknown()).openapi("MetadataFilter", {
+  description:
+    "Chroma-style metadata filter: equality shorthand, $eq $ne $gt $gte $lt $lte $in $nin $and $or.",
+  example: { source: "report.pdf", year: { $gte: 2020 } },
+});
 
 const BudgetSchema = z
   .object({
@@ -106,7 +108,13 @@ const StepSchema = z
     code: z.array(z.string()),
     output: z.string(),
     searches: z.array(
-      z.object({ query: z.string(), top_k: z.number(), hits: z.number(), ids: z.array(z.string()), time_ms: z.number() }),
+      z.object({
+        query: z.string(),
+        top_k: z.number(),
+        hits: z.number(),
+        ids: z.array(z.string()),
+        time_ms: z.number(),
+      }),
     ),
     sub_llm_calls: z.number(),
     time_ms: z.number(),
@@ -125,7 +133,8 @@ export const DeepRecallExtensionSchema = z
     cost_usd: z.number().nullable(),
   })
   .openapi("DeepRecallExtension", {
-    description: "DeepRecall extension (ignored by OpenAI clients): sources, confidence, budget status, steps.",
+    description:
+      "DeepRecall extension (ignored by OpenAI clients): sources, confidence, budget status, steps.",
   });
 
 const UsageSchema = z
@@ -161,8 +170,14 @@ export const AddDocumentsRequestSchema = z
     // Element checks are left to core's validateAddDocumentsInput, so the server rejects
     // exactly what the stores reject, with the same messages.
     documents: z.array(z.unknown()).openapi({ example: ["Document 1 text...", "Document 2 text..."] }),
-    metadatas: z.array(z.unknown()).optional().openapi({ example: [{ source: "a.txt" }, { source: "b.txt" }] }),
-    ids: z.array(z.unknown()).optional().openapi({ example: ["doc-1", "doc-2"] }),
+    metadatas: z
+      .array(z.unknown())
+      .optional()
+      .openapi({ example: [{ source: "a.txt" }, { source: "b.txt" }] }),
+    ids: z
+      .array(z.unknown())
+      .optional()
+      .openapi({ example: ["doc-1", "doc-2"] }),
     embeddings: z.array(z.array(z.number())).optional(),
   })
   .openapi("AddDocumentsRequest");
@@ -195,7 +210,9 @@ export const ModelSchema = z
   .object({ id: z.string(), object: z.literal("model"), created: z.number(), owned_by: z.string() })
   .openapi("Model");
 
-export const ModelListSchema = z.object({ object: z.literal("list"), data: z.array(ModelSchema) }).openapi("ModelList");
+export const ModelListSchema = z
+  .object({ object: z.literal("list"), data: z.array(ModelSchema) })
+  .openapi("ModelList");
 
 export const UsageReportSchema = z
   .object({
@@ -215,7 +232,9 @@ export const UsageReportSchema = z
   })
   .openapi("UsageReport");
 
-export const CacheClearResponseSchema = z.object({ status: z.literal("ok"), cleared: z.boolean() }).openapi("CacheClear");
+export const CacheClearResponseSchema = z
+  .object({ status: z.literal("ok"), cleared: z.boolean() })
+  .openapi("CacheClear");
 
 export const HealthSchema = z
   .object({

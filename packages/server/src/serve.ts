@@ -24,20 +24,24 @@ export interface RunningServer {
 export function startServer(options: StartServerOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: options.app.fetch, hostname: host, port: options.port ?? 0 }, (info: AddressInfo) => {
-      server.off("error", reject);
-      const urlHost = info.family === "IPv6" || info.address.includes(":") ? `[${info.address}]` : info.address;
-      resolve({
-        port: info.port,
-        host: info.address,
-        url: `http://${urlHost}:${info.port}`,
-        close: () =>
-          new Promise<void>((done, fail) => {
-            server.close((error) => (error ? fail(error) : done()));
-            if ("closeAllConnections" in server) server.closeAllConnections();
-          }),
-      });
-    });
+    const server = serve(
+      { fetch: options.app.fetch, hostname: host, port: options.port ?? 0 },
+      (info: AddressInfo) => {
+        server.off("error", reject);
+        const urlHost =
+          info.family === "IPv6" || info.address.includes(":") ? `[${info.address}]` : info.address;
+        resolve({
+          port: info.port,
+          host: info.address,
+          url: `http://${urlHost}:${info.port}`,
+          close: () =>
+            new Promise<void>((done, fail) => {
+              server.close((error) => (error ? fail(error) : done()));
+              if ("closeAllConnections" in server) server.closeAllConnections();
+            }),
+        });
+      },
+    );
     server.once("error", reject);
   });
 }

@@ -1,6 +1,6 @@
 import type { DeepRecallEngineApi, DeepRecallResult, EngineEvent } from "@deeprecall/core";
-import { extensionJson, usageJson } from "./convert.ts";
 import type { ChatQuery } from "./convert.ts";
+import { extensionJson, usageJson } from "./convert.ts";
 import { toApiError } from "./errors.ts";
 import type { ServerLogger } from "./types.ts";
 
@@ -55,7 +55,11 @@ export function progressLine(event: EngineEvent): string | undefined {
  * Runs `engine.stream()` and relays it as OpenAI chat-completion chunks over SSE. The role
  * chunk is sent before the engine starts; a client disconnect aborts the engine run.
  */
-export function streamChat(engine: DeepRecallEngineApi, chat: ChatQuery, options: StreamChatOptions): Response {
+export function streamChat(
+  engine: DeepRecallEngineApi,
+  chat: ChatQuery,
+  options: StreamChatOptions,
+): Response {
   const controller = new AbortController();
   const onClientAbort = () => controller.abort(options.signal.reason ?? new Error("client disconnected"));
   if (options.signal.aborted) onClientAbort();
@@ -65,7 +69,12 @@ export function streamChat(engine: DeepRecallEngineApi, chat: ChatQuery, options
   let closed = false;
   let keepAlive: NodeJS.Timeout | undefined;
 
-  const base = { id: options.id, object: "chat.completion.chunk", created: options.created, model: options.model };
+  const base = {
+    id: options.id,
+    object: "chat.completion.chunk",
+    created: options.created,
+    model: options.model,
+  };
   const usageNull = options.includeUsage ? { usage: null } : {};
 
   const write = (text: string) => {
@@ -159,10 +168,9 @@ export function streamChat(engine: DeepRecallEngineApi, chat: ChatQuery, options
       out = c;
       chunk({ role: "assistant", content: "" });
       if (options.keepAliveMs > 0) {
-        keepAlive = setTimeout(function beat() {
-          write(": keep-alive\n\n");
-          keepAlive = setTimeout(beat, options.keepAliveMs);
-        }, options.keepAliveMs);
+        // One timer, pushed back by every write (see `write`), so it only fires after a
+        // silence of keepAliveMs; the comment it writes re-arms it the same way.
+        keepAlive = setTimeout(() => write(": keep-alive\n\n"), options.keepAliveMs);
       }
       void run();
     },

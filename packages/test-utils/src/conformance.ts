@@ -133,7 +133,8 @@ export function describeVectorStoreConformance(
         });
       },
       reopen: async () => {
-        if (!handle.reopen) throw new Error(`${name}: options.persistent is set but makeStore() gave no reopen()`);
+        if (!handle.reopen)
+          throw new Error(`${name}: options.persistent is set but makeStore() gave no reopen()`);
         await ctx.store.close?.();
         opened.pop();
         ctx.store = await handle.reopen();
@@ -200,7 +201,9 @@ export function describeVectorStoreConformance(
             expect(hit?.content).toBe(docs[i]!.content);
           }
           // A second batch gets ids distinct from the first.
-          const more = await ctx.add({ documents: ["Another document about a guide to gardening tomatoes."] });
+          const more = await ctx.add({
+            documents: ["Another document about a guide to gardening tomatoes."],
+          });
           expect(returned).not.toContain(more[0]);
           expect(await ctx.store.count()).toBe(docs.length + 1);
         }),
@@ -242,16 +245,21 @@ export function describeVectorStoreConformance(
           const results = await ctx.store.search("growing chili peppers on a balcony", { topK: 3 });
           expect(results[0]?.id).toBe("doc-bread");
           expect(results[0]?.content).toBe(updated);
-          expect(results[0]?.metadata).toEqual({ topic: "gardening", year: 2025, rating: 4.25, published: true });
+          expect(results[0]?.metadata).toEqual({
+            topic: "gardening",
+            year: 2025,
+            rating: 4.25,
+            published: true,
+          });
           // The old text and metadata are gone.
           const old = await ctx.store.search("baking sourdough bread with a starter", { topK: 20 });
           expect(old.map((r) => r.content)).not.toContain(conformanceCorpus[0]!.content);
-          expect(ids(await ctx.store.search(MATCH_ALL_QUERY, { topK: 50, filters: { topic: "cooking" } }))).not.toContain(
-            "doc-bread",
-          );
-          expect(ids(await ctx.store.search(MATCH_ALL_QUERY, { topK: 50, filters: { topic: "gardening" } }))).toEqual([
-            "doc-bread",
-          ]);
+          expect(
+            ids(await ctx.store.search(MATCH_ALL_QUERY, { topK: 50, filters: { topic: "cooking" } })),
+          ).not.toContain("doc-bread");
+          expect(
+            ids(await ctx.store.search(MATCH_ALL_QUERY, { topK: 50, filters: { topic: "gardening" } })),
+          ).toEqual(["doc-bread"]);
         }),
         timeout,
       );
@@ -293,7 +301,10 @@ export function describeVectorStoreConformance(
             }
             return `qu${s}ix`;
           };
-          const documents = Array.from({ length: n }, (_, i) => `Bulk record ${i} is tagged ${word(i)} for retrieval.`);
+          const documents = Array.from(
+            { length: n },
+            (_, i) => `Bulk record ${i} is tagged ${word(i)} for retrieval.`,
+          );
           const given = documents.map((_, i) => `bulk-${i}`);
           const returned = await ctx.add({
             documents,
@@ -308,10 +319,15 @@ export function describeVectorStoreConformance(
             expect(hit?.content).toBe(documents[i]);
             expect(hit?.metadata).toEqual({ i, even: i % 2 === 0 });
           }
-          const filtered = await ctx.store.search(documents[10]!, { topK: 5, filters: { i: { $gte: n - 3 } } });
-          expect(sorted(ids(filtered)).every((id) => [`bulk-${n - 3}`, `bulk-${n - 2}`, `bulk-${n - 1}`].includes(id))).toBe(
-            true,
-          );
+          const filtered = await ctx.store.search(documents[10]!, {
+            topK: 5,
+            filters: { i: { $gte: n - 3 } },
+          });
+          expect(
+            sorted(ids(filtered)).every((id) =>
+              [`bulk-${n - 3}`, `bulk-${n - 2}`, `bulk-${n - 1}`].includes(id),
+            ),
+          ).toBe(true);
         }),
         largeBatchTimeout,
       );
@@ -384,9 +400,13 @@ export function describeVectorStoreConformance(
       it(
         "a non-string document -> ConfigError",
         seedThen(async ({ store }) => {
-          await expectRejects(store.addDocuments({ documents: ["intruder mismatch payload", 42 as unknown as string] }));
+          await expectRejects(
+            store.addDocuments({ documents: ["intruder mismatch payload", 42 as unknown as string] }),
+          );
           await expectRejects(store.addDocuments({ documents: [null as unknown as string] }));
-          await expectRejects(store.addDocuments({ documents: "intruder mismatch payload" as unknown as string[] }));
+          await expectRejects(
+            store.addDocuments({ documents: "intruder mismatch payload" as unknown as string[] }),
+          );
         }),
         timeout,
       );
@@ -406,12 +426,27 @@ export function describeVectorStoreConformance(
 
       it(
         "an embedding of the wrong dimension -> DeepRecallError",
-        seedThen(async ({ store }) => {
-          const [good] = await embed(["intruder mismatch payload"]);
+        withStore(async (ctx) => {
+          // Seeded with explicit vectors, so even a store without an embedding model has a dimension.
+          const [seed, good] = await embed([
+            "A seed guide that is already stored.",
+            "intruder mismatch payload",
+          ]);
+          await ctx.add({
+            documents: ["A seed guide that is already stored."],
+            ids: ["seed"],
+            embeddings: [seed!],
+          });
           await expectRejects(
-            store.addDocuments({ documents: ["intruder mismatch payload"], embeddings: [[...good!, 0.5]] }),
+            ctx.store.addDocuments({
+              documents: ["intruder mismatch payload"],
+              embeddings: [[...good!, 0.5]],
+            }),
             DeepRecallError,
           );
+          expect(await ctx.store.count()).toBe(1);
+          const hits = await ctx.store.search("intruder mismatch payload", { topK: 10 });
+          expect(hits.every((h) => h.id === "seed")).toBe(true);
         }),
         timeout,
       );
@@ -435,7 +470,12 @@ export function describeVectorStoreConformance(
         "returns scores in [0, 1], sorted descending, with content and metadata",
         withStore(async (ctx) => {
           await ctx.addCorpus();
-          for (const query of [MATCH_ALL_QUERY, "travel guide to Japan", "database indexes", "zzz unrelated qqq"]) {
+          for (const query of [
+            MATCH_ALL_QUERY,
+            "travel guide to Japan",
+            "database indexes",
+            "zzz unrelated qqq",
+          ]) {
             const results = await ctx.store.search(query, { topK: conformanceCorpus.length });
             expectWellFormed(results);
             for (const r of results) {
@@ -490,10 +530,16 @@ export function describeVectorStoreConformance(
         "filters combine with ranking (the best match within the filter comes first)",
         withStore(async (ctx) => {
           await ctx.addCorpus();
-          const results = await ctx.store.search("PostgreSQL indexes", { topK: 3, filters: { topic: "tech" } });
+          const results = await ctx.store.search("PostgreSQL indexes", {
+            topK: 3,
+            filters: { topic: "tech" },
+          });
           expect(results[0]?.id).toBe("doc-postgres");
           expect(results.every((r) => r.metadata.topic === "tech")).toBe(true);
-          const none = await ctx.store.search("PostgreSQL indexes", { topK: 3, filters: { topic: "cooking", year: 1900 } });
+          const none = await ctx.store.search("PostgreSQL indexes", {
+            topK: 3,
+            filters: { topic: "cooking", year: 1900 },
+          });
           expect(none).toEqual([]);
         }),
         timeout,
@@ -504,7 +550,9 @@ export function describeVectorStoreConformance(
           `invalid filter -> ConfigError (${caseName})`,
           withStore(async (ctx) => {
             await ctx.addCorpus();
-            await expectRejects(ctx.store.search(MATCH_ALL_QUERY, { topK: 5, filters: filter as MetadataFilter }));
+            await expectRejects(
+              ctx.store.search(MATCH_ALL_QUERY, { topK: 5, filters: filter as MetadataFilter }),
+            );
           }),
           timeout,
         );
@@ -574,8 +622,16 @@ export function describeVectorStoreConformance(
             ids: nonAsciiCorpus.map((d) => d.id),
           });
           await ctx.store.delete(["doc-lisbon"]);
-          await ctx.add({ documents: ["A travel guide to Porto and its port wine cellars."], ids: ["doc-kyoto"] });
-          const queries = [...rankingCases.map((c) => c.query), "Zürich", "travel guide to Porto", MATCH_ALL_QUERY];
+          await ctx.add({
+            documents: ["A travel guide to Porto and its port wine cellars."],
+            ids: ["doc-kyoto"],
+          });
+          const queries = [
+            ...rankingCases.map((c) => c.query),
+            "Zürich",
+            "travel guide to Porto",
+            MATCH_ALL_QUERY,
+          ];
           const filters: MetadataFilter = { topic: { $in: ["travel", "tech"] } };
           const before = await Promise.all(queries.map((q) => ctx.store.search(q, { topK: 5 })));
           const beforeFiltered = await ctx.store.search(MATCH_ALL_QUERY, { topK: 50, filters });

@@ -22,7 +22,8 @@ export const conformanceCorpus: readonly CorpusDocument[] = [
   },
   {
     id: "doc-pasta",
-    content: "A guide to fresh Italian pasta: mix flour and eggs, roll the sheets thin and cut tagliatelle by hand.",
+    content:
+      "A guide to fresh Italian pasta: mix flour and eggs, roll the sheets thin and cut tagliatelle by hand.",
     metadata: { topic: "cooking", year: 2021, rating: 3.95, published: false },
   },
   {
@@ -42,7 +43,8 @@ export const conformanceCorpus: readonly CorpusDocument[] = [
   },
   {
     id: "doc-lisbon",
-    content: "A travel guide to Lisbon: yellow trams, custard tarts and the viewpoints above the Tagus river.",
+    content:
+      "A travel guide to Lisbon: yellow trams, custard tarts and the viewpoints above the Tagus river.",
     metadata: { topic: "travel", year: 2020, rating: 4.2, published: false },
   },
   {
@@ -58,7 +60,8 @@ export const conformanceCorpus: readonly CorpusDocument[] = [
   },
   {
     id: "doc-kubernetes",
-    content: "An operations guide to Kubernetes: pods, deployments, services and rolling updates of containers.",
+    content:
+      "An operations guide to Kubernetes: pods, deployments, services and rolling updates of containers.",
     metadata: { topic: "tech", year: 2024, rating: 3.9, published: false },
   },
   {
@@ -74,7 +77,8 @@ export const conformanceCorpus: readonly CorpusDocument[] = [
   },
   {
     id: "doc-running",
-    content: "A health guide to marathon running: training plans, long runs, tapering and race day nutrition.",
+    content:
+      "A health guide to marathon running: training plans, long runs, tapering and race day nutrition.",
     metadata: { topic: "health", year: 2024, rating: 3.8, published: false },
   },
 ];
@@ -94,23 +98,48 @@ export const rankingCases: ReadonlyArray<{ query: string; expectedFirst: string 
 
 /** Every filter operator, with the exact set of corpus ids it selects (hand-written, not computed). */
 export const filterCases: ReadonlyArray<{ name: string; filter: MetadataFilter; expected: string[] }> = [
-  { name: "equality shorthand (string)", filter: { topic: "cooking" }, expected: ["doc-bread", "doc-pasta", "doc-curry"] },
-  { name: "equality shorthand (boolean)", filter: { published: false }, expected: ["doc-pasta", "doc-lisbon", "doc-kubernetes", "doc-running"] },
+  {
+    name: "equality shorthand (string)",
+    filter: { topic: "cooking" },
+    expected: ["doc-bread", "doc-pasta", "doc-curry"],
+  },
+  {
+    name: "equality shorthand (boolean)",
+    filter: { published: false },
+    expected: ["doc-pasta", "doc-lisbon", "doc-kubernetes", "doc-running"],
+  },
   { name: "equality shorthand (number)", filter: { year: 2021 }, expected: ["doc-pasta", "doc-rust"] },
   { name: "$eq", filter: { topic: { $eq: "travel" } }, expected: ["doc-kyoto", "doc-iceland", "doc-lisbon"] },
   {
     name: "$ne",
     filter: { topic: { $ne: "tech" } },
-    expected: ["doc-bread", "doc-pasta", "doc-curry", "doc-kyoto", "doc-iceland", "doc-lisbon", "doc-sleep", "doc-running"],
+    expected: [
+      "doc-bread",
+      "doc-pasta",
+      "doc-curry",
+      "doc-kyoto",
+      "doc-iceland",
+      "doc-lisbon",
+      "doc-sleep",
+      "doc-running",
+    ],
   },
-  { name: "$gt", filter: { year: { $gt: 2022 } }, expected: ["doc-curry", "doc-kubernetes", "doc-typescript", "doc-running"] },
+  {
+    name: "$gt",
+    filter: { year: { $gt: 2022 } },
+    expected: ["doc-curry", "doc-kubernetes", "doc-typescript", "doc-running"],
+  },
   {
     name: "$gte",
     filter: { year: { $gte: 2022 } },
     expected: ["doc-curry", "doc-iceland", "doc-postgres", "doc-kubernetes", "doc-typescript", "doc-running"],
   },
   { name: "$lt", filter: { year: { $lt: 2020 } }, expected: ["doc-bread", "doc-kyoto"] },
-  { name: "$lte", filter: { year: { $lte: 2020 } }, expected: ["doc-bread", "doc-kyoto", "doc-lisbon", "doc-sleep"] },
+  {
+    name: "$lte",
+    filter: { year: { $lte: 2020 } },
+    expected: ["doc-bread", "doc-kyoto", "doc-lisbon", "doc-sleep"],
+  },
   {
     name: "$gte on a non-integer number",
     filter: { rating: { $gte: 4.5 } },
@@ -121,7 +150,11 @@ export const filterCases: ReadonlyArray<{ name: string; filter: MetadataFilter; 
     filter: { topic: { $in: ["cooking", "health"] } },
     expected: ["doc-bread", "doc-pasta", "doc-curry", "doc-sleep", "doc-running"],
   },
-  { name: "$in (numbers)", filter: { year: { $in: [2018, 2024] } }, expected: ["doc-kyoto", "doc-kubernetes", "doc-running"] },
+  {
+    name: "$in (numbers)",
+    filter: { year: { $in: [2018, 2024] } },
+    expected: ["doc-kyoto", "doc-kubernetes", "doc-running"],
+  },
   {
     name: "$nin",
     filter: { topic: { $nin: ["cooking", "health", "travel"] } },

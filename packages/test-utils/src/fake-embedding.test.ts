@@ -31,7 +31,11 @@ describe("fakeEmbedding", () => {
   });
 
   it("matches CJK text through character bigrams", async () => {
-    const [q, tokyo, athens] = await fakeEmbedding()(["東京", "東京は日本の首都です。", "Η Αθήνα είναι η πρωτεύουσα"]);
+    const [q, tokyo, athens] = await fakeEmbedding()([
+      "東京",
+      "東京は日本の首都です。",
+      "Η Αθήνα είναι η πρωτεύουσα",
+    ]);
     expect(cos(q!, tokyo!)).toBeGreaterThan(cos(q!, athens!));
   });
 

@@ -24,7 +24,11 @@ const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hang
  * Runs of CJK characters (written without spaces) become overlapping character bigrams.
  */
 export function fakeEmbeddingTokens(text: string): string[] {
-  const words = text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words =
+    text
+      .normalize("NFKC")
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? [];
   const out: string[] = [];
   for (const word of words) {
     if (STOPWORDS.has(word)) continue;
@@ -66,7 +70,8 @@ export function fakeEmbedding(dimension = 256): EmbeddingFunction {
     for (const word of fakeEmbeddingTokens(text)) {
       addFeature(vector, `w:${word}`, 1);
       const chars = Array.from(`^${word}$`);
-      for (let i = 0; i + 3 <= chars.length; i++) addFeature(vector, `t:${chars.slice(i, i + 3).join("")}`, 0.3);
+      for (let i = 0; i + 3 <= chars.length; i++)
+        addFeature(vector, `t:${chars.slice(i, i + 3).join("")}`, 0.3);
     }
     let norm = 0;
     for (const x of vector) norm += x * x;

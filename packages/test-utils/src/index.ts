@@ -13,5 +13,5 @@ export {
   nonAsciiQueries,
   rankingCases,
 } from "./corpus.ts";
-export { InMemoryVectorStore } from "./memory-store.ts";
 export { fakeEmbedding, fakeEmbeddingTokens } from "./fake-embedding.ts";
+export { InMemoryVectorStore } from "./memory-store.ts";

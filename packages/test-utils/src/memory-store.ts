@@ -1,17 +1,17 @@
 import {
+  type AddDocumentsInput,
   assertDimensions,
   ConfigError,
-  type AddDocumentsInput,
   type Embedding,
   type EmbeddingFunction,
-  matchesFilter,
   type Metadata,
+  matchesFilter,
   type SearchOptions,
   type SearchResult,
   toEmbeddingFunction,
+  type VectorStore,
   validateAddDocumentsInput,
   validateFilter,
-  type VectorStore,
 } from "@deeprecall/core";
 import { fakeEmbedding } from "./fake-embedding.ts";
 
@@ -55,7 +55,8 @@ export class InMemoryVectorStore implements VectorStore {
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
     const topK = options.topK ?? 5;
-    if (!Number.isInteger(topK) || topK < 1) throw new ConfigError("topK must be a positive integer", { field: "topK" });
+    if (!Number.isInteger(topK) || topK < 1)
+      throw new ConfigError("topK must be a positive integer", { field: "topK" });
     if (options.filters !== undefined) validateFilter(options.filters);
     options.signal?.throwIfAborted();
     if (this.#entries.size === 0) return [];
@@ -67,7 +68,12 @@ export class InMemoryVectorStore implements VectorStore {
       if (!matchesFilter(e.metadata, options.filters)) continue;
       let dot = 0;
       for (let i = 0; i < qn.length; i++) dot += qn[i]! * e.vector[i]!;
-      scored.push({ id, content: e.content, metadata: structuredClone(e.metadata), score: Math.min(1, Math.max(0, dot)) });
+      scored.push({
+        id,
+        content: e.content,
+        metadata: structuredClone(e.metadata),
+        score: Math.min(1, Math.max(0, dot)),
+      });
     }
     return scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, topK);
   }

@@ -17,9 +17,9 @@ import {
 } from "@deeprecall/core";
 import {
   ChromaClient,
-  type Collection,
   type EmbeddingFunction as ChromaEmbeddingFunction,
   type Metadata as ChromaMetadata,
+  type Collection,
 } from "chromadb";
 import { chromaDefaultEmbedding } from "./default-embedding.ts";
 import { type TranslatedFilter, translateFilter } from "./filter.ts";
@@ -89,7 +89,11 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
 }
 
 function isScalar(value: unknown): value is string | number | boolean {
-  return typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
+  return (
+    typeof value === "string" ||
+    typeof value === "boolean" ||
+    (typeof value === "number" && Number.isFinite(value))
+  );
 }
 
 /**
@@ -98,7 +102,10 @@ function isScalar(value: unknown): value is string | number | boolean {
  * neither, and for our filter semantics a missing key behaves the same); anything else is a
  * `ConfigError` raised before any write.
  */
-function toChromaMetadata(meta: Metadata | undefined, index: number): Record<string, string | number | boolean | string[] | number[] | boolean[]> {
+function toChromaMetadata(
+  meta: Metadata | undefined,
+  index: number,
+): Record<string, string | number | boolean | string[] | number[] | boolean[]> {
   const out: Record<string, string | number | boolean | string[] | number[] | boolean[]> = {};
   if (!meta) return out;
   for (const [key, value] of Object.entries(meta)) {
@@ -168,9 +175,12 @@ export class ChromaStore implements VectorStore {
       throw new ConfigError("ChromaStore needs a non-empty `collection` name", { field: "collection" });
     }
     if (options.space !== undefined && !["cosine", "l2", "ip"].includes(options.space)) {
-      throw new ConfigError(`ChromaStore space must be "cosine", "l2" or "ip", got ${String(options.space)}`, {
-        field: "space",
-      });
+      throw new ConfigError(
+        `ChromaStore space must be "cosine", "l2" or "ip", got ${String(options.space)}`,
+        {
+          field: "space",
+        },
+      );
     }
     for (const [field, value] of [
       ["batchSize", options.batchSize],
@@ -181,7 +191,11 @@ export class ChromaStore implements VectorStore {
         throw new ConfigError(`ChromaStore ${field} must be a positive integer`, { field });
       }
     }
-    if (options.embedding !== undefined && typeof options.embedding !== "function" && typeof options.embedding !== "object") {
+    if (
+      options.embedding !== undefined &&
+      typeof options.embedding !== "function" &&
+      typeof options.embedding !== "object"
+    ) {
       throw new ConfigError("ChromaStore embedding must be an AI SDK EmbeddingModel or a function", {
         field: "embedding",
       });
@@ -191,7 +205,10 @@ export class ChromaStore implements VectorStore {
     this.collectionName = collection;
     this.name = `chroma:${collection}`;
     this.#headers = { ...(options.headers ?? {}) };
-    if (this.#server.authorization && !Object.keys(this.#headers).some((h) => h.toLowerCase() === "authorization")) {
+    if (
+      this.#server.authorization &&
+      !Object.keys(this.#headers).some((h) => h.toLowerCase() === "authorization")
+    ) {
       this.#headers.Authorization = this.#server.authorization;
     }
     this.#embed = options.embedding ? toEmbeddingFunction(options.embedding) : chromaDefaultEmbedding();
@@ -263,12 +280,17 @@ export class ChromaStore implements VectorStore {
     }
     const { signal } = options;
     let filter: TranslatedFilter =
-      options.filters === undefined ? { kind: "all" } : translateFilter(options.filters, { arrayMembership: this.#arrayMembership });
+      options.filters === undefined
+        ? { kind: "all" }
+        : translateFilter(options.filters, { arrayMembership: this.#arrayMembership });
     throwIfAborted(signal);
     if (filter.kind === "none") return [];
 
     const [queryVector] = await raceAbort(this.#embed([query], signal ? { signal } : undefined), signal);
-    if (!queryVector) throw new ConfigError("the embedding function returned no vector for the query", { field: "embedding" });
+    if (!queryVector)
+      throw new ConfigError("the embedding function returned no vector for the query", {
+        field: "embedding",
+      });
     assertDimensions([queryVector], queryVector.length, "query embedding");
     const collection = await raceAbort(this.#getCollection(), signal);
     await raceAbort(this.#checkDimension(collection, queryVector.length, "the query embedding"), signal);
@@ -347,7 +369,8 @@ export class ChromaStore implements VectorStore {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new VectorStoreError(`ChromaStore ${this.name} is closed`, { store: this.#storeLabel() });
+    if (this.#closed)
+      throw new VectorStoreError(`ChromaStore ${this.name} is closed`, { store: this.#storeLabel() });
   }
 
   #storeLabel(): string {
@@ -394,7 +417,10 @@ export class ChromaStore implements VectorStore {
   }
 
   #collectionSpace(collection: Collection): ChromaSpace {
-    const config = collection.configuration as { hnsw?: { space?: string } | null; spann?: { space?: string } | null };
+    const config = collection.configuration as {
+      hnsw?: { space?: string } | null;
+      spann?: { space?: string } | null;
+    };
     const space = config?.hnsw?.space ?? config?.spann?.space ?? collection.metadata?.["hnsw:space"];
     return space === "cosine" || space === "ip" || space === "l2" ? space : "l2";
   }
@@ -445,7 +471,10 @@ export class ChromaStore implements VectorStore {
     let bytes = 0;
     for (let i = 0; i < documents.length; i++) {
       const size =
-        Buffer.byteLength(documents[i] ?? "") + (vectors[i]?.length ?? 0) * 22 + JSON.stringify(metadatas[i]).length + 64;
+        Buffer.byteLength(documents[i] ?? "") +
+        (vectors[i]?.length ?? 0) * 22 +
+        JSON.stringify(metadatas[i]).length +
+        64;
       if (i > start && (i - start >= maxBatch || bytes + size > MAX_REQUEST_BYTES)) {
         yield [start, i];
         start = i;
@@ -463,7 +492,12 @@ export class ChromaStore implements VectorStore {
    */
   async #upsert(
     collection: Collection,
-    batch: { ids: string[]; documents: string[]; embeddings: number[][]; metadatas: Record<string, unknown>[] },
+    batch: {
+      ids: string[];
+      documents: string[];
+      embeddings: number[][];
+      metadatas: Record<string, unknown>[];
+    },
   ): Promise<void> {
     const existing = await collection.get({ ids: batch.ids, include: ["metadatas"] });
     const previous = new Map<string, ChromaMetadata | null>();
@@ -484,7 +518,12 @@ export class ChromaStore implements VectorStore {
       response = await fetch(`${base}${path}`, {
         method: "POST",
         headers: { ...this.#headers, "content-type": "application/json" },
-        body: JSON.stringify({ ids: batch.ids, documents: batch.documents, embeddings: batch.embeddings, metadatas }),
+        body: JSON.stringify({
+          ids: batch.ids,
+          documents: batch.documents,
+          embeddings: batch.embeddings,
+          metadatas,
+        }),
       });
     } catch (cause) {
       const error = new Error(`fetch failed: ${errorMessage(cause)}`);
@@ -523,7 +562,10 @@ export class ChromaStore implements VectorStore {
       throw this.#dimensionError(Number(dimension[1]), Number(dimension[2]), "the given embeddings");
     }
     const written = writtenIds && writtenIds.length > 0 ? { writtenIds: [...writtenIds] } : {};
-    const partial = writtenIds && writtenIds.length > 0 ? ` (${writtenIds.length} records were written before the failure)` : "";
+    const partial =
+      writtenIds && writtenIds.length > 0
+        ? ` (${writtenIds.length} records were written before the failure)`
+        : "";
     switch (errorName(error)) {
       case "ChromaConnectionError":
         throw new VectorStoreError(

@@ -37,7 +37,9 @@ export function chromaDefaultEmbedding(specifier = DEFAULT_EMBED_PACKAGE): Embed
     loaded ??= importFrom(specifier).then(
       (mod) => {
         if (typeof mod.DefaultEmbeddingFunction !== "function") {
-          throw new ConfigError(`${specifier} does not export DefaultEmbeddingFunction`, { field: "embedding" });
+          throw new ConfigError(`${specifier} does not export DefaultEmbeddingFunction`, {
+            field: "embedding",
+          });
         }
         return new mod.DefaultEmbeddingFunction();
       },

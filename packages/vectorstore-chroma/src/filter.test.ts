@@ -33,7 +33,9 @@ describe("translateFilter (shapes Chroma accepts)", () => {
     expect(translateFilter({ topic: { $in: [] } })).toEqual({ kind: "none" });
     expect(translateFilter({ topic: { $nin: [] } })).toEqual({ kind: "all" });
     expect(translateFilter({ topic: null })).toEqual({ kind: "none" });
-    expect(translateFilter({ $or: [{ topic: { $in: [] } }, { topic: { $ne: null } }] })).toEqual({ kind: "all" });
+    expect(translateFilter({ $or: [{ topic: { $in: [] } }, { topic: { $ne: null } }] })).toEqual({
+      kind: "all",
+    });
   });
 
   it("splits mixed-type $in lists into one list per type", () => {
@@ -44,7 +46,13 @@ describe("translateFilter (shapes Chroma accepts)", () => {
   });
 
   it("rejects invalid filters with a ConfigError", () => {
-    for (const bad of [{ year: { $regex: "x" } }, { $not: { a: 1 } }, "a = 1", { $and: [] }, { a: { $gt: "1" } }]) {
+    for (const bad of [
+      { year: { $regex: "x" } },
+      { $not: { a: 1 } },
+      "a = 1",
+      { $and: [] },
+      { a: { $gt: "1" } },
+    ]) {
       expect(() => translateFilter(bad)).toThrow(ConfigError);
     }
   });
@@ -121,9 +129,12 @@ describe("translateFilter against a real Chroma server, with matchesFilter as th
     { n: { $gt: 1000 } },
   ];
 
-  it.each(handWritten.map((filter) => [JSON.stringify(filter), filter] as const))("%s", async (_name, filter) => {
-    expect(await actualIds(filter)).toEqual(expectedIds(filter));
-  });
+  it.each(handWritten.map((filter) => [JSON.stringify(filter), filter] as const))(
+    "%s",
+    async (_name, filter) => {
+      expect(await actualIds(filter)).toEqual(expectedIds(filter));
+    },
+  );
 
   it("agrees on 150 generated filters", async () => {
     const random = prng(1234);
@@ -131,13 +142,18 @@ describe("translateFilter against a real Chroma server, with matchesFilter as th
     const leaf = (): MetadataFilter => {
       const field = pick(["color", "n", "flag", "tags"]);
       const value =
-        field === "n" ? pick(numbers) : field === "flag" ? random() < 0.5 : pick([...strings, "purple"] as const);
+        field === "n"
+          ? pick(numbers)
+          : field === "flag"
+            ? random() < 0.5
+            : pick([...strings, "purple"] as const);
       const operator =
         field === "n"
           ? pick(["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "shorthand"] as const)
           : pick(["$eq", "$ne", "$in", "$nin", "shorthand"] as const);
       if (operator === "shorthand") return { [field]: value };
-      if (operator === "$in" || operator === "$nin") return { [field]: { [operator]: [value, pick(numbers)] } };
+      if (operator === "$in" || operator === "$nin")
+        return { [field]: { [operator]: [value, pick(numbers)] } };
       return { [field]: { [operator]: value } } as MetadataFilter;
     };
     const node = (depth: number): MetadataFilter => {

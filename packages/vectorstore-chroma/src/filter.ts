@@ -43,7 +43,8 @@ function or(conds: Cond[]): Cond {
   return { $or: parts };
 }
 
-const op = (field: string, operator: string, value: unknown): Where => ({ [field]: { [operator]: value } }) as Where;
+const op = (field: string, operator: string, value: unknown): Where =>
+  ({ [field]: { [operator]: value } }) as Where;
 
 const isFloat = (value: unknown): value is number => typeof value === "number" && !Number.isInteger(value);
 
@@ -105,13 +106,17 @@ function comparison(field: string, operator: string, operand: unknown, options: 
       const v = operand as number;
       if (!isFloat(v)) return op(field, operator, v);
       if (operator === "$gt") return or([op(field, "$gt", v), op(field, "$gte", Math.ceil(v))]);
-      if (operator === "$gte") return or([op(field, "$gt", v), op(field, "$gte", Math.ceil(v)), floatEquals(field, v)]);
+      if (operator === "$gte")
+        return or([op(field, "$gt", v), op(field, "$gte", Math.ceil(v)), floatEquals(field, v)]);
       if (operator === "$lt") return or([op(field, "$lt", v), op(field, "$lte", Math.floor(v))]);
       return or([op(field, "$lt", v), op(field, "$lte", Math.floor(v)), floatEquals(field, v)]);
     }
     case "$in": {
       const { groups, floats } = groupByType(operand as unknown[]);
-      return or([...groups.map((group) => op(field, "$in", group)), ...floats.map((v) => floatEquals(field, v))]);
+      return or([
+        ...groups.map((group) => op(field, "$in", group)),
+        ...floats.map((v) => floatEquals(field, v)),
+      ]);
     }
     case "$nin": {
       const { groups, floats } = groupByType(operand as unknown[]);

@@ -352,8 +352,6 @@ export const DEFAULTS = {
   persistDir: ".deeprecall",
   backend: "openai",
   strategy: "repl",
-  maxIterations: 10,
-  maxDepth: 1,
   topK: 5,
   cache: "memory",
   cacheTtl: 3600,

@@ -1,9 +1,18 @@
-import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult, LanguageModelV4StreamPart } from "@ai-sdk/provider";
+import type {
+  LanguageModelV4CallOptions,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4StreamPart,
+} from "@ai-sdk/provider";
 import { convertArrayToReadableStream, MockLanguageModelV4 } from "ai/test";
 
 export type ScriptedReply =
   | string
-  | { text: string; inputTokens?: number; outputTokens?: number; providerMetadata?: Record<string, Record<string, unknown>> }
+  | {
+      text: string;
+      inputTokens?: number;
+      outputTokens?: number;
+      providerMetadata?: Record<string, Record<string, unknown>>;
+    }
   | { error: unknown }
   | ((call: LanguageModelV4CallOptions) => string | Promise<string>);
 
@@ -27,17 +36,29 @@ export function scriptedModel(replies: ScriptedReply[], modelId = "mock-root") {
       const reply = replies[i++];
       if (reply === undefined) throw new Error(`scriptedModel(${modelId}): no reply scripted for call ${i}`);
       if (typeof reply === "object" && "error" in reply) throw reply.error;
-      const r = typeof reply === "function" ? { text: await reply(call) } : typeof reply === "string" ? { text: reply } : reply;
+      const r =
+        typeof reply === "function"
+          ? { text: await reply(call) }
+          : typeof reply === "string"
+            ? { text: reply }
+            : reply;
       return {
         content: [{ type: "text", text: r.text }],
         finishReason: { unified: "stop", raw: "stop" },
-        usage: usage(("inputTokens" in r && r.inputTokens) || 10, ("outputTokens" in r && r.outputTokens) || 5),
-        ...("providerMetadata" in r && r.providerMetadata ? { providerMetadata: r.providerMetadata as never } : {}),
+        usage: usage(
+          ("inputTokens" in r && r.inputTokens) || 10,
+          ("outputTokens" in r && r.outputTokens) || 5,
+        ),
+        ...("providerMetadata" in r && r.providerMetadata
+          ? { providerMetadata: r.providerMetadata as never }
+          : {}),
         warnings: [],
       };
     },
   });
-  return Object.assign(model, { get callCount() { return i; } });
+  return Object.defineProperty(model, "callCount", { get: () => i }) as typeof model & {
+    readonly callCount: number;
+  };
 }
 
 /** A streaming mock for the tools strategy: each entry is one step's stream parts. */
@@ -56,7 +77,8 @@ export function streamingModel(steps: LanguageModelV4StreamPart[][], modelId = "
 export function textStep(text: string, chunks = 3): LanguageModelV4StreamPart[] {
   const size = Math.ceil(text.length / chunks);
   const deltas: LanguageModelV4StreamPart[] = [];
-  for (let k = 0; k < text.length; k += size) deltas.push({ type: "text-delta", id: "t", delta: text.slice(k, k + size) });
+  for (let k = 0; k < text.length; k += size)
+    deltas.push({ type: "text-delta", id: "t", delta: text.slice(k, k + size) });
   return [
     { type: "stream-start", warnings: [] },
     { type: "text-start", id: "t" },
@@ -66,7 +88,10 @@ export function textStep(text: string, chunks = 3): LanguageModelV4StreamPart[] 
   ];
 }
 
-export function toolCallStep(toolCallId: string, input: Record<string, unknown>): LanguageModelV4StreamPart[] {
+export function toolCallStep(
+  toolCallId: string,
+  input: Record<string, unknown>,
+): LanguageModelV4StreamPart[] {
   return [
     { type: "stream-start", warnings: [] },
     { type: "tool-call", toolCallId, toolName: "searchDb", input: JSON.stringify(input) },

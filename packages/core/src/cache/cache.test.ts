@@ -69,9 +69,9 @@ describe.each(factories)("%s (CacheStore contract)", (_name, make) => {
       when: new Date("2024-05-06T07:08:09.010Z"),
       big: 12345678901234567890n,
       empty: {},
-      text: "unicode ✓ \u0000 \"quotes\"",
-      "$deeprecall$t": "user data that looks like a tag",
-      "$deeprecall$t$": { "$deeprecall$t": "undefined" },
+      text: 'unicode ✓ \u0000 "quotes"',
+      $deeprecall$t: "user data that looks like a tag",
+      $deeprecall$t$: { $deeprecall$t: "undefined" },
       ["__proto__"]: { polluted: true },
     };
     Object.defineProperty(value, "__proto__", { value: { polluted: true }, enumerable: true });
@@ -277,7 +277,11 @@ describe("SqliteCache", () => {
     const cache = new SqliteCache({ path });
     for (let w = 0; w < workers; w++) {
       for (let i = 0; i < count; i++) {
-        expect(await cache.get(`w${w}-${i}`)).toEqual({ workerId: w, i, payload: { nested: [i, String(i)] } });
+        expect(await cache.get(`w${w}-${i}`)).toEqual({
+          workerId: w,
+          i,
+          payload: { nested: [i, String(i)] },
+        });
       }
     }
     const shared = await cache.get<{ lastWriter: number; i: number }>("shared");

@@ -36,7 +36,10 @@ describe("cacheKey", () => {
     expect(cacheKey({ ...base, filters: { $and: [{ year: { $gte: 1800, $lt: 1901 } }] } })).not.toBe(key);
     // Array order is meaningful.
     expect(
-      cacheKey({ ...base, filters: { $and: [{ tag: { $in: ["a", "b"] } }, { year: { $gte: 1800, $lt: 1900 } }] } }),
+      cacheKey({
+        ...base,
+        filters: { $and: [{ tag: { $in: ["a", "b"] } }, { year: { $gte: 1800, $lt: 1900 } }] },
+      }),
     ).not.toBe(key);
   });
 

@@ -26,5 +26,7 @@ function canonical(value: unknown): unknown {
  * the order of array items, which is meaningful) gives a different key.
  */
 export function cacheKey(parts: Record<string, unknown>): string {
-  return createHash("sha256").update(JSON.stringify(canonical(parts))).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify(canonical(parts)))
+    .digest("hex");
 }

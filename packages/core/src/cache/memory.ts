@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { ConfigError } from "../errors.ts";
-import { checkKey, type Clock, ttlToMs } from "./options.ts";
+import { type Clock, checkKey, ttlToMs } from "./options.ts";
 import { deserializeValue, serializeValue } from "./serialize.ts";
 import type { CacheStore } from "./types.ts";
 

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { ConfigError, DeepRecallError } from "../errors.ts";
-import { checkKey, type Clock, ttlToMs } from "./options.ts";
+import { type Clock, checkKey, ttlToMs } from "./options.ts";
 import { deserializeValue, serializeValue } from "./serialize.ts";
 import type { CacheStore } from "./types.ts";
 
@@ -146,7 +146,8 @@ export class SqliteCache implements CacheStore {
   }
 
   #open(): DatabaseSync {
-    if (!this.#db) throw new DeepRecallError(`The SQLite cache at ${this.path} is closed`, { code: "cache_closed" });
+    if (!this.#db)
+      throw new DeepRecallError(`The SQLite cache at ${this.path} is closed`, { code: "cache_closed" });
     return this.#db;
   }
 

@@ -84,7 +84,9 @@ export function transformBlock(source: string): TransformedBlock {
 
   const declared = [...names];
   const globalsPrelude = declared.length > 0 ? `var ${declared.join(", ")}; ` : "";
-  const functionExports = functionNames.map((name) => `globalThis[${JSON.stringify(name)}] = ${name};`).join(" ");
+  const functionExports = functionNames
+    .map((name) => `globalThis[${JSON.stringify(name)}] = ${name};`)
+    .join(" ");
   // Everything added goes on line 1, so error line numbers match the model's code.
   const code = `${globalsPrelude}(async () => { ${functionExports}${body}\n})()`;
   return { code, declaredNames: declared };
@@ -167,11 +169,11 @@ function describeSyntaxError(source: string, error: unknown): string {
   const where = loc ? ` (line ${loc.line}, column ${loc.column + 1})` : "";
   const lineText = loc ? source.split("\n")[loc.line - 1]?.trim() : undefined;
   const snippet = lineText ? `\n  ${lineText.length > 120 ? `${lineText.slice(0, 117)}...` : lineText}` : "";
-  if (/'import' and 'export' may appear only/.test(raw)) {
-    return `SyntaxError: import/export are not available in the sandbox${where}; no modules can be loaded. Use the provided globals (searchDb, llmQuery, llmQueryBatched, print, FINAL, context).${snippet}`;
-  }
   if (looksLikePython(source)) {
     return `SyntaxError: this sandbox runs JavaScript, not Python. Rewrite the block in JavaScript (e.g. \`for (const hit of hits) { print(hit.content) }\`, template literals \`\${x}\` instead of f-strings, \`function f(a) { ... }\` instead of def, true/false/null instead of True/False/None). Parser error: ${message}${where}${snippet}`;
+  }
+  if (/'import' and 'export' may appear only/.test(raw)) {
+    return `SyntaxError: import/export are not available in the sandbox${where}; no modules can be loaded. Use the provided globals (searchDb, llmQuery, llmQueryBatched, print, FINAL, context).${snippet}`;
   }
   return `SyntaxError: ${message}${where}${snippet}`;
 }

@@ -5,7 +5,11 @@ import type { MetadataFilter, SearchResult } from "../types.ts";
  * host (main thread) and look synchronous inside the sandbox.
  */
 export interface SandboxHost {
-  searchDb(query: string, topK: number | undefined, filters: MetadataFilter | undefined): Promise<SearchResult[]>;
+  searchDb(
+    query: string,
+    topK: number | undefined,
+    filters: MetadataFilter | undefined,
+  ): Promise<SearchResult[]>;
   llmQuery(prompt: string): Promise<string>;
   llmQueryBatched(prompts: string[]): Promise<string[]>;
 }
@@ -49,6 +53,9 @@ export interface SandboxOptions extends SandboxLimits {
 }
 
 export interface SandboxPool {
-  createSession(host: SandboxHost, options?: { context?: unknown; limits?: SandboxLimits }): Promise<SandboxSession>;
+  createSession(
+    host: SandboxHost,
+    options?: { context?: unknown; limits?: SandboxLimits },
+  ): Promise<SandboxSession>;
   close(): Promise<void>;
 }

@@ -56,10 +56,14 @@ export async function startChroma(options: { dataDir?: string } = {}): Promise<R
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "deeprecall-chroma-")));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(binary, ["run", "--path", dataDir, "--host", "127.0.0.1", "--port", String(port)], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ANONYMIZED_TELEMETRY: "False" },
-  });
+  const child: ChildProcess = spawn(
+    binary,
+    ["run", "--path", dataDir, "--host", "127.0.0.1", "--port", String(port)],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ANONYMIZED_TELEMETRY: "False" },
+    },
+  );
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);

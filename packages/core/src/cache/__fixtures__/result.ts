@@ -6,8 +6,18 @@ export function sampleResult(query = "Who founded the company and when?"): DeepR
     answer: "It was founded by Ada Lovelace in 1843.",
     query,
     sources: [
-      { id: "doc-1", content: "Ada Lovelace founded it.", metadata: { year: 1843, tags: ["history", "people"] }, score: 0.91 },
-      { id: "doc-2", content: "In 1843 the company began.", metadata: { nested: { a: { b: [1, 2, { c: null }] } } }, score: 0.5 },
+      {
+        id: "doc-1",
+        content: "Ada Lovelace founded it.",
+        metadata: { year: 1843, tags: ["history", "people"] },
+        score: 0.91,
+      },
+      {
+        id: "doc-2",
+        content: "In 1843 the company began.",
+        metadata: { nested: { a: { b: [1, 2, { c: null }] } } },
+        score: 0.5,
+      },
     ],
     reasoningTrace: [
       {
@@ -16,7 +26,15 @@ export function sampleResult(query = "Who founded the company and when?"): DeepR
         code: ["const hits = searchDb('founder')\nprint(hits.length)"],
         output: "2",
         searches: [
-          { query: "founder", topK: 5, filters: { year: { $gte: 1800 } }, hits: 2, ids: ["doc-1", "doc-2"], timeMs: 3, cached: undefined },
+          {
+            query: "founder",
+            topK: 5,
+            filters: { year: { $gte: 1800 } },
+            hits: 2,
+            ids: ["doc-1", "doc-2"],
+            timeMs: 3,
+            cached: undefined,
+          },
         ],
         subLLMCalls: [{ prompt: "summarise", response: "short", depth: 1, timeMs: 12, error: undefined }],
         timeMs: 40,

@@ -1,0 +1,1 @@
+export { configFromEnv, gracePeriodMs, jsonLogger, type StartFromEnvOptions, startFromEnv } from "./app.ts";

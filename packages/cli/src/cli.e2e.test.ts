@@ -1,0 +1,372 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chunkId } from "./ingest/index.ts";
+import { runCli, startServe } from "./testing/cli-process.ts";
+import { type FakeLlm, startFakeLlm } from "./testing/fake-llm.ts";
+import { makePdf } from "./testing/pdf.ts";
+
+const SECRET = "sk-test-supersecret-value-9876";
+
+let root: string;
+let docs: string;
+let llm: FakeLlm;
+
+function llmFlags(): string[] {
+  return ["--backend", "openai-compatible", "--base-url", llm.baseUrl, "--model", "fake-model"];
+}
+
+/** A fresh working directory with its own store. */
+function workdir(name: string): string {
+  const dir = path.join(root, name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function expectOneLineError(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), "deeprecall-cli-e2e-"));
+  docs = path.join(root, "corpus");
+  mkdirSync(path.join(docs, "nested"), { recursive: true });
+  writeFileSync(
+    path.join(docs, "freedonia.txt"),
+    "Freedonia facts. The capital of Freedonia is Fredville, a city on three rivers. " +
+      "Its national dish is grilled marmot.\n",
+  );
+  writeFileSync(path.join(docs, "moon.md"), "# The Moon\n\nThe moon's surface is mostly basalt and anorthosite.\n");
+  writeFileSync(
+    path.join(docs, "nested", "ships.html"),
+    "<html><body><h1>Harbor log</h1><p>The flagship <b>Albatross</b> was launched in 1887.</p><script>var x=1</script></body></html>",
+  );
+  writeFileSync(path.join(docs, "nested", "report.pdf"), makePdf(["Zanzibar exports cloves and pepper."]));
+  writeFileSync(path.join(docs, "nested", "data.json"), JSON.stringify({ planet: "Kepler-22b", habitable: true }));
+  writeFileSync(path.join(docs, "table.csv"), "city,population\nFredville,120000\n");
+  writeFileSync(path.join(docs, "tool.py"), "def greet():\n    return 'hello from python'\n");
+  writeFileSync(path.join(docs, "legacy.txt"), Buffer.from("caf\xe9 cr\xe8me", "latin1"));
+  writeFileSync(path.join(docs, "huge.md"), `${"lorem ipsum ".repeat(10_000)}\n`);
+  writeFileSync(path.join(docs, "photo.png"), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+  llm = await startFakeLlm();
+});
+
+afterAll(async () => {
+  await llm?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe("init and status", () => {
+  it("init writes a commented deeprecall.toml the other commands read, and refuses to overwrite", async () => {
+    const cwd = workdir("init");
+    const first = await runCli(["init"], { cwd });
+    expect(first.code).toBe(0);
+    const toml = readFileSync(path.join(cwd, "deeprecall.toml"), "utf8");
+    expect(toml).toContain("# port = 8000");
+    writeFileSync(path.join(cwd, "deeprecall.toml"), toml.replace("# collection = ", "collection = ").replace('"deeprecall"\n', '"from_toml"\n'));
+    const status = await runCli(["status", "--json"], { cwd });
+    expect(status.code).toBe(0);
+    const report = JSON.parse(status.stdout);
+    expect(report.config["--collection"]).toEqual({ value: "from_toml", source: "from deeprecall.toml" });
+
+    const again = await runCli(["init"], { cwd });
+    expect(again.code).toBe(2);
+    expectOneLineError(again.stderr, /already exists; not overwriting/);
+  });
+
+  it("status shows versions, config with sources and masked secrets, store size and model", async () => {
+    const cwd = workdir("status");
+    const result = await runCli(["status", "--port", "9123"], {
+      cwd,
+      env: { OPENAI_API_KEY: SECRET, DEEPRECALL_API_KEYS: "sk-server-key-aaaaaaaa1111,k2", DEEPRECALL_TOP_K: "7" },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^deeprecall \d+\.\d+\.\d+ \(core \d+\.\d+\.\d+/);
+    expect(result.stdout).toMatch(/--port\s+9123\s+\(from flag\)/);
+    expect(result.stdout).toMatch(/--top-k\s+7\s+\(from environment\)/);
+    expect(result.stdout).toMatch(/--vectorstore\s+local\s+\(default\)/);
+    expect(result.stdout).toMatch(/OPENAI_API_KEY\s+sk-…9876/);
+    expect(result.stdout).toContain("sk-…1111, ****");
+    expect(result.stdout).toMatch(/Store: local store in .*: reachable, 0 documents/);
+    expect(result.stdout).toContain("Model: openai gpt-4o-mini");
+    expect(result.stdout + result.stderr).not.toContain(SECRET);
+    expect(result.stdout + result.stderr).not.toContain("sk-server-key-aaaaaaaa1111");
+  });
+
+  it("status says when no LLM key is set, and fails when the store is unreachable", async () => {
+    const cwd = workdir("status-bad");
+    const ok = await runCli(["status"], { cwd });
+    expect(ok.stdout).toContain("OPENAI_API_KEY is not set");
+    const bad = await runCli(["status", "--vectorstore", "chroma", "--chroma-url", "http://127.0.0.1:9/"], { cwd });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain("NOT reachable");
+    expectOneLineError(bad.stderr, /^error: store not reachable: .*127\.0\.0\.1:9/);
+  });
+});
+
+describe("ingest, re-ingest and delete", () => {
+  it("ingests a directory: every supported type, bad files skipped with warnings and counted", async () => {
+    const cwd = workdir("ingest");
+    const result = await runCli(["ingest", "--path", docs, "--max-file-size", "50000", "--json"], { cwd });
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.files).toBe(9);
+    expect(summary.ingestedFiles).toBe(7);
+    expect(summary.ignored).toBe(1); // photo.png
+    expect(summary.skipped.map((s: { file: string }) => path.basename(s.file)).sort()).toEqual(["huge.md", "legacy.txt"]);
+    expect(result.stderr).toMatch(/warning: skipped .*legacy\.txt: not UTF-8 text/);
+    expect(result.stderr).toMatch(/warning: skipped .*huge\.md: too large/);
+    expect(result.stderr).toMatch(/\[\d+\/9\] .*freedonia\.txt: 1 chunk/); // plain lines without a TTY
+    expect(summary.storeCount).toBe(summary.chunks);
+
+    // Re-ingesting updates in place: same ids, no duplicates.
+    const again = await runCli(["ingest", "--path", docs, "--max-file-size", "50000", "--json"], { cwd });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).storeCount).toBe(summary.storeCount);
+
+    // Glob input; the human summary line.
+    const glob = await runCli(["ingest", "--path", path.join(docs, "**/*.pdf")], { cwd });
+    expect(glob.code).toBe(0);
+    expect(glob.stdout).toMatch(/^Ingested 1 of 1 files as 1 chunks in .*; skipped 0\. The store now holds \d+ documents\.\n$/);
+
+    // Delete a chunk by its stable id.
+    const id = chunkId(path.join(docs, "freedonia.txt"), 0);
+    const del = await runCli(["delete", id, "not-there", "--json"], { cwd });
+    expect(del.code).toBe(0);
+    expect(JSON.parse(del.stdout)).toEqual({ requested: 2, deleted: 1, remaining: summary.storeCount - 1 });
+  });
+
+  it("fails with one line for a missing path, a bad chunk setting, or no ingestible file", async () => {
+    const cwd = workdir("ingest-errors");
+    const missing = await runCli(["ingest", "--path", "nope"], { cwd });
+    expect(missing.code).toBe(2);
+    expectOneLineError(missing.stderr, /--path: no such file or directory: nope/);
+
+    const overlap = await runCli(["ingest", "--path", docs, "--chunk-size", "100", "--chunk-overlap", "150"], { cwd });
+    expect(overlap.code).toBe(2);
+    expectOneLineError(overlap.stderr, /--chunk-overlap: expected less than the chunk size 100, got 150 \(from flag\)/);
+
+    const onlyBad = await runCli(["ingest", "--path", path.join(docs, "legacy.txt")], { cwd });
+    expect(onlyBad.code).toBe(1);
+    expect(onlyBad.stderr).toMatch(/error: none of the 1 files could be ingested/);
+
+    const noIds = await runCli(["delete"], { cwd });
+    expect(noIds.code).toBe(2);
+    expectOneLineError(noIds.stderr, /give the ids to delete/);
+  });
+});
+
+describe("errors are one line with a non-zero exit; stacks only with --debug", () => {
+  it("bad flag values name the flag and the source", async () => {
+    const cwd = workdir("errors");
+    const bad = await runCli(["serve", "--port", "abc"], { cwd });
+    expect(bad.code).toBe(2);
+    expectOneLineError(bad.stderr, /^error: --port: expected an integer 1-65535 \(0 = any free port\), got "abc" \(from flag\)$/);
+
+    const env = await runCli(["status"], { cwd, env: { DEEPRECALL_BACKEND: "llamas" } });
+    expect(env.code).toBe(2);
+    expectOneLineError(env.stderr, /^error: DEEPRECALL_BACKEND: expected one of openai, openai-compatible, anthropic, google, got "llamas" \(from environment\)$/);
+
+    const debug = await runCli(["serve", "--port", "abc", "--debug"], { cwd });
+    expect(debug.code).toBe(2);
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+
+  it("unknown commands and options, missing arguments", async () => {
+    const cwd = workdir("errors2");
+    const unknown = await runCli(["frobnicate"], { cwd });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: unknown command 'frobnicate'/);
+    const option = await runCli(["status", "--colour"], { cwd });
+    expect(option.code).toBe(2);
+    expect(option.stderr).toMatch(/^error: unknown option '--colour'/);
+    const noQuestion = await runCli(["query"], { cwd });
+    expect(noQuestion.code).toBe(2);
+    expect(noQuestion.stderr).toMatch(/^error: missing required argument 'question'/);
+  });
+
+  it("query without an LLM key names the variable to set", async () => {
+    const cwd = workdir("nokey");
+    const result = await runCli(["query", "anything"], { cwd });
+    expect(result.code).toBe(2);
+    expectOneLineError(result.stderr, /No language model configured: set OPENAI_API_KEY/);
+    const anthropic = await runCli(["query", "anything", "--backend", "anthropic"], { cwd });
+    expectOneLineError(anthropic.stderr, /set ANTHROPIC_API_KEY/);
+  });
+
+  it("benchmark rejects a bad queries file clearly", async () => {
+    const cwd = workdir("bench-errors");
+    writeFileSync(path.join(cwd, "bad.json"), "{not json");
+    writeFileSync(path.join(cwd, "empty.json"), "[]");
+    writeFileSync(path.join(cwd, "wrong.json"), '[{"q": "x"}]');
+    writeFileSync(path.join(cwd, "big.json"), JSON.stringify(["x".repeat(1_100_000)]));
+    const cases: Array<[string, RegExp]> = [
+      ["bad.json", /is not valid JSON/],
+      ["empty.json", /must hold a non-empty JSON array/],
+      ["wrong.json", /item 0 must be a non-empty string or an object with a "query" string/],
+      ["big.json", /the limit is 1048576/],
+      ["missing.json", /cannot read .*missing\.json \(ENOENT\)/],
+    ];
+    for (const [file, pattern] of cases) {
+      const result = await runCli(["benchmark", "--queries", file, ...llmFlags()], { cwd });
+      expect(result.code).toBe(2);
+      expectOneLineError(result.stderr, pattern);
+    }
+  });
+});
+
+describe("query and benchmark against an OpenAI-compatible fake LLM", () => {
+  let cwd: string;
+  beforeAll(async () => {
+    cwd = workdir("query");
+    const ingest = await runCli(["ingest", "--path", docs, "--max-file-size", "50000"], { cwd });
+    expect(ingest.code).toBe(0);
+  });
+
+  it("query --json prints the full, grounded result", async () => {
+    const before = llm.requests.length;
+    const result = await runCli(["query", "What is the capital of Freedonia?", "--json", ...llmFlags()], { cwd });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.stdout);
+    expect(parsed.answer).toContain("Fredville");
+    expect(parsed.answer).toContain("freedonia.txt");
+    expect(parsed.sources[0].metadata).toMatchObject({ filename: "freedonia.txt", chunk: 0, source: "../corpus/freedonia.txt" });
+    expect(parsed.reasoningTrace.length).toBe(2);
+    expect(parsed.reasoningTrace[0].searches[0].query).toBe("What is the capital of Freedonia?");
+    expect(parsed.usage.calls).toBe(2);
+    expect(llm.requests.length - before).toBe(2);
+    expect(llm.requests.at(-1)!.model).toBe("fake-model");
+  });
+
+  it("query prints answer, sources, steps, time, LLM calls and confidence; --verbose shows the reasoning live", async () => {
+    const result = await runCli(["query", "Which ship was launched in 1887?", "--verbose", ...llmFlags()], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^According to ships\.html: .*Albatross/);
+    expect(result.stdout).toMatch(/Sources:\n {2}\[1\] \.\.\/corpus\/nested\/ships\.html #0 {2}score \d\.\d{3}/);
+    expect(result.stdout).toMatch(/Steps: 2 · Time: .* · LLM calls: 2 · Tokens: \d+ · Confidence: \d\.\d\d/);
+    expect(result.stderr).toContain("── iteration 1");
+    expect(result.stderr).toContain('search "Which ship was launched in 1887?" (topK 3) → 3 hits');
+    expect(result.stderr).toContain("const hits = searchDb(");
+  });
+
+  it("a budget limit shows up as a warning", async () => {
+    const result = await runCli(["query", "What is the capital of Freedonia?", "--max-searches", "0", ...llmFlags()], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^warning: Budget exceeded: maxSearchCalls/m);
+  });
+
+  it("benchmark reports per-query lines, p50/p95, and writes --output", async () => {
+    writeFileSync(path.join(cwd, "q.json"), JSON.stringify(["What is the capital of Freedonia?", { query: "What do the moon rocks consist of?" }]));
+    const result = await runCli(["benchmark", "--queries", "q.json", "--output", "report.json", ...llmFlags()], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/\[1\/2\] .* tokens \d+ {2}steps 2 {2}sources \d+ {2}ok/);
+    expect(result.stdout).toMatch(/^2 queries, 0 errors · p50 .* · p95 .*/);
+    const report = JSON.parse(readFileSync(path.join(cwd, "report.json"), "utf8"));
+    expect(report.summary).toMatchObject({ queries: 2, errors: 0 });
+    expect(report.results[1]).toMatchObject({ query: "What do the moon rocks consist of?", steps: 2, error: null });
+    expect(report.machine.node).toBe(process.versions.node);
+  });
+});
+
+describe("serve", () => {
+  it("starts with no LLM key: health, documents, search and usage work; chat is a 503 naming the variable", async () => {
+    const cwd = workdir("serve-nokey");
+    const server = await startServe(["--port", "0"], { cwd });
+    try {
+      expect(server.stdout()).toMatch(/Store: +local store in .*\.deeprecall .*, 0 documents/);
+      expect(server.stdout()).toContain("OPENAI_API_KEY is not set");
+      expect(server.stdout()).toContain("Auth:       off");
+      expect(server.stdout()).toContain(`Docs:       ${server.url}/docs`);
+      expect(await (await fetch(`${server.url}/health`)).json()).toMatchObject({ status: "ok" });
+
+      const add = await fetch(`${server.url}/v1/documents`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ documents: ["Otters hold hands while sleeping."], ids: ["otter-1"] }),
+      });
+      expect(add.status).toBe(200);
+      expect(await add.json()).toEqual({ ids: ["otter-1"], count: 1 });
+
+      const search = await fetch(`${server.url}/v1/search`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "otters sleeping", top_k: 1 }),
+      });
+      expect(search.status).toBe(200);
+      expect(JSON.stringify(await search.json())).toContain("otter-1");
+
+      const chat = await fetch(`${server.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ messages: [{ role: "user", content: "What do otters do?" }] }),
+      });
+      expect(chat.status).toBe(503);
+      const body = (await chat.json()) as { error: { message: string } };
+      expect(body.error.message).toContain("OPENAI_API_KEY");
+
+      expect((await fetch(`${server.url}/v1/usage`)).status).toBe(200);
+    } finally {
+      expect(await server.stop("SIGTERM")).toBe(0);
+    }
+  });
+
+  it("serves grounded answers to the official openai client, streaming and not, with auth", async () => {
+    const cwd = workdir("serve-llm");
+    const ingest = await runCli(["ingest", "--path", docs, "--max-file-size", "50000"], { cwd });
+    expect(ingest.code).toBe(0);
+    const server = await startServe(["--port", "0", "--api-keys", "sk-e2e-key-1234567890", "--rate-limit", "100", ...llmFlags()], {
+      cwd,
+    });
+    try {
+      expect(server.stdout()).toContain("Auth:       on, 1 key(s)");
+      expect(server.stdout()).toContain("Rate limit: 100 requests/min per key");
+      expect(server.stdout()).not.toContain("sk-e2e-key-1234567890");
+
+      const denied = await fetch(`${server.url}/v1/models`);
+      expect(denied.status).toBe(401);
+
+      const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "sk-e2e-key-1234567890" });
+      const completion = await client.chat.completions.create({
+        model: "deeprecall",
+        messages: [{ role: "user", content: "What is the capital of Freedonia?" }],
+      });
+      expect(completion.choices[0]!.message.content).toContain("Fredville");
+
+      const stream = await client.chat.completions.create({
+        model: "deeprecall",
+        stream: true,
+        messages: [{ role: "user", content: "What does Zanzibar export?" }],
+      });
+      let text = "";
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+      expect(text).toContain("cloves");
+
+      const usage = (await (
+        await fetch(`${server.url}/v1/usage`, { headers: { authorization: "Bearer sk-e2e-key-1234567890" } })
+      ).json()) as Record<string, unknown>;
+      expect(JSON.stringify(usage)).toMatch(/"total_queries":2|"totalQueries":2/);
+    } finally {
+      expect(await server.stop("SIGINT")).toBe(0);
+    }
+  });
+
+  it("fails with one line when the port is taken", async () => {
+    const cwd = workdir("serve-port");
+    const first = await startServe(["--port", "0"], { cwd });
+    const port = new URL(first.url).port;
+    try {
+      const second = await runCli(["serve", "--port", port, "--persist-dir", path.join(cwd, "other")], { cwd });
+      expect(second.code).toBe(1);
+      expectOneLineError(second.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
+    } finally {
+      await first.stop();
+    }
+  });
+});

@@ -1,0 +1,24 @@
+import { openVectorStore } from "../stores.ts";
+import { CliError } from "../output.ts";
+import { type CommandContext, loadConfig } from "./common.ts";
+
+export async function runDelete(ctx: CommandContext, ids: string[], opts: Record<string, unknown>): Promise<void> {
+  const fromFlag = typeof opts.ids === "string" ? opts.ids.split(",") : [];
+  const all = [...ids, ...fromFlag].map((s) => s.trim()).filter((s) => s.length > 0);
+  if (all.length === 0) throw new CliError("give the ids to delete: deeprecall delete ID [ID...] (or --ids a,b)", 2);
+  const { config } = loadConfig(ctx, opts);
+  const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
+  try {
+    const before = await handle.store.count();
+    await handle.store.delete(all);
+    const after = await handle.store.count();
+    const removed = before - after;
+    if (opts.json) ctx.io.out(JSON.stringify({ requested: all.length, deleted: removed, remaining: after }));
+    else
+      ctx.io.out(
+        `Deleted ${removed} of ${all.length} id${all.length === 1 ? "" : "s"} (${all.length - removed} not found); ${after} documents remain.`,
+      );
+  } finally {
+    await handle.close();
+  }
+}

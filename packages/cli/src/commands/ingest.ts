@@ -1,0 +1,73 @@
+import path from "node:path";
+import cliProgress from "cli-progress";
+import { openVectorStore } from "../stores.ts";
+import { ingestPaths } from "../ingest/index.ts";
+import { CliError, formatDuration } from "../output.ts";
+import { type CommandContext, loadConfig } from "./common.ts";
+
+export async function runIngest(ctx: CommandContext, opts: Record<string, unknown>): Promise<void> {
+  const paths = (opts.path as string[] | undefined) ?? [];
+  if (paths.length === 0) throw new CliError("--path is required (a file, a directory or a glob)", 2);
+  const { config } = loadConfig(ctx, opts);
+  const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
+  const { io } = ctx;
+  let bar: cliProgress.SingleBar | undefined;
+  try {
+    const summary = await ingestPaths(
+      handle.store,
+      paths,
+      {
+        chunkSize: config.chunkSize,
+        chunkOverlap: config.chunkOverlap,
+        maxFileSize: config.maxFileSize,
+        cwd: ctx.cwd,
+        exclude: [config.persistDir],
+      },
+      {
+        onStart: (total) => {
+          io.err(`Ingesting ${total} file${total === 1 ? "" : "s"} into ${handle.info.description}`);
+          if (io.isTTY && !opts.json && total > 0) {
+            bar = new cliProgress.SingleBar(
+              { format: "{bar} {value}/{total} files | {file}", stream: process.stderr, hideCursor: true, clearOnComplete: true },
+              cliProgress.Presets.shades_classic,
+            );
+            bar.start(total, 0, { file: "" });
+          }
+        },
+        onFile: ({ file, index, total, chunks, skipped }) => {
+          const rel = path.relative(ctx.cwd, file) || file;
+          if (skipped) {
+            // Warnings always go out as their own line, above the bar.
+            bar?.stop();
+            io.err(`warning: skipped ${rel}: ${skipped}`);
+            if (bar) bar.start(total, index + 1, { file: rel });
+          } else if (bar) {
+            bar.update(index + 1, { file: rel });
+          } else {
+            io.err(`[${index + 1}/${total}] ${rel}: ${chunks} chunk${chunks === 1 ? "" : "s"}`);
+          }
+        },
+      },
+    );
+    bar?.stop();
+    bar = undefined;
+    const total = await handle.store.count().catch(() => undefined);
+    if (opts.json) {
+      io.out(JSON.stringify({ ...summary, storeCount: total ?? null }, null, 2));
+    } else {
+      io.out(
+        `Ingested ${summary.ingestedFiles} of ${summary.files} files as ${summary.chunks} chunks in ${formatDuration(summary.timeMs)}` +
+          `; skipped ${summary.skipped.length}` +
+          (summary.ignored > 0 ? `; ignored ${summary.ignored} of unsupported types` : "") +
+          (total !== undefined ? `. The store now holds ${total} documents.` : "."),
+      );
+    }
+    if (summary.files > 0 && summary.ingestedFiles === 0) {
+      throw new CliError(`none of the ${summary.files} files could be ingested (see the warnings above)`);
+    }
+    if (summary.files === 0) throw new CliError(`no supported files found under ${paths.join(", ")}`);
+  } finally {
+    bar?.stop();
+    await handle.close();
+  }
+}

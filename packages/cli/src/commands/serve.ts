@@ -1,0 +1,55 @@
+import { composeEngine } from "../compose.ts";
+import { maskList } from "../config/index.ts";
+import { startServer } from "../server-runner.ts";
+import { type CommandContext, loadConfig } from "./common.ts";
+
+export async function runServe(ctx: CommandContext, opts: Record<string, unknown>): Promise<void> {
+  const { config } = loadConfig(ctx, opts);
+  const { io } = ctx;
+  const composition = await composeEngine(config, { log: (line) => io.err(line) });
+  let documents: number;
+  try {
+    // Fail now, with one clear line, when the store is unreachable.
+    documents = await composition.store.count();
+  } catch (error) {
+    await composition.close().catch(() => {});
+    throw error;
+  }
+  let running: Awaited<ReturnType<typeof startServer>>;
+  try {
+    running = await startServer(composition, {
+      host: config.host,
+      port: config.port,
+      ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}),
+      ...(config.rateLimit !== undefined ? { rateLimit: config.rateLimit } : {}),
+      log: (entry) => {
+        if (entry.msg === "request") {
+          if (opts.verbose) io.err(`${entry.method} ${entry.path} → ${entry.status} (${entry.durationMs} ms) [${entry.requestId}]`);
+        } else if (entry.msg === "shutting down") {
+          io.err(`Shutting down (${entry.reason}): finishing in-flight requests...`);
+        } else if (entry.level !== "info") {
+          io.err(`${entry.level}: ${entry.msg}${entry.error ? `: ${entry.error}` : ""}`);
+        }
+      },
+    });
+  } catch (error) {
+    await composition.close().catch(() => {});
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new Error(`port ${config.port} on ${config.host} is already in use (choose another with --port)`);
+    if (code === "EACCES") throw new Error(`no permission to listen on ${config.host}:${config.port}`);
+    throw error;
+  }
+  const llm = composition.llm;
+  io.out(`DeepRecall server listening on ${running.url}`);
+  io.out(`  Store:      ${composition.storeInfo.description}, ${documents} documents`);
+  io.out(
+    llm.configured
+      ? `  Model:      ${llm.description}`
+      : `  Model:      none: ${llm.missingKeyVariable} is not set (documents and search work; chat returns 503)`,
+  );
+  io.out(`  Auth:       ${config.apiKeys ? `on, ${config.apiKeys.length} key(s) (${maskList(config.apiKeys)})` : "off (pass --api-keys to require Bearer keys)"}`);
+  io.out(`  Rate limit: ${config.rateLimit !== undefined ? `${config.rateLimit} requests/min per key` : "off"}`);
+  io.out(`  Docs:       ${running.url}/docs`);
+  io.out(`  OpenAI base URL for clients: ${running.url}/v1`);
+  // The process stays up on the open server; SIGINT/SIGTERM shut it down gracefully.
+}

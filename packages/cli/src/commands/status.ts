@@ -1,0 +1,93 @@
+import { createRequire } from "node:module";
+import {
+  describeValueSource,
+  FIELD_NAMES,
+  FIELDS,
+  type FieldSpec,
+  maskList,
+  maskSecret,
+} from "../config/index.ts";
+import { openVectorStore } from "../stores.ts";
+import { createLanguageModels } from "../models.ts";
+import { CliError, oneLine } from "../output.ts";
+import { type CommandContext, loadConfig } from "./common.ts";
+
+const require = createRequire(import.meta.url);
+
+function versionOf(pkg: string): string {
+  try {
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+export async function runStatus(ctx: CommandContext, opts: Record<string, unknown>): Promise<void> {
+  const { config, sources, configFile, envFile } = loadConfig(ctx, opts);
+  const versions = {
+    cli: versionOf("@deeprecall/cli"),
+    core: versionOf("@deeprecall/core"),
+    server: versionOf("@deeprecall/server"),
+    node: process.versions.node,
+  };
+  const values: Record<string, { value: string; source: string }> = {};
+  for (const name of FIELD_NAMES) {
+    const spec: FieldSpec = FIELDS[name];
+    const raw = config[name];
+    if (raw === undefined && !spec.secret) continue;
+    const shown = spec.secret
+      ? Array.isArray(raw)
+        ? maskList(raw)
+        : maskSecret(raw as string | undefined)
+      : Array.isArray(raw)
+        ? raw.join(",")
+        : String(raw);
+    values[spec.flag ?? spec.env[0] ?? name] = { value: shown, source: raw === undefined ? "" : describeValueSource(sources[name]) };
+  }
+  const llm = createLanguageModels(config);
+  let store: { description: string; reachable: boolean; documents?: number; error?: string };
+  try {
+    const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
+    try {
+      const documents = await handle.store.count();
+      store = { description: handle.info.description, reachable: true, documents };
+    } catch (error) {
+      store = { description: handle.info.description, reachable: false, error: oneLine(error) };
+    } finally {
+      await handle.close().catch(() => {});
+    }
+  } catch (error) {
+    store = { description: config.vectorstore, reachable: false, error: oneLine(error) };
+  }
+  const model = {
+    description: llm.description,
+    configured: llm.configured,
+    ...(llm.missingKeyVariable ? { missing: llm.missingKeyVariable } : {}),
+  };
+
+  if (opts.json) {
+    ctx.io.out(JSON.stringify({ versions, configFile: configFile ?? null, envFile: envFile ?? null, config: values, store, model }, null, 2));
+  } else {
+    const out = ctx.io.out;
+    out(`deeprecall ${versions.cli} (core ${versions.core}, server ${versions.server}, node ${versions.node})`);
+    out(`config file: ${configFile ?? "(none)"}${envFile ? `   .env: ${envFile}` : ""}`);
+    out("");
+    out("Configuration in effect:");
+    const width = Math.max(...Object.keys(values).map((k) => k.length));
+    for (const [key, { value, source }] of Object.entries(values)) {
+      out(`  ${key.padEnd(width)}  ${value}${source ? `  (${source})` : ""}`);
+    }
+    out("");
+    out(
+      store.reachable
+        ? `Store: ${store.description}: reachable, ${store.documents} documents`
+        : `Store: ${store.description}: NOT reachable: ${store.error}`,
+    );
+    out(
+      llm.configured
+        ? `Model: ${llm.description}`
+        : `Model: ${llm.description}: no key (${llm.missingKeyVariable} is not set; serve starts, chat returns 503)`,
+    );
+  }
+  if (!store.reachable) throw new CliError(`store not reachable: ${store.error}`);
+}

@@ -1,0 +1,113 @@
+import path from "node:path";
+import {
+  type CacheStore,
+  ConfigError,
+  type DeepRecallCallbacks,
+  DeepRecallEngine,
+  InMemoryCache,
+  JsonlCallback,
+  type QueryBudget,
+  SqliteCache,
+  UsageTrackingCallback,
+  type VectorStore,
+} from "@deeprecall/core";
+import type { DeepRecallConfig } from "./config/index.ts";
+import { createLanguageModels, type LanguageModels } from "./models.ts";
+import { type OpenStoreOptions, openVectorStore, type StoreInfo } from "./stores.ts";
+
+export { type OpenStoreOptions, openVectorStore, type StoreHandle, type StoreInfo } from "./stores.ts";
+
+/** The per-query budget from --max-searches, --max-tokens, --max-time, --max-cost. */
+export function budgetFromConfig(config: DeepRecallConfig): QueryBudget | undefined {
+  const budget: QueryBudget = {
+    ...(config.maxSearches !== undefined ? { maxSearchCalls: config.maxSearches } : {}),
+    ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
+    ...(config.maxTime !== undefined ? { maxTimeSeconds: config.maxTime } : {}),
+    ...(config.maxCost !== undefined ? { maxCostUsd: config.maxCost } : {}),
+  };
+  return Object.keys(budget).length > 0 ? budget : undefined;
+}
+
+export function createCache(config: DeepRecallConfig): CacheStore | undefined {
+  switch (config.cache) {
+    case "none":
+      return undefined;
+    case "memory":
+      return new InMemoryCache({ ttlSeconds: config.cacheTtl });
+    case "sqlite":
+      return new SqliteCache({ path: path.join(config.persistDir, "cache.sqlite"), ttlSeconds: config.cacheTtl });
+  }
+}
+
+export interface ComposeOptions extends OpenStoreOptions {
+  /** Fail with a ConfigError naming the missing key instead of starting with the 503 stand-in (query, benchmark). */
+  requireLlm?: boolean;
+  /** Extra callbacks, after the usage tracker (and the JSONL log when --log-file is set). */
+  callbacks?: DeepRecallCallbacks[];
+}
+
+export interface Composition {
+  config: DeepRecallConfig;
+  engine: DeepRecallEngine;
+  store: VectorStore;
+  storeInfo: StoreInfo;
+  llm: LanguageModels;
+  /** Always registered, so GET /v1/usage reports. */
+  usage: UsageTrackingCallback;
+  /** Closes the engine (sandbox pool, cache, store) and stops a bundled Chroma server. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one wiring from a configuration to a running engine, shared by the CLI and apps/server:
+ * LLM models, store, cache, callbacks (always a usage tracker), budget, engine.
+ */
+export async function composeEngine(config: DeepRecallConfig, options: ComposeOptions = {}): Promise<Composition> {
+  const llm = createLanguageModels(config);
+  if (options.requireLlm && !llm.configured) {
+    throw new ConfigError(llm.missingMessage!, { field: llm.missingKeyVariable! });
+  }
+  const handle = await openVectorStore(config, options);
+  try {
+    const usage = new UsageTrackingCallback();
+    const callbacks: DeepRecallCallbacks[] = [usage];
+    if (config.logFile) callbacks.push(new JsonlCallback({ path: config.logFile }));
+    callbacks.push(...(options.callbacks ?? []));
+    const cache = createCache(config);
+    const budget = budgetFromConfig(config);
+    const engine = new DeepRecallEngine({
+      vectorStore: handle.store,
+      model: llm.model,
+      ...(llm.subModel ? { subModel: llm.subModel } : {}),
+      strategy: config.strategy,
+      ...(config.maxIterations !== undefined ? { maxIterations: config.maxIterations } : {}),
+      ...(config.maxDepth !== undefined ? { maxDepth: config.maxDepth } : {}),
+      topK: config.topK,
+      ...(budget ? { budget } : {}),
+      callbacks,
+      ...(cache ? { cache, cacheTtlSeconds: config.cacheTtl } : {}),
+    });
+    let closed: Promise<void> | undefined;
+    return {
+      config,
+      engine,
+      store: handle.store,
+      storeInfo: handle.info,
+      llm,
+      usage,
+      close: () => {
+        closed ??= (async () => {
+          try {
+            await engine.close(); // closes the sandbox pool, the cache and the store
+          } finally {
+            await handle.stopServices();
+          }
+        })();
+        return closed;
+      },
+    };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw error;
+  }
+}

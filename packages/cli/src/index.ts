@@ -1,0 +1,17 @@
+export { type BundledChroma, freePort, startBundledChroma } from "./chroma-server.ts";
+export { buildProgram, type MainOptions, main } from "./cli.ts";
+export {
+  budgetFromConfig,
+  type ComposeOptions,
+  type Composition,
+  composeEngine,
+  createCache,
+  type OpenStoreOptions,
+  openVectorStore,
+  type StoreHandle,
+  type StoreInfo,
+} from "./compose.ts";
+export * from "./config/index.ts";
+export * from "./ingest/index.ts";
+export { createEmbeddingModel, createLanguageModels, type LanguageModels, UnconfiguredLanguageModel } from "./models.ts";
+export { type LogEntry, type RunningServer, type StartServerOptions, startServer } from "./server-runner.ts";

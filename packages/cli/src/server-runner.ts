@@ -1,0 +1,110 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { createApp, type ServerLogEntry } from "@deeprecall/server";
+import type { Composition } from "./compose.ts";
+
+export interface LogEntry {
+  level: "info" | "warn" | "error";
+  msg: string;
+  [field: string]: unknown;
+}
+
+export interface StartServerOptions {
+  host: string;
+  port: number;
+  apiKeys?: string[];
+  rateLimit?: number;
+  /** How long in-flight requests may run after SIGTERM/SIGINT before connections are cut. Default 30 s. */
+  gracePeriodMs?: number;
+  /** Structured log sink: one entry per request (with its request id), failures, shutdown. */
+  log?: (entry: LogEntry) => void;
+  /** Install SIGTERM/SIGINT handlers that shut down gracefully and exit. Default true. */
+  handleSignals?: boolean;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8000 */
+  url: string;
+  port: number;
+  server: Server;
+  /** Stop accepting, let in-flight requests finish within the grace period, close the engine and store. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+/** The server's log entry as a flat JSON-friendly record; errors reduced to their message. */
+function toLogEntry(entry: ServerLogEntry): LogEntry {
+  const { level, message, error, ...rest } = entry;
+  const out: LogEntry = { level: level === "debug" ? "info" : level, msg: message };
+  for (const [key, value] of Object.entries(rest)) if (value !== undefined) out[key] = value;
+  if (error !== undefined) out.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return out;
+}
+
+/**
+ * Serves the OpenAI-compatible app for a composed engine on host:port, with graceful
+ * shutdown: on SIGTERM/SIGINT (or `shutdown()`), stop accepting connections, let in-flight
+ * requests finish up to the grace period, then cut what is left, and close engine and store.
+ */
+export async function startServer(composition: Composition, options: StartServerOptions): Promise<RunningServer> {
+  const log = options.log;
+  const app = createApp(composition.engine, {
+    ...(log ? { logger: (entry: ServerLogEntry) => log(toLogEntry(entry)) } : {}),
+    ...(options.apiKeys && options.apiKeys.length > 0 ? { apiKeys: options.apiKeys } : {}),
+    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+  });
+  const fetchFn = (r: Request) => app.fetch(r);
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: fetchFn, hostname: options.host, port: options.port }, () => resolve(s as Server)) as Server;
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
+  const url = `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${port}`;
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (reason = "shutdown") => {
+    shuttingDown ??= (async () => {
+      const grace = options.gracePeriodMs ?? 30_000;
+      log?.({ level: "info", msg: "shutting down", reason, gracePeriodMs: grace });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Keep-alive sockets that go idle after their last response must not hold the close up.
+      const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        closed.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), grace);
+        }),
+      ]);
+      clearInterval(idleSweep);
+      clearTimeout(timer);
+      if (timedOut) {
+        log?.({ level: "warn", msg: "grace period over, closing remaining connections" });
+        server.closeAllConnections();
+        await closed;
+      }
+      await composition.close();
+      log?.({ level: "info", msg: "stopped" });
+    })();
+    return shuttingDown;
+  };
+
+  if (options.handleSignals !== false) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      shutdown(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log?.({ level: "error", msg: "shutdown failed", error: error instanceof Error ? error.message : String(error) });
+          process.exit(1);
+        },
+      );
+    };
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  }
+
+  return { url, port, server, shutdown };
+}

@@ -1,0 +1,6 @@
+export { ConsoleCallback, type ConsoleCallbackOptions, type TextSink } from "./console.ts";
+export { JsonlCallback, type JsonlCallbackOptions, type JsonlEventName } from "./jsonl.ts";
+export { CallbackError, type CallbackHook, CallbackManager, type CallbackManagerOptions } from "./manager.ts";
+export { ProgressCallback, type ProgressCallbackOptions } from "./progress.ts";
+export type { CallbackContext, DeepRecallCallbacks } from "./types.ts";
+export { UsageTrackingCallback, type UsageTrackingCallbackOptions } from "./usage.ts";

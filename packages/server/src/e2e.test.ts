@@ -1,0 +1,140 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DeepRecallEngine } from "@deeprecall/core";
+import { LocalStore } from "@deeprecall/vectorstore-local";
+import { MockLanguageModelV4 } from "ai/test";
+import OpenAI from "openai";
+import { afterEach, describe, expect, it } from "vitest";
+import { createApp } from "./app.ts";
+import { type RunningServer, startServer } from "./serve.ts";
+
+// End to end: the real DeepRecallEngine (real QuickJS sandbox in worker threads) over a real
+// LocalStore in a temp dir, behind the real HTTP server, driven by the official openai client.
+// Only the LLM is a double: an AI SDK mock model replaying a script.
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function scriptedModel(replies: string[]) {
+  let i = 0;
+  const calls: Array<{ prompt: unknown }> = [];
+  const model = new MockLanguageModelV4({
+    modelId: "mock-root",
+    doGenerate: async (call) => {
+      calls.push(call);
+      const text = replies[i++];
+      if (text === undefined) throw new Error(`no reply scripted for model call ${i}`);
+      return {
+        content: [{ type: "text", text }],
+        finishReason: { unified: "stop", raw: "stop" },
+        usage: {
+          inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
+          outputTokens: { total: 5, text: 5, reasoning: 0 },
+        },
+        warnings: [],
+      };
+    },
+  });
+  return { model, calls };
+}
+
+async function setup(replies: string[]) {
+  const dir = await mkdtemp(join(tmpdir(), "deeprecall-server-e2e-"));
+  const store = new LocalStore({ directory: dir });
+  const { model, calls } = scriptedModel(replies);
+  const engine = new DeepRecallEngine({ vectorStore: store, model });
+  const server: RunningServer = await startServer({ app: createApp(engine, { apiKeys: ["sk-e2e"] }) });
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  cleanups.push(() => engine.close());
+  cleanups.push(() => server.close());
+  const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "sk-e2e", maxRetries: 0 });
+  const add = await fetch(`${server.url}/v1/documents`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: "Bearer sk-e2e" },
+    body: JSON.stringify({
+      documents: [
+        "Acme Corporation was founded by Jane Doe in 1999.",
+        "Jane Doe was born in Lyon, France.",
+        "The weather in Paris is mild in spring.",
+      ],
+      ids: ["acme", "jane", "weather"],
+      metadatas: [{ source: "acme.txt" }, { source: "people.txt" }, { source: "weather.txt" }],
+    }),
+  });
+  expect(add.status).toBe(200);
+  return { client, server, calls };
+}
+
+const SCRIPT = [
+  "Let me look.\n```repl\nconst hits = searchDb('Acme founder')\nprint(hits.length, hits[0].id)\n```",
+  "FINAL(Acme was founded by Jane Doe.)",
+];
+
+type Ext = {
+  deeprecall: {
+    sources: Array<{ id: string }>;
+    steps: Array<{ searches: Array<{ query: string; hits: number }> }>;
+  };
+};
+
+describe("end to end: real engine + LocalStore + mock model", () => {
+  it("answers a chat completion with sources and steps", async () => {
+    const { client, calls } = await setup(SCRIPT);
+    const completion = await client.chat.completions.create({
+      model: "deeprecall",
+      messages: [
+        { role: "system", content: "Answer in one sentence." },
+        { role: "user", content: "Who founded Acme?" },
+      ],
+    });
+    expect(completion.choices[0]!.message.content).toBe("Acme was founded by Jane Doe.");
+    expect(completion.usage?.total_tokens).toBe(30);
+    const ext = (completion as unknown as Ext).deeprecall;
+    expect(ext.sources.map((s) => s.id)).toContain("acme");
+    expect(ext.steps[0]!.searches[0]).toMatchObject({ query: "Acme founder" });
+    expect(ext.steps[0]!.searches[0]!.hits).toBeGreaterThan(0);
+    // The system message reached the model.
+    expect(JSON.stringify(calls[0]!.prompt)).toContain("Answer in one sentence.");
+    expect(JSON.stringify(calls[1]!.prompt)).toContain("acme");
+  });
+
+  it("streams progress and the answer", async () => {
+    const { client } = await setup(SCRIPT);
+    const stream = await client.chat.completions.create({
+      model: "deeprecall",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "Who founded Acme?" }],
+    });
+    let content = "";
+    let reasoning = "";
+    let last: unknown;
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta as { content?: string; reasoning_content?: string } | undefined;
+      content += delta?.content ?? "";
+      reasoning += delta?.reasoning_content ?? "";
+      last = chunk;
+    }
+    expect(content).toBe("Acme was founded by Jane Doe.");
+    expect(reasoning).toContain('Searched "Acme founder"');
+    expect((last as { usage: { total_tokens: number } }).usage.total_tokens).toBe(30);
+    expect((last as Ext).deeprecall.sources.map((s) => s.id)).toContain("acme");
+  });
+
+  it("searches the LocalStore without the model", async () => {
+    const { server, calls } = await setup([]);
+    const res = await fetch(`${server.url}/v1/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer sk-e2e" },
+      body: JSON.stringify({ query: "Jane Doe born", top_k: 2, filters: { source: "people.txt" } }),
+    });
+    const body = (await res.json()) as { data: Array<{ id: string }> };
+    expect(body.data.map((h) => h.id)).toEqual(["jane"]);
+    expect(calls).toHaveLength(0);
+    const health = (await (await fetch(`${server.url}/health`)).json()) as { documents: number };
+    expect(health.documents).toBe(3);
+  });
+});

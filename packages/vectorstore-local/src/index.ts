@@ -1,0 +1,2 @@
+export { LocalStore, type LocalStoreOptions } from "./local-store.ts";
+export { tokenize } from "./tokenize.ts";

@@ -1,0 +1,319 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, VectorStoreError } from "@deeprecall/core";
+import { conformanceCorpus, fakeEmbedding } from "@deeprecall/test-utils";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { LocalStore } from "./local-store.ts";
+import { tokenize } from "./tokenize.ts";
+
+let directory: string;
+const open: LocalStore[] = [];
+const children: ChildProcess[] = [];
+
+function make(options: Partial<ConstructorParameters<typeof LocalStore>[0]> = {}): LocalStore {
+  const store = new LocalStore({ directory, ...options });
+  open.push(store);
+  return store;
+}
+
+async function addCorpus(store: LocalStore): Promise<void> {
+  await store.addDocuments({
+    documents: conformanceCorpus.map((d) => d.content),
+    metadatas: conformanceCorpus.map((d) => d.metadata),
+    ids: conformanceCorpus.map((d) => d.id),
+  });
+}
+
+const CHILD = join(import.meta.dirname, "__fixtures__", "child.ts");
+
+/** Starts the fixture child and resolves once it printed a line matching `until`. */
+async function startChild(mode: "hold" | "write-loop", until: RegExp): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CHILD, directory, mode], { stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let out = "";
+  let err = "";
+  child.stderr!.on("data", (chunk) => {
+    err += chunk;
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (chunk) => {
+      out += chunk;
+      if (until.test(out)) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`child exited early (${code}): ${err}`)));
+  });
+  return child;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGKILL");
+  await exited;
+}
+
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), "deeprecall-local-"));
+});
+
+afterEach(async () => {
+  for (const child of children.splice(0)) await kill(child);
+  for (const store of open.splice(0)) await store.close();
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe("tokenize", () => {
+  it("lower-cases, normalises, drops stopwords and segments CJK text into words", () => {
+    expect(tokenize("The Quick, brown FOX!")).toEqual(["quick", "brown", "fox"]);
+    expect(tokenize("Zürich ﬁne")).toEqual(["zürich", "fine"]);
+    const japanese = tokenize("東京は日本の首都です");
+    expect(japanese).toContain("東京");
+    expect(japanese).toContain("日本");
+    expect(japanese).not.toContain("東京は日本の首都です");
+  });
+});
+
+describe("LocalStore options and input", () => {
+  it("rejects a missing directory and a bad collection name", () => {
+    expect(() => new LocalStore({} as never)).toThrow(ConfigError);
+    expect(() => new LocalStore({ directory, collection: "../escape" })).toThrow(ConfigError);
+  });
+
+  it("rejects a bad topK", async () => {
+    const store = make();
+    await addCorpus(store);
+    await expect(store.search("bread", { topK: 0 })).rejects.toBeInstanceOf(ConfigError);
+    await expect(store.search("bread", { topK: 2.5 })).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it("persists under <directory>/<collection> and keeps collections apart", async () => {
+    const a = make({ collection: "alpha" });
+    const b = make({ collection: "beta" });
+    await a.addDocuments({ documents: ["alpha only document"] });
+    expect(await b.count()).toBe(0);
+    expect(readdirSync(directory).sort()).toEqual(["alpha", "beta"]);
+    expect(readdirSync(join(directory, "alpha"))).toContain("manifest.json");
+  });
+
+  it("fails clearly once closed", async () => {
+    const store = make();
+    await store.count();
+    await store.close();
+    await store.close(); // idempotent
+    await expect(store.count()).rejects.toBeInstanceOf(VectorStoreError);
+  });
+
+  it("honours an abort signal", async () => {
+    const store = make();
+    await addCorpus(store);
+    await expect(store.search("bread", { signal: AbortSignal.abort() })).rejects.toThrow();
+  });
+});
+
+describe("hybrid retrieval", () => {
+  it("scores are reciprocal-rank fused and normalised: rank 1 everywhere = 1", async () => {
+    const store = make();
+    await addCorpus(store);
+    const results = await store.search("PostgreSQL query planner indexes", { topK: 3 });
+    expect(results[0]!.id).toBe("doc-postgres");
+    expect(results[0]!.score).toBe(1);
+    // BM25 only: one retriever, k = 60 -> rank r scores 61 / (60 + r)
+    if (results[1]) expect(results[1].score).toBeCloseTo(61 / 62, 12);
+  });
+
+  it("finds a document that matches only semantically (through the embedding), not lexically", async () => {
+    const docs = {
+      documents: [
+        "Kubernetes deployments roll out containers gradually.",
+        "Sourdough needs a lively starter.",
+        "Glaciers carve fjords over millennia.",
+      ],
+      ids: ["k8s", "bread", "ice"],
+    };
+    // No shared word with the k8s doc, but shared character trigrams ("kubernete", "deploy").
+    const query = "kubernete deploy";
+    const lexicalOnly = make({ collection: "lexical" });
+    await lexicalOnly.addDocuments(docs);
+    expect(await lexicalOnly.search(query)).toEqual([]);
+
+    const hybrid = make({ collection: "hybrid", embedding: fakeEmbedding() });
+    await hybrid.addDocuments(docs);
+    const results = await hybrid.search(query, { topK: 3 });
+    expect(results[0]!.id).toBe("k8s");
+    // Ranked first by the dense retriever only: half of the best possible fused score.
+    expect(results[0]!.score).toBeCloseTo(0.5, 12);
+  });
+
+  it("fusion puts a document found by both retrievers above one found by a single retriever", async () => {
+    const store = make({ embedding: fakeEmbedding() });
+    await addCorpus(store);
+    const [top] = await store.search("how to bake sourdough bread", { topK: 5 });
+    expect(top!.id).toBe("doc-bread");
+    expect(top!.score).toBe(1);
+  });
+
+  it("uses explicitly given embeddings for dense retrieval when the query can be embedded", async () => {
+    const embed = fakeEmbedding(128);
+    const texts = [
+      "Kubernetes deployments roll out containers gradually.",
+      "Sourdough needs a lively starter.",
+    ];
+    const writer = make();
+    await writer.addDocuments({ documents: texts, ids: ["k8s", "bread"], embeddings: await embed(texts) });
+    await writer.close();
+    const reader = make({ embedding: embed });
+    expect((await reader.search("kubernete deploy"))[0]!.id).toBe("k8s");
+  });
+
+  it("rejects an embedding whose dimension differs from the stored vectors", async () => {
+    const writer = make({ embedding: fakeEmbedding(64) });
+    await addCorpus(writer);
+    await writer.close();
+    const reader = make({ embedding: fakeEmbedding(32) });
+    const error = await reader.search("bread").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/32.*64/);
+    await expect(reader.addDocuments({ documents: ["new doc"] })).rejects.toBeInstanceOf(ConfigError);
+    expect(await reader.count()).toBe(conformanceCorpus.length);
+  });
+
+  it("filters apply to both retrievers", async () => {
+    const store = make({ embedding: fakeEmbedding() });
+    await addCorpus(store);
+    const results = await store.search("how to bake sourdough bread", {
+      topK: 20,
+      filters: { topic: "tech" },
+    });
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.every((r) => r.metadata.topic === "tech")).toBe(true);
+  });
+});
+
+describe("persistence and crash safety", () => {
+  const queries = ["sourdough bread", "travel guide", "PostgreSQL indexes", "guide"];
+  const snapshot = async (store: LocalStore) => Promise.all(queries.map((q) => store.search(q, { topK: 5 })));
+
+  it("survives many writes with compaction and returns identical results after reopen", async () => {
+    const store = make({ embedding: fakeEmbedding(), compactionThresholdBytes: 2048 });
+    await addCorpus(store);
+    for (let i = 0; i < 30; i++) {
+      await store.addDocuments({
+        documents: [`Extra note ${i} about a travel guide to city ${i}`],
+        ids: [`extra-${i}`],
+      });
+      if (i % 3 === 0) await store.delete([`extra-${i}`]);
+    }
+    await store.addDocuments({ documents: ["Rewritten: a guide to rye bread."], ids: ["doc-bread"] });
+    const files = readdirSync(store.path);
+    expect(files.some((f) => f.startsWith("docs-"))).toBe(true); // compaction happened
+    const before = await snapshot(store);
+    const count = await store.count();
+    await store.close();
+    const reopened = make({ embedding: fakeEmbedding() });
+    expect(await reopened.count()).toBe(count);
+    expect(await snapshot(reopened)).toEqual(before);
+  });
+
+  it("ignores a torn log tail and stray temp files: the previous state stays readable", async () => {
+    const store = make();
+    await addCorpus(store);
+    const before = await snapshot(store);
+    await store.close();
+    const wal = readdirSync(join(directory, "deeprecall")).find((f) => f.startsWith("wal-"))!;
+    const walPath = join(directory, "deeprecall", wal);
+    const committedSize = statSync(walPath).size;
+
+    // Append a record, then cut it in half, as a crash in the middle of the append would.
+    const writer = make();
+    await writer.addDocuments({ documents: ["A half written guide that must not appear."], ids: ["torn"] });
+    await writer.close();
+    const fullSize = statSync(walPath).size;
+    truncateSync(walPath, committedSize + Math.floor((fullSize - committedSize) / 2));
+    // A crash during compaction leaves temp files and an uncommitted next generation behind.
+    writeFileSync(join(directory, "deeprecall", "manifest.json.tmp"), '{"format":1,"generation":9');
+    writeFileSync(join(directory, "deeprecall", "docs-99.json.tmp"), "[[");
+    writeFileSync(join(directory, "deeprecall", "docs-99.json"), "[]");
+
+    const reopened = make();
+    expect(await reopened.count()).toBe(conformanceCorpus.length);
+    expect(await snapshot(reopened)).toEqual(before);
+    expect(await reopened.search("half written")).toEqual([]);
+    expect(
+      readdirSync(join(directory, "deeprecall")).filter((f) => f.includes("tmp") || f.includes("-99")),
+    ).toEqual([]);
+    // The torn tail was cut off, so new writes land on a clean log and persist.
+    await reopened.addDocuments({ documents: ["A guide written after the crash."], ids: ["after"] });
+    await reopened.close();
+    const again = make();
+    expect(await again.count()).toBe(conformanceCorpus.length + 1);
+    expect((await again.search("written after the crash"))[0]!.id).toBe("after");
+  });
+
+  it("detects a corrupted (not just short) record by its checksum", async () => {
+    const store = make();
+    await addCorpus(store);
+    await store.addDocuments({ documents: ["A guide whose record gets corrupted."], ids: ["corrupt"] });
+    await store.close();
+    const walPath = join(directory, "deeprecall", "wal-0.log");
+    const bytes = readFileSync(walPath);
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
+    writeFileSync(walPath, bytes);
+    appendFileSync(walPath, Buffer.from([1, 2, 3]));
+    const reopened = make();
+    expect(await reopened.count()).toBe(conformanceCorpus.length);
+  });
+
+  it("a process killed in the middle of writing leaves only whole batches behind", async () => {
+    const child = await startChild("write-loop", /committed ([3-9]|\d\d+)\n/);
+    await kill(child); // SIGKILL: no close(), no cleanup, possibly mid-append or mid-compaction
+    const store = make();
+    const count = await store.count();
+    expect(count).toBeGreaterThanOrEqual(3 * 200);
+    expect(count % 200).toBe(0);
+    const batches = count / 200;
+    const last = await store.search("batch item", { topK: 1000, filters: { batch: batches - 1 } });
+    expect(last).toHaveLength(200);
+    expect(last.every((r) => r.content.startsWith(`batch ${batches - 1} item `))).toBe(true);
+    // The stale lock of the dead writer was taken over; writing works.
+    await store.addDocuments({ documents: ["after the crash"], ids: ["after"] });
+    expect(await store.count()).toBe(count + 1);
+  });
+});
+
+describe("locking", () => {
+  it("a second process gets a clear error while the first holds the collection", async () => {
+    const child = await startChild("hold", /locked\n/);
+    const store = make();
+    const error = await store.count().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VectorStoreError);
+    expect((error as Error).message).toContain(`process ${child.pid}`);
+    expect((error as Error).message).toContain("locked");
+    // Once the holder is gone, its lock is stale and is taken over.
+    await kill(child);
+    const next = make();
+    expect(await next.count()).toBe(0);
+  });
+
+  it("a second store in the same process gets an error until the first is closed", async () => {
+    const first = make();
+    await first.count();
+    const second = make();
+    await expect(second.count()).rejects.toThrow(/another open LocalStore in this process/);
+    await first.close();
+    const third = make();
+    expect(await third.count()).toBe(0);
+    expect(JSON.parse(readFileSync(join(directory, "deeprecall", "LOCK"), "utf8")).pid).toBe(process.pid);
+  });
+
+  it("close() releases the lock file", async () => {
+    const store = make();
+    await store.count();
+    expect(readdirSync(join(directory, "deeprecall"))).toContain("LOCK");
+    await store.close();
+    expect(readdirSync(join(directory, "deeprecall"))).not.toContain("LOCK");
+  });
+});

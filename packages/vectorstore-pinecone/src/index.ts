@@ -1,0 +1,3 @@
+export { type PineconeFilter, type TranslatedPineconeFilter, translatePineconeFilter } from "./filter.ts";
+export { PineconeStore, type PineconeStoreOptions } from "./pinecone-store.ts";
+export { type PineconeMetric, pineconeScore } from "./scores.ts";
