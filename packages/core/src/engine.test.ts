@@ -1,4 +1,5 @@
 import { APICallError } from "ai";
+import { MockRerankingModelV4 } from "ai/test";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryStore } from "./__fixtures__/memory-store.ts";
 import { scriptedModel, streamingModel, textStep, toolCallStep } from "./__fixtures__/scripted-model.ts";
@@ -383,5 +384,41 @@ describe("tools strategy", () => {
     expect(result.sources[0]!.id).toBe("acme");
     expect(result.reasoningTrace).toHaveLength(2);
     expect(result.usage.calls).toBe(2);
+  });
+});
+
+describe("reranking", () => {
+  it("fetches more candidates, reranks them with an AI SDK reranking model and trims to topK", async () => {
+    const store = await corpus();
+    const calls: Array<{ documents: unknown; topN?: number }> = [];
+    const reranker = new MockRerankingModelV4({
+      doRerank: async (options) => {
+        calls.push({ documents: options.documents, ...(options.topN !== undefined ? { topN: options.topN } : {}) });
+        // Prefer the document about Lyon whatever the store said.
+        const docs = (options.documents as { type: "text"; values: string[] }).values;
+        const ranking = docs
+          .map((text, index) => ({ index, relevanceScore: text.includes("Lyon") ? 0.97 : 0.1 }))
+          .sort((a, b) => b.relevanceScore - a.relevanceScore);
+        return { ranking };
+      },
+    });
+    const e = engine({ vectorStore: store, model: scriptedModel([]), reranker, topK: 1 });
+    const hits = await e.search("Jane Doe Acme");
+    expect(hits).toHaveLength(1);
+    expect(hits[0]!.id).toBe("jane");
+    expect(hits[0]!.score).toBeCloseTo(0.97);
+    expect(hits[0]!.metadata.retrievalScore).toBeTypeOf("number");
+    expect((calls[0]!.documents as { values: string[] }).values.length).toBeGreaterThan(1);
+  });
+
+  it("accepts a plain function", async () => {
+    const e = engine({
+      vectorStore: await corpus(),
+      model: scriptedModel([]),
+      reranker: async (_q, results) => [...results].reverse(),
+    });
+    const hits = await e.search("Jane Doe Acme", { topK: 2 });
+    expect(hits).toHaveLength(2);
+    expect(hits[0]!.score).toBeLessThanOrEqual(hits[1]!.score);
   });
 });

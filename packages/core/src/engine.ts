@@ -15,7 +15,8 @@ import { EventChannel } from "./event-channel.ts";
 import { validateFilter } from "./filters.ts";
 import { type DeepRecallEngineOptions, parseBudget, parseEngineOptions } from "./options.ts";
 import { runReplLoop } from "./repl-loop.ts";
-import { isTransientError, withRetry } from "./retry.ts";
+import { applyReranker } from "./rerank.ts";
+import { isTransientError, toLLMProviderError, withRetry } from "./retry.ts";
 import { confidenceFrom, modelIdOf, partialAnswerFromSources, RunState, type SearchFn } from "./run-state.ts";
 import { createSandboxPool } from "./sandbox/index.ts";
 import type { SandboxPool } from "./sandbox/types.ts";
@@ -273,7 +274,14 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
         },
       );
     }
-    if (reranker) results = (await reranker(query, results, topK)).slice(0, topK);
+    if (reranker) {
+      try {
+        results = await applyReranker(reranker, query, results, topK, signal);
+      } catch (error) {
+        if (error instanceof DeepRecallError || isAbortError(error)) throw error;
+        throw toLLMProviderError(error);
+      }
+    }
     if (cache) await cache.set(key, results, this.options.cacheTtlSeconds).catch(() => {});
     return { results, cached: false };
   };

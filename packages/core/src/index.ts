@@ -33,7 +33,8 @@ export {
   VectorStoreError,
 } from "./errors.ts";
 export { matchesFilter, validateFilter } from "./filters.ts";
-export type { DeepRecallEngineOptions, Reranker } from "./options.ts";
+export type { DeepRecallEngineOptions } from "./options.ts";
+export { applyReranker, type Reranker, type RerankFunction } from "./rerank.ts";
 export { extractCodeBlocks, findFinal } from "./parse.ts";
 export {
   isTransientError,

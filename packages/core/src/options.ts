@@ -5,10 +5,9 @@ import type { DeepRecallCallbacks } from "./callbacks/types.ts";
 import { ConfigError } from "./errors.ts";
 import type { RetryOptions } from "./retry-types.ts";
 import type { SandboxOptions, SandboxPool } from "./sandbox/types.ts";
-import type { PricingTable, QueryBudget, SearchResult, VectorStore } from "./types.ts";
+import { isReranker, type Reranker } from "./rerank.ts";
+import type { PricingTable, QueryBudget, VectorStore } from "./types.ts";
 
-/** Reorders/trims search hits for a query (e.g. a cross-encoder). */
-export type Reranker = (query: string, results: SearchResult[], topK: number) => Promise<SearchResult[]>;
 
 export interface DeepRecallEngineOptions {
   vectorStore: VectorStore;
@@ -28,6 +27,7 @@ export interface DeepRecallEngineOptions {
   callbacks?: DeepRecallCallbacks[];
   cache?: CacheStore;
   cacheTtlSeconds?: number;
+  /** Reranks search hits: an AI SDK RerankingModel (e.g. cohere.reranking(...)) or a function. */
   reranker?: Reranker;
   retry?: RetryOptions;
   /** Sandbox limits and pool size, or a pool to share between engines. */
@@ -83,8 +83,8 @@ const optionsSchema = z.object({
     .optional(),
   cacheTtlSeconds: z.number().positive().optional(),
   reranker: z
-    .custom<Reranker>((v) => typeof v === "function", {
-      message: "expected a function (query, results, topK) => Promise<SearchResult[]>",
+    .custom<Reranker>((v) => isReranker(v), {
+      message: "expected an AI SDK RerankingModel or a function (query, results, topK) => Promise<SearchResult[]>",
     })
     .optional(),
   retry: z
@@ -137,3 +137,5 @@ export function parseBudget(budget: unknown, field = "budget"): QueryBudget | un
   if (!parsed.success) throw toConfigError(parsed.error, `Invalid ${field} option`);
   return parsed.data;
 }
+
+export type { Reranker };

@@ -523,14 +523,18 @@ class SessionImpl implements SandboxSession {
     }
   }
 
-  /** Test hook: make this session's worker crash or hang outside QuickJS. */
-  async debugWorker(action: "crash" | "hang"): Promise<void> {
+  /** Test hook: run a block during which the worker crashes or hangs outside QuickJS. */
+  async debugRun(action: "crash" | "hang"): Promise<BlockResult> {
+    const started = performance.now();
     const slot = await this.ensureLive();
+    let outcome: RunOutcome;
     try {
-      await slot.request(this, { type: "debug", action });
+      outcome = (await slot.request(this, { type: "run", code: "", debug: action })) as RunOutcome;
     } catch (error) {
       if (!(error instanceof WorkerDiedError)) throw error;
+      outcome = { output: "", error: error.message };
     }
+    return { ...outcome, durationMs: performance.now() - started };
   }
 }
 
@@ -637,8 +641,11 @@ function resolveLimits(base: ResolvedLimits, limits: SandboxLimits, prefix: stri
   };
 }
 
-/** Test hook (not part of the public API): crash or hang the worker hosting `session`. */
-export function debugWorker(session: SandboxSession, action: "crash" | "hang"): Promise<void> {
+/**
+ * Test hook (not exported from the package): runs a block of `session` during which its worker
+ * crashes or hangs outside QuickJS, where no interrupt handler can help.
+ */
+export function debugRun(session: SandboxSession, action: "crash" | "hang"): Promise<BlockResult> {
   if (!(session instanceof SessionImpl)) throw new TypeError("not a pooled sandbox session");
-  return session.debugWorker(action);
+  return session.debugRun(action);
 }

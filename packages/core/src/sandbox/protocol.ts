@@ -26,13 +26,12 @@ export interface ResolvedLimits {
 
 export type WorkerRequest =
   | { type: "create"; id: number; sessionId: number; contextJson: string | undefined; limits: ResolvedLimits }
-  | { type: "run"; id: number; sessionId: number; code: string }
+  /** `debug` is a test hook (set by pool code only, never by model code): crash or hang the worker. */
+  | { type: "run"; id: number; sessionId: number; code: string; debug?: "crash" | "hang" }
   | { type: "getVar"; id: number; sessionId: number; name: string }
   | { type: "setVar"; id: number; sessionId: number; name: string; json: string }
   | { type: "listVars"; id: number; sessionId: number }
-  | { type: "dispose"; id: number; sessionId: number }
-  /** Test hooks: make the worker die or hang outside QuickJS. */
-  | { type: "debug"; id: number; sessionId: number; action: "crash" | "hang" };
+  | { type: "dispose"; id: number; sessionId: number };
 
 export type WorkerMessage =
   | { type: "ready" }

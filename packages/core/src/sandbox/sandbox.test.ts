@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BudgetExceededError, ConfigError, SandboxError } from "../errors.ts";
 import type { MetadataFilter, SearchResult } from "../types.ts";
 import { createSandboxPool, formatBlockResult } from "./index.ts";
-import { debugWorker } from "./pool.ts";
+import { debugRun } from "./pool.ts";
 import type { SandboxHost, SandboxPool, SandboxSession } from "./types.ts";
 
 interface RecordedCall {
@@ -580,41 +580,61 @@ describe("abort", () => {
 });
 
 describe("worker failures", () => {
-  it("recovers from a crashed worker: affected sessions get an error, then work again", async () => {
+  it("recovers from a worker crash: the running block and the other sessions get an error, then work again", async () => {
     const single = createSandboxPool({ workers: 1 });
     try {
       const a = await single.createSession(makeHost().host);
       const b = await single.createSession(makeHost().host, { context: "b-context" });
       await a.run("x = 1");
       await b.run("y = 2");
-      await debugWorker(a, "crash");
-      const lostA = await a.run("print(typeof x)");
-      expect(lostA.error).toMatch(
-        /^SandboxError: the sandbox worker crashed .*variables from earlier blocks are lost/,
+      const crashed = await debugRun(a, "crash");
+      expect(crashed.error).toMatch(
+        /^SandboxError: the sandbox worker crashed \(exit code 70\) and was restarted while running this block; variables from earlier blocks are lost/,
       );
+      // The running session already heard about the loss: its next block just runs, on a fresh sandbox.
       const againA = await a.run("print(typeof x)");
       expect(againA.error).toBeUndefined();
       expect(againA.output).toBe("undefined");
-      const lostB = await b.run("print(y)");
-      expect(lostB.error).toMatch(/crashed/);
-      expect((await b.run("print(context)")).output).toBe("b-context");
+      // The other session on that worker learns it from its next block, which does not run.
+      const lostB = await b.run("print('not run')");
+      expect(lostB.output).toBe("");
+      expect(lostB.error).toMatch(
+        /^SandboxError: the sandbox worker crashed .*variables from earlier blocks are lost/,
+      );
+      const againB = await b.run("print(typeof y, context)");
+      expect(againB.error).toBeUndefined();
+      expect(againB.output).toBe("undefined b-context");
     } finally {
       await single.close();
     }
   });
 
-  it("replaces a hung worker after the timeout", async () => {
-    const single = createSandboxPool({ workers: 1, timeoutMs: 200 });
+  it("replaces a worker that hangs during a block, after the timeout", async () => {
+    const pair = createSandboxPool({ workers: 2, timeoutMs: 200 });
     try {
-      const a = await single.createSession(makeHost().host);
+      const a = await pair.createSession(makeHost().host);
+      const elsewhere = await pair.createSession(makeHost().host);
       await a.run("x = 1");
-      await debugWorker(a, "hang");
-      const lost = await a.run("print(typeof x)");
-      expect(lost.error).toMatch(/stopped responding and was restarted/);
+      let ticks = 0;
+      const interval = setInterval(() => {
+        ticks += 1;
+      }, 10);
+      const [hung, meanwhile] = await Promise.all([
+        debugRun(a, "hang"),
+        elsewhere.run("print('other worker fine')"),
+      ]);
+      clearInterval(interval);
+      expect(meanwhile.output).toBe("other worker fine");
+      expect(hung.error).toMatch(
+        /^TimeoutError: block exceeded 200 ms and did not respond to interruption; the sandbox worker stopped responding and was restarted/,
+      );
+      expect(ticks).toBeGreaterThanOrEqual(5);
       const again = await a.run("print(typeof x, 1 + 1)");
+      expect(again.error).toBeUndefined();
       expect(again.output).toBe("undefined 2");
+      expect((await elsewhere.run("print('still fine')")).output).toBe("still fine");
     } finally {
-      await single.close();
+      await pair.close();
     }
   });
 });

@@ -61,6 +61,11 @@ function handle(module: QuickJSWASMModule, request: WorkerRequest): unknown {
       return undefined;
     }
     case "run":
+      if (request.debug === "crash") process.exit(70);
+      if (request.debug === "hang") {
+        // A hang outside QuickJS, which no interrupt handler can stop.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      }
       return session(request.sessionId).run(request.code, request.id);
     case "getVar":
       return session(request.sessionId).getVar(request.id, request.name);
@@ -75,11 +80,6 @@ function handle(module: QuickJSWASMModule, request: WorkerRequest): unknown {
       vm?.dispose();
       return undefined;
     }
-    case "debug":
-      if (request.action === "crash") process.exit(70);
-      // A hang outside QuickJS, which no interrupt handler can stop.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
-      return undefined;
   }
 }
 
