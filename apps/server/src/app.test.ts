@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanEnv } from "../../../packages/cli/src/testing/cli-process.ts";
 import { type FakeLlm, ragScript, startFakeLlm } from "../../../packages/cli/src/testing/fake-llm.ts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, gracePeriodMs, jsonLogger } from "./app.ts";
 
 const HOOKS = fileURLToPath(new URL("../../../packages/cli/src/testing/source-hooks.ts", import.meta.url));
@@ -28,7 +28,10 @@ function parseLogs(text: string): Array<Record<string, unknown>> {
 /** Starts apps/server (from sources) and resolves once its "listening" log line appears. */
 function startApp(env: Record<string, string>): Promise<AppProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", HOOKS, MAIN], { env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", HOOKS, MAIN], {
+      env: cleanEnv(env),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
@@ -37,10 +40,14 @@ function startApp(env: Record<string, string>): Promise<AppProcess> {
     });
     child.stdout!.on("data", (d: Buffer) => {
       stdout += d.toString("utf8");
-      const listening = stdout.includes('"msg":"listening"') ? parseLogs(stdout).find((l) => l.msg === "listening") : undefined;
+      const listening = stdout.includes('"msg":"listening"')
+        ? parseLogs(stdout).find((l) => l.msg === "listening")
+        : undefined;
       if (listening) resolve({ child, url: String(listening.url), logs: () => parseLogs(stdout), exited });
     });
-    void exited.then((code) => reject(new Error(`app exited with ${code}\nstdout: ${stdout}\nstderr: ${stderr}`)));
+    void exited.then((code) =>
+      reject(new Error(`app exited with ${code}\nstdout: ${stdout}\nstderr: ${stderr}`)),
+    );
   });
 }
 
@@ -94,7 +101,9 @@ describe("the deployable server process", () => {
     const logs = parseLogs(stdout);
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatchObject({ level: "error", msg: "startup failed" });
-    expect(logs[0]!.error).toBe('DEEPRECALL_PORT: expected an integer 1-65535 (0 = any free port), got "abc" (from environment)');
+    expect(logs[0]!.error).toBe(
+      'DEEPRECALL_PORT: expected an integer 1-65535 (0 = any free port), got "abc" (from environment)',
+    );
   });
 
   describe("with a fake LLM", () => {
@@ -123,14 +132,20 @@ describe("the deployable server process", () => {
       });
       const auth = { authorization: "Bearer sk-app-key-000000001", "content-type": "application/json" };
       const listening = app.logs().find((l) => l.msg === "listening")!;
-      expect(listening).toMatchObject({ documents: 0, model: `openai-compatible fake-model at ${llm.baseUrl}` });
+      expect(listening).toMatchObject({
+        documents: 0,
+        model: `openai-compatible fake-model at ${llm.baseUrl}`,
+      });
       expect(String(listening.auth)).toMatch(/^on \(1 keys: sk-…0001\)$/);
       expect(JSON.stringify(app.logs())).not.toContain("sk-app-key-000000001");
 
       const add = await fetch(`${app.url}/v1/documents`, {
         method: "POST",
         headers: { ...auth, "x-request-id": "req-add-1" },
-        body: JSON.stringify({ documents: ["The lighthouse keeper's name is Ingrid."], metadatas: [{ filename: "keeper.txt" }] }),
+        body: JSON.stringify({
+          documents: ["The lighthouse keeper's name is Ingrid."],
+          metadatas: [{ filename: "keeper.txt" }],
+        }),
       });
       expect(add.status).toBe(200);
       expect(add.headers.get("x-request-id")).toBe("req-add-1");

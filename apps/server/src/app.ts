@@ -19,7 +19,9 @@ export interface StartFromEnvOptions {
 }
 
 /** One JSON object per line: time, level, msg, then the entry's fields. */
-export function jsonLogger(write: (line: string) => void = (line) => process.stdout.write(line)): (entry: LogEntry) => void {
+export function jsonLogger(
+  write: (line: string) => void = (line) => process.stdout.write(line),
+): (entry: LogEntry) => void {
   return (entry) => {
     const { level, msg, ...fields } = entry;
     write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
@@ -32,7 +34,9 @@ export function gracePeriodMs(env: Record<string, string | undefined>): number {
   if (raw === undefined || raw === "") return 30_000;
   const seconds = Number(raw);
   if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
-    throw new Error(`DEEPRECALL_SHUTDOWN_GRACE_SECONDS: expected seconds 0-3600, got ${JSON.stringify(raw)} (from environment)`);
+    throw new Error(
+      `DEEPRECALL_SHUTDOWN_GRACE_SECONDS: expected seconds 0-3600, got ${JSON.stringify(raw)} (from environment)`,
+    );
   }
   return Math.round(seconds * 1000);
 }

@@ -1,6 +1,16 @@
 #!/usr/bin/env node
 import { main } from "./cli.ts";
 
+// `pnpm deeprecall ...` runs this from the repository root; relative paths the user typed
+// (--path ./docs, --persist-dir, deeprecall.toml, .env) mean the directory they typed them in.
+if (process.env.npm_lifecycle_event === "deeprecall" && process.env.INIT_CWD) {
+  try {
+    process.chdir(process.env.INIT_CWD);
+  } catch {
+    // Stay where we are if that directory is gone.
+  }
+}
+
 main(process.argv).then(
   (code) => {
     if (code !== 0) process.exitCode = code;

@@ -37,10 +37,13 @@ export function chromaCliPath(): string {
   try {
     entry = require.resolve("chromadb");
   } catch (cause) {
-    throw new ConfigError(`The chromadb npm package is not installed, so no local Chroma can be started. ${HELP}`, {
-      field: "chromaUrl",
-      cause,
-    });
+    throw new ConfigError(
+      `The chromadb npm package is not installed, so no local Chroma can be started. ${HELP}`,
+      {
+        field: "chromaUrl",
+        cause,
+      },
+    );
   }
   // entry: <pkg>/dist/cjs/chromadb.cjs; the bin is <pkg>/dist/cli.mjs.
   return path.join(path.dirname(path.dirname(entry)), "cli.mjs");
@@ -61,7 +64,9 @@ function firstMeaningfulLine(text: string): string {
     .map((l) => l.trim())
     .filter((l) => l.length > 0);
   const error = lines.find((l) => /^(Error|error)\b|GLIBC|not found|cannot|Unsupported/.test(l));
-  return (error ?? lines[0] ?? "it exited without output").replace(/\s*\(required by [^)]*\)/, "").slice(0, 300);
+  return (error ?? lines[0] ?? "it exited without output")
+    .replace(/\s*\(required by [^)]*\)/, "")
+    .slice(0, 300);
 }
 
 /**

@@ -24,7 +24,9 @@ export interface MainOptions {
 /** Builds the `deeprecall` program. Actions load their command module lazily (fast --help). */
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command("deeprecall")
-    .description("DeepRecall: an LLM that searches your documents, reasons over them in a sandbox, and answers.")
+    .description(
+      "DeepRecall: an LLM that searches your documents, reasons over them in a sandbox, and answers.",
+    )
     .version(version, "-V, --version")
     .showSuggestionAfterError(true)
     .configureOutput({
@@ -58,7 +60,9 @@ export function buildProgram(ctx: CommandContext): Command {
 
   const ingest = program
     .command("ingest")
-    .description("Add files to the store: .txt .md .json .csv, source code, .html, .pdf (file, directory or glob)")
+    .description(
+      "Add files to the store: .txt .md .json .csv, source code, .html, .pdf (file, directory or glob)",
+    )
     .addOption(new Option("--path <path...>", "file, directory (recursive) or glob; repeatable"))
     .option("--json", "print the summary as JSON");
   addConfigOptions(ingest, [...STORE_FIELDS, ...INGEST_FIELDS]);
@@ -79,7 +83,9 @@ export function buildProgram(ctx: CommandContext): Command {
     await runDelete(ctx, ids, opts);
   });
 
-  const init = program.command("init").description("Write a commented deeprecall.toml here (never overwrites)");
+  const init = program
+    .command("init")
+    .description("Write a commented deeprecall.toml here (never overwrites)");
   addCommonOptions(init).action(async (opts) => {
     const { runInit } = await import("./commands/init.ts");
     await runInit(ctx, opts);
@@ -89,7 +95,13 @@ export function buildProgram(ctx: CommandContext): Command {
     .command("status")
     .description("Show versions, the configuration in effect (secrets masked), store and model")
     .option("--json", "print as JSON");
-  addConfigOptions(status, [...STORE_FIELDS, ...LLM_FIELDS, ...ENGINE_FIELDS, ...SERVER_FIELDS, ...INGEST_FIELDS]);
+  addConfigOptions(status, [
+    ...STORE_FIELDS,
+    ...LLM_FIELDS,
+    ...ENGINE_FIELDS,
+    ...SERVER_FIELDS,
+    ...INGEST_FIELDS,
+  ]);
   addCommonOptions(status).action(async (opts) => {
     const { runStatus } = await import("./commands/status.ts");
     await runStatus(ctx, opts);
@@ -131,7 +143,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander already printed its one-line message (or the help/version text).
-      return error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.version"
+      return error.exitCode === 0 ||
+        error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version"
         ? 0
         : 2;
     }

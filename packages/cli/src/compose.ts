@@ -35,7 +35,10 @@ export function createCache(config: DeepRecallConfig): CacheStore | undefined {
     case "memory":
       return new InMemoryCache({ ttlSeconds: config.cacheTtl });
     case "sqlite":
-      return new SqliteCache({ path: path.join(config.persistDir, "cache.sqlite"), ttlSeconds: config.cacheTtl });
+      return new SqliteCache({
+        path: path.join(config.persistDir, "cache.sqlite"),
+        ttlSeconds: config.cacheTtl,
+      });
   }
 }
 
@@ -62,7 +65,10 @@ export interface Composition {
  * The one wiring from a configuration to a running engine, shared by the CLI and apps/server:
  * LLM models, store, cache, callbacks (always a usage tracker), budget, engine.
  */
-export async function composeEngine(config: DeepRecallConfig, options: ComposeOptions = {}): Promise<Composition> {
+export async function composeEngine(
+  config: DeepRecallConfig,
+  options: ComposeOptions = {},
+): Promise<Composition> {
   const llm = createLanguageModels(config);
   if (options.requireLlm && !llm.configured) {
     throw new ConfigError(llm.missingMessage!, { field: llm.missingKeyVariable! });

@@ -13,5 +13,10 @@ export {
 } from "./compose.ts";
 export * from "./config/index.ts";
 export * from "./ingest/index.ts";
-export { createEmbeddingModel, createLanguageModels, type LanguageModels, UnconfiguredLanguageModel } from "./models.ts";
+export {
+  createEmbeddingModel,
+  createLanguageModels,
+  type LanguageModels,
+  UnconfiguredLanguageModel,
+} from "./models.ts";
 export { type LogEntry, type RunningServer, type StartServerOptions, startServer } from "./server-runner.ts";

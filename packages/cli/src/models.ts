@@ -158,11 +158,15 @@ export function createEmbeddingModel(config: DeepRecallConfig): EmbeddingModel |
   }
   const apiKey = keyFor(config, backend);
   if (backend === "openai-compatible" && !config.baseUrl) {
-    throw new ConfigError("--embedding-model: openai-compatible embeddings need --base-url", { field: "embeddingModel" });
+    throw new ConfigError("--embedding-model: openai-compatible embeddings need --base-url", {
+      field: "embeddingModel",
+    });
   }
   if (backend !== "openai-compatible" && !apiKey) {
     const variable = llmKeyVariable({ ...config, backend });
-    throw new ConfigError(`--embedding-model: ${spec} needs ${variable} to be set`, { field: "embeddingModel" });
+    throw new ConfigError(`--embedding-model: ${spec} needs ${variable} to be set`, {
+      field: "embeddingModel",
+    });
   }
   return providerFor(config, backend, apiKey).embedding(id) as EmbeddingModel;
 }

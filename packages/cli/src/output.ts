@@ -23,7 +23,8 @@ export function exitCodeFor(error: unknown): number {
 export function oneLine(error: unknown): string {
   let message: string;
   if (error instanceof DeepRecallError || error instanceof CliError) message = error.message;
-  else if (error instanceof Error) message = `${error.name === "Error" ? "" : `${error.name}: `}${error.message}`;
+  else if (error instanceof Error)
+    message = `${error.name === "Error" ? "" : `${error.name}: `}${error.message}`;
   else message = String(error);
   return message.replace(/\s*\n\s*/g, " ").trim();
 }

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { createApp, type ServerLogEntry } from "@deeprecall/server";
+import { serve } from "@hono/node-server";
 import type { Composition } from "./compose.ts";
 
 export interface LogEntry {
@@ -37,7 +37,8 @@ function toLogEntry(entry: ServerLogEntry): LogEntry {
   const { level, message, error, ...rest } = entry;
   const out: LogEntry = { level: level === "debug" ? "info" : level, msg: message };
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) out[key] = value;
-  if (error !== undefined) out.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (error !== undefined)
+    out.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return out;
 }
 
@@ -46,7 +47,10 @@ function toLogEntry(entry: ServerLogEntry): LogEntry {
  * shutdown: on SIGTERM/SIGINT (or `shutdown()`), stop accepting connections, let in-flight
  * requests finish up to the grace period, then cut what is left, and close engine and store.
  */
-export async function startServer(composition: Composition, options: StartServerOptions): Promise<RunningServer> {
+export async function startServer(
+  composition: Composition,
+  options: StartServerOptions,
+): Promise<RunningServer> {
   const log = options.log;
   const app = createApp(composition.engine, {
     ...(log ? { logger: (entry: ServerLogEntry) => log(toLogEntry(entry)) } : {}),
@@ -56,7 +60,9 @@ export async function startServer(composition: Composition, options: StartServer
   const fetchFn = (r: Request) => app.fetch(r);
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: fetchFn, hostname: options.host, port: options.port }, () => resolve(s as Server)) as Server;
+    const s = serve({ fetch: fetchFn, hostname: options.host, port: options.port }, () =>
+      resolve(s as Server),
+    ) as Server;
     s.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;
@@ -97,7 +103,11 @@ export async function startServer(composition: Composition, options: StartServer
       shutdown(signal).then(
         () => process.exit(0),
         (error: unknown) => {
-          log?.({ level: "error", msg: "shutdown failed", error: error instanceof Error ? error.message : String(error) });
+          log?.({
+            level: "error",
+            msg: "shutdown failed",
+            error: error instanceof Error ? error.message : String(error),
+          });
           process.exit(1);
         },
       );

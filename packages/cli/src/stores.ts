@@ -27,7 +27,10 @@ export interface OpenStoreOptions {
 }
 
 /** Opens the configured vector store (starting a bundled Chroma server when needed). */
-export async function openVectorStore(config: DeepRecallConfig, options: OpenStoreOptions = {}): Promise<StoreHandle> {
+export async function openVectorStore(
+  config: DeepRecallConfig,
+  options: OpenStoreOptions = {},
+): Promise<StoreHandle> {
   const embedding = createEmbeddingModel(config);
   const embeddingNote = config.embeddingModel ? `, embeddings ${config.embeddingModel}` : "";
   switch (config.vectorstore) {
@@ -56,10 +59,17 @@ export async function openVectorStore(config: DeepRecallConfig, options: OpenSto
       let bundled: BundledChroma | undefined;
       let url = config.chromaUrl;
       if (!url) {
-        bundled = await startBundledChroma(path.join(config.persistDir, "chroma"), options.log ? { log: options.log } : {});
+        bundled = await startBundledChroma(
+          path.join(config.persistDir, "chroma"),
+          options.log ? { log: options.log } : {},
+        );
         url = bundled.url;
       }
-      const store = new ChromaStore({ url, collection: config.collection, ...(embedding ? { embedding } : {}) });
+      const store = new ChromaStore({
+        url,
+        collection: config.collection,
+        ...(embedding ? { embedding } : {}),
+      });
       return {
         store,
         info: {
@@ -107,4 +117,3 @@ export async function openVectorStore(config: DeepRecallConfig, options: OpenSto
     }
   }
 }
-

@@ -13,6 +13,11 @@ let counter = 0;
 beforeAll(async () => {
   await fake.start();
   fake.createIndex({ name: "conformance", dimension: DIM, metric: "cosine" });
+  fake.createIndex({
+    name: "conformance-integrated",
+    dimension: DIM,
+    integrated: { textField: "chunk_text" },
+  });
 });
 afterAll(async () => {
   await fake.stop();
@@ -33,5 +38,22 @@ describeVectorStoreConformance(
     // Data lives on the (fake) server, so a new store on the same namespace is a reopen.
     return { store: open(), reopen: async () => open() };
   },
+  { persistent: true, embed: embedding },
+);
+
+describeVectorStoreConformance(
+  "PineconeStore on an index with integrated embedding (fake Pinecone; its hosted model is fakeEmbedding)",
+  async () => {
+    const namespace = `ns-${counter++}`;
+    const open = () =>
+      new PineconeStore({
+        apiKey: API_KEY,
+        index: "conformance-integrated",
+        namespace,
+        controllerHostUrl: fake.url,
+      });
+    return { store: open(), reopen: async () => open() };
+  },
+  // Explicit vectors must come from the index's own model, which the fake stands in for with fakeEmbedding.
   { persistent: true, embed: embedding },
 );

@@ -1,4 +1,5 @@
 import { AbortError, ConfigError, VectorStoreError } from "@deeprecall/core";
+import { fakeEmbedding } from "@deeprecall/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakePinecone } from "./__fixtures__/fake-pinecone.ts";
 import { PineconeStore, type PineconeStoreOptions } from "./pinecone-store.ts";
@@ -240,10 +241,21 @@ describe("PineconeStore on an index with integrated embedding (fake Pinecone)", 
     expect(alpha.every((h) => h.metadata.kind === "alpha")).toBe(true);
   });
 
-  it("refuses explicit embeddings for an index that embeds itself", async () => {
-    const store = open({ index: "integrated", embedding: undefined });
+  it("takes vectors the caller already has as plain vectors, text in the embedded field", async () => {
+    const store = open({ index: "integrated", namespace: "int-vectors", embedding: undefined });
+    const [vector] = await fakeEmbedding(256)(["a guide to Lisbon trams"]);
+    await store.addDocuments({
+      documents: ["a guide to Lisbon trams"],
+      ids: ["l"],
+      embeddings: [vector as number[]],
+    });
+    expect(fake.records("integrated", "int-vectors")[0]?.metadata).toEqual({
+      chunk_text: "a guide to Lisbon trams",
+    });
+    const [hit] = await store.search("Lisbon trams");
+    expect(hit).toMatchObject({ id: "l", content: "a guide to Lisbon trams", metadata: {} });
     await expect(store.addDocuments({ documents: ["x"], embeddings: [[1, 0]] })).rejects.toThrow(
-      /integrated embedding/,
+      /holds 256-dimensional vectors/,
     );
   });
 });

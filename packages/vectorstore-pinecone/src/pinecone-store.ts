@@ -34,7 +34,7 @@ export interface PineconeStoreOptions {
   embedding?: Embedding;
   /** Metadata field holding the document text (vector indexes). Default "text". Integrated indexes use their field map. */
   textKey?: string;
-  /** Data-plane host of the index; skips nothing (the index is still described once) but pins the host. */
+  /** Data-plane host of the index, instead of the one Pinecone reports (the index is still described once). */
   indexHost?: string;
   /** Control-plane URL. Default `https://api.pinecone.io` (or `PINECONE_CONTROLLER_HOST`). */
   controllerHostUrl?: string;
@@ -233,9 +233,11 @@ export class PineconeStore implements VectorStore {
     const { documents } = input;
     const textKey = info.integratedTextField ?? this.#textKey;
     const metadatas = documents.map((_, i) => toPineconeMetadata(input.metadatas?.[i], i, textKey));
-    return info.integratedTextField === undefined
-      ? this.#addVectors(info, ids, documents, metadatas, input.embeddings)
-      : this.#addTextRecords(info, ids, documents, metadatas, input.embeddings);
+    // Integrated indexes embed text server-side; vectors the caller already has (from the same
+    // model) go in as plain vectors, with the text in the field the index embeds.
+    return info.integratedTextField === undefined || input.embeddings
+      ? this.#addVectors(info, ids, documents, metadatas, input.embeddings, textKey)
+      : this.#addTextRecords(info, ids, documents, metadatas);
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
@@ -360,6 +362,7 @@ export class PineconeStore implements VectorStore {
     documents: string[],
     metadatas: RecordMetadata[],
     given: number[][] | undefined,
+    textKey: string,
   ): Promise<string[]> {
     let vectors: number[][];
     if (given) {
@@ -375,7 +378,7 @@ export class PineconeStore implements VectorStore {
     const records: PineconeRecord<RecordMetadata>[] = ids.map((id, i) => ({
       id,
       values: vectors[i] as number[],
-      metadata: { ...metadatas[i], [this.#textKey]: documents[i] as string },
+      metadata: { ...metadatas[i], [textKey]: documents[i] as string },
     }));
     const sizes = records.map((record, i) => {
       const metadataBytes = Buffer.byteLength(JSON.stringify(record.metadata));
@@ -398,14 +401,7 @@ export class PineconeStore implements VectorStore {
     ids: string[],
     documents: string[],
     metadatas: RecordMetadata[],
-    given: number[][] | undefined,
   ): Promise<string[]> {
-    if (given) {
-      throw new ConfigError(
-        `Pinecone index "${this.indexName}" embeds text itself (integrated embedding); pass documents without \`embeddings\``,
-        { field: "embeddings" },
-      );
-    }
     const textField = info.integratedTextField as string;
     const records = ids.map((id, i) => ({ _id: id, ...metadatas[i], [textField]: documents[i] as string }));
     const sizes = records.map((record) => Buffer.byteLength(JSON.stringify(record)) + 1);

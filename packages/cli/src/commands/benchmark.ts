@@ -28,25 +28,46 @@ export async function readQueries(file: string): Promise<string[]> {
   try {
     size = (await stat(file)).size;
   } catch (error) {
-    throw new ConfigError(`--queries: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`, { field: "queries" });
+    throw new ConfigError(
+      `--queries: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      { field: "queries" },
+    );
   }
   if (size > MAX_QUERIES_FILE_BYTES) {
-    throw new ConfigError(`--queries: ${file} is ${size} bytes; the limit is ${MAX_QUERIES_FILE_BYTES}`, { field: "queries" });
+    throw new ConfigError(`--queries: ${file} is ${size} bytes; the limit is ${MAX_QUERIES_FILE_BYTES}`, {
+      field: "queries",
+    });
   }
   let data: unknown;
   try {
     data = JSON.parse(await readFile(file, "utf8"));
   } catch (error) {
-    throw new ConfigError(`--queries: ${file} is not valid JSON (${(error as Error).message})`, { field: "queries" });
+    throw new ConfigError(`--queries: ${file} is not valid JSON (${(error as Error).message})`, {
+      field: "queries",
+    });
   }
   if (!Array.isArray(data) || data.length === 0) {
-    throw new ConfigError(`--queries: ${file} must hold a non-empty JSON array of strings or {"query": "..."} objects`, { field: "queries" });
+    throw new ConfigError(
+      `--queries: ${file} must hold a non-empty JSON array of strings or {"query": "..."} objects`,
+      { field: "queries" },
+    );
   }
-  if (data.length > MAX_QUERIES) throw new ConfigError(`--queries: ${data.length} queries; the limit is ${MAX_QUERIES}`, { field: "queries" });
+  if (data.length > MAX_QUERIES)
+    throw new ConfigError(`--queries: ${data.length} queries; the limit is ${MAX_QUERIES}`, {
+      field: "queries",
+    });
   return data.map((item, i) => {
-    const q = typeof item === "string" ? item : item && typeof item === "object" ? (item as { query?: unknown }).query : undefined;
+    const q =
+      typeof item === "string"
+        ? item
+        : item && typeof item === "object"
+          ? (item as { query?: unknown }).query
+          : undefined;
     if (typeof q !== "string" || q.trim() === "") {
-      throw new ConfigError(`--queries: item ${i} must be a non-empty string or an object with a "query" string`, { field: "queries" });
+      throw new ConfigError(
+        `--queries: item ${i} must be a non-empty string or an object with a "query" string`,
+        { field: "queries" },
+      );
     }
     return q;
   });
@@ -115,7 +136,12 @@ export async function runBenchmark(ctx: CommandContext, opts: Record<string, unk
   };
   const report = {
     date: new Date().toISOString(),
-    machine: { node: process.versions.node, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus()[0]?.model ?? "unknown", cpuCount: os.cpus().length },
+    machine: {
+      node: process.versions.node,
+      platform: `${os.platform()} ${os.arch()}`,
+      cpus: os.cpus()[0]?.model ?? "unknown",
+      cpuCount: os.cpus().length,
+    },
     model: composition.llm.description,
     store: composition.storeInfo.description,
     summary,

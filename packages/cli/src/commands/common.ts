@@ -1,5 +1,11 @@
 import { type Command, Option } from "commander";
-import { FIELDS, type FieldName, type FieldSpec, type ResolvedConfig, resolveConfig } from "../config/index.ts";
+import {
+  FIELDS,
+  type FieldName,
+  type FieldSpec,
+  type ResolvedConfig,
+  resolveConfig,
+} from "../config/index.ts";
 import type { Io } from "../output.ts";
 
 export interface CommandContext {
@@ -47,7 +53,10 @@ export function addConfigOptions(command: Command, fields: FieldName[]): Command
 
 export function addCommonOptions(command: Command): Command {
   return command
-    .option("--config <file>", "deeprecall.toml to read (default: ./deeprecall.toml when present) [env DEEPRECALL_CONFIG]")
+    .option(
+      "--config <file>",
+      "deeprecall.toml to read (default: ./deeprecall.toml when present) [env DEEPRECALL_CONFIG]",
+    )
     .option("--debug", "print stack traces on errors");
 }
 

@@ -1,11 +1,16 @@
-import { openVectorStore } from "../stores.ts";
 import { CliError } from "../output.ts";
+import { openVectorStore } from "../stores.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
-export async function runDelete(ctx: CommandContext, ids: string[], opts: Record<string, unknown>): Promise<void> {
+export async function runDelete(
+  ctx: CommandContext,
+  ids: string[],
+  opts: Record<string, unknown>,
+): Promise<void> {
   const fromFlag = typeof opts.ids === "string" ? opts.ids.split(",") : [];
   const all = [...ids, ...fromFlag].map((s) => s.trim()).filter((s) => s.length > 0);
-  if (all.length === 0) throw new CliError("give the ids to delete: deeprecall delete ID [ID...] (or --ids a,b)", 2);
+  if (all.length === 0)
+    throw new CliError("give the ids to delete: deeprecall delete ID [ID...] (or --ids a,b)", 2);
   const { config } = loadConfig(ctx, opts);
   const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
   try {

@@ -1,8 +1,8 @@
 import path from "node:path";
 import cliProgress from "cli-progress";
-import { openVectorStore } from "../stores.ts";
 import { ingestPaths } from "../ingest/index.ts";
 import { CliError, formatDuration } from "../output.ts";
+import { openVectorStore } from "../stores.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
 export async function runIngest(ctx: CommandContext, opts: Record<string, unknown>): Promise<void> {
@@ -28,7 +28,12 @@ export async function runIngest(ctx: CommandContext, opts: Record<string, unknow
           io.err(`Ingesting ${total} file${total === 1 ? "" : "s"} into ${handle.info.description}`);
           if (io.isTTY && !opts.json && total > 0) {
             bar = new cliProgress.SingleBar(
-              { format: "{bar} {value}/{total} files | {file}", stream: process.stderr, hideCursor: true, clearOnComplete: true },
+              {
+                format: "{bar} {value}/{total} files | {file}",
+                stream: process.stderr,
+                hideCursor: true,
+                clearOnComplete: true,
+              },
               cliProgress.Presets.shades_classic,
             );
             bar.start(total, 0, { file: "" });
@@ -66,6 +71,13 @@ export async function runIngest(ctx: CommandContext, opts: Record<string, unknow
       throw new CliError(`none of the ${summary.files} files could be ingested (see the warnings above)`);
     }
     if (summary.files === 0) throw new CliError(`no supported files found under ${paths.join(", ")}`);
+  } catch (error) {
+    if (config.vectorstore === "local" && error instanceof Error && /\blocked by process\b/.test(error.message)) {
+      throw new CliError(
+        `${error.message} Is \`deeprecall serve\` running on this store? Stop it first, or send documents to its POST /v1/documents.`,
+      );
+    }
+    throw error;
   } finally {
     bar?.stop();
     await handle.close();

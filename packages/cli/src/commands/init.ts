@@ -7,13 +7,20 @@ import type { CommandContext } from "./common.ts";
 export async function runInit(ctx: CommandContext, opts: { config?: string }): Promise<void> {
   const file = path.resolve(ctx.cwd, opts.config ?? CONFIG_FILE_NAME);
   if (existsSync(file)) {
-    throw new CliError(`${file} already exists; not overwriting it (edit it, or delete it and run init again)`, EXIT_USAGE);
+    throw new CliError(
+      `${file} already exists; not overwriting it (edit it, or delete it and run init again)`,
+      EXIT_USAGE,
+    );
   }
   try {
     writeFileSync(file, configTemplate(), { flag: "wx" });
   } catch (error) {
-    throw new CliError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new CliError(
+      `cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   ctx.io.out(`Wrote ${file}`);
-  ctx.io.out("Every line is commented out: uncomment what you want to change. Secrets go in the environment or .env.");
+  ctx.io.out(
+    "Every line is commented out: uncomment what you want to change. Secrets go in the environment or .env.",
+  );
 }

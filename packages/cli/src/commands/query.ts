@@ -10,9 +10,12 @@ export function parseFilters(raw: unknown): MetadataFilter | undefined {
     if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object");
     return value as MetadataFilter;
   } catch (error) {
-    throw new ConfigError(`--filters: expected a JSON object such as '{"source":"a.md"}', got ${JSON.stringify(String(raw))} (${(error as Error).message})`, {
-      field: "filters",
-    });
+    throw new ConfigError(
+      `--filters: expected a JSON object such as '{"source":"a.md"}', got ${JSON.stringify(String(raw))} (${(error as Error).message})`,
+      {
+        field: "filters",
+      },
+    );
   }
 }
 
@@ -30,10 +33,14 @@ export function printEvent(io: Io, event: EngineEvent): void {
       if (event.output.trim()) io.err(`  output:\n${indent(truncate(event.output, 600), "    ")}`);
       break;
     case "search":
-      io.err(`  search ${JSON.stringify(event.search.query)} (topK ${event.search.topK}) → ${event.search.hits} hits${event.search.cached ? " (cached)" : ""}`);
+      io.err(
+        `  search ${JSON.stringify(event.search.query)} (topK ${event.search.topK}) → ${event.search.hits} hit${event.search.hits === 1 ? "" : "s"}${event.search.cached ? " (cached)" : ""}`,
+      );
       break;
     case "sub-llm":
-      io.err(`  llmQuery ${JSON.stringify(truncate(event.call.prompt, 80))} → ${truncate(event.call.response, 120)}`);
+      io.err(
+        `  llmQuery ${JSON.stringify(truncate(event.call.prompt, 80))} → ${truncate(event.call.response, 120)}`,
+      );
       break;
     case "budget-warning":
       io.err(`  budget: ${event.message}`);
@@ -65,8 +72,13 @@ export function printResult(io: Io, result: DeepRecallResult): void {
   );
 }
 
-export async function runQuery(ctx: CommandContext, question: string, opts: Record<string, unknown>): Promise<void> {
-  if (!question || !question.trim()) throw new ConfigError('query: give a question, e.g. deeprecall query "What changed in 2024?"');
+export async function runQuery(
+  ctx: CommandContext,
+  question: string,
+  opts: Record<string, unknown>,
+): Promise<void> {
+  if (!question?.trim())
+    throw new ConfigError('query: give a question, e.g. deeprecall query "What changed in 2024?"');
   const { config } = loadConfig(ctx, opts);
   const filters = parseFilters(opts.filters);
   const composition = await composeEngine(config, { requireLlm: true, log: (line) => ctx.io.err(line) });

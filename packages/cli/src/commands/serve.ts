@@ -24,7 +24,10 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
       ...(config.rateLimit !== undefined ? { rateLimit: config.rateLimit } : {}),
       log: (entry) => {
         if (entry.msg === "request") {
-          if (opts.verbose) io.err(`${entry.method} ${entry.path} → ${entry.status} (${entry.durationMs} ms) [${entry.requestId}]`);
+          if (opts.verbose)
+            io.err(
+              `${entry.method} ${entry.path} → ${entry.status} (${entry.durationMs} ms) [${entry.requestId}]`,
+            );
         } else if (entry.msg === "shutting down") {
           io.err(`Shutting down (${entry.reason}): finishing in-flight requests...`);
         } else if (entry.level !== "info") {
@@ -35,7 +38,8 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
   } catch (error) {
     await composition.close().catch(() => {});
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") throw new Error(`port ${config.port} on ${config.host} is already in use (choose another with --port)`);
+    if (code === "EADDRINUSE")
+      throw new Error(`port ${config.port} on ${config.host} is already in use (choose another with --port)`);
     if (code === "EACCES") throw new Error(`no permission to listen on ${config.host}:${config.port}`);
     throw error;
   }
@@ -47,8 +51,12 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
       ? `  Model:      ${llm.description}`
       : `  Model:      none: ${llm.missingKeyVariable} is not set (documents and search work; chat returns 503)`,
   );
-  io.out(`  Auth:       ${config.apiKeys ? `on, ${config.apiKeys.length} key(s) (${maskList(config.apiKeys)})` : "off (pass --api-keys to require Bearer keys)"}`);
-  io.out(`  Rate limit: ${config.rateLimit !== undefined ? `${config.rateLimit} requests/min per key` : "off"}`);
+  io.out(
+    `  Auth:       ${config.apiKeys ? `on, ${config.apiKeys.length} key(s) (${maskList(config.apiKeys)})` : "off (pass --api-keys to require Bearer keys)"}`,
+  );
+  io.out(
+    `  Rate limit: ${config.rateLimit !== undefined ? `${config.rateLimit} requests/min per key` : "off"}`,
+  );
   io.out(`  Docs:       ${running.url}/docs`);
   io.out(`  OpenAI base URL for clients: ${running.url}/v1`);
   // The process stays up on the open server; SIGINT/SIGTERM shut it down gracefully.

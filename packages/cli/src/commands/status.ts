@@ -7,9 +7,9 @@ import {
   maskList,
   maskSecret,
 } from "../config/index.ts";
-import { openVectorStore } from "../stores.ts";
 import { createLanguageModels } from "../models.ts";
 import { CliError, oneLine } from "../output.ts";
+import { openVectorStore } from "../stores.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
 const require = createRequire(import.meta.url);
@@ -42,7 +42,10 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
       : Array.isArray(raw)
         ? raw.join(",")
         : String(raw);
-    values[spec.flag ?? spec.env[0] ?? name] = { value: shown, source: raw === undefined ? "" : describeValueSource(sources[name]) };
+    values[spec.flag ?? spec.env[0] ?? name] = {
+      value: shown,
+      source: raw === undefined ? "" : describeValueSource(sources[name]),
+    };
   }
   const llm = createLanguageModels(config);
   let store: { description: string; reachable: boolean; documents?: number; error?: string };
@@ -66,10 +69,18 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
   };
 
   if (opts.json) {
-    ctx.io.out(JSON.stringify({ versions, configFile: configFile ?? null, envFile: envFile ?? null, config: values, store, model }, null, 2));
+    ctx.io.out(
+      JSON.stringify(
+        { versions, configFile: configFile ?? null, envFile: envFile ?? null, config: values, store, model },
+        null,
+        2,
+      ),
+    );
   } else {
     const out = ctx.io.out;
-    out(`deeprecall ${versions.cli} (core ${versions.core}, server ${versions.server}, node ${versions.node})`);
+    out(
+      `deeprecall ${versions.cli} (core ${versions.core}, server ${versions.server}, node ${versions.node})`,
+    );
     out(`config file: ${configFile ?? "(none)"}${envFile ? `   .env: ${envFile}` : ""}`);
     out("");
     out("Configuration in effect:");

@@ -60,7 +60,10 @@ describe("resolveConfig precedence", () => {
   });
 
   it("loads .env without overriding the real environment", () => {
-    writeFileSync(path.join(dir, ".env"), "OPENAI_API_KEY=sk-from-dotenv-file\nDEEPRECALL_COLLECTION=dotenv_coll\n");
+    writeFileSync(
+      path.join(dir, ".env"),
+      "OPENAI_API_KEY=sk-from-dotenv-file\nDEEPRECALL_COLLECTION=dotenv_coll\n",
+    );
     const { config, envFile } = resolveIn({ env: { DEEPRECALL_COLLECTION: "real_env" } });
     expect(envFile).toBe(path.join(dir, ".env"));
     expect(config.openaiApiKey).toBe("sk-from-dotenv-file");
@@ -101,7 +104,9 @@ describe("resolveConfig precedence", () => {
 describe("resolveConfig errors name the key and the source", () => {
   it("bad flag", () => {
     const error = errorOf(() => resolveIn({ flags: { port: "abc" } }));
-    expect(error.message).toBe('--port: expected an integer 1-65535 (0 = any free port), got "abc" (from flag)');
+    expect(error.message).toBe(
+      '--port: expected an integer 1-65535 (0 = any free port), got "abc" (from flag)',
+    );
     expect(error.field).toBe("port");
   });
 
@@ -120,9 +125,13 @@ describe("resolveConfig errors name the key and the source", () => {
 
   it("unknown toml key, and a secret put in the file", () => {
     writeFileSync(path.join(dir, "deeprecall.toml"), "prot = 1\n");
-    expect(errorOf(() => resolveIn()).message).toMatch(/^prot: unknown key in deeprecall.toml \(known keys: /);
+    expect(errorOf(() => resolveIn()).message).toMatch(
+      /^prot: unknown key in deeprecall.toml \(known keys: /,
+    );
     writeFileSync(path.join(dir, "deeprecall.toml"), 'openai_api_key = "sk-x"\n');
-    expect(errorOf(() => resolveIn()).message).toContain("secrets are read from the environment: OPENAI_API_KEY");
+    expect(errorOf(() => resolveIn()).message).toContain(
+      "secrets are read from the environment: OPENAI_API_KEY",
+    );
   });
 
   it("invalid TOML syntax names the line", () => {
@@ -138,7 +147,9 @@ describe("resolveConfig errors name the key and the source", () => {
 
   it("never echoes a secret value", () => {
     const error = errorOf(() => resolveIn({ flags: { apiKeys: " , " } }));
-    expect(error.message).toBe("--api-keys: expected a comma-separated list of keys, got (hidden) (from flag)");
+    expect(error.message).toBe(
+      "--api-keys: expected a comma-separated list of keys, got (hidden) (from flag)",
+    );
   });
 
   it("cross-field checks", () => {

@@ -25,14 +25,26 @@ const nonEmpty = z.string().trim().min(1);
 
 function intSchema(min: number, max: number) {
   return z
-    .union([z.number(), z.string().trim().regex(/^[+-]?\d+$/)])
+    .union([
+      z.number(),
+      z
+        .string()
+        .trim()
+        .regex(/^[+-]?\d+$/),
+    ])
     .transform((v) => Number(v))
     .pipe(z.number().int().min(min).max(max));
 }
 
 function numberSchema(minExclusive: number, max = Number.MAX_SAFE_INTEGER) {
   return z
-    .union([z.number(), z.string().trim().regex(/^[+-]?(\d+\.?\d*|\.\d+)$/)])
+    .union([
+      z.number(),
+      z
+        .string()
+        .trim()
+        .regex(/^[+-]?(\d+\.?\d*|\.\d+)$/),
+    ])
     .transform((v) => Number(v))
     .pipe(z.number().gt(minExclusive).max(max));
 }
@@ -47,14 +59,13 @@ function enumSchema<const T extends readonly [string, ...string[]]>(values: T) {
 
 const listSchema = z
   .union([z.string(), z.array(z.string())])
-  .transform((v) =>
-    (Array.isArray(v) ? v : v.split(","))
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
-  )
+  .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter((s) => s.length > 0))
   .pipe(z.array(z.string()).min(1));
 
-const httpUrl = z.string().trim().pipe(z.url({ protocol: /^https?$/ }));
+const httpUrl = z
+  .string()
+  .trim()
+  .pipe(z.url({ protocol: /^https?$/ }));
 
 export const VECTORSTORES = ["local", "chroma", "pinecone"] as const;
 export const BACKENDS = ["openai", "openai-compatible", "anthropic", "google"] as const;
@@ -328,7 +339,8 @@ export const FIELDS = {
     env: ["DEEPRECALL_LLM_API_KEY"],
     schema: nonEmpty,
     expected: "an API key",
-    description: "API key sent to an openai-compatible --base-url (never OPENAI_API_KEY, to keep it from third parties)",
+    description:
+      "API key sent to an openai-compatible --base-url (never OPENAI_API_KEY, to keep it from third parties)",
     secret: true,
   },
   pineconeApiKey: {

@@ -52,7 +52,8 @@ export const CONFIG_FILE_NAME = "deeprecall.toml";
 function describeSource(source: ValueSource): string {
   if (source.kind === "flag") return "from flag";
   if (source.kind === "environment") return "from environment";
-  if (source.kind === "config file") return `from ${source.file ? path.basename(source.file) : CONFIG_FILE_NAME}`;
+  if (source.kind === "config file")
+    return `from ${source.file ? path.basename(source.file) : CONFIG_FILE_NAME}`;
   return "default";
 }
 
@@ -85,7 +86,10 @@ export function loadDotEnv(
   try {
     parsed = parseDotenv(readFileSync(file));
   } catch (error) {
-    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, { field: ".env", cause: error });
+    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, {
+      field: ".env",
+      cause: error,
+    });
   }
   const merged: Record<string, string | undefined> = { ...env };
   for (const [key, value] of Object.entries(parsed)) {
@@ -108,7 +112,9 @@ function readConfigFile(file: string): Record<string, unknown> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(
-      code === "ENOENT" ? `config file not found: ${file}` : `cannot read config file ${file}: ${code ?? error}`,
+      code === "ENOENT"
+        ? `config file not found: ${file}`
+        : `cannot read config file ${file}: ${code ?? error}`,
       { field: "config", cause: error },
     );
   }
@@ -231,10 +237,9 @@ function crossCheck(config: DeepRecallConfig, sources: Partial<Record<FieldName,
     );
   }
   if (config.vectorstore === "pinecone" && config.pineconeIndex === undefined) {
-    throw new ConfigError(
-      `--pinecone-index: required with --vectorstore pinecone (or set PINECONE_INDEX)`,
-      { field: "pineconeIndex" },
-    );
+    throw new ConfigError(`--pinecone-index: required with --vectorstore pinecone (or set PINECONE_INDEX)`, {
+      field: "pineconeIndex",
+    });
   }
 }
 

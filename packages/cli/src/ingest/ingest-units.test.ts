@@ -77,8 +77,14 @@ describe("loadFile and collectFiles", () => {
         "<body><h1>Heading One</h1><p>First <b>para</b> with a <a href='https://x.test'>link</a>.</p>" +
         "<ul><li>item one</li><li>item two</li></ul></body></html>",
     );
-    writeFileSync(path.join(dir, "sub", "deeper", "doc.pdf"), makePdf(["Quarterly revenue grew 12 percent.", "Second line."]));
-    writeFileSync(path.join(dir, "sub", "latin1.txt"), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x6e, 0x6f, 0x69, 0x72]));
+    writeFileSync(
+      path.join(dir, "sub", "deeper", "doc.pdf"),
+      makePdf(["Quarterly revenue grew 12 percent.", "Second line."]),
+    );
+    writeFileSync(
+      path.join(dir, "sub", "latin1.txt"),
+      Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x6e, 0x6f, 0x69, 0x72]),
+    );
     writeFileSync(path.join(dir, "sub", "binary.txt"), Buffer.from([0x61, 0x00, 0x62]));
     writeFileSync(path.join(dir, "big.txt"), "z".repeat(5000));
     writeFileSync(path.join(dir, "broken.pdf"), "%PDF-1.4 this is not really a pdf");
@@ -91,9 +97,19 @@ describe("loadFile and collectFiles", () => {
   const opts = { maxFileSize: 1000 };
 
   it("reads text, markdown, json, csv and code as UTF-8 (BOM stripped)", async () => {
-    expect(await loadFile(path.join(dir, "a.txt"), opts)).toEqual({ ok: true, text: "plain text file", kind: "text" });
-    expect(await loadFile(path.join(dir, "c.json"), opts)).toMatchObject({ ok: true, text: '{"k": "json value"}' });
-    expect(await loadFile(path.join(dir, "d.csv"), opts)).toMatchObject({ ok: true, text: "name,age\nada,36\n" });
+    expect(await loadFile(path.join(dir, "a.txt"), opts)).toEqual({
+      ok: true,
+      text: "plain text file",
+      kind: "text",
+    });
+    expect(await loadFile(path.join(dir, "c.json"), opts)).toMatchObject({
+      ok: true,
+      text: '{"k": "json value"}',
+    });
+    expect(await loadFile(path.join(dir, "d.csv"), opts)).toMatchObject({
+      ok: true,
+      text: "name,age\nada,36\n",
+    });
     expect(await loadFile(path.join(dir, "sub", "code.ts"), opts)).toMatchObject({ ok: true, kind: "code" });
   });
 
@@ -116,13 +132,22 @@ describe("loadFile and collectFiles", () => {
   });
 
   it("skips non-UTF-8, binary, oversized, broken PDF and unsupported files with a reason", async () => {
-    expect(await loadFile(path.join(dir, "sub", "latin1.txt"), opts)).toEqual({ ok: false, reason: "not UTF-8 text" });
-    expect(await loadFile(path.join(dir, "sub", "binary.txt"), opts)).toEqual({ ok: false, reason: "not UTF-8 text" });
+    expect(await loadFile(path.join(dir, "sub", "latin1.txt"), opts)).toEqual({
+      ok: false,
+      reason: "not UTF-8 text",
+    });
+    expect(await loadFile(path.join(dir, "sub", "binary.txt"), opts)).toEqual({
+      ok: false,
+      reason: "not UTF-8 text",
+    });
     const big = await loadFile(path.join(dir, "big.txt"), opts);
     expect(big.ok === false && big.reason).toMatch(/^too large \(4\.9 KB > 1000 B/);
     const broken = await loadFile(path.join(dir, "broken.pdf"), opts);
     expect(broken.ok === false && broken.reason).toMatch(/^unreadable PDF/);
-    expect(await loadFile(path.join(dir, "image.png"), opts)).toEqual({ ok: false, reason: 'unsupported file type ".png"' });
+    expect(await loadFile(path.join(dir, "image.png"), opts)).toEqual({
+      ok: false,
+      reason: 'unsupported file type ".png"',
+    });
     const missing = await loadFile(path.join(dir, "missing.txt"), opts);
     expect(missing).toEqual({ ok: false, reason: "unreadable (ENOENT)" });
   });
@@ -131,8 +156,17 @@ describe("loadFile and collectFiles", () => {
     const { files, ignored } = await collectFiles([dir]);
     const rel = files.map((f) => path.relative(dir, f).split(path.sep).join("/"));
     expect(rel).toEqual([
-      "a.txt", "b.md", "big.txt", "broken.pdf", "c.json", "d.csv",
-      "sub/binary.txt", "sub/code.ts", "sub/deeper/doc.pdf", "sub/latin1.txt", "sub/page.html",
+      "a.txt",
+      "b.md",
+      "big.txt",
+      "broken.pdf",
+      "c.json",
+      "d.csv",
+      "sub/binary.txt",
+      "sub/code.ts",
+      "sub/deeper/doc.pdf",
+      "sub/latin1.txt",
+      "sub/page.html",
     ]);
     expect(ignored).toBe(1);
   });
@@ -140,7 +174,11 @@ describe("loadFile and collectFiles", () => {
   it("expands globs and single files; a missing path is a clear error", async () => {
     const { files } = await collectFiles(["sub/**/*.pdf", "a.txt"], { cwd: dir });
     expect(files.map((f) => path.basename(f))).toEqual(["a.txt", "doc.pdf"]);
-    await expect(collectFiles(["nope/"], { cwd: dir })).rejects.toThrow("--path: no such file or directory: nope/");
-    await expect(collectFiles(["**/*.nothing"], { cwd: dir })).rejects.toThrow('--path: no files match "**/*.nothing"');
+    await expect(collectFiles(["nope/"], { cwd: dir })).rejects.toThrow(
+      "--path: no such file or directory: nope/",
+    );
+    await expect(collectFiles(["**/*.nothing"], { cwd: dir })).rejects.toThrow(
+      '--path: no files match "**/*.nothing"',
+    );
   });
 });

@@ -53,7 +53,14 @@ export async function ingestPaths(
   const { files, ignored } = await collectFiles(inputs, collectOptions);
   events.onStart?.(files.length);
 
-  const summary: IngestSummary = { files: files.length, ingestedFiles: 0, chunks: 0, skipped: [], ignored, timeMs: 0 };
+  const summary: IngestSummary = {
+    files: files.length,
+    ingestedFiles: 0,
+    chunks: 0,
+    skipped: [],
+    ignored,
+    timeMs: 0,
+  };
   let documents: string[] = [];
   let metadatas: Metadata[] = [];
   let ids: string[] = [];

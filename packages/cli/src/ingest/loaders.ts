@@ -4,14 +4,71 @@ import { convert as htmlToText } from "html-to-text";
 import { extractText, getDocumentProxy } from "unpdf";
 
 /** Plain-text formats read as UTF-8 as they are. */
-export const TEXT_EXTENSIONS = new Set([".txt", ".md", ".markdown", ".mdx", ".rst", ".json", ".jsonl", ".csv", ".tsv"]);
+export const TEXT_EXTENSIONS = new Set([
+  ".txt",
+  ".md",
+  ".markdown",
+  ".mdx",
+  ".rst",
+  ".json",
+  ".jsonl",
+  ".csv",
+  ".tsv",
+]);
 
 /** Source code and config files, also read as UTF-8 text. */
 export const CODE_EXTENSIONS = new Set([
-  ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".py", ".rb", ".go", ".rs", ".java", ".kt",
-  ".kts", ".scala", ".c", ".h", ".cc", ".cpp", ".hpp", ".cs", ".swift", ".php", ".sh", ".bash", ".zsh",
-  ".sql", ".r", ".lua", ".pl", ".ex", ".exs", ".erl", ".hs", ".ml", ".clj", ".dart", ".vue", ".svelte",
-  ".css", ".scss", ".less", ".yaml", ".yml", ".toml", ".ini", ".xml", ".proto", ".graphql", ".tf",
+  ".js",
+  ".mjs",
+  ".cjs",
+  ".jsx",
+  ".ts",
+  ".mts",
+  ".cts",
+  ".tsx",
+  ".py",
+  ".rb",
+  ".go",
+  ".rs",
+  ".java",
+  ".kt",
+  ".kts",
+  ".scala",
+  ".c",
+  ".h",
+  ".cc",
+  ".cpp",
+  ".hpp",
+  ".cs",
+  ".swift",
+  ".php",
+  ".sh",
+  ".bash",
+  ".zsh",
+  ".sql",
+  ".r",
+  ".lua",
+  ".pl",
+  ".ex",
+  ".exs",
+  ".erl",
+  ".hs",
+  ".ml",
+  ".clj",
+  ".dart",
+  ".vue",
+  ".svelte",
+  ".css",
+  ".scss",
+  ".less",
+  ".yaml",
+  ".yml",
+  ".toml",
+  ".ini",
+  ".xml",
+  ".proto",
+  ".graphql",
+  ".tf",
 ]);
 
 export const HTML_EXTENSIONS = new Set([".html", ".htm", ".xhtml"]);
@@ -19,10 +76,17 @@ export const PDF_EXTENSIONS = new Set([".pdf"]);
 
 export function isSupportedFile(filePath: string): boolean {
   const ext = path.extname(filePath).toLowerCase();
-  return TEXT_EXTENSIONS.has(ext) || CODE_EXTENSIONS.has(ext) || HTML_EXTENSIONS.has(ext) || PDF_EXTENSIONS.has(ext);
+  return (
+    TEXT_EXTENSIONS.has(ext) ||
+    CODE_EXTENSIONS.has(ext) ||
+    HTML_EXTENSIONS.has(ext) ||
+    PDF_EXTENSIONS.has(ext)
+  );
 }
 
-export type LoadResult = { ok: true; text: string; kind: "text" | "code" | "html" | "pdf" } | { ok: false; reason: string };
+export type LoadResult =
+  | { ok: true; text: string; kind: "text" | "code" | "html" | "pdf" }
+  | { ok: false; reason: string };
 
 export interface LoadOptions {
   /** Files larger than this many bytes are skipped. */

@@ -24,7 +24,8 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value === undefined) continue;
-    if (/^(DEEPRECALL_|OPENAI_|ANTHROPIC_|GOOGLE_GENERATIVE_AI_|PINECONE_|CHROMA_|PORT$|HOST$)/.test(key)) continue;
+    if (/^(DEEPRECALL_|OPENAI_|ANTHROPIC_|GOOGLE_GENERATIVE_AI_|PINECONE_|CHROMA_|PORT$|HOST$)/.test(key))
+      continue;
     env[key] = value;
   }
   return { ...env, NO_COLOR: "1", ...extra };
@@ -50,7 +51,11 @@ export function runCli(
     });
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`deeprecall ${args.join(" ")} did not finish in time\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `deeprecall ${args.join(" ")} did not finish in time\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 60_000);
     child.once("error", reject);
     child.once("close", (code) => {
@@ -95,7 +100,8 @@ export function startServe(
     child.stdout!.on("data", (d: Buffer) => {
       stdout += d.toString("utf8");
       const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) {
+      // The banner's last line: everything before it has been printed.
+      if (match && stdout.includes("OpenAI base URL for clients:")) {
         clearTimeout(timer);
         resolve({
           child,

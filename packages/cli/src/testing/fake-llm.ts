@@ -24,7 +24,10 @@ export interface FakeLlmRequest {
 }
 
 export type FakeLlmReply = string | { status: number; message: string };
-export type FakeLlmScript = (request: FakeLlmRequest, callIndex: number) => FakeLlmReply | Promise<FakeLlmReply>;
+export type FakeLlmScript = (
+  request: FakeLlmRequest,
+  callIndex: number,
+) => FakeLlmReply | Promise<FakeLlmReply>;
 
 export interface FakeLlm {
   /** Base URL for `--base-url`, e.g. http://127.0.0.1:PORT/v1 */
@@ -91,7 +94,9 @@ function usageFor(request: FakeLlmRequest, text: string) {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-export async function startFakeLlm(options: { script?: FakeLlmScript; host?: string } = {}): Promise<FakeLlm> {
+export async function startFakeLlm(
+  options: { script?: FakeLlmScript; host?: string } = {},
+): Promise<FakeLlm> {
   const script = options.script ?? ragScript;
   const requests: FakeLlmRequest[] = [];
   let calls = 0;
@@ -100,12 +105,18 @@ export async function startFakeLlm(options: { script?: FakeLlmScript; host?: str
     const url = new URL(req.url ?? "/", "http://localhost");
     if (req.method === "GET" && url.pathname === "/v1/models") {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ object: "list", data: [{ id: "fake-model", object: "model", owned_by: "tests" }] }));
+      res.end(
+        JSON.stringify({ object: "list", data: [{ id: "fake-model", object: "model", owned_by: "tests" }] }),
+      );
       return;
     }
     if (req.method !== "POST" || url.pathname !== "/v1/chat/completions") {
       res.writeHead(404, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { message: `no route ${req.method} ${url.pathname}`, type: "invalid_request_error" } }));
+      res.end(
+        JSON.stringify({
+          error: { message: `no route ${req.method} ${url.pathname}`, type: "invalid_request_error" },
+        }),
+      );
       return;
     }
     const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
@@ -142,10 +153,17 @@ export async function startFakeLlm(options: { script?: FakeLlmScript; host?: str
       );
       return;
     }
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
     const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
     const base = { id, object: "chat.completion.chunk", created, model: request.model };
-    send({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] });
+    send({
+      ...base,
+      choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }],
+    });
     // Stream in a few pieces, as a real model would.
     const pieces = reply.match(/[\s\S]{1,24}/g) ?? [];
     for (const piece of pieces) {

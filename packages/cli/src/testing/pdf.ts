@@ -4,13 +4,13 @@
  * shipping binary fixtures.
  */
 export function makePdf(lines: string[]): Buffer {
-  const escape = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`);
+  const escapePdf = (s: string) => s.replace(/[\\()]/g, (c) => `\\${c}`);
   const content = [
     "BT",
     "/F1 12 Tf",
     "14 TL",
     "72 720 Td",
-    ...lines.map((line, i) => `${i === 0 ? "" : "T* "}(${escape(line)}) Tj`),
+    ...lines.map((line, i) => `${i === 0 ? "" : "T* "}(${escapePdf(line)}) Tj`),
     "ET",
   ].join("\n");
   const objects = [
