@@ -72,7 +72,7 @@ describe("DeepRecallEngine (repl strategy)", () => {
 
   it("answers with FINAL_VAR(name) from a sandbox variable", async () => {
     const model = scriptedModel([
-      "```repl\nconst hits = searchDb('Acme founded')\nconst answer = `Founded in ${hits[0].metadata.year}`\n```\nFINAL_VAR(answer)",
+      "```repl\nconst hits = searchDb('Acme founded')\nconst answer = 'Founded in ' + hits[0].metadata.year\n```\nFINAL_VAR(answer)",
     ]);
     const result = await engine({ vectorStore: await corpus(), model }).query("When was Acme founded?");
     expect(result.answer).toBe("Founded in 1999");
@@ -393,7 +393,10 @@ describe("reranking", () => {
     const calls: Array<{ documents: unknown; topN?: number }> = [];
     const reranker = new MockRerankingModelV4({
       doRerank: async (options) => {
-        calls.push({ documents: options.documents, ...(options.topN !== undefined ? { topN: options.topN } : {}) });
+        calls.push({
+          documents: options.documents,
+          ...(options.topN !== undefined ? { topN: options.topN } : {}),
+        });
         // Prefer the document about Lyon whatever the store said.
         const docs = (options.documents as { type: "text"; values: string[] }).values;
         const ranking = docs

@@ -34,8 +34,8 @@ export {
 } from "./errors.ts";
 export { matchesFilter, validateFilter } from "./filters.ts";
 export type { DeepRecallEngineOptions } from "./options.ts";
-export { applyReranker, type Reranker, type RerankFunction } from "./rerank.ts";
 export { extractCodeBlocks, findFinal } from "./parse.ts";
+export { applyReranker, type Reranker, type RerankFunction } from "./rerank.ts";
 export {
   isTransientError,
   redactSecrets,

@@ -3,11 +3,10 @@ import { z } from "zod";
 import type { CacheStore } from "./cache/types.ts";
 import type { DeepRecallCallbacks } from "./callbacks/types.ts";
 import { ConfigError } from "./errors.ts";
+import { isReranker, type Reranker } from "./rerank.ts";
 import type { RetryOptions } from "./retry-types.ts";
 import type { SandboxOptions, SandboxPool } from "./sandbox/types.ts";
-import { isReranker, type Reranker } from "./rerank.ts";
 import type { PricingTable, QueryBudget, VectorStore } from "./types.ts";
-
 
 export interface DeepRecallEngineOptions {
   vectorStore: VectorStore;
@@ -84,7 +83,8 @@ const optionsSchema = z.object({
   cacheTtlSeconds: z.number().positive().optional(),
   reranker: z
     .custom<Reranker>((v) => isReranker(v), {
-      message: "expected an AI SDK RerankingModel or a function (query, results, topK) => Promise<SearchResult[]>",
+      message:
+        "expected an AI SDK RerankingModel or a function (query, results, topK) => Promise<SearchResult[]>",
     })
     .optional(),
   retry: z

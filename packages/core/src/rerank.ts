@@ -3,13 +3,19 @@ import { ConfigError } from "./errors.ts";
 import type { SearchResult } from "./types.ts";
 
 /** Reorders and trims search hits for a query: a plain function, or an AI SDK reranking model. */
-export type RerankFunction = (query: string, results: SearchResult[], topK: number) => Promise<SearchResult[]>;
+export type RerankFunction = (
+  query: string,
+  results: SearchResult[],
+  topK: number,
+) => Promise<SearchResult[]>;
 export type Reranker = RerankFunction | RerankingModel;
 
 export function isReranker(value: unknown): value is Reranker {
   return (
     typeof value === "function" ||
-    (typeof value === "object" && value !== null && typeof (value as { doRerank?: unknown }).doRerank === "function")
+    (typeof value === "object" &&
+      value !== null &&
+      typeof (value as { doRerank?: unknown }).doRerank === "function")
   );
 }
 
@@ -28,7 +34,10 @@ export async function applyReranker(
   if (results.length === 0) return results;
   if (typeof reranker === "function") {
     const out = await reranker(query, results, topK);
-    if (!Array.isArray(out)) throw new ConfigError("The reranker function must return an array of search results", { field: "reranker" });
+    if (!Array.isArray(out))
+      throw new ConfigError("The reranker function must return an array of search results", {
+        field: "reranker",
+      });
     return out.slice(0, topK);
   }
   const { ranking } = await rerank({

@@ -2,19 +2,31 @@
  * Messages between the pool (main thread) and a sandbox worker. Internal: not exported from the
  * package.
  *
- * Host calls (searchDb, llmQuery, ...) must look synchronous inside QuickJS, so the worker posts a
- * `hostCall` message and then blocks in `Atomics.wait` on `ctrl[CTRL_REPLY]`. The main thread runs
- * the async host function, posts the JSON reply on a dedicated MessagePort and flips the flag;
- * the worker wakes and reads the reply with `receiveMessageOnPort`.
+ * The worker is fully synchronous: it blocks in `Atomics.wait` on `ctrl[CTRL_MAIL]` and pulls
+ * requests and host-call replies from two MessagePorts with `receiveMessageOnPort`. The main
+ * thread posts on a port, then bumps and notifies `CTRL_MAIL`.
+ *
+ * Host calls (searchDb, llmQuery, ...) must look synchronous inside QuickJS, so the worker posts
+ * a `hostCall` message and waits for the reply. While it waits, it also serves requests for
+ * other sessions ("nested" requests): a child query's sandbox may live on the same worker as the
+ * parent block that is waiting for it, and this is what keeps them from deadlocking. The pool
+ * only nests while the block on top is waiting on a host call, and never two requests of one
+ * session, so the worker and the pool always agree on the stack of requests in progress.
  */
 
 import type { MessagePort } from "node:worker_threads";
 
-/** Int32 slot: 0 while the worker waits for a host reply, 1 once the reply was posted. */
-export const CTRL_REPLY = 0;
-/** Int32 slot: id of the request the main thread wants interrupted (abort). */
-export const CTRL_ABORT = 1;
-export const CTRL_SLOTS = 2;
+/** Int32 slot: sequence number bumped on every post to the worker. */
+export const CTRL_MAIL = 0;
+/** Int32 slots CTRL_ABORT_BASE + depth: id of the request at that depth to interrupt (abort). */
+export const CTRL_ABORT_BASE = 1;
+/**
+ * Most requests in progress on one worker at once (1 + nested). QuickJS's stack limit is
+ * absolute from where a runtime was set up, so every nesting level may add 1 MiB of C stack; the
+ * WebAssembly build has about 5 MiB.
+ */
+export const MAX_NESTING = 4;
+export const CTRL_SLOTS = CTRL_ABORT_BASE + MAX_NESTING;
 
 export type HostFunctionName = "searchDb" | "llmQuery" | "llmQueryBatched";
 
@@ -24,14 +36,23 @@ export interface ResolvedLimits {
   maxOutputChars: number;
 }
 
-export type WorkerRequest =
-  | { type: "create"; id: number; sessionId: number; contextJson: string | undefined; limits: ResolvedLimits }
-  /** `debug` is a test hook (set by pool code only, never by model code): crash or hang the worker. */
-  | { type: "run"; id: number; sessionId: number; code: string; debug?: "crash" | "hang" }
-  | { type: "getVar"; id: number; sessionId: number; name: string }
-  | { type: "setVar"; id: number; sessionId: number; name: string; json: string }
-  | { type: "listVars"; id: number; sessionId: number }
-  | { type: "dispose"; id: number; sessionId: number };
+/** Fields of every request: `depth` is its position in the worker's stack (for aborts). */
+interface RequestBase {
+  id: number;
+  sessionId: number;
+  depth: number;
+}
+
+export type WorkerRequest = RequestBase &
+  (
+    | { type: "create"; contextJson: string | undefined; limits: ResolvedLimits }
+    /** `debug` is a test hook (set by pool code only, never by model code): crash or hang the worker. */
+    | { type: "run"; code: string; debug?: "crash" | "hang" }
+    | { type: "getVar"; name: string }
+    | { type: "setVar"; name: string; json: string }
+    | { type: "listVars" }
+    | { type: "dispose" }
+  );
 
 export type WorkerMessage =
   | { type: "ready" }
@@ -48,8 +69,15 @@ export interface RunOutcome {
 
 export interface WorkerInit {
   ctrl: SharedArrayBuffer;
+  requestPort: MessagePort;
   replyPort: MessagePort;
 }
 
-/** JSON reply to a host call, as sent over the reply port. */
+/** What travels on the reply port: the reply to the host call of request `id`. */
+export interface HostReplyEnvelope {
+  id: number;
+  replyJson: string;
+}
+
+/** JSON reply to a host call. */
 export type HostReply = { ok: true; value: unknown } | { ok: false; name: string; message: string };

@@ -14,7 +14,11 @@ import type { HostFunctionName, ResolvedLimits, RunOutcome } from "./protocol.ts
 import { BlockSyntaxError, transformBlock } from "./transform.ts";
 
 /** Blocking bridge to the host; returns the reply JSON and how long the wait took. */
-export type HostBridge = (fn: HostFunctionName, argsJson: string) => { replyJson: string; waitedMs: number };
+export type HostBridge = (
+  requestId: number,
+  fn: HostFunctionName,
+  argsJson: string,
+) => { replyJson: string; waitedMs: number };
 
 /** Max QuickJS stack (bytes). The worker thread gets a larger native stack than this needs. */
 const MAX_STACK_BYTES = 1024 * 1024;
@@ -30,7 +34,7 @@ export class SandboxVm {
   private readonly contextJson: string | undefined;
   private readonly limits: ResolvedLimits;
   private readonly hostBridge: HostBridge;
-  private readonly abortRequested: (requestId: number) => boolean;
+  private readonly abortRequested: (requestId: number, depth: number) => boolean;
 
   private runtime!: QuickJSRuntime;
   private context!: QuickJSContext;
@@ -38,6 +42,7 @@ export class SandboxVm {
 
   // Per-request state, read by the interrupt handler.
   private requestId = 0;
+  private depth = 0;
   private deadline = Number.POSITIVE_INFINITY;
   private nextMemoryCheck = 0;
   private interruptReason: InterruptReason | undefined;
@@ -53,7 +58,7 @@ export class SandboxVm {
     contextJson: string | undefined,
     limits: ResolvedLimits,
     hostBridge: HostBridge,
-    abortRequested: (requestId: number) => boolean,
+    abortRequested: (requestId: number, depth: number) => boolean,
   ) {
     this.module = module;
     this.contextJson = contextJson;
@@ -76,8 +81,8 @@ export class SandboxVm {
     const host = context.newFunction("host", (fnHandle, argsHandle) => {
       const fn = context.getString(fnHandle) as HostFunctionName;
       const argsJson = context.getString(argsHandle);
-      const { replyJson, waitedMs } = this.hostBridge(fn, argsJson);
-      // Waiting for the host is not execution time.
+      const { replyJson, waitedMs } = this.hostBridge(this.requestId, fn, argsJson);
+      // Waiting for the host (and serving other sessions meanwhile) is not execution time.
       this.deadline += waitedMs;
       return context.newString(replyJson);
     });
@@ -94,7 +99,7 @@ export class SandboxVm {
     out.dispose();
     final.dispose();
 
-    this.beginRequest(0);
+    this.beginRequest(0, 0);
     const setup = context.unwrapResult(context.evalCode(PRELUDE_SOURCE, "prelude.js"));
     const contextArg =
       this.contextJson === undefined ? context.undefined : context.newString(this.contextJson);
@@ -115,8 +120,9 @@ export class SandboxVm {
     this.teardown();
   }
 
-  private beginRequest(requestId: number): void {
+  private beginRequest(requestId: number, depth: number): void {
     this.requestId = requestId;
+    this.depth = depth;
     this.deadline = performance.now() + this.limits.timeoutMs;
     this.nextMemoryCheck = 0;
     this.interruptReason = undefined;
@@ -128,7 +134,7 @@ export class SandboxVm {
 
   private shouldInterrupt(): boolean {
     if (this.interruptReason !== undefined) return true;
-    if (this.requestId !== 0 && this.abortRequested(this.requestId)) {
+    if (this.requestId !== 0 && this.abortRequested(this.requestId, this.depth)) {
       this.interruptReason = "abort";
       return true;
     }
@@ -199,7 +205,7 @@ export class SandboxVm {
   }
 
   /** Runs one block of model code. Never throws for faults of the code itself. */
-  run(code: string, requestId: number): RunOutcome {
+  run(code: string, requestId: number, depth: number): RunOutcome {
     this.finalValue = undefined;
     let transformed: string;
     let declaredNames: string[];
@@ -211,7 +217,7 @@ export class SandboxVm {
     }
 
     const context = this.context;
-    this.beginRequest(requestId);
+    this.beginRequest(requestId, depth);
     let errorText: string | undefined;
     try {
       const evaluated = context.evalCode(transformed, "block.js");
@@ -262,7 +268,7 @@ export class SandboxVm {
 
   /** Sets the given globals to undefined (with some headroom, as the heap is full). */
   private clearGlobals(names: string[]): void {
-    this.beginRequest(0);
+    this.beginRequest(0, 0);
     this.runtime.setMemoryLimit(Math.ceil(this.limits.memoryBytes * 1.25));
     try {
       const result = this.context.evalCode(
@@ -341,22 +347,27 @@ export class SandboxVm {
     return text;
   }
 
-  listVars(requestId: number): string[] {
-    return JSON.parse(this.callInternal(requestId, "listVars") ?? "[]") as string[];
+  listVars(requestId: number, depth: number): string[] {
+    return JSON.parse(this.callInternal(requestId, depth, "listVars") ?? "[]") as string[];
   }
 
-  getVar(requestId: number, name: string): string | undefined {
-    return this.callInternal(requestId, "getVar", name);
+  getVar(requestId: number, depth: number, name: string): string | undefined {
+    return this.callInternal(requestId, depth, "getVar", name);
   }
 
-  setVar(requestId: number, name: string, json: string): void {
-    this.callInternal(requestId, "setVar", name, json);
+  setVar(requestId: number, depth: number, name: string, json: string): void {
+    this.callInternal(requestId, depth, "setVar", name, json);
   }
 
   /** Calls an internal helper with string arguments; returns its string result. */
-  private callInternal(requestId: number, method: string, ...args: string[]): string | undefined {
+  private callInternal(
+    requestId: number,
+    depth: number,
+    method: string,
+    ...args: string[]
+  ): string | undefined {
     const context = this.context;
-    this.beginRequest(requestId);
+    this.beginRequest(requestId, depth);
     const handles = args.map((arg) => context.newString(arg));
     const fn = context.getProp(this.internals, method);
     try {

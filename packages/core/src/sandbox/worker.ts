@@ -1,14 +1,17 @@
 /**
- * Sandbox worker thread: hosts any number of QuickJS sessions and serves one request at a time
- * from the pool. Model code never sees anything from this file: it only reaches the QuickJS
- * globals the prelude defines.
+ * Sandbox worker thread: hosts any number of QuickJS sessions. It never returns to its event
+ * loop: it blocks on `ctrl[CTRL_MAIL]` and pulls work from its ports (see protocol.ts).
+ * `worker.terminate()` interrupts `Atomics.wait`, so the pool can always stop it.
+ * Model code never sees anything from this file: it only reaches the QuickJS globals the prelude
+ * defines.
  */
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { newQuickJSWASMModuleFromVariant, type QuickJSWASMModule } from "quickjs-emscripten-core";
 import {
-  CTRL_ABORT,
-  CTRL_REPLY,
+  CTRL_ABORT_BASE,
+  CTRL_MAIL,
   type HostFunctionName,
+  type HostReplyEnvelope,
   type WorkerInit,
   type WorkerMessage,
   type WorkerRequest,
@@ -17,34 +20,48 @@ import { SandboxVm } from "./vm.ts";
 
 if (parentPort === null) throw new Error("sandbox worker must run in a worker thread");
 const port = parentPort;
-const { ctrl: ctrlBuffer, replyPort } = workerData as WorkerInit;
+const { ctrl: ctrlBuffer, requestPort, replyPort } = workerData as WorkerInit;
 const ctrl = new Int32Array(ctrlBuffer);
 
+/**
+ * Fallback poll interval. A post is visible on its port before the pool bumps CTRL_MAIL, so this
+ * only matters if that ordering ever failed.
+ */
+const POLL_MS = 50;
+
 const sessions = new Map<number, SandboxVm>();
-let currentRequest = 0;
+const replies = new Map<number, string>();
 
 function send(message: WorkerMessage): void {
   port.postMessage(message);
 }
 
-function hostBridge(fn: HostFunctionName, argsJson: string): { replyJson: string; waitedMs: number } {
+function hostBridge(
+  requestId: number,
+  fn: HostFunctionName,
+  argsJson: string,
+): { replyJson: string; waitedMs: number } {
   const started = performance.now();
-  Atomics.store(ctrl, CTRL_REPLY, 0);
-  send({ type: "hostCall", id: currentRequest, fn, argsJson });
+  send({ type: "hostCall", id: requestId, fn, argsJson });
   for (;;) {
-    while (Atomics.load(ctrl, CTRL_REPLY) === 0) Atomics.wait(ctrl, CTRL_REPLY, 0);
-    const received = receiveMessageOnPort(replyPort);
-    if (received !== undefined) {
-      Atomics.store(ctrl, CTRL_REPLY, 0);
-      return { replyJson: received.message as string, waitedMs: performance.now() - started };
+    const seen = Atomics.load(ctrl, CTRL_MAIL);
+    // Nested requests first: the pool posts them before it answers this call.
+    if (serveOne()) continue;
+    for (let r = receiveMessageOnPort(replyPort); r !== undefined; r = receiveMessageOnPort(replyPort)) {
+      const envelope = r.message as HostReplyEnvelope;
+      replies.set(envelope.id, envelope.replyJson);
     }
-    // Flag seen before the message became visible on this port: wait briefly and retry.
-    Atomics.wait(ctrl, CTRL_REPLY, 1, 1);
+    const replyJson = replies.get(requestId);
+    if (replyJson !== undefined) {
+      replies.delete(requestId);
+      return { replyJson, waitedMs: performance.now() - started };
+    }
+    Atomics.wait(ctrl, CTRL_MAIL, seen, POLL_MS);
   }
 }
 
-function abortRequested(requestId: number): boolean {
-  return Atomics.load(ctrl, CTRL_ABORT) === requestId;
+function abortRequested(requestId: number, depth: number): boolean {
+  return Atomics.load(ctrl, CTRL_ABORT_BASE + depth) === requestId;
 }
 
 function session(sessionId: number): SandboxVm {
@@ -53,10 +70,11 @@ function session(sessionId: number): SandboxVm {
   return vm;
 }
 
-function handle(module: QuickJSWASMModule, request: WorkerRequest): unknown {
+function handle(quickjs: QuickJSWASMModule, request: WorkerRequest): unknown {
+  const { id, depth } = request;
   switch (request.type) {
     case "create": {
-      const vm = new SandboxVm(module, request.contextJson, request.limits, hostBridge, abortRequested);
+      const vm = new SandboxVm(quickjs, request.contextJson, request.limits, hostBridge, abortRequested);
       sessions.set(request.sessionId, vm);
       return undefined;
     }
@@ -66,14 +84,14 @@ function handle(module: QuickJSWASMModule, request: WorkerRequest): unknown {
         // A hang outside QuickJS, which no interrupt handler can stop.
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
       }
-      return session(request.sessionId).run(request.code, request.id);
+      return session(request.sessionId).run(request.code, id, depth);
     case "getVar":
-      return session(request.sessionId).getVar(request.id, request.name);
+      return session(request.sessionId).getVar(id, depth, request.name);
     case "setVar":
-      session(request.sessionId).setVar(request.id, request.name, request.json);
+      session(request.sessionId).setVar(id, depth, request.name, request.json);
       return undefined;
     case "listVars":
-      return session(request.sessionId).listVars(request.id);
+      return session(request.sessionId).listVars(id, depth);
     case "dispose": {
       const vm = sessions.get(request.sessionId);
       sessions.delete(request.sessionId);
@@ -83,21 +101,29 @@ function handle(module: QuickJSWASMModule, request: WorkerRequest): unknown {
   }
 }
 
-const module = await newQuickJSWASMModuleFromVariant(import("@jitl/quickjs-wasmfile-release-sync"));
+const quickjs = await newQuickJSWASMModuleFromVariant(import("@jitl/quickjs-wasmfile-release-sync"));
 
-port.on("message", (request: WorkerRequest) => {
-  currentRequest = request.id;
+/** Serves one waiting request, if there is one. */
+function serveOne(): boolean {
+  const received = receiveMessageOnPort(requestPort);
+  if (received === undefined) return false;
+  const request = received.message as WorkerRequest;
+  let message: WorkerMessage;
   try {
-    const value = handle(module, request);
-    send({ type: "done", id: request.id, value });
+    message = { type: "done", id: request.id, value: handle(quickjs, request) };
   } catch (error) {
     if (error instanceof Error && error.name === "RuntimeError") {
       // The WebAssembly instance is in an unknown state: let the pool replace this worker.
       throw error;
     }
-    send({ type: "done", id: request.id, error: error instanceof Error ? error.message : String(error) });
-  } finally {
-    currentRequest = 0;
+    message = { type: "done", id: request.id, error: error instanceof Error ? error.message : String(error) };
   }
-});
+  send(message);
+  return true;
+}
+
 send({ type: "ready" });
+for (;;) {
+  const seen = Atomics.load(ctrl, CTRL_MAIL);
+  if (!serveOne()) Atomics.wait(ctrl, CTRL_MAIL, seen, POLL_MS * 20);
+}
