@@ -15,9 +15,9 @@ export class MemoryStore implements VectorStore {
 
   async addDocuments(input: AddDocumentsInput): Promise<string[]> {
     const ids = validateAddDocumentsInput(input);
-    input.documents.forEach((content, i) =>
-      this.docs.set(ids[i]!, { content, metadata: input.metadatas?.[i] ?? {} }),
-    );
+    for (const [i, content] of input.documents.entries()) {
+      this.docs.set(ids[i]!, { content, metadata: input.metadatas?.[i] ?? {} });
+    }
     return ids;
   }
 
