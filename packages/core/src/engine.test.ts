@@ -425,3 +425,19 @@ describe("reranking", () => {
     expect(hits[0]!.score).toBeLessThanOrEqual(hits[1]!.score);
   });
 });
+
+describe("compaction", () => {
+  it("summarises older turns into the sandbox variable `history` once the prompt grows past the threshold", async () => {
+    const big = "```repl\nprint('x'.repeat(3000))\n```";
+    const model = scriptedModel([big, big, big, "```repl\nprint('history says: ' + history)\n```", "FINAL(done)"]);
+    const subModel = scriptedModel(Array(5).fill("SUMMARY: searched nothing, printed x"), "mock-sub");
+    const result = await engine({ vectorStore: await corpus(), model, subModel, compactionThresholdTokens: 1000 }).query("q");
+    expect(result.answer).toBe("done");
+    expect(subModel.callCount).toBeGreaterThanOrEqual(1);
+    expect(result.reasoningTrace[3]!.output).toContain("history says: SUMMARY: searched nothing");
+    // After compaction the model no longer receives every old output verbatim.
+    const lastPrompt = promptText(model.doGenerateCalls.at(-1)!);
+    expect(lastPrompt).toContain("Summary of the earlier turns");
+    expect(lastPrompt.length).toBeLessThan(3 * 3000);
+  });
+});

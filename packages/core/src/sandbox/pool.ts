@@ -9,11 +9,13 @@ import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { ConfigError, SandboxError } from "../errors.ts";
 import type { SearchResult } from "../types.ts";
 import {
-  CTRL_ABORT,
-  CTRL_REPLY,
+  CTRL_ABORT_BASE,
+  CTRL_MAIL,
   CTRL_SLOTS,
   type HostFunctionName,
   type HostReply,
+  type HostReplyEnvelope,
+  MAX_NESTING,
   type ResolvedLimits,
   type RunOutcome,
   type WorkerInit,
@@ -40,8 +42,11 @@ export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
  * replaced. The interrupt handler normally stops a block right at its timeout.
  */
 const WATCHDOG_GRACE_MS = 2_000;
-/** Worker thread stack: comfortably above QuickJS's own 1 MiB stack limit. */
-const WORKER_STACK_MB = 8;
+/**
+ * Worker thread stack. WebAssembly frames live on it too, and nested requests (MAX_NESTING) can
+ * stack several QuickJS calls, so it is well above QuickJS's own 1 MiB limit per runtime.
+ */
+const WORKER_STACK_MB = 16;
 const MAX_REQUEST_ID = 0x7fff_ffff;
 
 const WORKER_URL = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
@@ -53,7 +58,7 @@ export function createSandboxPool(options: SandboxOptions = {}): SandboxPool {
 
 type RequestBody = WorkerRequest extends infer R
   ? R extends WorkerRequest
-    ? Omit<R, "id" | "sessionId">
+    ? Omit<R, "id" | "sessionId" | "depth">
     : never
   : never;
 
@@ -70,35 +75,45 @@ interface PendingOp {
   aborted: boolean;
   hostCallSeq: number;
   hostCallOpen: boolean;
+  /** Watchdog budget left (ms); only the request on top of the stack spends it. */
+  remainingMs: number;
 }
 
+/**
+ * One worker thread. Requests in progress form a stack: the bottom one was dispatched to an
+ * idle worker; each one above was dispatched while the one below it waited on a host call
+ * (see protocol.ts). Everything else waits in `queue`.
+ */
 class WorkerSlot {
   readonly pool: WorkerSandboxPool;
   readonly sessions = new Set<SessionImpl>();
   private readonly worker: Worker;
   private readonly ctrl: Int32Array;
+  private readonly requestPort: MessagePort;
   private readonly replyPort: MessagePort;
   private readonly queue: PendingOp[] = [];
-  private current: PendingOp | undefined;
+  private readonly stack: PendingOp[] = [];
   private ready = false;
   dead = false;
   private closing = false;
   private hung = false;
   private crashMessage: string | undefined;
   private watchdog: NodeJS.Timeout | undefined;
-  private watchdogDeadline = 0;
-  private watchdogRemaining = 0;
+  private timedOp: PendingOp | undefined;
+  private timedSince = 0;
 
   constructor(pool: WorkerSandboxPool) {
     this.pool = pool;
     const shared = new SharedArrayBuffer(CTRL_SLOTS * Int32Array.BYTES_PER_ELEMENT);
     this.ctrl = new Int32Array(shared);
-    const { port1, port2 } = new MessageChannel();
-    this.replyPort = port1;
-    const init: WorkerInit = { ctrl: shared, replyPort: port2 };
+    const requests = new MessageChannel();
+    const replies = new MessageChannel();
+    this.requestPort = requests.port1;
+    this.replyPort = replies.port1;
+    const init: WorkerInit = { ctrl: shared, requestPort: requests.port2, replyPort: replies.port2 };
     this.worker = new Worker(WORKER_URL, {
       workerData: init,
-      transferList: [port2],
+      transferList: [requests.port2, replies.port2],
       // Inherit the parent's flags (loaders, conditions) except those a worker rejects.
       execArgv: process.execArgv.filter((arg) => !arg.startsWith("--input-type")),
       resourceLimits: { stackSizeMb: WORKER_STACK_MB },
@@ -122,7 +137,7 @@ class WorkerSlot {
   request(session: SessionImpl, body: RequestBody, signal?: AbortSignal): Promise<unknown> {
     if (this.dead) return Promise.reject(new WorkerDiedError("the sandbox worker is gone"));
     return new Promise<unknown>((resolve, reject) => {
-      const request = { ...body, id: this.pool.nextRequestId(), sessionId: session.id } as WorkerRequest;
+      const request = { ...body, id: this.pool.nextRequestId(), sessionId: session.id, depth: 0 } as WorkerRequest;
       const op: PendingOp = {
         request,
         session,
@@ -133,77 +148,82 @@ class WorkerSlot {
         aborted: false,
         hostCallSeq: 0,
         hostCallOpen: false,
+        remainingMs: session.limits.timeoutMs + WATCHDOG_GRACE_MS,
       };
       if (signal !== undefined) {
         op.onAbort = () => this.abort(op);
         signal.addEventListener("abort", op.onAbort, { once: true });
       }
       this.queue.push(op);
-      this.updateRef();
-      this.dispatchNext();
+      this.dispatch();
     });
   }
 
-  private dispatchNext(): void {
-    if (!this.ready || this.dead || this.current !== undefined) return;
-    const op = this.queue.shift();
-    if (op === undefined) {
-      this.updateRef();
-      return;
-    }
-    this.current = op;
-    this.worker.postMessage(op.request);
-    this.startWatchdog(op.session.limits.timeoutMs + WATCHDOG_GRACE_MS);
+  private post(port: MessagePort, message: unknown): void {
+    port.postMessage(message);
+    Atomics.add(this.ctrl, CTRL_MAIL, 1);
+    Atomics.notify(this.ctrl, CTRL_MAIL);
   }
 
-  private finish(op: PendingOp): void {
-    if (op.onAbort !== undefined) op.signal?.removeEventListener("abort", op.onAbort);
-    if (this.current === op) {
-      this.current = undefined;
-      this.stopWatchdog();
+  /** Sends queued requests the worker can take now: on an idle worker, or above a host call. */
+  private dispatch(): void {
+    while (this.ready && !this.dead && this.queue.length > 0) {
+      const top = this.stack.at(-1);
+      if (top !== undefined && (!top.hostCallOpen || this.stack.length >= MAX_NESTING)) break;
+      // Never two requests of one session at once: its QuickJS state is mid-block.
+      const index = this.queue.findIndex((op) => !this.stack.some((busy) => busy.session === op.session));
+      if (index === -1) break;
+      const [op] = this.queue.splice(index, 1) as [PendingOp];
+      op.request.depth = this.stack.length;
+      this.stack.push(op);
+      this.post(this.requestPort, op.request);
     }
+    this.refreshWatchdog();
+    this.updateRef();
+  }
+
+  private detach(op: PendingOp): void {
+    if (op.onAbort !== undefined) op.signal?.removeEventListener("abort", op.onAbort);
   }
 
   private onMessage(message: WorkerMessage): void {
     if (message.type === "ready") {
       this.ready = true;
-      this.dispatchNext();
+      this.dispatch();
       return;
     }
-    const op = this.current;
-    if (op === undefined || op.request.id !== message.id) return;
+    const op = this.stack.find((candidate) => candidate.request.id === message.id);
+    if (op === undefined) return;
     if (message.type === "hostCall") {
       this.onHostCall(op, message.fn, message.argsJson);
       return;
     }
-    this.finish(op);
+    // Requests finish in stack order: the worker serves nested ones inside the host call below.
+    this.stack.splice(this.stack.indexOf(op), 1);
+    this.detach(op);
     if (message.error !== undefined) op.reject(new SandboxError(message.error));
     else op.resolve(message.value);
-    this.dispatchNext();
+    this.dispatch();
   }
 
   private onHostCall(op: PendingOp, fn: HostFunctionName, argsJson: string): void {
     op.hostCallSeq += 1;
     op.hostCallOpen = true;
     const seq = op.hostCallSeq;
-    // Time spent in the host does not count against the block.
-    this.pauseWatchdog();
     if (op.aborted) {
       this.answerHostCall(op, seq, abortReply());
       return;
     }
-    void invokeHost(op.session.host, fn, argsJson).then((replyJson) =>
-      this.answerHostCall(op, seq, replyJson),
-    );
+    // The worker is free for other sessions while the host works; host time is not block time.
+    this.dispatch();
+    void invokeHost(op.session.host, fn, argsJson).then((replyJson) => this.answerHostCall(op, seq, replyJson));
   }
 
   private answerHostCall(op: PendingOp, seq: number, replyJson: string): void {
-    if (this.dead || this.current !== op || !op.hostCallOpen || op.hostCallSeq !== seq) return;
+    if (this.dead || !this.stack.includes(op) || !op.hostCallOpen || op.hostCallSeq !== seq) return;
     op.hostCallOpen = false;
-    this.replyPort.postMessage(replyJson);
-    Atomics.store(this.ctrl, CTRL_REPLY, 1);
-    Atomics.notify(this.ctrl, CTRL_REPLY);
-    this.resumeWatchdog();
+    this.post(this.replyPort, { id: op.request.id, replyJson } satisfies HostReplyEnvelope);
+    this.refreshWatchdog();
   }
 
   private abort(op: PendingOp): void {
@@ -212,48 +232,37 @@ class WorkerSlot {
     const queued = this.queue.indexOf(op);
     if (queued !== -1) {
       this.queue.splice(queued, 1);
-      this.finish(op);
+      this.detach(op);
       if (op.request.type === "run") op.resolve({ output: "", error: ABORT_MESSAGE } satisfies RunOutcome);
       else op.reject(new SandboxError("aborted"));
       this.updateRef();
       return;
     }
-    if (this.current !== op) return;
+    if (!this.stack.includes(op)) return;
     // The interrupt handler polls this slot; a pending host call is answered at once.
-    Atomics.store(this.ctrl, CTRL_ABORT, op.request.id);
+    Atomics.store(this.ctrl, CTRL_ABORT_BASE + op.request.depth, op.request.id);
+    this.refreshWatchdog();
+    op.remainingMs = Math.min(op.remainingMs, WATCHDOG_GRACE_MS);
     if (op.hostCallOpen) this.answerHostCall(op, op.hostCallSeq, abortReply());
-    this.startWatchdog(Math.min(this.watchdogRemainingMs(), WATCHDOG_GRACE_MS));
+    this.refreshWatchdog();
   }
 
   // --- watchdog: replaces a worker that stops answering -------------------------------------
 
-  private startWatchdog(ms: number): void {
-    this.stopWatchdog();
-    this.watchdogRemaining = ms;
-    this.watchdogDeadline = performance.now() + ms;
-    this.watchdog = setTimeout(() => this.onHang(), ms);
-    this.watchdog.unref();
-  }
-
-  private stopWatchdog(): void {
-    if (this.watchdog !== undefined) clearTimeout(this.watchdog);
-    this.watchdog = undefined;
-  }
-
-  private watchdogRemainingMs(): number {
-    if (this.watchdog === undefined) return this.watchdogRemaining;
-    return Math.max(0, this.watchdogDeadline - performance.now());
-  }
-
-  private pauseWatchdog(): void {
-    this.watchdogRemaining = this.watchdogRemainingMs();
-    this.stopWatchdog();
-  }
-
-  private resumeWatchdog(): void {
-    if (this.current !== undefined && this.watchdog === undefined) {
-      this.startWatchdog(Math.max(this.watchdogRemaining, 1));
+  /** Runs the watchdog for the request on top of the stack, unless it waits on the host. */
+  private refreshWatchdog(): void {
+    if (this.watchdog !== undefined) {
+      clearTimeout(this.watchdog);
+      this.watchdog = undefined;
+      if (this.timedOp !== undefined) this.timedOp.remainingMs -= performance.now() - this.timedSince;
+      this.timedOp = undefined;
     }
+    const top = this.stack.at(-1);
+    if (this.dead || top === undefined || top.hostCallOpen) return;
+    this.timedOp = top;
+    this.timedSince = performance.now();
+    this.watchdog = setTimeout(() => this.onHang(), Math.max(1, top.remainingMs));
+    this.watchdog.unref();
   }
 
   private onHang(): void {
@@ -266,7 +275,7 @@ class WorkerSlot {
 
   private updateRef(): void {
     if (this.dead) return;
-    if (this.current !== undefined || this.queue.length > 0) this.worker.ref();
+    if (this.stack.length > 0 || this.queue.length > 0) this.worker.ref();
     else this.worker.unref();
   }
 
@@ -277,20 +286,19 @@ class WorkerSlot {
 
   private onExit(code: number): void {
     this.dead = true;
-    this.stopWatchdog();
+    if (this.watchdog !== undefined) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+    this.requestPort.close();
     this.replyPort.close();
     this.pool.forgetSlot(this);
 
-    const current = this.current;
-    this.current = undefined;
+    const running = this.stack.splice(0);
     const queued = this.queue.splice(0);
-    const everyone = [current, ...queued].filter((op): op is PendingOp => op !== undefined);
-    for (const op of everyone) {
-      if (op.onAbort !== undefined) op.signal?.removeEventListener("abort", op.onAbort);
-    }
+    const top = running.at(-1);
+    for (const op of [...running, ...queued]) this.detach(op);
 
     if (this.closing) {
-      for (const op of everyone) op.reject(new SandboxError("the sandbox pool was closed"));
+      for (const op of [...running, ...queued]) op.reject(new SandboxError("the sandbox pool was closed"));
       return;
     }
 
@@ -301,16 +309,23 @@ class WorkerSlot {
     for (const session of this.sessions) session.markLost(notice);
     this.sessions.clear();
 
-    for (const op of everyone) {
+    for (const op of running) {
       let message = notice;
-      if (op === current && op.request.type === "run") {
-        message = this.hung
-          ? `TimeoutError: block exceeded ${op.session.limits.timeoutMs} ms and did not respond to interruption; ${cause}. Variables from earlier blocks are lost.`
-          : `SandboxError: ${cause} while running this block; variables from earlier blocks are lost.`;
+      if (op.request.type === "run") {
+        if (op === top && this.hung) {
+          message = `TimeoutError: block exceeded ${op.session.limits.timeoutMs} ms and did not respond to interruption; ${cause}. Variables from earlier blocks are lost.`;
+        } else {
+          message = `SandboxError: ${cause} while ${op === top ? "running this block" : "this block waited for a host call"}; variables from earlier blocks are lost.`;
+        }
+        // The block learns about the loss from its own result: nothing left to tell the session.
+        op.session.clearNotice();
       }
-      // A run learns about the loss from its own result, so its session has nothing left to say.
-      if (op.request.type === "run") op.session.clearNotice();
       op.reject(new WorkerDiedError(message));
+    }
+    for (const op of queued) {
+      // A queued block's result is that session's next block result: it carries the notice.
+      if (op.request.type === "run") op.session.clearNotice();
+      op.reject(new WorkerDiedError(notice));
     }
   }
 }
