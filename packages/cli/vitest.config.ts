@@ -11,6 +11,7 @@ const conditions = ["import", "node", "default"];
 
 export default defineConfig({
   ...sharedTestConfig,
+  test: { ...sharedTestConfig.test, globalSetup: ["./vitest.global-setup.ts"] },
   resolve: {
     conditions,
     alias: [{ find: /^@deeprecall\/([a-z-]+)$/, replacement: `${packagesDir}$1/src/index.ts` }],

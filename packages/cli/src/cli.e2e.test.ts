@@ -162,6 +162,28 @@ describe("ingest, re-ingest and delete", () => {
     expect(JSON.parse(del.stdout)).toEqual({ requested: 2, deleted: 1, remaining: summary.storeCount - 1 });
   });
 
+  it("re-ingesting a file that shrank removes its stale chunks", async () => {
+    const cwd = workdir("shrink");
+    const file = path.join(cwd, "notes.md");
+    writeFileSync(
+      file,
+      Array.from({ length: 3 }, (_, i) => `Paragraph ${i} ${"word ".repeat(30)}`).join("\n\n"),
+    );
+    const first = await runCli(
+      ["ingest", "--path", "notes.md", "--chunk-size", "200", "--chunk-overlap", "0", "--json"],
+      { cwd },
+    );
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ chunks: 3, storeCount: 3, staleRemoved: 0 });
+    writeFileSync(file, "Paragraph 0 only now.");
+    const second = await runCli(
+      ["ingest", "--path", "notes.md", "--chunk-size", "200", "--chunk-overlap", "0"],
+      { cwd },
+    );
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("removed 2 stale chunks. The store now holds 1 documents.");
+  });
+
   it("fails with one line for a missing path, a bad chunk setting, or no ingestible file", async () => {
     const cwd = workdir("ingest-errors");
     const missing = await runCli(["ingest", "--path", "nope"], { cwd });
@@ -318,7 +340,19 @@ describe("query and benchmark against an OpenAI-compatible fake LLM", () => {
     });
     try {
       const result = await runCli(
-        ["query", "Tell me about Freedonia", "--json", "--backend", "openai-compatible", "--base-url", sub.baseUrl, "--model", "fake-root", "--sub-model", "fake-sub"],
+        [
+          "query",
+          "Tell me about Freedonia",
+          "--json",
+          "--backend",
+          "openai-compatible",
+          "--base-url",
+          sub.baseUrl,
+          "--model",
+          "fake-root",
+          "--sub-model",
+          "fake-sub",
+        ],
         { cwd },
       );
       expect(result.code).toBe(0);
@@ -451,7 +485,9 @@ describe("serve", () => {
       // The running server holds the local store: ingest explains instead of corrupting it.
       const ingest = await runCli(["ingest", "--path", docs, "--max-file-size", "50000"], { cwd });
       expect(ingest.code).toBe(1);
-      expect(ingest.stderr).toMatch(/^error: The local store at .* is locked by process \d+.*Is `deeprecall serve` running on this store\?/m);
+      expect(ingest.stderr).toMatch(
+        /^error: The local store at .* is locked by process \d+.*Is `deeprecall serve` running on this store\?/m,
+      );
     } finally {
       await first.stop();
     }

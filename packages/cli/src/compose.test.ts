@@ -24,7 +24,9 @@ describe("language models", () => {
     expect(llm.configured).toBe(false);
     expect(llm.missingKeyVariable).toBe("OPENAI_API_KEY");
     expect(llm.model).toBeInstanceOf(UnconfiguredLanguageModel);
-    const error = await generateText({ model: llm.model, prompt: "hi", maxRetries: 0 }).catch((e: unknown) => e);
+    const error = await generateText({ model: llm.model, prompt: "hi", maxRetries: 0 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(LLMProviderError);
     expect((error as LLMProviderError).status).toBe(503);
     expect((error as LLMProviderError).message).toMatch(/^No language model configured: set OPENAI_API_KEY/);
@@ -41,7 +43,9 @@ describe("language models", () => {
     expect(anthropic.model.provider).toMatch(/^anthropic/);
     expect(anthropic.model.modelId).toBe("claude-sonnet-4-5");
 
-    const google = createLanguageModels(config({ backend: "google" }, { GOOGLE_GENERATIVE_AI_API_KEY: "gk" }));
+    const google = createLanguageModels(
+      config({ backend: "google" }, { GOOGLE_GENERATIVE_AI_API_KEY: "gk" }),
+    );
     expect(google.model.provider).toMatch(/^google/);
 
     const compatible = createLanguageModels(config({ baseUrl: "http://127.0.0.1:1/v1", model: "llama3.1" }));
@@ -49,21 +53,28 @@ describe("language models", () => {
     expect(compatible.model.provider).toMatch(/^openai-compatible/);
     expect(compatible.description).toBe("openai-compatible llama3.1 at http://127.0.0.1:1/v1");
     // The OpenAI key never goes to a third-party base URL.
-    const noLeak = createLanguageModels(config({ baseUrl: "http://127.0.0.1:1/v1", model: "m" }, { OPENAI_API_KEY: "sk-secret" }));
+    const noLeak = createLanguageModels(
+      config({ baseUrl: "http://127.0.0.1:1/v1", model: "m" }, { OPENAI_API_KEY: "sk-secret" }),
+    );
     expect(JSON.stringify(noLeak)).not.toContain("sk-secret");
   });
 
   it("embedding models: the backend's provider, or provider:model; clear errors otherwise", () => {
     expect(createEmbeddingModel(config())).toBeUndefined();
-    const own = createEmbeddingModel(config({ embeddingModel: "text-embedding-3-small" }, { OPENAI_API_KEY: "sk" }));
+    const own = createEmbeddingModel(
+      config({ embeddingModel: "text-embedding-3-small" }, { OPENAI_API_KEY: "sk" }),
+    );
     expect(typeof own === "object" && own.modelId).toBe("text-embedding-3-small");
     const other = createEmbeddingModel(
-      config({ backend: "anthropic", embeddingModel: "openai:text-embedding-3-large" }, { ANTHROPIC_API_KEY: "a", OPENAI_API_KEY: "o" }),
+      config(
+        { backend: "anthropic", embeddingModel: "openai:text-embedding-3-large" },
+        { ANTHROPIC_API_KEY: "a", OPENAI_API_KEY: "o" },
+      ),
     );
     expect(typeof other === "object" && other.provider).toMatch(/^openai/);
-    expect(() => createEmbeddingModel(config({ backend: "anthropic", embeddingModel: "x" }, { ANTHROPIC_API_KEY: "a" }))).toThrow(
-      /Anthropic has no embedding models/,
-    );
+    expect(() =>
+      createEmbeddingModel(config({ backend: "anthropic", embeddingModel: "x" }, { ANTHROPIC_API_KEY: "a" })),
+    ).toThrow(/Anthropic has no embedding models/);
     expect(() => createEmbeddingModel(config({ embeddingModel: "text-embedding-3-small" }))).toThrow(
       "--embedding-model: text-embedding-3-small needs OPENAI_API_KEY to be set",
     );
@@ -73,7 +84,9 @@ describe("language models", () => {
 describe("composeEngine", () => {
   it("maps budget flags", () => {
     expect(budgetFromConfig(config())).toBeUndefined();
-    expect(budgetFromConfig(config({ maxSearches: "3", maxTokens: "1000", maxTime: "9.5", maxCost: "0.1" }))).toEqual({
+    expect(
+      budgetFromConfig(config({ maxSearches: "3", maxTokens: "1000", maxTime: "9.5", maxCost: "0.1" })),
+    ).toEqual({
       maxSearchCalls: 3,
       maxTokens: 1000,
       maxTimeSeconds: 9.5,

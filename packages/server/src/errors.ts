@@ -110,7 +110,7 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
     return new ApiError(400, clip(error.message), { param: paramOf(error), code: "invalid_value" });
   }
   if (error instanceof LLMProviderError) {
-    const notConfigured = /not configured|no (language )?model/i.test(error.message);
+    const notConfigured = error.status === 503 || /not configured|no (language )?model/i.test(error.message);
     return new ApiError(
       notConfigured ? 503 : 502,
       `The language model provider failed: ${clip(error.message)}`,
@@ -139,6 +139,14 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
   if (error instanceof SandboxError) {
     return new ApiError(500, "The code sandbox failed while answering this request.", {
       code: "sandbox_error",
+    });
+  }
+  if (error instanceof DeepRecallError && error.code === "service_unavailable") {
+    // A shared dependency (e.g. Redis behind a fail-closed rate limiter or cache) is down.
+    return new ApiError(503, clip(error.message), {
+      type: "server_error",
+      code: "service_unavailable",
+      headers: { "retry-after": "1" },
     });
   }
   if (error instanceof DeepRecallError) {

@@ -1,3 +1,4 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import cliProgress from "cli-progress";
 import { ingestPaths } from "../ingest/index.ts";
@@ -5,12 +6,39 @@ import { CliError, formatDuration } from "../output.ts";
 import { openVectorStore } from "../stores.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
+/** Where chunk counts of earlier ingests into this store are remembered (to remove stale chunks). */
+function manifestPath(config: ReturnType<typeof loadConfig>["config"]): string {
+  const target =
+    config.vectorstore === "pinecone"
+      ? `pinecone-${config.pineconeIndex}-${config.pineconeNamespace ?? "default"}`
+      : `${config.vectorstore}-${config.collection}`;
+  return path.join(config.persistDir, `ingested-${target.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
+}
+
+function readManifest(file: string): Record<string, number> {
+  try {
+    const data = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    return data && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, number>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeManifest(file: string, data: Record<string, number>): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(data));
+  renameSync(temp, file);
+}
+
 export async function runIngest(ctx: CommandContext, opts: Record<string, unknown>): Promise<void> {
   const paths = (opts.path as string[] | undefined) ?? [];
   if (paths.length === 0) throw new CliError("--path is required (a file, a directory or a glob)", 2);
   const { config } = loadConfig(ctx, opts);
   const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
   const { io } = ctx;
+  const manifestFile = manifestPath(config);
+  const previousChunks = readManifest(manifestFile);
   let bar: cliProgress.SingleBar | undefined;
   try {
     const summary = await ingestPaths(
@@ -22,6 +50,7 @@ export async function runIngest(ctx: CommandContext, opts: Record<string, unknow
         maxFileSize: config.maxFileSize,
         cwd: ctx.cwd,
         exclude: [config.persistDir],
+        previousChunks,
       },
       {
         onStart: (total) => {
@@ -56,6 +85,7 @@ export async function runIngest(ctx: CommandContext, opts: Record<string, unknow
     );
     bar?.stop();
     bar = undefined;
+    writeManifest(manifestFile, previousChunks);
     const total = await handle.store.count().catch(() => undefined);
     if (opts.json) {
       io.out(JSON.stringify({ ...summary, storeCount: total ?? null }, null, 2));
@@ -63,6 +93,7 @@ export async function runIngest(ctx: CommandContext, opts: Record<string, unknow
       io.out(
         `Ingested ${summary.ingestedFiles} of ${summary.files} files as ${summary.chunks} chunks in ${formatDuration(summary.timeMs)}` +
           `; skipped ${summary.skipped.length}` +
+          (summary.staleRemoved > 0 ? `; removed ${summary.staleRemoved} stale chunks` : "") +
           (summary.ignored > 0 ? `; ignored ${summary.ignored} of unsupported types` : "") +
           (total !== undefined ? `. The store now holds ${total} documents.` : "."),
       );
@@ -72,7 +103,11 @@ export async function runIngest(ctx: CommandContext, opts: Record<string, unknow
     }
     if (summary.files === 0) throw new CliError(`no supported files found under ${paths.join(", ")}`);
   } catch (error) {
-    if (config.vectorstore === "local" && error instanceof Error && /\blocked by process\b/.test(error.message)) {
+    if (
+      config.vectorstore === "local" &&
+      error instanceof Error &&
+      /\blocked by process\b/.test(error.message)
+    ) {
       throw new CliError(
         `${error.message} Is \`deeprecall serve\` running on this store? Stop it first, or send documents to its POST /v1/documents.`,
       );

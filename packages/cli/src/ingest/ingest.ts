@@ -13,6 +13,12 @@ export interface IngestOptions extends ChunkOptions {
   /** Paths never walked into (e.g. the store's own persist directory). */
   exclude?: string[];
   signal?: AbortSignal;
+  /**
+   * Chunk counts from earlier ingests (absolute path -> chunks), updated in place. When a file
+   * now has fewer chunks than before, the ids of the chunks it lost are deleted, so a shrunken
+   * file leaves nothing stale behind.
+   */
+  previousChunks?: Record<string, number>;
 }
 
 export interface IngestEvents {
@@ -27,6 +33,8 @@ export interface IngestSummary {
   ingestedFiles: number;
   chunks: number;
   skipped: Array<{ file: string; reason: string }>;
+  /** Chunks removed because their file got shorter since the last ingest. */
+  staleRemoved: number;
   /** Files of unsupported types found in directories/globs and not read. */
   ignored: number;
   timeMs: number;
@@ -58,6 +66,7 @@ export async function ingestPaths(
     ingestedFiles: 0,
     chunks: 0,
     skipped: [],
+    staleRemoved: 0,
     ignored,
     timeMs: 0,
   };
@@ -98,6 +107,17 @@ export async function ingestPaths(
     summary.chunks += chunks.length;
     // Flush per file so progress reflects what is really stored.
     await flush();
+    if (options.previousChunks) {
+      const before = options.previousChunks[file] ?? 0;
+      if (before > chunks.length) {
+        const stale = Array.from({ length: before - chunks.length }, (_, i) =>
+          chunkId(file, chunks.length + i),
+        );
+        await store.delete(stale);
+        summary.staleRemoved += stale.length;
+      }
+      options.previousChunks[file] = chunks.length;
+    }
     events.onFile?.({ file, index, total: files.length, chunks: chunks.length });
   }
   await flush();
