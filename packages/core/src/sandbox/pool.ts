@@ -134,10 +134,20 @@ class WorkerSlot {
     return this.sessions.size;
   }
 
+  /** Requests in progress or waiting. */
+  get busy(): number {
+    return this.stack.length + this.queue.length;
+  }
+
   request(session: SessionImpl, body: RequestBody, signal?: AbortSignal): Promise<unknown> {
     if (this.dead) return Promise.reject(new WorkerDiedError("the sandbox worker is gone"));
     return new Promise<unknown>((resolve, reject) => {
-      const request = { ...body, id: this.pool.nextRequestId(), sessionId: session.id, depth: 0 } as WorkerRequest;
+      const request = {
+        ...body,
+        id: this.pool.nextRequestId(),
+        sessionId: session.id,
+        depth: 0,
+      } as WorkerRequest;
       const op: PendingOp = {
         request,
         session,
@@ -216,7 +226,9 @@ class WorkerSlot {
     }
     // The worker is free for other sessions while the host works; host time is not block time.
     this.dispatch();
-    void invokeHost(op.session.host, fn, argsJson).then((replyJson) => this.answerHostCall(op, seq, replyJson));
+    void invokeHost(op.session.host, fn, argsJson).then((replyJson) =>
+      this.answerHostCall(op, seq, replyJson),
+    );
   }
 
   private answerHostCall(op: PendingOp, seq: number, replyJson: string): void {
@@ -592,7 +604,11 @@ class WorkerSandboxPool implements SandboxPool {
   pickSlot(): WorkerSlot {
     if (this.closed) throw new SandboxError("the sandbox pool was closed");
     let best: WorkerSlot | undefined;
-    for (const slot of this.slots) if (best === undefined || slot.load < best.load) best = slot;
+    for (const slot of this.slots) {
+      if (best === undefined || slot.load < best.load || (slot.load === best.load && slot.busy < best.busy)) {
+        best = slot;
+      }
+    }
     if (best === undefined || (best.load > 0 && this.slots.length < this.maxWorkers)) {
       best = new WorkerSlot(this);
       this.slots.push(best);

@@ -639,6 +639,121 @@ describe("worker failures", () => {
   });
 });
 
+describe("nested requests on one worker", () => {
+  it("runs a child query's sandbox on the worker where the parent block waits for it", async () => {
+    const single = createSandboxPool({ workers: 1 });
+    try {
+      // llmQuery starts a child loop with its own session, like the engine does with maxDepth > 1.
+      const host: SandboxHost = {
+        ...makeHost().host,
+        async llmQuery(prompt: string) {
+          const child = await single.createSession(host, { context: prompt });
+          try {
+            const depth = Number(prompt);
+            const code =
+              depth < 3 ? `print("d" + context + ">" + llmQuery("${depth + 1}"))` : "print('leaf')";
+            const result = await child.run(code);
+            return result.error ?? result.output;
+          } finally {
+            await child.dispose();
+          }
+        },
+      };
+      const root = await single.createSession(host);
+      const result = await root.run("const answer = llmQuery('1')\nprint(answer)");
+      expect(result.error).toBeUndefined();
+      expect(result.output).toBe("d1>d2>leaf");
+      expect((await root.run("print(answer)")).output).toBe("d1>d2>leaf");
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("serves other sessions while a block waits on a slow host call", async () => {
+    const single = createSandboxPool({ workers: 1 });
+    try {
+      let release: (value: string) => void = () => {};
+      const gate = new Promise<string>((resolve) => {
+        release = resolve;
+      });
+      const { host: waitingHost } = makeHost({ llmQuery: () => gate });
+      const waiting = await single.createSession(waitingHost);
+      const other = await single.createSession(makeHost().host);
+      await other.run("const mine = 'other'");
+      const pending = waiting.run("const got = llmQuery('x')\nprint('waited for', got)");
+      // Only completes if the worker serves `other` while `waiting` is blocked in its host call.
+      const meanwhile = await other.run("print(mine, typeof got, searchDb('q', 1)[0].id)");
+      expect(meanwhile.output).toBe("other undefined q-0");
+      release("the gate");
+      const done = await pending;
+      expect(done.error).toBeUndefined();
+      expect(done.output).toBe("waited for the gate");
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("aborts a waiting block while another session's block runs above it", async () => {
+    const single = createSandboxPool({ workers: 1 });
+    try {
+      const controller = new AbortController();
+      let entered: () => void = () => {};
+      const inHostCall = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      const { host } = makeHost({
+        llmQuery: () => {
+          entered();
+          return new Promise<string>(() => {});
+        },
+      });
+      const waiting = await single.createSession(host, { limits: { timeoutMs: 60_000 } });
+      const busy = await single.createSession(makeHost().host, { limits: { timeoutMs: 500 } });
+      const pending = waiting.run("llmQuery('never')\nprint('not reached')", { signal: controller.signal });
+      await inHostCall;
+      const spinning = busy.run("while (true) {}");
+      controller.abort();
+      const [aborted, timedOut] = await Promise.all([pending, spinning]);
+      expect(aborted.error).toBe("AbortError: the block was aborted");
+      expect(aborted.output).toBe("");
+      expect(timedOut.limit).toBe("timeout");
+      expect((await waiting.run("print('usable')")).output).toBe("usable");
+      expect((await busy.run("print('usable too')")).output).toBe("usable too");
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("tells a waiting block and the running one when their worker crashes", async () => {
+    const single = createSandboxPool({ workers: 1 });
+    try {
+      let entered: () => void = () => {};
+      const inHostCall = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      const { host } = makeHost({
+        llmQuery: () => {
+          entered();
+          return new Promise<string>(() => {});
+        },
+      });
+      const waiting = await single.createSession(host);
+      const crashing = await single.createSession(makeHost().host);
+      const pending = waiting.run("llmQuery('never')");
+      await inHostCall;
+      const crashed = await debugRun(crashing, "crash");
+      expect(crashed.error).toMatch(/crashed .* while running this block/);
+      const lost = await pending;
+      expect(lost.error).toMatch(
+        /crashed .* while this block waited for a host call; variables from earlier blocks/,
+      );
+      expect((await waiting.run("print('fresh')")).output).toBe("fresh");
+    } finally {
+      await single.close();
+    }
+  });
+});
+
 describe("lifecycle and options", () => {
   it("rejects invalid options with ConfigError", () => {
     expect(() => createSandboxPool({ workers: 0 })).toThrow(ConfigError);

@@ -232,6 +232,10 @@ export class SandboxVm {
     } finally {
       this.endRequest();
     }
+    // An abort during a host call may end the block (the call throws) before the interrupt
+    // handler runs: it is still an abort.
+    if (this.interruptReason === undefined && this.abortRequested(requestId, depth))
+      this.interruptReason = "abort";
 
     const reason = this.interruptReason;
     let limit: RunOutcome["limit"];
