@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MemoryStore } from "./__fixtures__/memory-store.ts";
 import { scriptedModel, streamingModel, textStep, toolCallStep } from "./__fixtures__/scripted-model.ts";
 import { InMemoryCache } from "./cache/index.ts";
+import { createSandboxPool } from "./sandbox/index.ts";
 import { DeepRecallEngine } from "./engine.ts";
 import { AbortError, ConfigError, LLMProviderError } from "./errors.ts";
 import type { EngineEvent } from "./types.ts";
@@ -226,11 +227,20 @@ describe("budgets", () => {
   it("maxTimeSeconds cuts a slow search short", async () => {
     const store = await corpus();
     store.searchDelayMs = 60_000;
-    const model = scriptedModel(["```repl\nprint(searchDb('Acme').length)\n```", "FINAL(never)"]);
-    const result = await engine({ vectorStore: store, model, budget: { maxTimeSeconds: 0.3 } }).query("q");
-    expect(result.error).toMatch(/maxTimeSeconds/);
-    expect(result.budgetStatus.exceededLimit).toBe("maxTimeSeconds");
-    expect(model.callCount).toBe(1);
+    // A warm pool, so worker start-up on a loaded machine does not eat the time budget.
+    const pool = createSandboxPool({ workers: 1 });
+    const warm = await pool.createSession({ searchDb: async () => [], llmQuery: async () => "", llmQueryBatched: async () => [] });
+    await warm.dispose();
+    try {
+      const model = scriptedModel(["```repl\nprint(searchDb('Acme').length)\n```", "FINAL(never)"]);
+      const result = await engine({ vectorStore: store, model, sandbox: pool, budget: { maxTimeSeconds: 1 } }).query("q");
+      expect(result.error).toMatch(/maxTimeSeconds/);
+      expect(result.budgetStatus.exceededLimit).toBe("maxTimeSeconds");
+      expect(store.searchCalls).toEqual(["Acme"]);
+      expect(model.callCount).toBe(1);
+    } finally {
+      await pool.close();
+    }
   });
 
   it("budget maxIterations forces the final turn and reports the limit", async () => {
@@ -429,9 +439,20 @@ describe("reranking", () => {
 describe("compaction", () => {
   it("summarises older turns into the sandbox variable `history` once the prompt grows past the threshold", async () => {
     const big = "```repl\nprint('x'.repeat(3000))\n```";
-    const model = scriptedModel([big, big, big, "```repl\nprint('history says: ' + history)\n```", "FINAL(done)"]);
+    const model = scriptedModel([
+      big,
+      big,
+      big,
+      "```repl\nprint('history says: ' + history)\n```",
+      "FINAL(done)",
+    ]);
     const subModel = scriptedModel(Array(5).fill("SUMMARY: searched nothing, printed x"), "mock-sub");
-    const result = await engine({ vectorStore: await corpus(), model, subModel, compactionThresholdTokens: 1000 }).query("q");
+    const result = await engine({
+      vectorStore: await corpus(),
+      model,
+      subModel,
+      compactionThresholdTokens: 1000,
+    }).query("q");
     expect(result.answer).toBe("done");
     expect(subModel.callCount).toBeGreaterThanOrEqual(1);
     expect(result.reasoningTrace[3]!.output).toContain("history says: SUMMARY: searched nothing");

@@ -43,7 +43,7 @@ const DEFAULTS = {
 type ResolvedOptions = DeepRecallEngineOptions & typeof DEFAULTS;
 
 interface UsageSource {
-  report(): UsageReport;
+  report(): UsageReport | Promise<UsageReport>;
 }
 
 /**
@@ -188,7 +188,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
       (cb): cb is DeepRecallCallbacks & UsageSource =>
         typeof (cb as Partial<UsageSource>).report === "function",
     );
-    return tracker ? tracker.report() : null;
+    return tracker ? await tracker.report() : null;
   }
 
   async close(): Promise<void> {

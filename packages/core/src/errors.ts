@@ -65,6 +65,13 @@ export class ConfigError extends DeepRecallError {
   }
 }
 
+/** A shared service the server depends on (e.g. Redis) is unreachable; retry later (HTTP 503). */
+export class ServiceUnavailableError extends DeepRecallError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { cause: options?.cause, code: "service_unavailable" });
+  }
+}
+
 /** The caller's AbortSignal fired. */
 export class AbortError extends DeepRecallError {
   constructor(message = "The operation was aborted", options?: { cause?: unknown }) {

@@ -1,10 +1,12 @@
 export { BudgetTracker } from "./budget.ts";
 export {
   cacheKey,
+  deserializeValue,
   InMemoryCache,
   type InMemoryCacheOptions,
   SqliteCache,
   type SqliteCacheOptions,
+  serializeValue,
 } from "./cache/index.ts";
 export type { CacheStore } from "./cache/types.ts";
 export {
@@ -30,6 +32,7 @@ export {
   isAbortError,
   LLMProviderError,
   SandboxError,
+  ServiceUnavailableError,
   VectorStoreError,
 } from "./errors.ts";
 export { matchesFilter, validateFilter } from "./filters.ts";

@@ -189,3 +189,28 @@ describe("MemoryRateLimitStore", () => {
     expect(store.size).toBe(1);
   });
 });
+
+describe("rateLimiter when its store is down", () => {
+  it("answers 503 with Retry-After for a store reporting service_unavailable, and 500 for other failures", async () => {
+    const down: RateLimitStore = {
+      take: async () => {
+        throw Object.assign(new Error("Redis is unreachable"), { code: "service_unavailable" });
+      },
+    };
+    const get = await start({ requestsPerMinute: 5, store: down });
+    const res = await get("/v1/models");
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
+    const body = (await res.json()) as { error: { code: string; type: string } };
+    expect(body.error).toMatchObject({ code: "service_unavailable", type: "server_error" });
+    expect((await get("/health")).status).toBe(200);
+
+    const broken: RateLimitStore = {
+      take: async () => {
+        throw new Error("bug");
+      },
+    };
+    const getBroken = await start({ requestsPerMinute: 5, store: broken });
+    expect((await getBroken("/v1/models")).status).toBe(500);
+  });
+});

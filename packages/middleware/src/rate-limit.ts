@@ -143,7 +143,22 @@ export function rateLimiter(options: RateLimiterOptions): MiddlewareHandler {
       return;
     }
     const key = await keyFor(c);
-    const decision = await store.take(key, now(), capacity, refillPerSecond);
+    let decision: Awaited<ReturnType<RateLimitStore["take"]>>;
+    try {
+      decision = await store.take(key, now(), capacity, refillPerSecond);
+    } catch (error) {
+      // A shared store that is down (e.g. Redis with fail-closed): 503, retry shortly.
+      if ((error as { code?: unknown } | null)?.code !== "service_unavailable") throw error;
+      const body = openAIError(
+        "The rate limiter is temporarily unavailable",
+        "server_error",
+        "service_unavailable",
+      );
+      return new Response(JSON.stringify(body), {
+        status: 503,
+        headers: { "content-type": "application/json; charset=UTF-8", "retry-after": "1" },
+      });
+    }
     if (!decision.allowed) {
       // Millisecond precision, so float noise (1.0000000002 s) does not round up a whole second.
       const retryAfter = Math.round(decision.retryAfterSeconds * 1000) / 1000;
