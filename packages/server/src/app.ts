@@ -8,6 +8,7 @@ import {
   type RateLimiterOptions,
   rateLimiter,
 } from "@deeprecall/middleware";
+import { createMetrics, httpTracing } from "@deeprecall/observability";
 import { swaggerUI } from "@hono/swagger-ui";
 import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
@@ -132,7 +133,13 @@ export function createApp(
     ),
   );
 
+  if (options.tracing) app.use(httpTracing(options.tracing === true ? {} : options.tracing));
   app.use(requestId());
+  const metrics = options.metrics === true ? createMetrics() : options.metrics || undefined;
+  if (metrics) {
+    app.use(metrics.middleware());
+    metrics.attach(engine);
+  }
   if (options.logger) {
     app.use(async (c, next) => {
       const t0 = performance.now();
@@ -412,6 +419,10 @@ export function createApp(
     },
   );
 
+  // ---- metrics --------------------------------------------------------------------------------
+  // A plain route (not in the OpenAPI document): Prometheus text, not an OpenAI-style API.
+  if (metrics) app.get("/metrics", metrics.handler());
+
   // ---- docs -----------------------------------------------------------------------------------
   if (authEnabled) {
     app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
@@ -474,6 +485,18 @@ function checkOptions(engine: DeepRecallEngineApi, options: CreateAppOptions): v
     ) {
       throw new ConfigError("apiKeys must be an array of non-empty strings", { field: "apiKeys" });
     }
+  }
+  const metrics = options.metrics as unknown;
+  if (
+    metrics !== undefined &&
+    typeof metrics !== "boolean" &&
+    (typeof metrics !== "object" ||
+      metrics === null ||
+      typeof (metrics as { middleware?: unknown }).middleware !== "function")
+  ) {
+    throw new ConfigError("metrics must be true, false or the result of createMetrics()", {
+      field: "metrics",
+    });
   }
   if (options.validateKey !== undefined && typeof options.validateKey !== "function") {
     throw new ConfigError("validateKey must be a function (key) => boolean | Promise<boolean>", {

@@ -1,4 +1,5 @@
 import type { RateLimiterOptions } from "@deeprecall/middleware";
+import type { HttpTracingOptions, Metrics } from "@deeprecall/observability";
 import type { cors } from "hono/cors";
 
 export interface ServerLogEntry {
@@ -39,4 +40,16 @@ export interface CreateAppOptions {
   keepAliveMs?: number;
   /** Log hook (request lines at "info", failures at "warn"/"error"). Default: silent. */
   logger?: ServerLogger;
+  /**
+   * Prometheus metrics at `GET /metrics` (behind auth unless "/metrics" is in `exemptPaths`):
+   * `true` creates them, or pass your own `createMetrics()` result (e.g. to add metrics or share
+   * a registry). The engine's runs, tokens and search-cache hits are counted when the engine
+   * accepts callbacks (`DeepRecallEngine.addCallback`). Default off.
+   */
+  metrics?: boolean | Metrics;
+  /**
+   * An OpenTelemetry SERVER span per request (via `@hono/otel`): `true` uses the global tracer
+   * provider; an object picks the tracer / provider. Default off.
+   */
+  tracing?: boolean | HttpTracingOptions;
 }
