@@ -1,1 +1,21 @@
-export {};
+export {
+  type DeepRecallCallOptions,
+  DeepRecallLanguageModel,
+  type DeepRecallModelSettings,
+  PROVIDER_KEY,
+  toSourcePart,
+} from "./model.ts";
+export { progressLine } from "./progress.ts";
+export { type MappedPrompt, mapPrompt } from "./prompt.ts";
+export { deeprecall } from "./provider.ts";
+export {
+  type AskToolInput,
+  type AskToolOptions,
+  type AskToolOutput,
+  askTool,
+  type Searchable,
+  type SearchToolInput,
+  type SearchToolOptions,
+  type SearchToolOutput,
+  searchTool,
+} from "./tools.ts";

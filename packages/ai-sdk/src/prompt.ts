@@ -116,7 +116,14 @@ export function settingWarnings(options: LanguageModelV4CallOptions): SharedV4Wa
       details: "DeepRecall answers in text; JSON response format is not enforced.",
     });
   }
-  for (const feature of ["stopSequences", "topP", "topK", "presencePenalty", "frequencyPenalty", "seed"] as const) {
+  for (const feature of [
+    "stopSequences",
+    "topP",
+    "topK",
+    "presencePenalty",
+    "frequencyPenalty",
+    "seed",
+  ] as const) {
     if (options[feature] !== undefined) warnings.push({ type: "unsupported", feature });
   }
   return warnings;

@@ -15,3 +15,4 @@ export {
 } from "./corpus.ts";
 export { fakeEmbedding, fakeEmbeddingTokens } from "./fake-embedding.ts";
 export { InMemoryVectorStore } from "./memory-store.ts";
+export { eventually, findRedisServer, freePort, RedisServerProcess } from "./redis-server.ts";
