@@ -58,6 +58,9 @@ function describe(config: DeepRecallConfig) {
   return {
     auth: config.apiKeys ? `on (${config.apiKeys.length} keys: ${maskList(config.apiKeys)})` : "off",
     rateLimit: config.rateLimit ?? null,
+    sharedState: config.redisUrl ? `redis (fail ${config.redisFailure})` : "none (this process only)",
+    metrics: config.metrics === "on",
+    mcp: config.mcp === "on",
   };
 }
 
@@ -80,6 +83,8 @@ export async function startFromEnv(options: StartFromEnvOptions = {}): Promise<R
     port: config.port,
     ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}),
     ...(config.rateLimit !== undefined ? { rateLimit: config.rateLimit } : {}),
+    metrics: config.metrics === "on",
+    mcp: config.mcp === "on",
     gracePeriodMs: grace,
     log,
     handleSignals: options.handleSignals ?? true,

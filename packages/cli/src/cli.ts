@@ -83,6 +83,15 @@ export function buildProgram(ctx: CommandContext): Command {
     await runDelete(ctx, ids, opts);
   });
 
+  const mcp = program
+    .command("mcp")
+    .description("Serve MCP over stdio (tools: search, ask) for MCP clients such as Claude Desktop");
+  addConfigOptions(mcp, [...STORE_FIELDS, ...LLM_FIELDS, ...ENGINE_FIELDS]);
+  addCommonOptions(mcp).action(async (opts) => {
+    const { runMcp } = await import("./commands/mcp.ts");
+    await runMcp(ctx, opts);
+  });
+
   const init = program
     .command("init")
     .description("Write a commented deeprecall.toml here (never overwrites)");

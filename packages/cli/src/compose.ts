@@ -11,6 +11,7 @@ import {
   UsageTrackingCallback,
   type VectorStore,
 } from "@deeprecall/core";
+import { createRedisState, type RedisState } from "@deeprecall/redis";
 import type { DeepRecallConfig } from "./config/index.ts";
 import { createLanguageModels, type LanguageModels } from "./models.ts";
 import { type OpenStoreOptions, openVectorStore, type StoreInfo } from "./stores.ts";
@@ -55,8 +56,10 @@ export interface Composition {
   store: VectorStore;
   storeInfo: StoreInfo;
   llm: LanguageModels;
-  /** Always registered, so GET /v1/usage reports. */
-  usage: UsageTrackingCallback;
+  /** Always registered, so GET /v1/usage reports: fleet-wide in Redis with --redis-url, else in-process. */
+  usage: UsageTrackingCallback | RedisState["usageTracker"];
+  /** Shared state in Redis (rate-limit store, cache, usage) when --redis-url is set. */
+  redis?: RedisState;
   /** Closes the engine (sandbox pool, cache, store) and stops a bundled Chroma server. */
   close(): Promise<void>;
 }
@@ -75,11 +78,26 @@ export async function composeEngine(
   }
   const handle = await openVectorStore(config, options);
   try {
-    const usage = new UsageTrackingCallback();
+    // With Redis, the cache and the usage totals live there so every replica sees the same.
+    const redis = config.redisUrl
+      ? createRedisState({
+          url: config.redisUrl,
+          failOpen: config.redisFailure !== "closed",
+          cacheTtlSeconds: config.cacheTtl,
+          ...(options.log
+            ? {
+                logger: (entry: { level: string; message: string }) => {
+                  if (entry.level !== "info") options.log!(`${entry.level}: ${entry.message}`);
+                },
+              }
+            : {}),
+        })
+      : undefined;
+    const usage = redis ? redis.usageTracker : new UsageTrackingCallback();
     const callbacks: DeepRecallCallbacks[] = [usage];
     if (config.logFile) callbacks.push(new JsonlCallback({ path: config.logFile }));
     callbacks.push(...(options.callbacks ?? []));
-    const cache = createCache(config);
+    const cache = redis && config.cache !== "none" ? redis.cache : createCache(config);
     const budget = budgetFromConfig(config);
     const engine = new DeepRecallEngine({
       vectorStore: handle.store,
@@ -101,11 +119,13 @@ export async function composeEngine(
       storeInfo: handle.info,
       llm,
       usage,
+      ...(redis ? { redis } : {}),
       close: () => {
         closed ??= (async () => {
           try {
             await engine.close(); // closes the sandbox pool, the cache and the store
           } finally {
+            await redis?.close().catch(() => {});
             await handle.stopServices();
           }
         })();

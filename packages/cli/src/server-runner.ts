@@ -15,6 +15,10 @@ export interface StartServerOptions {
   port: number;
   apiKeys?: string[];
   rateLimit?: number;
+  /** Serve Prometheus metrics at GET /metrics. */
+  metrics?: boolean;
+  /** Serve MCP (Streamable HTTP) at /mcp. */
+  mcp?: boolean;
   /** How long in-flight requests may run after SIGTERM/SIGINT before connections are cut. Default 30 s. */
   gracePeriodMs?: number;
   /** Structured log sink: one entry per request (with its request id), failures, shutdown. */
@@ -55,7 +59,15 @@ export async function startServer(
   const app = createApp(composition.engine, {
     ...(log ? { logger: (entry: ServerLogEntry) => log(toLogEntry(entry)) } : {}),
     ...(options.apiKeys && options.apiKeys.length > 0 ? { apiKeys: options.apiKeys } : {}),
-    ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+    ...(options.rateLimit !== undefined
+      ? {
+          rateLimit: composition.redis
+            ? { requestsPerMinute: options.rateLimit, store: composition.redis.rateLimitStore }
+            : options.rateLimit,
+        }
+      : {}),
+    ...(options.metrics ? { metrics: true } : {}),
+    ...(options.mcp ? { mcp: true } : {}),
   });
   const fetchFn = (r: Request) => app.fetch(r);
 

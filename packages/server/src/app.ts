@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type { DeepRecallEngineApi, UsageReport } from "@deeprecall/core";
 import { ConfigError, validateAddDocumentsInput } from "@deeprecall/core";
+import { mcpHttpHandler } from "@deeprecall/mcp";
 import {
   type ApiKeyAuthVariables,
   apiKeyAuth,
@@ -177,7 +178,13 @@ export function createApp(
     const corsOptions = options.cors === true ? { origin: "*" } : options.cors;
     app.use(
       cors({
-        allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+        allowHeaders: [
+          "Authorization",
+          "Content-Type",
+          "X-Request-Id",
+          "Mcp-Protocol-Version",
+          "Mcp-Session-Id",
+        ],
         exposeHeaders: [
           "Retry-After",
           "X-Request-Id",
@@ -418,6 +425,10 @@ export function createApp(
       );
     },
   );
+
+  // ---- MCP ------------------------------------------------------------------------------------
+  // Streamable HTTP, stateless (one MCP server per POST): safe behind a load balancer.
+  if (options.mcp) app.all("/mcp", mcpHttpHandler(engine, options.mcp === true ? {} : options.mcp));
 
   // ---- metrics --------------------------------------------------------------------------------
   // A plain route (not in the OpenAPI document): Prometheus text, not an OpenAI-style API.

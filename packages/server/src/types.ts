@@ -1,3 +1,4 @@
+import type { McpHttpOptions } from "@deeprecall/mcp";
 import type { RateLimiterOptions } from "@deeprecall/middleware";
 import type { HttpTracingOptions, Metrics } from "@deeprecall/observability";
 import type { cors } from "hono/cors";
@@ -52,4 +53,9 @@ export interface CreateAppOptions {
    * provider; an object picks the tracer / provider. Default off.
    */
   tracing?: boolean | HttpTracingOptions;
+  /**
+   * Serve MCP (Streamable HTTP) at `/mcp` with the tools `search` and `ask`, behind the same
+   * auth and rate limit as the rest. `true` uses defaults. Default off.
+   */
+  mcp?: boolean | McpHttpOptions;
 }

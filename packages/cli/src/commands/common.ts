@@ -37,7 +37,16 @@ export const ENGINE_FIELDS: FieldName[] = [
   "cacheTtl",
   "logFile",
 ];
-export const SERVER_FIELDS: FieldName[] = ["host", "port", "apiKeys", "rateLimit"];
+export const SERVER_FIELDS: FieldName[] = [
+  "host",
+  "port",
+  "apiKeys",
+  "rateLimit",
+  "redisUrl",
+  "redisFailure",
+  "metrics",
+  "mcp",
+];
 export const INGEST_FIELDS: FieldName[] = ["chunkSize", "chunkOverlap", "maxFileSize"];
 
 /** Adds `--flag <value>` options for config fields (no defaults here: unset means "ask the next source"). */

@@ -22,6 +22,8 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
       port: config.port,
       ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}),
       ...(config.rateLimit !== undefined ? { rateLimit: config.rateLimit } : {}),
+      metrics: config.metrics === "on",
+      mcp: config.mcp === "on",
       log: (entry) => {
         if (entry.msg === "request") {
           if (opts.verbose)
@@ -55,8 +57,13 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
     `  Auth:       ${config.apiKeys ? `on, ${config.apiKeys.length} key(s) (${maskList(config.apiKeys)})` : "off (pass --api-keys to require Bearer keys)"}`,
   );
   io.out(
-    `  Rate limit: ${config.rateLimit !== undefined ? `${config.rateLimit} requests/min per key` : "off"}`,
+    `  Rate limit: ${config.rateLimit !== undefined ? `${config.rateLimit} requests/min per key${composition.redis ? " (fleet-wide, in Redis)" : ""}` : "off"}`,
   );
+  if (composition.redis) {
+    io.out(`  Shared:     Redis (rate limit, cache, usage; if unreachable: fail ${config.redisFailure})`);
+  }
+  if (config.metrics === "on") io.out(`  Metrics:    ${running.url}/metrics`);
+  if (config.mcp === "on") io.out(`  MCP:        ${running.url}/mcp (Streamable HTTP; tools: search, ask)`);
   io.out(`  Docs:       ${running.url}/docs`);
   io.out(`  OpenAI base URL for clients: ${running.url}/v1`);
   // The process stays up on the open server; SIGINT/SIGTERM shut it down gracefully.

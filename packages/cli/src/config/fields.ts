@@ -288,6 +288,43 @@ export const FIELDS = {
     expected: "an integer >= 1 (requests per minute)",
     description: "Requests per minute per API key (per IP without a key)",
   },
+  redisUrl: {
+    flag: "--redis-url",
+    env: ["DEEPRECALL_REDIS_URL", "REDIS_URL"],
+    schema: z
+      .string()
+      .trim()
+      .pipe(z.url({ protocol: /^rediss?$/ })),
+    expected: "a redis:// or rediss:// URL",
+    description:
+      "Share rate limits, the cache and usage totals with other replicas through this Redis (may hold a password)",
+    secret: true,
+  },
+  redisFailure: {
+    flag: "--redis-failure",
+    env: ["DEEPRECALL_REDIS_FAILURE"],
+    toml: "redis_failure",
+    schema: enumSchema(["open", "closed"]),
+    expected: "open or closed",
+    description:
+      "When Redis is unreachable: open = serve anyway (rate limit and cache skipped, logged), closed = answer 503",
+  },
+  mcp: {
+    flag: "--mcp",
+    env: ["DEEPRECALL_MCP"],
+    toml: "mcp",
+    schema: enumSchema(["on", "off"]),
+    expected: "on or off",
+    description: "Serve MCP (Streamable HTTP) at /mcp with the tools search and ask, behind the same auth",
+  },
+  metrics: {
+    flag: "--metrics",
+    env: ["DEEPRECALL_METRICS"],
+    toml: "metrics",
+    schema: enumSchema(["on", "off"]),
+    expected: "on or off",
+    description: "Serve Prometheus metrics at GET /metrics (behind the API keys when auth is on)",
+  },
   // --- ingest ---
   chunkSize: {
     flag: "--chunk-size",
@@ -372,6 +409,9 @@ export const DEFAULTS = {
   chunkSize: 1000,
   chunkOverlap: 200,
   maxFileSize: 20 * 1024 * 1024,
+  redisFailure: "open",
+  metrics: "off",
+  mcp: "off",
 } as const satisfies { [K in FieldName]?: Out<K> };
 
 export const DEFAULT_MODELS: Record<(typeof BACKENDS)[number], string | undefined> = {
