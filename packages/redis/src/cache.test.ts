@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { deserializeValue as deserialize, serializeValue as serialize } from "@deeprecall/core";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "./__fixtures__/redis-server.ts";
 import { RedisCache } from "./cache.ts";
-import { deserialize, serialize } from "./codec.ts";
 import { RedisConnection } from "./connection.ts";
 import { RedisUnavailableError } from "./errors.ts";
 

@@ -1,5 +1,9 @@
-import { type CacheStore, ConfigError } from "@deeprecall/core";
-import { deserialize, serialize } from "./codec.ts";
+import {
+  type CacheStore,
+  ConfigError,
+  deserializeValue as deserialize,
+  serializeValue as serialize,
+} from "@deeprecall/core";
 import type { RedisConnection } from "./connection.ts";
 import { RedisUnavailableError } from "./errors.ts";
 import { type RedisComponentOptions, resolveConnection } from "./shared.ts";

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeepRecallEngine } from "@deeprecall/core";
+import { scriptedModel } from "@deeprecall/test-utils";
 import { LocalStore } from "@deeprecall/vectorstore-local";
-import { MockLanguageModelV4 } from "ai/test";
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "./app.ts";
@@ -18,33 +18,11 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-function scriptedModel(replies: string[]) {
-  let i = 0;
-  const calls: Array<{ prompt: unknown }> = [];
-  const model = new MockLanguageModelV4({
-    modelId: "mock-root",
-    doGenerate: async (call) => {
-      calls.push(call);
-      const text = replies[i++];
-      if (text === undefined) throw new Error(`no reply scripted for model call ${i}`);
-      return {
-        content: [{ type: "text", text }],
-        finishReason: { unified: "stop", raw: "stop" },
-        usage: {
-          inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
-          outputTokens: { total: 5, text: 5, reasoning: 0 },
-        },
-        warnings: [],
-      };
-    },
-  });
-  return { model, calls };
-}
-
 async function setup(replies: string[]) {
   const dir = await mkdtemp(join(tmpdir(), "deeprecall-server-e2e-"));
   const store = new LocalStore({ directory: dir });
-  const { model, calls } = scriptedModel(replies);
+  const model = scriptedModel(replies);
+  const calls = model.doGenerateCalls;
   const engine = new DeepRecallEngine({ vectorStore: store, model });
   const server: RunningServer = await startServer({ app: createApp(engine, { apiKeys: ["sk-e2e"] }) });
   cleanups.push(() => rm(dir, { recursive: true, force: true }));

@@ -1,4 +1,9 @@
-import type { DeepRecallEngineApi, DeepRecallResult, EngineEvent } from "@deeprecall/core";
+import {
+  type DeepRecallEngineApi,
+  type DeepRecallResult,
+  describeEngineEvent,
+  type EngineEvent,
+} from "@deeprecall/core";
 import type { ChatQuery } from "./convert.ts";
 import { extensionJson, usageJson } from "./convert.ts";
 import { toApiError } from "./errors.ts";
@@ -18,38 +23,8 @@ export interface StreamChatOptions {
 }
 
 const encoder = new TextEncoder();
-const MAX_PROGRESS_CHARS = 160;
-
-function oneLine(text: string, max = MAX_PROGRESS_CHARS): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
 /** The progress line shown as `delta.reasoning_content` for an engine event, if any. */
-export function progressLine(event: EngineEvent): string | undefined {
-  switch (event.type) {
-    case "iteration-start":
-      return `Iteration ${event.iteration}: thinking…\n`;
-    case "code": {
-      const lines = event.code.split("\n").filter((l) => l.trim()).length;
-      return `Running code block ${event.index + 1} (${lines} line${lines === 1 ? "" : "s"}): ${oneLine(event.code, 100)}\n`;
-    }
-    case "code-output":
-      return event.error
-        ? `Code block ${event.index + 1} failed: ${oneLine(event.error)}\n`
-        : `Code block ${event.index + 1} output: ${oneLine(event.output) || "(none)"}\n`;
-    case "search":
-      return `Searched "${oneLine(event.search.query, 100)}" (top ${event.search.topK}): ${event.search.hits} hit${event.search.hits === 1 ? "" : "s"}${event.search.cached ? " (cached)" : ""}\n`;
-    case "sub-llm":
-      return `Asked a sub-model (depth ${event.call.depth}): ${oneLine(event.call.prompt, 100)}\n`;
-    case "budget-warning":
-      return `Budget warning: ${oneLine(event.message)}\n`;
-    case "iteration-complete":
-      return undefined;
-    default:
-      return undefined;
-  }
-}
+export const progressLine = describeEngineEvent;
 
 /**
  * Runs `engine.stream()` and relays it as OpenAI chat-completion chunks over SSE. The role

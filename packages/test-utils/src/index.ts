@@ -16,3 +16,4 @@ export {
 export { fakeEmbedding, fakeEmbeddingTokens } from "./fake-embedding.ts";
 export { InMemoryVectorStore } from "./memory-store.ts";
 export { eventually, findRedisServer, freePort, RedisServerProcess } from "./redis-server.ts";
+export { mockUsage, type ScriptedReply, scriptedModel } from "./scripted-model.ts";

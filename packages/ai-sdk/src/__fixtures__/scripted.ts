@@ -1,48 +1,11 @@
-import type {
-  LanguageModelV4CallOptions,
-  LanguageModelV4Content,
-  LanguageModelV4GenerateResult,
-} from "@ai-sdk/provider";
 import { type AddDocumentsInput, DeepRecallEngine } from "@deeprecall/core";
-import { InMemoryVectorStore } from "@deeprecall/test-utils";
-import { MockLanguageModelV4 } from "ai/test";
+import { InMemoryVectorStore, mockUsage, type ScriptedReply, scriptedModel } from "@deeprecall/test-utils";
+import type { MockLanguageModelV4 } from "ai/test";
 
-export type Reply =
-  | string
-  | LanguageModelV4Content[]
-  | ((call: LanguageModelV4CallOptions) => Promise<string> | string);
-
-export function usage(input: number, output: number) {
-  return {
-    inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
-    outputTokens: { total: output, text: output, reasoning: 0 },
-  };
-}
-
-/** A MockLanguageModelV4 replaying replies in order (10 in / 5 out tokens each); running past the script fails. */
-export function scripted(replies: Reply[], modelId = "mock-root") {
-  let i = 0;
-  return new MockLanguageModelV4({
-    modelId,
-    doGenerate: async (call): Promise<LanguageModelV4GenerateResult> => {
-      call.abortSignal?.throwIfAborted();
-      const reply = replies[i++];
-      if (reply === undefined) throw new Error(`scripted(${modelId}): no reply for call ${i}`);
-      const resolved = typeof reply === "function" ? await reply(call) : reply;
-      const content: LanguageModelV4Content[] =
-        typeof resolved === "string" ? [{ type: "text", text: resolved }] : resolved;
-      const toolCall = content.some((c) => c.type === "tool-call");
-      return {
-        content,
-        finishReason: toolCall
-          ? { unified: "tool-calls", raw: "tool_calls" }
-          : { unified: "stop", raw: "stop" },
-        usage: usage(10, 5),
-        warnings: [],
-      };
-    },
-  });
-}
+export type Reply = ScriptedReply;
+/** The shared scripted LLM double (see @deeprecall/test-utils). */
+export const scripted = scriptedModel;
+export const usage = mockUsage;
 
 /** Resolves when `signal` aborts, rejecting with its reason: a model call that hangs until cancelled. */
 export function untilAborted(signal: AbortSignal | undefined): Promise<never> {

@@ -1,32 +1,9 @@
-import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from "@ai-sdk/provider";
 import { type AddDocumentsInput, DeepRecallEngine } from "@deeprecall/core";
-import { InMemoryVectorStore } from "@deeprecall/test-utils";
-import { MockLanguageModelV4 } from "ai/test";
+import { InMemoryVectorStore, scriptedModel } from "@deeprecall/test-utils";
+import type { MockLanguageModelV4 } from "ai/test";
 
-export type Reply = string | ((call: LanguageModelV4CallOptions) => Promise<string> | string);
-
-/** A MockLanguageModelV4 replaying replies in order (10 in / 5 out tokens each); running past the script fails. */
-export function scripted(replies: Reply[], modelId = "mock-root") {
-  let i = 0;
-  return new MockLanguageModelV4({
-    modelId,
-    doGenerate: async (call): Promise<LanguageModelV4GenerateResult> => {
-      call.abortSignal?.throwIfAborted();
-      const reply = replies[i++];
-      if (reply === undefined) throw new Error(`scripted(${modelId}): no reply for call ${i}`);
-      const text = typeof reply === "function" ? await reply(call) : reply;
-      return {
-        content: [{ type: "text", text }],
-        finishReason: { unified: "stop", raw: "stop" },
-        usage: {
-          inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
-          outputTokens: { total: 5, text: 5, reasoning: 0 },
-        },
-        warnings: [],
-      };
-    },
-  });
-}
+/** The shared scripted LLM double (see @deeprecall/test-utils). */
+export const scripted = scriptedModel;
 
 export const CORPUS: Required<Pick<AddDocumentsInput, "ids" | "documents" | "metadatas">> = {
   ids: ["acme", "jane", "weather"],
