@@ -21,14 +21,14 @@ export interface BarChartOptions {
 
 const PALETTE = ["#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#64748b"];
 
-function escapeXml(text: string): string {
+export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 export function barChart(options: BarChartOptions): string {
-  const width = options.width ?? 760;
+  const width = options.width ?? 780;
   const decimals = options.decimals ?? 0;
-  const labelWidth = 230;
+  const labelWidth = 250;
   const valueSpace = 120;
   const barHeight = 18;
   const barGap = 4;
@@ -42,7 +42,8 @@ export function barChart(options: BarChartOptions): string {
 
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
+    `<title>${escapeXml(options.title)}</title>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="10" y="22" font-size="15" font-weight="600" fill="#111827">${escapeXml(options.title)}</text>`,
   );
@@ -78,4 +79,13 @@ export function barChart(options: BarChartOptions): string {
   });
   parts.push("</svg>");
   return `${parts.join("\n")}\n`;
+}
+
+/** Adds an accessible <title> to an SVG that lacks one (charts saved by older runs). */
+export function ensureTitle(svg: string, title: string): string {
+  if (svg.includes("<title>")) return svg;
+  return svg.replace(/^<svg([^>]*)>/, (_, attrs: string) => {
+    const withRole = attrs.includes("role=") ? attrs : `${attrs} role="img"`;
+    return `<svg${withRole}>\n<title>${escapeXml(title)}</title>`;
+  });
 }

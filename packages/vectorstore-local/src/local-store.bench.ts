@@ -53,7 +53,8 @@ beforeAll(async () => {
   console.log(
     `[local-store bench] ${N} docs x ${DIM} dims: ingest ${(N / ingestSeconds).toFixed(0)} docs/s ` +
       `(${ingestSeconds.toFixed(2)} s, incl. fsync + compaction), reopen ${reopenMs.toFixed(0)} ms, ` +
-      `RSS growth during ingest ${(rssGrowth / 1e6).toFixed(0)} MB (raw vectors ${((N * DIM * 4) / 1e6).toFixed(0)} MB)`,
+      `RSS growth during ingest ${(rssGrowth / 1e6).toFixed(0)} MB (raw vectors ${((N * DIM * 4) / 1e6).toFixed(0)} MB, ` +
+      `text ${(documents.reduce((sum, d) => sum + d.length, 0) / 1e6).toFixed(0)} MB)`,
   );
   expect(await hybrid.count()).toBe(N);
 }, 600_000);

@@ -1,6 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +16,7 @@ import { ConfigError, VectorStoreError } from "@deeprecall/core";
 import { conformanceCorpus, fakeEmbedding } from "@deeprecall/test-utils";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LocalStore } from "./local-store.ts";
+import { encodeWalRecord } from "./storage.ts";
 import { tokenize } from "./tokenize.ts";
 
 let directory: string;
@@ -316,4 +325,119 @@ describe("locking", () => {
     await store.close();
     expect(readdirSync(join(directory, "deeprecall"))).not.toContain("LOCK");
   });
+});
+
+describe("storage format", () => {
+  it("refuses a collection written in an unknown format, naming the format", async () => {
+    const path = join(directory, "deeprecall");
+    const store = make();
+    await addCorpus(store);
+    await store.close();
+    const manifestPath = join(path, "manifest.json");
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+    expect(manifest.format).toBe(2);
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, format: 99 }));
+    const files = readdirSync(path).sort();
+    const error = await make()
+      .count()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VectorStoreError);
+    expect((error as Error).message).toMatch(/format 99.*newer version/);
+    // Nothing was changed or deleted.
+    expect(readdirSync(path).sort()).toEqual(files);
+    expect(JSON.parse(readFileSync(manifestPath, "utf8")).format).toBe(99);
+  });
+
+  it("opens a format 1 collection (MiniSearch index) and rewrites it in the current format", async () => {
+    const path = join(directory, "deeprecall");
+    mkdirSync(path, { recursive: true });
+    // Format 1 layout: docs rows [id, content, metadata, vector row], raw float32 vectors, a
+    // MiniSearch JSON index (ignored now) and a log of later writes.
+    const rows = [
+      ["a", "Sourdough bread needs a lively starter.", { topic: "cooking" }, 0],
+      ["b", "Kyoto has many temples and gardens.", { topic: "travel" }, 1],
+    ];
+    writeFileSync(join(path, "docs-1.json"), JSON.stringify(rows));
+    writeFileSync(join(path, "vectors-1.f32"), new Uint8Array(Float32Array.from([1, 0, 0, 1]).buffer));
+    writeFileSync(join(path, "lexical-1.json"), '{"documentCount":2}');
+    writeFileSync(
+      join(path, "wal-1.log"),
+      encodeWalRecord({
+        op: "add",
+        docs: [{ id: "c", content: "Rye bread is dense.", metadata: { topic: "cooking" } }],
+      }),
+    );
+    writeFileSync(
+      join(path, "manifest.json"),
+      JSON.stringify({ format: 1, generation: 1, dimension: 2, snapshotBytes: 100, hasSnapshot: true }),
+    );
+    const store = make();
+    expect(await store.count()).toBe(3);
+    expect((await store.search("bread")).map((r) => r.id).sort()).toEqual(["a", "c"]);
+    expect((await store.search("temples", { topK: 1 }))[0]!.id).toBe("b");
+    const files = readdirSync(path);
+    expect(JSON.parse(readFileSync(join(path, "manifest.json"), "utf8")).format).toBe(2);
+    expect(files.filter((f) => f.startsWith("lexical-"))).toEqual(["lexical-2.bin"]);
+    await store.close();
+    // The vectors came along: a query embedded close to b's vector finds b by the dense retriever.
+    const reopened = make({ embedding: async (texts: string[]) => texts.map(() => [0.1, 1]) });
+    expect(await reopened.count()).toBe(3);
+    expect((await reopened.search("zzz", { topK: 1 }))[0]!.id).toBe("b");
+    expect((await reopened.search("dense rye"))[0]!.id).toBe("c");
+  });
+});
+
+describe("dense retrieval at scale", () => {
+  it.each([
+    [8, "WebAssembly SIMD"],
+    [6, "plain JavaScript"],
+  ])(
+    "ranks by exact cosine over thousands of %i-dimensional vectors (%s), also after a reopen",
+    async (dimension) => {
+      const n = 9000;
+      let state = 3;
+      const random = () => {
+        state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+        return state / 2 ** 32 - 0.5;
+      };
+      const vectors = Array.from({ length: n }, () => Array.from({ length: dimension }, random));
+      const query = Array.from({ length: dimension }, random);
+      const cosine = (a: number[], b: number[]) => {
+        let dot = 0;
+        let na = 0;
+        let nb = 0;
+        for (let i = 0; i < a.length; i++) {
+          dot += a[i]! * b[i]!;
+          na += a[i]! * a[i]!;
+          nb += b[i]! * b[i]!;
+        }
+        return dot / Math.sqrt(na * nb);
+      };
+      const ids = vectors.map((_, i) => `v${i}`);
+      // Remove a few, so dead rows are skipped and compaction moves rows.
+      const removed = new Set(["v0", "v4100", "v8999"]);
+      const expected = ids
+        .filter((id) => !removed.has(id))
+        .map((id) => ({ id, score: cosine(query, vectors[Number(id.slice(1))]!) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, 10)
+        .map((h) => h.id);
+      // The query text shares no word with the documents: the ranking is the dense one.
+      const embedding = async (texts: string[]) => texts.map(() => query);
+      const store = make({ embedding });
+      await store.addDocuments({
+        documents: ids.map((id) => `document ${id}`),
+        ids,
+        embeddings: vectors,
+      });
+      await store.delete([...removed]);
+      expect((await store.search("zzz", { topK: 10 })).map((r) => r.id)).toEqual(expected);
+      await store.compact();
+      expect((await store.search("zzz", { topK: 10 })).map((r) => r.id)).toEqual(expected);
+      await store.close();
+      const reopened = make({ embedding });
+      expect(await reopened.count()).toBe(n - removed.size);
+      expect((await reopened.search("zzz", { topK: 10 })).map((r) => r.id)).toEqual(expected);
+    },
+  );
 });

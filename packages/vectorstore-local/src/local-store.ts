@@ -17,11 +17,10 @@ import {
   validateAddDocumentsInput,
   validateFilter,
 } from "@deeprecall/core";
-import MiniSearch, { type Options } from "minisearch";
+import { Bm25Index } from "./bm25.ts";
 import { DirectoryLock } from "./lock.ts";
 import {
   base64ToFloat32,
-  encodeWalRecord,
   float32ToBase64,
   fsyncDirectory,
   readWal,
@@ -29,6 +28,7 @@ import {
   writeFileAtomic,
 } from "./storage.ts";
 import { tokenize } from "./tokenize.ts";
+import { VectorSlab } from "./vector-slab.ts";
 
 export interface LocalStoreOptions {
   /** Directory holding the collections; created if missing. */
@@ -48,7 +48,13 @@ export interface LocalStoreOptions {
   compactionThresholdBytes?: number;
 }
 
-const FORMAT = 1;
+/**
+ * On-disk format. 1: MiniSearch JSON lexical index (`lexical-<gen>.json`); 2: binary BM25 index
+ * (`lexical-<gen>.bin`). Format 1 collections are read (their lexical index is rebuilt from the
+ * documents) and rewritten as format 2 on open; any other format is refused with a clear error.
+ */
+const FORMAT = 2;
+const LEGACY_FORMATS = new Set([1]);
 const COLLECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 interface Manifest {
@@ -60,26 +66,41 @@ interface Manifest {
   hasSnapshot: boolean;
 }
 
+/** A log record as written (JSON; vectors as base64 float32). */
 type WalRecord =
   | { op: "add"; docs: Array<{ id: string; content: string; metadata: Metadata; vector?: string }> }
   | { op: "delete"; ids: string[] };
 
+/** A log record before writing: vectors are still typed arrays (encoded while streaming it out). */
+type PendingRecord =
+  | { op: "add"; docs: Array<{ id: string; content: string; metadata: Metadata; vector?: Float32Array }> }
+  | { op: "delete"; ids: string[] };
+
+/** The JSON of a record in small pieces (one per document), so no batch-sized string is built. */
+function* walPieces(record: PendingRecord): Generator<string> {
+  if (record.op === "delete") {
+    yield JSON.stringify(record);
+    return;
+  }
+  yield '{"op":"add","docs":[';
+  for (let i = 0; i < record.docs.length; i++) {
+    const { id, content, metadata, vector } = record.docs[i]!;
+    const doc = vector
+      ? { id, content, metadata, vector: float32ToBase64(vector) }
+      : { id, content, metadata };
+    yield (i === 0 ? "" : ",") + JSON.stringify(doc);
+  }
+  yield "]}";
+}
+
 /** One row of the docs snapshot: [id, content, metadata, vector row or -1]. */
 type SnapshotRow = [string, string, Metadata, number];
 
-const lexicalOptions: Options<{ id: string; content: string }> = {
-  fields: ["content"],
-  idField: "id",
-  tokenize,
-  processTerm: (term: string) => term,
-  autoVacuum: false,
-};
-
 /**
  * The embedded DeepRecall vector store: no server, persisted to `<directory>/<collection>/`.
- * Hybrid retrieval: BM25 over the text (MiniSearch) always, plus cosine similarity over dense
- * vectors when an embedding is configured (or vectors were given to `addDocuments`), fused with
- * reciprocal rank fusion. See the package README for the storage format and the score formula.
+ * Hybrid retrieval: BM25 over the text (a typed-array inverted index, see bm25.ts) always, plus
+ * cosine similarity over dense vectors when an embedding is configured (or vectors were given to
+ * `addDocuments`), fused with reciprocal rank fusion. See the package README for the storage format and the score formula.
  */
 export class LocalStore implements VectorStore {
   readonly name = "local";
@@ -100,15 +121,17 @@ export class LocalStore implements VectorStore {
   // state (valid after open)
   #manifest!: Manifest;
   #wal!: WalWriter;
-  #lexical!: MiniSearch;
+  #lexical: Bm25Index = new Bm25Index();
   #slotOf = new Map<string, number>();
   #ids: Array<string | undefined> = [];
   #contents: string[] = [];
   #metadatas: Metadata[] = [];
   /** Row in #vectors for each slot, or -1. */
   #vectorRow: Int32Array = new Int32Array(1024);
-  #vectors: Float32Array = new Float32Array(0);
-  #vectorRows = 0;
+  /** Slot of each row in #vectors, or -1 once that slot was removed. */
+  #rowSlot: Int32Array = new Int32Array(0);
+  /** Unit-length vectors, created with the first vector. */
+  #vectors: VectorSlab | undefined;
   #dimension: number | null = null;
 
   constructor(options: LocalStoreOptions) {
@@ -165,15 +188,20 @@ export class LocalStore implements VectorStore {
       assertDimensions(vectors, this.#dimension ?? (vectors[0]?.length || 0));
       if (vectors[0]!.length === 0)
         throw new ConfigError("embeddings must not be empty", { field: "embeddings" });
-      normalised = vectors.map(normalise);
+      // One allocation for the batch; each vector is a view into it.
+      const dimension = vectors[0]!.length;
+      const batch = new Float32Array(vectors.length * dimension);
+      normalised = vectors.map((vector, i) =>
+        normalise(vector, batch.subarray(i * dimension, (i + 1) * dimension)),
+      );
     }
-    const record: WalRecord = {
+    const record: PendingRecord = {
       op: "add",
       docs: ids.map((id, i) => ({
         id,
         content: input.documents[i]!,
         metadata: metadatas[i]!,
-        ...(normalised ? { vector: float32ToBase64(normalised[i]!) } : {}),
+        ...(normalised ? { vector: normalised[i]! } : {}),
       })),
     };
     await this.#write(record, () => this.#applyAdd(ids, input.documents, metadatas, normalised));
@@ -189,7 +217,7 @@ export class LocalStore implements VectorStore {
       const present = [...new Set(ids)].filter((id) => this.#slotOf.has(id));
       if (present.length === 0) return null;
       return {
-        record: { op: "delete", ids: present } satisfies WalRecord,
+        record: { op: "delete", ids: present } satisfies PendingRecord,
         apply: () => this.#applyDelete(present),
       };
     });
@@ -215,7 +243,7 @@ export class LocalStore implements VectorStore {
     // Dense candidates first (the only async step), then everything else synchronously so the
     // ranking sees one consistent state.
     let queryVector: Float32Array | undefined;
-    if (this.#embed && this.#vectorRows > 0) {
+    if (this.#embed && this.#vectors && this.#vectors.rows > 0) {
       const [vector] = await this.#embedTexts([query], options.signal);
       if (vector!.length !== this.#dimension) {
         throw new ConfigError(
@@ -289,8 +317,8 @@ export class LocalStore implements VectorStore {
    * then applied in memory; so memory only ever reflects durable data.
    */
   #write(
-    record: WalRecord | null,
-    prepare: (() => void) | (() => { record: WalRecord; apply: () => void } | null),
+    record: PendingRecord | null,
+    prepare: (() => void) | (() => { record: PendingRecord; apply: () => void } | null),
   ): Promise<void> {
     const run = async () => {
       if (this.#closed) throw new VectorStoreError("This LocalStore is closed", { store: "local" });
@@ -299,13 +327,13 @@ export class LocalStore implements VectorStore {
       if (record) {
         apply = prepare as () => void;
       } else {
-        const prepared = (prepare as () => { record: WalRecord; apply: () => void } | null)();
+        const prepared = (prepare as () => { record: PendingRecord; apply: () => void } | null)();
         if (!prepared) return;
         toWrite = prepared.record;
         apply = prepared.apply;
       }
       try {
-        this.#wal.append(encodeWalRecord(toWrite));
+        this.#wal.append(walPieces(toWrite!));
       } catch (error) {
         throw new VectorStoreError(`Could not write to ${this.#wal.path}: ${(error as Error).message}`, {
           store: "local",
@@ -332,12 +360,15 @@ export class LocalStore implements VectorStore {
     mkdirSync(this.path, { recursive: true });
     this.#lock.acquire();
     const manifestPath = join(this.path, "manifest.json");
+    let legacy = false;
     if (existsSync(manifestPath)) {
       const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as Manifest;
-      if (manifest.format !== FORMAT) {
-        throw new VectorStoreError(`Unsupported local store format ${manifest.format} in ${manifestPath}`, {
-          store: "local",
-        });
+      legacy = LEGACY_FORMATS.has(manifest.format);
+      if (manifest.format !== FORMAT && !legacy) {
+        throw new VectorStoreError(
+          `The local store at ${this.path} uses storage format ${JSON.stringify(manifest.format)}, but this version of @deeprecall/vectorstore-local reads formats ${[...LEGACY_FORMATS, FORMAT].join(", ")}; it was probably written by a newer version: upgrade @deeprecall/vectorstore-local`,
+          { store: "local" },
+        );
       }
       this.#manifest = manifest;
     } else {
@@ -352,12 +383,14 @@ export class LocalStore implements VectorStore {
     }
     this.#removeStrayFiles();
     this.#dimension = this.#manifest.dimension;
-    this.#lexical = new MiniSearch(lexicalOptions);
-    if (this.#manifest.hasSnapshot) this.#loadSnapshot();
+    this.#lexical = new Bm25Index();
+    if (this.#manifest.hasSnapshot) this.#loadSnapshot(legacy);
     const walPath = `${this.#file("wal")}.log`;
     const wal = readWal<WalRecord>(walPath);
     for (const record of wal.records) this.#replay(record);
     this.#wal = new WalWriter(walPath, wal.validLength);
+    // Rewrite a collection of an older format in the current one (a regular compaction).
+    if (legacy) this.#compact();
   }
 
   /** Deletes temp files and files of other generations (left by a crash during compaction). */
@@ -369,23 +402,25 @@ export class LocalStore implements VectorStore {
       `docs-${this.#manifest.generation}.json`,
       `vectors-${this.#manifest.generation}.f32`,
       `lexical-${this.#manifest.generation}.json`,
+      `lexical-${this.#manifest.generation}.bin`,
     ]);
     for (const name of readdirSync(this.path)) {
       if (keep.has(name) || name.startsWith("LOCK")) continue;
-      if (/^(wal|docs|vectors|lexical)-\d+\.(log|json|f32)(\.tmp)?$/.test(name) || name.endsWith(".tmp")) {
+      if (
+        /^(wal|docs|vectors|lexical)-\d+\.(log|json|f32|bin)(\.tmp)?$/.test(name) ||
+        name.endsWith(".tmp")
+      ) {
         unlinkSync(join(this.path, name));
       }
     }
   }
 
-  #loadSnapshot(): void {
+  #loadSnapshot(legacy: boolean): void {
     const rows = JSON.parse(readFileSync(`${this.#file("docs")}.json`, "utf8")) as SnapshotRow[];
-    const vectorBytes = readFileSync(`${this.#file("vectors")}.f32`);
     const dimension = this.#manifest.dimension;
-    const vectorCount = dimension ? vectorBytes.length / 4 / dimension : 0;
-    this.#vectors = new Float32Array(Math.max(vectorCount, 1) * (dimension ?? 0));
-    new Uint8Array(this.#vectors.buffer).set(vectorBytes);
-    this.#vectorRows = vectorCount;
+    this.#vectors = dimension ? VectorSlab.readFile(`${this.#file("vectors")}.f32`, dimension) : undefined;
+    const vectorCount = this.#vectors?.rows ?? 0;
+    this.#rowSlot = new Int32Array(Math.max(vectorCount, 1024));
     this.#ensureSlots(rows.length);
     for (let slot = 0; slot < rows.length; slot++) {
       const [id, content, metadata, row] = rows[slot]!;
@@ -393,12 +428,21 @@ export class LocalStore implements VectorStore {
       this.#contents[slot] = content;
       this.#metadatas[slot] = metadata;
       this.#vectorRow[slot] = row;
+      if (row >= 0) this.#rowSlot[row] = slot;
       this.#slotOf.set(id, slot);
     }
-    this.#lexical = MiniSearch.loadJSON(
-      readFileSync(`${this.#file("lexical")}.json`, "utf8"),
-      lexicalOptions,
-    );
+    if (legacy) {
+      // Format 1 kept a MiniSearch index; rebuild ours from the documents.
+      for (let slot = 0; slot < rows.length; slot++) this.#lexical.add(slot, tokenize(this.#contents[slot]!));
+    } else {
+      this.#lexical = Bm25Index.deserialize(readFileSync(`${this.#file("lexical")}.bin`));
+      if (this.#lexical.slotCount !== rows.length) {
+        throw new VectorStoreError(
+          `The lexical index ${this.#file("lexical")}.bin does not match the documents (${this.#lexical.slotCount} vs ${rows.length} slots)`,
+          { store: "local" },
+        );
+      }
+    }
   }
 
   #replay(record: WalRecord): void {
@@ -433,14 +477,14 @@ export class LocalStore implements VectorStore {
     if (vectors) {
       const dimension = vectors[0]!.length;
       this.#dimension ??= dimension;
-      const needed = (this.#vectorRows + vectors.length) * dimension;
-      if (this.#vectors.length < needed) {
-        const grown = new Float32Array(Math.max(needed, this.#vectors.length * 2, 1024 * dimension));
-        grown.set(this.#vectors.subarray(0, this.#vectorRows * dimension));
-        this.#vectors = grown;
+      this.#vectors ??= new VectorSlab(dimension);
+      const rows = this.#vectors.rows + vectors.length;
+      if (this.#rowSlot.length < rows) {
+        const grown = new Int32Array(Math.max(rows, Math.ceil(this.#rowSlot.length * 1.5), 1024));
+        grown.set(this.#rowSlot.subarray(0, this.#vectors.rows));
+        this.#rowSlot = grown;
       }
     }
-    const lexicalDocs: Array<{ id: string; content: string }> = [];
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const old = this.#slotOf.get(id);
@@ -451,15 +495,15 @@ export class LocalStore implements VectorStore {
       this.#contents.push(contents[i]!);
       this.#metadatas.push(metadatas[i]!);
       if (vectors) {
-        this.#vectors.set(vectors[i]!, this.#vectorRows * this.#dimension!);
-        this.#vectorRow[slot] = this.#vectorRows++;
+        const row = this.#vectors!.append(vectors[i]!);
+        this.#rowSlot[row] = slot;
+        this.#vectorRow[slot] = row;
       } else {
         this.#vectorRow[slot] = -1;
       }
       this.#slotOf.set(id, slot);
-      lexicalDocs.push({ id, content: contents[i]! });
+      this.#lexical.add(slot, tokenize(contents[i]!));
     }
-    this.#lexical.addAll(lexicalDocs);
   }
 
   #applyDelete(ids: string[]): void {
@@ -469,57 +513,56 @@ export class LocalStore implements VectorStore {
     }
   }
 
-  /** Removes a slot from every index. `remove` (not `discard`) keeps BM25 statistics exact. */
+  /** Removes a slot from every index; the BM25 statistics stay exact (see bm25.ts). */
   #removeSlot(slot: number): void {
     const id = this.#ids[slot]!;
-    this.#lexical.remove({ id, content: this.#contents[slot]! });
+    this.#lexical.remove(slot, tokenize(this.#contents[slot]!));
     this.#slotOf.delete(id);
     this.#ids[slot] = undefined;
     this.#contents[slot] = "";
     this.#metadatas[slot] = {};
+    const row = this.#vectorRow[slot]!;
+    if (row >= 0) this.#rowSlot[row] = -1;
     this.#vectorRow[slot] = -1;
   }
 
   /**
-   * Writes a new generation: docs, vectors and lexical index (each atomically), then the manifest
-   * that points at them (the commit point), then deletes the previous generation. Also compacts
-   * memory (dead slots and their vectors are dropped).
+   * Compacts memory (dead slots, their vectors and postings are dropped; slots are renumbered in
+   * order), then writes a new generation: docs, vectors and lexical index (each atomically), then
+   * the manifest that points at them (the commit point), then deletes the previous generation.
+   * If writing fails, memory is still valid: it holds the same documents as the previous
+   * generation plus its log, only renumbered.
    */
   #compact(): void {
+    this.#compactMemory();
     const generation = this.#manifest.generation + 1;
     const dimension = this.#dimension;
-    const rows: SnapshotRow[] = [];
-    const liveVectorCount = dimension ? this.#countLiveVectors() : 0;
-    const vectors = new Float32Array(Math.max(liveVectorCount, 1) * (dimension ?? 0));
-    const ids: Array<string | undefined> = [];
-    const contents: string[] = [];
-    const metadatas: Metadata[] = [];
-    const vectorRow = new Int32Array(Math.max(this.#slotOf.size, 1024));
-    let nextRow = 0;
-    for (let slot = 0; slot < this.#ids.length; slot++) {
-      const id = this.#ids[slot];
-      if (id === undefined) continue;
-      const oldRow = this.#vectorRow[slot]!;
-      let row = -1;
-      if (oldRow >= 0 && dimension) {
-        vectors.set(
-          this.#vectors.subarray(oldRow * dimension, (oldRow + 1) * dimension),
-          nextRow * dimension,
-        );
-        row = nextRow++;
+    // The docs JSON is produced and written in pieces of 1 000 rows, not as one huge string.
+    const ids = this.#ids;
+    const contents = this.#contents;
+    const metadatas = this.#metadatas;
+    const vectorRow = this.#vectorRow;
+    function* docsJson(): Generator<string> {
+      yield "[";
+      for (let start = 0; start < ids.length; start += 1000) {
+        const rows: SnapshotRow[] = [];
+        for (let slot = start; slot < Math.min(start + 1000, ids.length); slot++) {
+          rows.push([ids[slot]!, contents[slot]!, metadatas[slot]!, vectorRow[slot]!]);
+        }
+        const piece = JSON.stringify(rows);
+        yield `${start === 0 ? "" : ","}${piece.slice(1, -1)}`;
       }
-      vectorRow[ids.length] = row;
-      rows.push([id, this.#contents[slot]!, this.#metadatas[slot]!, row]);
-      ids.push(id);
-      contents.push(this.#contents[slot]!);
-      metadatas.push(this.#metadatas[slot]!);
+      yield "]";
     }
-    const docsJson = JSON.stringify(rows);
-    const lexicalJson = JSON.stringify(this.#lexical);
-    const vectorBytes = new Uint8Array(vectors.buffer, 0, nextRow * (dimension ?? 0) * 4);
-    writeFileAtomic(`${this.#file("docs", generation)}.json`, docsJson);
-    writeFileAtomic(`${this.#file("vectors", generation)}.f32`, vectorBytes);
-    writeFileAtomic(`${this.#file("lexical", generation)}.json`, lexicalJson);
+    const docsBytes = writeFileAtomic(`${this.#file("docs", generation)}.json`, docsJson());
+    const vectorBytes = writeFileAtomic(
+      `${this.#file("vectors", generation)}.f32`,
+      this.#vectors?.toByteParts() ?? [],
+    );
+    const lexicalBytes = writeFileAtomic(
+      `${this.#file("lexical", generation)}.bin`,
+      this.#lexical.serializeParts(),
+    );
     const newWal = new WalWriter(`${this.#file("wal", generation)}.log`, 0);
     fsyncDirectory(this.path);
     const previous = this.#manifest.generation;
@@ -527,7 +570,7 @@ export class LocalStore implements VectorStore {
       format: FORMAT,
       generation,
       dimension,
-      snapshotBytes: docsJson.length + vectorBytes.length + lexicalJson.length,
+      snapshotBytes: docsBytes + vectorBytes + lexicalBytes,
       hasSnapshot: true,
     };
     try {
@@ -545,6 +588,7 @@ export class LocalStore implements VectorStore {
       `docs-${previous}.json`,
       `vectors-${previous}.f32`,
       `lexical-${previous}.json`,
+      `lexical-${previous}.bin`,
     ]) {
       try {
         unlinkSync(join(this.path, name));
@@ -552,13 +596,55 @@ export class LocalStore implements VectorStore {
         // never written (e.g. generation 0 has no snapshot)
       }
     }
+  }
+
+  /** Drops dead slots (and their vectors and postings), renumbering the live ones in order. */
+  #compactMemory(): void {
+    const slotCount = this.#ids.length;
+    const live = this.#slotOf.size;
+    const remap = new Int32Array(Math.max(slotCount, 1));
+    const ids: Array<string | undefined> = new Array(live);
+    const contents: string[] = new Array(live);
+    const metadatas: Metadata[] = new Array(live);
+    const vectorRow = new Int32Array(Math.max(live, 1024));
+    const oldVectors = this.#vectors;
+    const liveVectorCount = this.#countLiveVectors();
+    const vectors =
+      oldVectors && liveVectorCount !== oldVectors.rows
+        ? oldVectors.filter((row) => this.#rowSlot[row]! >= 0)
+        : oldVectors;
+    const rowSlot = new Int32Array(Math.max(liveVectorCount, 1024));
+    let next = 0;
+    let nextRow = 0;
+    for (let slot = 0; slot < slotCount; slot++) {
+      const id = this.#ids[slot];
+      if (id === undefined) {
+        remap[slot] = -1;
+        continue;
+      }
+      let row = -1;
+      if (this.#vectorRow[slot]! >= 0) {
+        row = nextRow++;
+        rowSlot[row] = next;
+      }
+      remap[slot] = next;
+      vectorRow[next] = row;
+      ids[next] = id;
+      contents[next] = this.#contents[slot]!;
+      metadatas[next] = this.#metadatas[slot]!;
+      next++;
+    }
+    this.#lexical.compact(remap, live);
     this.#ids = ids;
     this.#contents = contents;
     this.#metadatas = metadatas;
     this.#vectorRow = vectorRow;
+    this.#rowSlot = rowSlot;
     this.#vectors = vectors;
-    this.#vectorRows = nextRow;
-    this.#slotOf = new Map(ids.map((id, slot) => [id!, slot]));
+    if (live !== slotCount) {
+      this.#slotOf = new Map();
+      for (let slot = 0; slot < live; slot++) this.#slotOf.set(ids[slot]!, slot);
+    }
   }
 
   #countLiveVectors(): number {
@@ -569,56 +655,41 @@ export class LocalStore implements VectorStore {
   }
 
   #lexicalSearch(query: string, depth: number, accept: ((slot: number) => boolean) | undefined): number[] {
-    const results = this.#lexical.search(query, {
-      ...(accept ? { filter: (r: { id: unknown }) => accept(this.#slotOf.get(r.id as string)!) } : {}),
-    });
-    const out: number[] = [];
-    for (let i = 0; i < results.length && out.length < depth; i++)
-      out.push(this.#slotOf.get(results[i]!.id as string)!);
-    return out;
+    return this.#lexical.search(tokenize(query), depth, accept).map((hit) => hit.slot);
   }
 
-  /** Brute-force cosine (vectors are stored unit-length, so a dot product), top `depth` slots. */
+  /**
+   * Exact (brute-force) cosine: vectors are stored unit-length, so a dot product per row, computed
+   * by the slab (WebAssembly SIMD where possible). Returns the top `depth` slots.
+   */
   #denseSearch(
     query: Float32Array,
     depth: number,
     accept: ((slot: number) => boolean) | undefined,
   ): number[] {
-    const dimension = this.#dimension!;
-    const vectors = this.#vectors;
+    const rowSlot = this.#rowSlot;
     const topSlots: number[] = [];
     const topScores: number[] = [];
     let floor = Number.NEGATIVE_INFINITY;
-    for (let slot = 0; slot < this.#ids.length; slot++) {
-      const row = this.#vectorRow[slot]!;
-      if (row < 0) continue;
-      const offset = row * dimension;
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      let k = 0;
-      for (; k + 3 < dimension; k += 4) {
-        a0 += query[k]! * vectors[offset + k]!;
-        a1 += query[k + 1]! * vectors[offset + k + 1]!;
-        a2 += query[k + 2]! * vectors[offset + k + 2]!;
-        a3 += query[k + 3]! * vectors[offset + k + 3]!;
+    this.#vectors!.forEachScoreBlock(query, (firstRow, scores) => {
+      for (let r = 0; r < scores.length; r++) {
+        const score = scores[r]!;
+        if (topSlots.length >= depth && score <= floor) continue;
+        const slot = rowSlot[firstRow + r]!;
+        if (slot < 0) continue;
+        if (accept && !accept(slot)) continue;
+        // insert into the sorted (descending) top list; equal scores keep row order
+        let i = topScores.length;
+        while (i > 0 && topScores[i - 1]! < score) i--;
+        topScores.splice(i, 0, score);
+        topSlots.splice(i, 0, slot);
+        if (topSlots.length > depth) {
+          topScores.pop();
+          topSlots.pop();
+        }
+        if (topSlots.length >= depth) floor = topScores[topScores.length - 1]!;
       }
-      for (; k < dimension; k++) a0 += query[k]! * vectors[offset + k]!;
-      const score = a0 + a1 + a2 + a3;
-      if (topSlots.length >= depth && score <= floor) continue;
-      if (accept && !accept(slot)) continue;
-      // insert into the sorted (descending) top list
-      let i = topScores.length;
-      while (i > 0 && topScores[i - 1]! < score) i--;
-      topScores.splice(i, 0, score);
-      topSlots.splice(i, 0, slot);
-      if (topSlots.length > depth) {
-        topScores.pop();
-        topSlots.pop();
-      }
-      if (topSlots.length >= depth) floor = topScores[topScores.length - 1]!;
-    }
+    });
     return topSlots;
   }
 
@@ -656,11 +727,10 @@ export class LocalStore implements VectorStore {
   }
 }
 
-function normalise(vector: number[] | Float32Array): Float32Array {
+function normalise(vector: number[] | Float32Array, out = new Float32Array(vector.length)): Float32Array {
   let norm = 0;
   for (let i = 0; i < vector.length; i++) norm += vector[i]! * vector[i]!;
   norm = Math.sqrt(norm);
-  const out = new Float32Array(vector.length);
   if (norm === 0) return out;
   for (let i = 0; i < vector.length; i++) out[i] = vector[i]! / norm;
   return out;

@@ -1,0 +1,76 @@
+/**
+ * One benchmark server in its own process, so the load generator (in the parent) and the server
+ * never share an event loop. Prints `READY <port>` on stdout once listening.
+ *
+ *   node --conditions=@deeprecall/source src/servers/node-server.ts <mode> [port]
+ *
+ * Modes: plain | secured (auth + rate limit at a huge limit) | redis (secured, with the rate-limit
+ * buckets in the Redis at REDIS_URL, shared by every replica) | slow | bare (node:http floor,
+ * answering with the JSON file named by BENCH_BARE_BODY).
+ */
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { createApp, startServer } from "@deeprecall/server";
+import { BENCH_API_KEY, HUGE_RATE_LIMIT } from "../constants.ts";
+import { InstantEngine, SlowEngine } from "../engine-doubles.ts";
+
+const mode = process.argv[2] ?? "plain";
+const port = Number(process.argv[3] ?? 0);
+
+async function main(): Promise<void> {
+  if (mode === "bare") {
+    const path = process.env.BENCH_BARE_BODY;
+    if (!path) throw new Error("bare mode needs BENCH_BARE_BODY (a JSON file to answer with)");
+    const body = Buffer.from(readFileSync(path));
+    const server = createServer((req, res) => {
+      // Read and parse the request like a real endpoint would, then answer the canned JSON.
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        try {
+          JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        } catch {
+          res.writeHead(400).end();
+          return;
+        }
+        res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+        res.end(body);
+      });
+    });
+    server.keepAliveTimeout = 65_000;
+    server.listen(port, "127.0.0.1", () => {
+      const address = server.address();
+      if (address && typeof address === "object") process.stdout.write(`READY ${address.port}\n`);
+    });
+    return;
+  }
+  const engine =
+    mode === "slow" ? new SlowEngine(Number(process.env.BENCH_SLOW_MS ?? 2000)) : new InstantEngine();
+  let app: ReturnType<typeof createApp>;
+  if (mode === "secured") {
+    app = createApp(engine, { apiKeys: [BENCH_API_KEY], rateLimit: HUGE_RATE_LIMIT });
+  } else if (mode === "redis") {
+    const url = process.env.REDIS_URL;
+    if (!url) throw new Error("redis mode needs REDIS_URL");
+    const { RedisRateLimitStore } = await import("@deeprecall/redis");
+    const store = new RedisRateLimitStore({ url, failOpen: false });
+    app = createApp(engine, {
+      apiKeys: [BENCH_API_KEY],
+      rateLimit: { requestsPerMinute: HUGE_RATE_LIMIT, store },
+    });
+  } else {
+    app = createApp(engine);
+  }
+  const server = await startServer({ app, host: "127.0.0.1", port });
+  process.stdout.write(`READY ${server.port}\n`);
+  const stop = () => {
+    server.close().finally(() => process.exit(0));
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

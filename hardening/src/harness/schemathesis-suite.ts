@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { findSchemathesis, runSchemathesis, SCHEMATHESIS_HINT } from "./schemathesis.ts";
+import { startTestServer, type TestServer } from "./server.ts";
+import { isCI } from "./util.ts";
+
+/**
+ * Failures Schemathesis reports today that are bugs in packages/server, written up in
+ * hardening/README.md ("Findings"). Anything else fails this test.
+ */
+export const KNOWN_SERVER_ISSUES = [
+  // openapi.json declares the text/event-stream body as a ChatCompletion, but the events are
+  // chat.completion.chunk objects (and the `[DONE]` sentinel).
+  { code: "ST108", operation: "POST /v1/chat/completions" },
+  // With auth on, the document puts every operation under bearerAuth, but /health is exempt
+  // (by design): its route should declare `security: []`.
+  { code: "ST401", operation: "GET /health" },
+  { code: "ST203", operation: "GET /health" },
+];
+
+const API_KEY = "sk-hardening-fuzz-key";
+/** Schemathesis is installed, or (under CI=true, where a missing tool is a failure) throw. */
+export function requireSchemathesis(): boolean {
+  const found = findSchemathesis() !== undefined;
+  if (!found && isCI) throw new Error(`CI=true and Schemathesis is missing. ${SCHEMATHESIS_HINT}`);
+  return found;
+}
+
+export function describeSchemathesis(maxExamples: number, seed: number, minCases: number) {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ app: { apiKeys: [API_KEY] } });
+  });
+  afterAll(() => server?.close());
+
+  it("every endpoint: no 5xx, responses match the schema, no hang, auth never ignored", {
+    timeout: 300_000,
+  }, async () => {
+    const countBefore = await server.store.count();
+    const { report, output } = await runSchemathesis(server.url, {
+      maxExamples,
+      seed,
+      headers: [`Authorization: Bearer ${API_KEY}`],
+    });
+    expect(report.complete, output).toBe(true);
+    expect(report.errors, output).toEqual([]);
+    expect(report.operations.tested).toBe(report.operations.total);
+    expect(report.operations.total).toBeGreaterThanOrEqual(9);
+    expect(report.test_cases.generated).toBeGreaterThan(minCases);
+    console.info(`[hardening] Schemathesis test cases: ${report.test_cases.generated} (seed ${seed})`);
+    const unexpected = report.failures.flatMap((f) =>
+      f.operations
+        .filter((op) => !KNOWN_SERVER_ISSUES.some((k) => k.code === f.code && k.operation === op))
+        .map((op) => `${f.code} ${f.title} at ${op}`),
+    );
+    expect(unexpected, output).toEqual([]);
+    // No 5xx anywhere (also covered by the not_a_server_error check, spelled out here).
+    expect(report.failures.map((f) => f.code)).not.toContain("ST101");
+    // The server is still healthy and the store still answers after the fuzzing.
+    const health = await fetch(`${server.url}/health`);
+    expect(health.status).toBe(200);
+    expect(await server.store.count()).toBeGreaterThanOrEqual(countBefore);
+  });
+}
