@@ -44,9 +44,7 @@ export function describeFuzz(runs: number, seedOffset = 0) {
   /** The invariants every response keeps, whatever came in. */
   function checkResponse(res: Response, text: string) {
     expect(res.status, text.slice(0, 500)).toBeLessThan(500);
-    // (Streaming responses lack it today: see known-issues.test.ts.)
-    if (!res.headers.get("content-type")?.includes("event-stream"))
-      expect(res.headers.get("x-request-id")).toBeTruthy();
+    expect(res.headers.get("x-request-id")).toBeTruthy();
     expect(text).not.toMatch(/\n\s+at .+\.(ts|js):\d+/); // no stack traces
     if (res.status >= 400 && text !== "" && res.headers.get("content-type")?.includes("json")) {
       const body = JSON.parse(text) as { error?: { message?: unknown; type?: unknown } };

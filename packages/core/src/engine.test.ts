@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MemoryStore } from "./__fixtures__/memory-store.ts";
 import { scriptedModel, streamingModel, textStep, toolCallStep } from "./__fixtures__/scripted-model.ts";
 import { InMemoryCache } from "./cache/index.ts";
-import { createSandboxPool } from "./sandbox/index.ts";
 import { DeepRecallEngine } from "./engine.ts";
-import { AbortError, ConfigError, LLMProviderError } from "./errors.ts";
+import { AbortError, ConfigError, LLMProviderError, VectorStoreError } from "./errors.ts";
+import { createSandboxPool } from "./sandbox/index.ts";
 import type { EngineEvent } from "./types.ts";
 
 const engines: DeepRecallEngine[] = [];
@@ -229,11 +229,20 @@ describe("budgets", () => {
     store.searchDelayMs = 60_000;
     // A warm pool, so worker start-up on a loaded machine does not eat the time budget.
     const pool = createSandboxPool({ workers: 1 });
-    const warm = await pool.createSession({ searchDb: async () => [], llmQuery: async () => "", llmQueryBatched: async () => [] });
+    const warm = await pool.createSession({
+      searchDb: async () => [],
+      llmQuery: async () => "",
+      llmQueryBatched: async () => [],
+    });
     await warm.dispose();
     try {
       const model = scriptedModel(["```repl\nprint(searchDb('Acme').length)\n```", "FINAL(never)"]);
-      const result = await engine({ vectorStore: store, model, sandbox: pool, budget: { maxTimeSeconds: 1 } }).query("q");
+      const result = await engine({
+        vectorStore: store,
+        model,
+        sandbox: pool,
+        budget: { maxTimeSeconds: 1 },
+      }).query("q");
       expect(result.error).toMatch(/maxTimeSeconds/);
       expect(result.budgetStatus.exceededLimit).toBe("maxTimeSeconds");
       expect(store.searchCalls).toEqual(["Acme"]);
@@ -321,6 +330,23 @@ describe("failures, abort, retry", () => {
     expect(() => new DeepRecallEngine({ vectorStore: store, model, budget: { maxTokens: -1 } })).toThrow(
       /budget\.maxTokens/,
     );
+  });
+
+  it("wraps a third-party store's raw write errors in VectorStoreError naming the store", async () => {
+    const store = await corpus();
+    store.addDocuments = async () => {
+      throw new Error("disk on fire");
+    };
+    store.delete = async () => {
+      throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+    };
+    const e = engine({ vectorStore: store, model: scriptedModel([]) });
+    const add = await e.addDocuments({ documents: ["x"] }).catch((err: unknown) => err);
+    expect(add).toBeInstanceOf(VectorStoreError);
+    expect(add).toMatchObject({ store: "memory", retryable: false });
+    expect((add as Error).message).toMatch(/Adding documents failed in the memory store: disk on fire/);
+    const del = await e.deleteDocuments(["acme"]).catch((err: unknown) => err);
+    expect(del).toMatchObject({ store: "memory", retryable: true });
   });
 
   it("rejects an empty query", async () => {

@@ -16,7 +16,7 @@ import { validateFilter } from "./filters.ts";
 import { type DeepRecallEngineOptions, parseBudget, parseEngineOptions } from "./options.ts";
 import { runReplLoop } from "./repl-loop.ts";
 import { applyReranker } from "./rerank.ts";
-import { isTransientError, toLLMProviderError, withRetry } from "./retry.ts";
+import { isTransientError, redactSecrets, toLLMProviderError, withRetry } from "./retry.ts";
 import { confidenceFrom, modelIdOf, partialAnswerFromSources, RunState, type SearchFn } from "./run-state.ts";
 import { createSandboxPool } from "./sandbox/index.ts";
 import type { SandboxPool } from "./sandbox/types.ts";
@@ -149,7 +149,12 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
 
   async addDocuments(input: AddDocumentsInput): Promise<string[]> {
     this.assertOpen();
-    const ids = await this.vectorStore.addDocuments(input);
+    let ids: string[];
+    try {
+      ids = await this.vectorStore.addDocuments(input);
+    } catch (error) {
+      throw this.storeFailure("Adding documents", error);
+    }
     await this.bumpGeneration();
     return ids;
   }
@@ -159,7 +164,11 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
     if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string")) {
       throw new ConfigError("ids must be an array of strings", { field: "ids" });
     }
-    await this.vectorStore.delete(ids);
+    try {
+      await this.vectorStore.delete(ids);
+    } catch (error) {
+      throw this.storeFailure("Deleting documents", error);
+    }
     await this.bumpGeneration();
   }
 
@@ -201,6 +210,22 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
   }
 
   // ---------------------------------------------------------------------------------------
+
+  /**
+   * A third-party store's raw error becomes a VectorStoreError naming the store (so the server
+   * answers 502/503, not 500); our own errors and aborts pass through unchanged.
+   */
+  private storeFailure(what: string, error: unknown): unknown {
+    if (error instanceof DeepRecallError || isAbortError(error)) return error;
+    return new VectorStoreError(
+      `${what} failed in the ${this.vectorStore.name} store: ${redactSecrets(errorMessage(error))}`,
+      {
+        cause: error,
+        store: this.vectorStore.name,
+        retryable: isTransientError(error),
+      },
+    );
+  }
 
   private assertOpen(): void {
     if (this.closed) throw new DeepRecallError("This DeepRecallEngine has been closed");
@@ -265,14 +290,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
         { ...this.options.retry, ...(signal ? { signal } : {}), isRetryable: isTransientError },
       );
     } catch (error) {
-      if (error instanceof DeepRecallError || isAbortError(error)) throw error;
-      throw new VectorStoreError(
-        `Search failed in the ${this.vectorStore.name} store: ${errorMessage(error)}`,
-        {
-          cause: error,
-          store: this.vectorStore.name,
-        },
-      );
+      throw this.storeFailure("Search", error);
     }
     if (reranker) {
       try {

@@ -82,7 +82,10 @@ export function apiKeyAuth(
     if (!ok && validate) ok = (await validate(token)) === true;
     if (!ok) return unauthorized("Invalid API key");
     c.set("apiKey", token);
-    c.set("apiKeyId", await apiKeyId(token));
+    // A configured key's digest was computed at start-up: reuse it rather than hashing again
+    // (Web Crypto SHA-256 costs ~15-20 µs of main-thread time per request).
+    const known = digests.get(token);
+    c.set("apiKeyId", known ? ((await known) ?? "").slice(0, 32) : await apiKeyId(token));
     await next();
   });
 }

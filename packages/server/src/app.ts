@@ -6,12 +6,13 @@ import {
   type ApiKeyAuthVariables,
   apiKeyAuth,
   DEFAULT_EXEMPT_PATHS,
+  isExemptPath,
   type RateLimiterOptions,
   rateLimiter,
 } from "@deeprecall/middleware";
 import { createMetrics, httpTracing } from "@deeprecall/observability";
 import { swaggerUI } from "@hono/swagger-ui";
-import { createRoute, OpenAPIHono, type z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -236,7 +237,7 @@ export function createApp(
         description: "The completion (JSON), or an SSE stream of chunks",
         content: {
           "application/json": { schema: ChatCompletionSchema },
-          "text/event-stream": { schema: ChatCompletionSchema.openapi({ description: "SSE chunks" }) },
+          "text/event-stream": { schema: ChatCompletionStreamEventSchema },
         },
       },
       ...errors(400, 413, 502, 503, ...COMMON),
@@ -248,7 +249,7 @@ export function createApp(
     const id = completionId();
     const created = Math.floor(Date.now() / 1000);
     if (body.stream) {
-      return streamChat(engine, chat, {
+      const response = streamChat(engine, chat, {
         id,
         created,
         model: modelName,
@@ -258,7 +259,9 @@ export function createApp(
         signal: c.req.raw.signal,
         log,
         requestId: c.get("requestId"),
-      }) as never;
+      });
+      // Through the context, so headers set by middleware (request id, rate-limit) are kept.
+      return c.newResponse(response.body, response) as never;
     }
     const result = await engine.query(chat.query, { ...chat.options, signal: c.req.raw.signal });
     return c.json(chatCompletionJson(result, modelName, id, created), 200);
@@ -404,6 +407,8 @@ export function createApp(
       method: "get",
       path: "/health",
       tags: ["DeepRecall"],
+      // Exempt from auth by default: say so in the document.
+      ...(authEnabled && isExemptPath("/health", exemptPaths) ? { security: [] } : {}),
       summary: "Health check",
       description:
         'Always 200 while the process serves requests; `status` is "degraded" when the store cannot count its documents.',
@@ -558,6 +563,19 @@ async function countWithTimeout(engine: DeepRecallEngineApi): Promise<number | n
     clearTimeout(timer);
   }
 }
+
+/** One Server-Sent Event of a streaming chat completion, as a client's SSE parser sees it. */
+const ChatCompletionStreamEventSchema = z
+  .object({
+    data: z.string().openapi({
+      description:
+        "A JSON chat.completion.chunk, an OpenAI-shaped error object, or the literal [DONE] (always last).",
+    }),
+    event: z.string().optional(),
+    id: z.string().optional(),
+    retry: z.number().int().optional(),
+  })
+  .openapi("ChatCompletionStreamEvent");
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 

@@ -30,7 +30,10 @@ const SECTIONS: Array<{ title: string; fields: FieldName[] }> = [
       "logFile",
     ],
   },
-  { title: "Server (deeprecall serve)", fields: ["host", "port", "rateLimit"] },
+  {
+    title: "Server (deeprecall serve)",
+    fields: ["host", "port", "rateLimit", "redisUrl", "redisFailure", "metrics", "mcp"],
+  },
   { title: "Ingest", fields: ["chunkSize", "chunkOverlap", "maxFileSize"] },
 ];
 

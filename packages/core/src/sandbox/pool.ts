@@ -115,7 +115,7 @@ class WorkerSlot {
       workerData: init,
       transferList: [requests.port2, replies.port2],
       // Inherit the parent's flags (loaders, conditions) except those a worker rejects.
-      execArgv: process.execArgv.filter((arg) => !arg.startsWith("--input-type")),
+      execArgv: workerExecArgv(),
       resourceLimits: { stackSizeMb: WORKER_STACK_MB },
       name: "deeprecall-sandbox",
       stdout: false,
@@ -679,4 +679,32 @@ function resolveLimits(base: ResolvedLimits, limits: SandboxLimits, prefix: stri
 export function debugRun(session: SandboxSession, action: "crash" | "hang"): Promise<BlockResult> {
   if (!(session instanceof SessionImpl)) throw new TypeError("not a pooled sandbox session");
   return session.debugRun(action);
+}
+
+/**
+ * Flags that Node rejects for worker threads (ERR_WORKER_INVALID_EXEC_ARGV) or that make no
+ * sense there; everything else (loaders, conditions, type stripping) is inherited.
+ */
+const WORKER_REJECTED_FLAGS =
+  /^--(input-type|expose[-_]gc|inspect|inspect-brk|inspect-port|inspect-wait|debug-port|title|prof|cpu-prof|heap-prof|redirect-warnings|trace-event|diagnostic-dir|report)/;
+
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (WORKER_REJECTED_FLAGS.test(arg)) {
+      // "--title name" style: drop the value too.
+      if (
+        !arg.includes("=") &&
+        args[i + 1] !== undefined &&
+        !args[i + 1]!.startsWith("-") &&
+        /^--(title|inspect-port|debug-port|redirect-warnings|diagnostic-dir)$/.test(arg)
+      )
+        i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
 }
