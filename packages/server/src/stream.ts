@@ -1,9 +1,4 @@
-import {
-  type DeepRecallEngineApi,
-  type DeepRecallResult,
-  describeEngineEvent,
-  type EngineEvent,
-} from "@deeprecall/core";
+import { type DeepRecallEngineApi, type DeepRecallResult, describeEngineEvent } from "@deeprecall/core";
 import type { ChatQuery } from "./convert.ts";
 import { extensionJson, usageJson } from "./convert.ts";
 import { toApiError } from "./errors.ts";
