@@ -14,6 +14,8 @@ export {
   rankingCases,
 } from "./corpus.ts";
 export { fakeEmbedding, fakeEmbeddingTokens } from "./fake-embedding.ts";
+export { type FilterGeneratorOptions, filterMismatches, generateFilters, prng } from "./filter-oracle.ts";
 export { InMemoryVectorStore } from "./memory-store.ts";
 export { eventually, findRedisServer, freePort, RedisServerProcess } from "./redis-server.ts";
 export { mockUsage, type ScriptedReply, scriptedModel } from "./scripted-model.ts";
+export { SEED_CORPUS, SEED_INVESTIGATION, seededEngine } from "./seeded-engine.ts";

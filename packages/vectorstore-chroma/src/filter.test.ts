@@ -1,4 +1,5 @@
 import { ConfigError, type Metadata, type MetadataFilter, matchesFilter } from "@deeprecall/core";
+import { filterMismatches, generateFilters } from "@deeprecall/test-utils";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ChromaStore } from "./chroma-store.ts";
 import { translateFilter } from "./filter.ts";
@@ -57,15 +58,6 @@ describe("translateFilter (shapes Chroma accepts)", () => {
     }
   });
 });
-
-/** A small deterministic PRNG so the generated filters are the same on every run. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 describe("translateFilter against a real Chroma server, with matchesFilter as the oracle", () => {
   const records: Array<{ id: string; metadata: Metadata }> = [];
@@ -137,39 +129,20 @@ describe("translateFilter against a real Chroma server, with matchesFilter as th
   );
 
   it("agrees on 150 generated filters", async () => {
-    const random = prng(1234);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-    const leaf = (): MetadataFilter => {
-      const field = pick(["color", "n", "flag", "tags"]);
-      const value =
-        field === "n"
-          ? pick(numbers)
-          : field === "flag"
-            ? random() < 0.5
-            : pick([...strings, "purple"] as const);
-      const operator =
-        field === "n"
-          ? pick(["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "shorthand"] as const)
-          : pick(["$eq", "$ne", "$in", "$nin", "shorthand"] as const);
-      if (operator === "shorthand") return { [field]: value };
-      if (operator === "$in" || operator === "$nin")
-        return { [field]: { [operator]: [value, pick(numbers)] } };
-      return { [field]: { [operator]: value } } as MetadataFilter;
-    };
-    const node = (depth: number): MetadataFilter => {
-      const roll = random();
-      if (depth > 1 || roll < 0.5) return leaf();
-      const children = Array.from({ length: 1 + Math.floor(random() * 3) }, () => node(depth + 1));
-      return roll < 0.75 ? { $and: children } : { $or: children };
-    };
-    const mismatches: string[] = [];
-    for (let i = 0; i < 150; i++) {
-      const filter = node(0);
-      const [actual, expected] = [await actualIds(filter), expectedIds(filter)];
-      if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-        mismatches.push(`${JSON.stringify(filter)}: got ${actual.join(",")} expected ${expected.join(",")}`);
-      }
-    }
+    const filters = generateFilters({
+      seed: 1234,
+      count: 150,
+      fields: [
+        ["color", "string"],
+        ["n", "number"],
+        ["flag", "boolean"],
+        ["tags", "string"],
+      ],
+      strings,
+      numbers,
+      mixedInLists: true,
+    });
+    const mismatches = await filterMismatches(filters, actualIds, expectedIds);
     expect(mismatches).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { ConfigError, type Metadata, type MetadataFilter, matchesFilter } from "@deeprecall/core";
+import { filterMismatches, generateFilters } from "@deeprecall/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakePinecone, matchesPineconeFilter } from "./__fixtures__/fake-pinecone.ts";
 import { translatePineconeFilter } from "./filter.ts";
@@ -45,14 +46,6 @@ describe("translatePineconeFilter", () => {
     }
   });
 });
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 describe("filters through the fake Pinecone, with matchesFilter as the oracle", () => {
   const API_KEY = "pc-filter-key-0123456789";
@@ -124,34 +117,19 @@ describe("filters through the fake Pinecone, with matchesFilter as the oracle", 
   });
 
   it("agrees on 150 generated filters over scalar fields", async () => {
-    const random = prng(99);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-    const leaf = (): MetadataFilter => {
-      const field = pick(["color", "n", "flag"]);
-      const value =
-        field === "n" ? pick(numbers) : field === "flag" ? random() < 0.5 : pick([...strings, "purple"]);
-      const operator =
-        field === "n"
-          ? pick(["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "shorthand"] as const)
-          : pick(["$eq", "$ne", "$in", "$nin", "shorthand"] as const);
-      if (operator === "shorthand") return { [field]: value };
-      if (operator === "$in" || operator === "$nin") return { [field]: { [operator]: [value] } };
-      return { [field]: { [operator]: value } } as MetadataFilter;
-    };
-    const node = (depth: number): MetadataFilter => {
-      const roll = random();
-      if (depth > 1 || roll < 0.5) return leaf();
-      const children = Array.from({ length: 1 + Math.floor(random() * 3) }, () => node(depth + 1));
-      return roll < 0.75 ? { $and: children } : { $or: children };
-    };
-    const mismatches: string[] = [];
-    for (let i = 0; i < 150; i++) {
-      const filter = node(0);
-      const [actual, expected] = [await actualIds(filter), expectedIds(filter)];
-      if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-        mismatches.push(`${JSON.stringify(filter)}: got ${actual.join(",")} expected ${expected.join(",")}`);
-      }
-    }
+    const filters = generateFilters({
+      seed: 99,
+      count: 150,
+      fields: [
+        ["color", "string"],
+        ["n", "number"],
+        ["flag", "boolean"],
+      ],
+      strings,
+      numbers,
+      mixedInLists: false,
+    });
+    const mismatches = await filterMismatches(filters, actualIds, expectedIds);
     expect(mismatches).toEqual([]);
   });
 });

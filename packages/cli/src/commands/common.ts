@@ -14,40 +14,13 @@ export interface CommandContext {
   env: Record<string, string | undefined>;
 }
 
-export const STORE_FIELDS: FieldName[] = [
-  "vectorstore",
-  "collection",
-  "persistDir",
-  "chromaUrl",
-  "pineconeIndex",
-  "pineconeNamespace",
-  "embeddingModel",
-];
-export const LLM_FIELDS: FieldName[] = ["backend", "model", "subModel", "baseUrl"];
-export const ENGINE_FIELDS: FieldName[] = [
-  "strategy",
-  "maxIterations",
-  "maxDepth",
-  "topK",
-  "maxSearches",
-  "maxTokens",
-  "maxTime",
-  "maxCost",
-  "cache",
-  "cacheTtl",
-  "logFile",
-];
-export const SERVER_FIELDS: FieldName[] = [
-  "host",
-  "port",
-  "apiKeys",
-  "rateLimit",
-  "redisUrl",
-  "redisFailure",
-  "metrics",
-  "mcp",
-];
-export const INGEST_FIELDS: FieldName[] = ["chunkSize", "chunkOverlap", "maxFileSize"];
+export {
+  ENGINE_FIELDS,
+  INGEST_FIELDS,
+  LLM_FIELDS,
+  SERVER_FIELDS,
+  STORE_FIELDS,
+} from "../config/fields.ts";
 
 /** Adds `--flag <value>` options for config fields (no defaults here: unset means "ask the next source"). */
 export function addConfigOptions(command: Command, fields: FieldName[]): Command {

@@ -421,3 +421,39 @@ export const DEFAULT_MODELS: Record<(typeof BACKENDS)[number], string | undefine
   // An openai-compatible server hosts whatever it hosts: the user names the model.
   "openai-compatible": undefined,
 };
+
+/** Fields by what they configure: which flags a command takes, and the sections of `init`'s template. */
+export const STORE_FIELDS: FieldName[] = [
+  "vectorstore",
+  "collection",
+  "persistDir",
+  "chromaUrl",
+  "pineconeIndex",
+  "pineconeNamespace",
+  "embeddingModel",
+];
+export const LLM_FIELDS: FieldName[] = ["backend", "model", "subModel", "baseUrl"];
+export const ENGINE_FIELDS: FieldName[] = [
+  "strategy",
+  "maxIterations",
+  "maxDepth",
+  "topK",
+  "maxSearches",
+  "maxTokens",
+  "maxTime",
+  "maxCost",
+  "cache",
+  "cacheTtl",
+  "logFile",
+];
+export const SERVER_FIELDS: FieldName[] = [
+  "host",
+  "port",
+  "apiKeys",
+  "rateLimit",
+  "redisUrl",
+  "redisFailure",
+  "metrics",
+  "mcp",
+];
+export const INGEST_FIELDS: FieldName[] = ["chunkSize", "chunkOverlap", "maxFileSize"];

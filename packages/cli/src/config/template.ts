@@ -1,40 +1,24 @@
-import { DEFAULT_MODELS, DEFAULTS, FIELD_NAMES, FIELDS, type FieldName, type FieldSpec } from "./fields.ts";
+import {
+  DEFAULT_MODELS,
+  DEFAULTS,
+  ENGINE_FIELDS,
+  FIELD_NAMES,
+  FIELDS,
+  type FieldName,
+  type FieldSpec,
+  INGEST_FIELDS,
+  LLM_FIELDS,
+  SERVER_FIELDS,
+  STORE_FIELDS,
+} from "./fields.ts";
 
 const SECTIONS: Array<{ title: string; fields: FieldName[] }> = [
-  {
-    title: "Vector store",
-    fields: [
-      "vectorstore",
-      "collection",
-      "persistDir",
-      "chromaUrl",
-      "pineconeIndex",
-      "pineconeNamespace",
-      "embeddingModel",
-    ],
-  },
-  { title: "LLM", fields: ["backend", "model", "subModel", "baseUrl"] },
-  {
-    title: "Engine and per-query budget",
-    fields: [
-      "strategy",
-      "maxIterations",
-      "maxDepth",
-      "topK",
-      "maxSearches",
-      "maxTokens",
-      "maxTime",
-      "maxCost",
-      "cache",
-      "cacheTtl",
-      "logFile",
-    ],
-  },
-  {
-    title: "Server (deeprecall serve)",
-    fields: ["host", "port", "rateLimit", "redisUrl", "redisFailure", "metrics", "mcp"],
-  },
-  { title: "Ingest", fields: ["chunkSize", "chunkOverlap", "maxFileSize"] },
+  { title: "Vector store", fields: STORE_FIELDS },
+  { title: "LLM", fields: LLM_FIELDS },
+  { title: "Engine and per-query budget", fields: ENGINE_FIELDS },
+  // Secrets (API keys, the Redis URL) have no TOML key and are skipped below.
+  { title: "Server (deeprecall serve)", fields: SERVER_FIELDS },
+  { title: "Ingest", fields: INGEST_FIELDS },
 ];
 
 function tomlValue(value: unknown): string {

@@ -1,35 +1,7 @@
-import { type AddDocumentsInput, DeepRecallEngine } from "@deeprecall/core";
-import { InMemoryVectorStore, scriptedModel } from "@deeprecall/test-utils";
-import type { MockLanguageModelV4 } from "ai/test";
-
-/** The shared scripted LLM double (see @deeprecall/test-utils). */
-export const scripted = scriptedModel;
-
-export const CORPUS: Required<Pick<AddDocumentsInput, "ids" | "documents" | "metadatas">> = {
-  ids: ["acme", "jane", "weather"],
-  documents: [
-    "Acme Corporation was founded by Jane Doe in 1999.",
-    "Jane Doe was born in Lyon, France, and studied physics.",
-    "The weather in Paris is mild in spring.",
-  ],
-  metadatas: [
-    { source: "acme.txt", year: 1999 },
-    { source: "people.txt", year: 2001 },
-    { source: "weather.txt", year: 2020 },
-  ],
-};
-
-export const INVESTIGATION = [
-  "Let me look.\n```repl\nconst hits = searchDb('Acme founded')\nprint(hits[0].content)\n```",
-  "FINAL(Jane Doe founded Acme in 1999.)",
-];
-
-/** A real engine over a seeded in-memory store. */
-export async function seededEngine(
-  model: MockLanguageModelV4,
-  options: Partial<ConstructorParameters<typeof DeepRecallEngine>[0]> = {},
-): Promise<DeepRecallEngine> {
-  const store = new InMemoryVectorStore();
-  await store.addDocuments(CORPUS);
-  return new DeepRecallEngine({ vectorStore: store, model, ...options });
-}
+// The adapter tests share one seeded engine fixture (see @deeprecall/test-utils).
+export {
+  SEED_CORPUS as CORPUS,
+  SEED_INVESTIGATION as INVESTIGATION,
+  scriptedModel as scripted,
+  seededEngine,
+} from "@deeprecall/test-utils";
