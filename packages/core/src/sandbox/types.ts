@@ -9,9 +9,18 @@ export interface SandboxHost {
     query: string,
     topK: number | undefined,
     filters: MetadataFilter | undefined,
+    options?: HostCallOptions,
   ): Promise<SearchResult[]>;
-  llmQuery(prompt: string): Promise<string>;
-  llmQueryBatched(prompts: string[]): Promise<string[]>;
+  llmQuery(prompt: string, options?: HostCallOptions): Promise<string>;
+  llmQueryBatched(prompts: string[], options?: HostCallOptions): Promise<string[]>;
+}
+
+/**
+ * What the pool passes to every host call. `signal` fires when the calling block is stopped
+ * (aborted, or past its wall-time limit): the host should cancel the work it started for it.
+ */
+export interface HostCallOptions {
+  signal: AbortSignal;
 }
 
 export interface SandboxLimits {
