@@ -1,0 +1,39 @@
+import { type LoadModelOptions, LocalChatModel } from "./local-model.ts";
+import { findTestModel } from "./model-file.ts";
+import { startTestLlmServer, type TestLlmServer } from "./openai-server.ts";
+
+export interface RunningTestLlm extends TestLlmServer {
+  model: LocalChatModel;
+}
+
+/**
+ * Loads the test model and serves it on a free loopback port: what tests call.
+ * `modelPath` defaults to {@link findTestModel}'s answer; throws when there is no model.
+ * `close()` stops the server and frees the model.
+ */
+export async function startTestLlm(
+  options: Partial<LoadModelOptions> & { host?: string; port?: number; modelId?: string } = {},
+): Promise<RunningTestLlm> {
+  const modelPath = options.modelPath ?? findTestModel().path;
+  if (!modelPath) throw new Error(findTestModel().reason);
+  const model = await LocalChatModel.load({ ...options, modelPath });
+  try {
+    const server = await startTestLlmServer({
+      model,
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.modelId !== undefined ? { modelId: options.modelId } : {}),
+    });
+    return {
+      ...server,
+      model,
+      close: async () => {
+        await server.close();
+        await model.close();
+      },
+    };
+  } catch (error) {
+    await model.close();
+    throw error;
+  }
+}
