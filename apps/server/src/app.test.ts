@@ -70,6 +70,8 @@ describe("configuration from the environment", () => {
     expect(configFromEnv({}, root).config.host).toBe("0.0.0.0");
     expect(configFromEnv({ DEEPRECALL_HOST: "127.0.0.1" }, root).config.host).toBe("127.0.0.1");
     expect(configFromEnv({ PORT: "9001" }, root).config.port).toBe(9001);
+    expect(configFromEnv({}, root).config.maxTime).toBe(300);
+    expect(configFromEnv({ DEEPRECALL_MAX_TIME: "30" }, root).config.maxTime).toBe(30);
     expect(gracePeriodMs({})).toBe(30_000);
     expect(gracePeriodMs({ DEEPRECALL_SHUTDOWN_GRACE_SECONDS: "2.5" })).toBe(2500);
     expect(() => gracePeriodMs({ DEEPRECALL_SHUTDOWN_GRACE_SECONDS: "soon" })).toThrow(
@@ -135,6 +137,8 @@ describe("the deployable server process", () => {
       expect(listening).toMatchObject({
         documents: 0,
         model: `openai-compatible fake-model at ${llm.baseUrl}`,
+        // The default per-query time budget.
+        budget: { maxTimeSeconds: 300 },
       });
       expect(String(listening.auth)).toMatch(/^on \(1 keys: sk-…0001\)$/);
       expect(JSON.stringify(app.logs())).not.toContain("sk-app-key-000000001");

@@ -1,4 +1,5 @@
 import {
+  budgetFromConfig,
   composeEngine,
   type DeepRecallConfig,
   type LogEntry,
@@ -61,6 +62,8 @@ function describe(config: DeepRecallConfig) {
     sharedState: config.redisUrl ? `redis (fail ${config.redisFailure})` : "none (this process only)",
     metrics: config.metrics === "on",
     mcp: config.mcp === "on",
+    // The default per-query budget (300 s unless DEEPRECALL_MAX_TIME says otherwise).
+    budget: budgetFromConfig(config) ?? null,
   };
 }
 

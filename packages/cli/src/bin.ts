@@ -1,5 +1,12 @@
 #!/usr/bin/env node
 import { main } from "./cli.ts";
+import { installQuietErrors } from "./quiet-errors.ts";
+
+// No stack trace anywhere without --debug: errors that libraries log themselves, uncaught errors
+// and unhandled rejections are printed as one line (main() does the same for command failures).
+if (!process.argv.includes("--debug")) {
+  installQuietErrors({ write: (line) => process.stderr.write(`${line}\n`) });
+}
 
 // `pnpm deeprecall ...` runs this from the repository root; relative paths the user typed
 // (--path ./docs, --persist-dir, deeprecall.toml, .env) mean the directory they typed them in.

@@ -5,7 +5,7 @@ import { ConfigError, LLMProviderError } from "@deeprecall/core";
 import { generateText } from "ai";
 import { afterAll, describe, expect, it } from "vitest";
 import { budgetFromConfig, composeEngine } from "./compose.ts";
-import { resolveConfig } from "./config/index.ts";
+import { DEFAULT_MAX_TIME_SECONDS, resolveConfig } from "./config/index.ts";
 import { createEmbeddingModel, createLanguageModels, UnconfiguredLanguageModel } from "./models.ts";
 
 const dirs: string[] = [];
@@ -82,11 +82,16 @@ describe("language models", () => {
 });
 
 describe("composeEngine", () => {
-  it("maps budget flags", () => {
-    expect(budgetFromConfig(config())).toBeUndefined();
+  it("maps budget flags; a 300 s time budget by default; --max-iterations is a budget like a request's", () => {
+    expect(budgetFromConfig(config())).toEqual({ maxTimeSeconds: DEFAULT_MAX_TIME_SECONDS });
+    expect(DEFAULT_MAX_TIME_SECONDS).toBe(300);
+    expect(budgetFromConfig(config({}, { DEEPRECALL_MAX_TIME: "42" }))).toEqual({ maxTimeSeconds: 42 });
     expect(
-      budgetFromConfig(config({ maxSearches: "3", maxTokens: "1000", maxTime: "9.5", maxCost: "0.1" })),
+      budgetFromConfig(
+        config({ maxIterations: "3", maxSearches: "3", maxTokens: "1000", maxTime: "9.5", maxCost: "0.1" }),
+      ),
     ).toEqual({
+      maxIterations: 3,
       maxSearchCalls: 3,
       maxTokens: 1000,
       maxTimeSeconds: 9.5,

@@ -18,9 +18,15 @@ import { type OpenStoreOptions, openVectorStore, type StoreInfo } from "./stores
 
 export { type OpenStoreOptions, openVectorStore, type StoreHandle, type StoreInfo } from "./stores.ts";
 
-/** The per-query budget from --max-searches, --max-tokens, --max-time, --max-cost. */
+/**
+ * The per-query budget from --max-iterations, --max-searches, --max-tokens, --max-time, --max-cost.
+ * `--max-iterations N` becomes `budget.maxIterations` (as well as the engine's `maxIterations`), so it
+ * ends a run exactly as a request's `"budget": {"max_iterations": N}` does. `maxTime` has a default
+ * (300 s), so a configuration from `resolveConfig` always yields a time budget.
+ */
 export function budgetFromConfig(config: DeepRecallConfig): QueryBudget | undefined {
   const budget: QueryBudget = {
+    ...(config.maxIterations !== undefined ? { maxIterations: config.maxIterations } : {}),
     ...(config.maxSearches !== undefined ? { maxSearchCalls: config.maxSearches } : {}),
     ...(config.maxTokens !== undefined ? { maxTokens: config.maxTokens } : {}),
     ...(config.maxTime !== undefined ? { maxTimeSeconds: config.maxTime } : {}),

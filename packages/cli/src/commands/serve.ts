@@ -1,7 +1,20 @@
-import { composeEngine } from "../compose.ts";
+import { budgetFromConfig, composeEngine } from "../compose.ts";
 import { maskList } from "../config/index.ts";
 import { startServer } from "../server-runner.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
+
+/** The per-query budget in words, e.g. "300 s, 5 iterations per query (a request's "budget" overrides)". */
+export function describeBudget(config: Parameters<typeof budgetFromConfig>[0]): string {
+  const b = budgetFromConfig(config) ?? {};
+  const parts = [
+    b.maxTimeSeconds !== undefined ? `${b.maxTimeSeconds} s` : undefined,
+    b.maxIterations !== undefined ? `${b.maxIterations} iterations` : undefined,
+    b.maxSearchCalls !== undefined ? `${b.maxSearchCalls} searches` : undefined,
+    b.maxTokens !== undefined ? `${b.maxTokens} tokens` : undefined,
+    b.maxCostUsd !== undefined ? `$${b.maxCostUsd}` : undefined,
+  ].filter(Boolean);
+  return `${parts.length > 0 ? parts.join(", ") : "none"} per query (a request's "budget" overrides)`;
+}
 
 export async function runServe(ctx: CommandContext, opts: Record<string, unknown>): Promise<void> {
   const { config } = loadConfig(ctx, opts);
@@ -59,6 +72,7 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
   io.out(
     `  Rate limit: ${config.rateLimit !== undefined ? `${config.rateLimit} requests/min per key${composition.redis ? " (fleet-wide, in Redis)" : ""}` : "off"}`,
   );
+  io.out(`  Budget:     ${describeBudget(config)}`);
   if (composition.redis) {
     io.out(`  Shared:     Redis (rate limit, cache, usage; if unreachable: fail ${config.redisFailure})`);
   }

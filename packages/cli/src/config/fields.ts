@@ -21,6 +21,9 @@ export interface FieldSpec {
   secret?: boolean;
 }
 
+/** The per-query time budget (`maxTimeSeconds`) the CLI and the server use unless told otherwise. */
+export const DEFAULT_MAX_TIME_SECONDS = 300;
+
 const nonEmpty = z.string().trim().min(1);
 
 function intSchema(min: number, max: number) {
@@ -181,7 +184,8 @@ export const FIELDS = {
     toml: "max_iterations",
     schema: intSchema(1, 100),
     expected: "an integer 1-100",
-    description: "Reasoning iterations before a forced answer",
+    description:
+      'Budget: model turns per query before a forced answer; same as a request\'s "budget": {"max_iterations": N}',
   },
   maxDepth: {
     flag: "--max-depth",
@@ -221,7 +225,7 @@ export const FIELDS = {
     toml: "max_time",
     schema: numberSchema(0, 86_400),
     expected: "a number of seconds > 0 (max 86400)",
-    description: "Budget: seconds per query",
+    description: "Budget: seconds per query (default 300; the run then ends with a best-effort answer)",
   },
   maxCost: {
     flag: "--max-cost",
@@ -402,6 +406,8 @@ export const DEFAULTS = {
   backend: "openai",
   strategy: "repl",
   topK: 5,
+  // A default per-query time budget: a model that never finishes cannot hold a query forever.
+  maxTime: DEFAULT_MAX_TIME_SECONDS,
   cache: "memory",
   cacheTtl: 3600,
   host: "127.0.0.1",

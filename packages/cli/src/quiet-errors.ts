@@ -1,0 +1,67 @@
+import { oneLine } from "./output.ts";
+
+/** A stack frame line as V8 prints it ("    at fn (file:1:2)"). */
+const STACK_LINE = /^\s+at\s/;
+
+/**
+ * One line for whatever a library hands to `console.error`/`console.warn`: an Error (or an
+ * object with a message) becomes its message; text loses its stack-frame lines and is folded
+ * onto one line. Returns the text to print.
+ */
+export function withoutStack(args: unknown[]): string {
+  return args
+    .map((arg) => {
+      if (arg instanceof Error) return oneLine(arg);
+      if (typeof arg === "string")
+        return arg
+          .split("\n")
+          .filter((line) => !STACK_LINE.test(line))
+          .join(" ")
+          .replace(/\s+/g, " ")
+          .trim();
+      if (arg && typeof arg === "object" && "message" in arg) return oneLine(new Error(String(arg.message)));
+      return String(arg);
+    })
+    .filter((s) => s.length > 0)
+    .join(" ");
+}
+
+export interface QuietErrorsOptions {
+  /** Where the one-line messages go. */
+  write: (line: string) => void;
+  /** Called after an uncaught error or unhandled rejection has been reported (the CLI exits with 1). */
+  exit?: (code: number) => void;
+}
+
+/**
+ * Without `--debug`, no stack trace reaches the terminal from anywhere in the CLI: libraries that
+ * log errors themselves (the AI SDK's stream `onError` default prints the raw error with its
+ * stack) go through `console.error`/`console.warn`, which are replaced by one-line printers, and
+ * an uncaught error or unhandled rejection prints `error: <message>` and exits 1.
+ * Returns a function that restores the previous behaviour.
+ */
+export function installQuietErrors(options: QuietErrorsOptions): () => void {
+  const { write } = options;
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const original = { error: console.error, warn: console.warn };
+  console.error = (...args: unknown[]) => {
+    const text = withoutStack(args);
+    if (text) write(/^(error|warning)\b/i.test(text) ? text : `error: ${text}`);
+  };
+  console.warn = (...args: unknown[]) => {
+    const text = withoutStack(args);
+    if (text) write(/^(error|warning)\b/i.test(text) ? text : `warning: ${text}`);
+  };
+  const fatal = (error: unknown) => {
+    write(`error: ${oneLine(error)}`);
+    exit(1);
+  };
+  process.on("uncaughtException", fatal);
+  process.on("unhandledRejection", fatal);
+  return () => {
+    console.error = original.error;
+    console.warn = original.warn;
+    process.off("uncaughtException", fatal);
+    process.off("unhandledRejection", fatal);
+  };
+}
