@@ -1,6 +1,13 @@
+import { BudgetExceededError } from "./errors.ts";
 import type { BudgetStatus, QueryBudget } from "./types.ts";
 
 const WARN_AT = 0.8;
+
+/**
+ * Limits that, once spent, leave no room for any further model call or search: after one of
+ * these the run ends with an answer built without the model.
+ */
+export const HARD_LIMITS: ReadonlySet<string> = new Set(["maxTokens", "maxCostUsd", "maxTimeSeconds"]);
 
 /**
  * Tracks one run's spending against its `QueryBudget`. The engine records every model call
@@ -36,6 +43,7 @@ export class BudgetTracker {
 
   /** Whether one more search is allowed; counts it when it is. */
   tryStartSearch(): boolean {
+    if (this.spentHardLimit() !== null) return false;
     if (this.limits.maxSearchCalls !== undefined && this.searchCalls >= this.limits.maxSearchCalls) {
       this.markExceeded("maxSearchCalls");
       return false;
@@ -44,17 +52,52 @@ export class BudgetTracker {
     return true;
   }
 
+  /**
+   * The hard limit (maxTokens, maxCostUsd, maxTimeSeconds) that is spent right now, recording it
+   * as the run's exceeded limit when it is the first; null while all of them have room left.
+   */
+  spentHardLimit(): string | null {
+    const { maxTokens, maxCostUsd, maxTimeSeconds } = this.limits;
+    let hit: string | null = null;
+    if (maxTokens !== undefined && this.tokens >= maxTokens) hit = "maxTokens";
+    else if (maxCostUsd !== undefined && (this.costUsd ?? 0) >= maxCostUsd) hit = "maxCostUsd";
+    else if (maxTimeSeconds !== undefined && this.elapsedSeconds >= maxTimeSeconds) hit = "maxTimeSeconds";
+    if (hit) this.markExceeded(hit);
+    return hit;
+  }
+
+  /**
+   * Admission of one model call, before it goes out. Throws a {@link BudgetExceededError} naming
+   * the limit when tokens, cost or time are spent (calls already in flight may still finish and
+   * overshoot; nothing new starts). `what` names the call in the error message.
+   */
+  admitModelCall(what = "model call"): void {
+    const hit = this.spentHardLimit();
+    if (hit) throw new BudgetExceededError(hit, refusalMessage(hit, what, this.limits));
+  }
+
+  /**
+   * Admission of one search, before it goes out: refused (BudgetExceededError) when a hard limit
+   * is spent or `maxSearchCalls` searches already ran; counts the search when admitted.
+   */
+  admitSearch(): void {
+    const hit = this.spentHardLimit();
+    if (hit) throw new BudgetExceededError(hit, refusalMessage(hit, "searchDb", this.limits));
+    if (!this.tryStartSearch()) {
+      throw new BudgetExceededError(
+        "maxSearchCalls",
+        `Search budget exhausted (maxSearchCalls = ${this.limits.maxSearchCalls}). Answer now with FINAL(...) from what you have.`,
+      );
+    }
+  }
+
   markExceeded(limit: string): void {
     if (this.exceededLimit === null) this.exceededLimit = limit;
   }
 
-  /** Checks tokens, cost and time; returns the limit hit (and records it) or null. */
+  /** Checks tokens, cost and time; returns the run's exceeded limit (the first recorded) or null. */
   check(): string | null {
-    const { maxTokens, maxCostUsd, maxTimeSeconds } = this.limits;
-    if (maxTokens !== undefined && this.tokens >= maxTokens) this.markExceeded("maxTokens");
-    else if (maxCostUsd !== undefined && (this.costUsd ?? 0) >= maxCostUsd) this.markExceeded("maxCostUsd");
-    else if (maxTimeSeconds !== undefined && this.elapsedSeconds >= maxTimeSeconds)
-      this.markExceeded("maxTimeSeconds");
+    this.spentHardLimit();
     return this.exceededLimit;
   }
 
@@ -99,6 +142,11 @@ export class BudgetTracker {
     if (l.maxCostUsd !== undefined) pairs.push(["maxCostUsd", this.costUsd ?? 0, l.maxCostUsd]);
     return pairs;
   }
+}
+
+function refusalMessage(limit: string, what: string, limits: QueryBudget): string {
+  const value = limits[limit as keyof QueryBudget];
+  return `Budget exceeded: ${limit}${value !== undefined ? ` (limit ${value})` : ""}; ${what} refused. No more model calls or searches are allowed in this run.`;
 }
 
 function round(value: number, digits = 3): number {

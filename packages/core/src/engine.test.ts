@@ -32,8 +32,9 @@ async function corpus(): Promise<MemoryStore> {
   return store;
 }
 
+/** An engine for these tests; the grounding floor is off unless a test turns it on (see grounding.test.ts). */
 function engine(options: ConstructorParameters<typeof DeepRecallEngine>[0]): DeepRecallEngine {
-  const e = new DeepRecallEngine(options);
+  const e = new DeepRecallEngine({ grounding: false, ...options });
   engines.push(e);
   return e;
 }
@@ -99,7 +100,9 @@ describe("DeepRecallEngine (repl strategy)", () => {
       "Who founded Acme?",
     );
     expect(result.answer).toBe("Best effort: Jane Doe");
-    expect(result.error).toBeUndefined();
+    // Running out of turns is a limit like any other: said in `error` and the budget status.
+    expect(result.error).toBe("Budget exceeded: maxIterations (limit 2)");
+    expect(result.budgetStatus).toMatchObject({ exceeded: true, exceededLimit: "maxIterations" });
     expect(result.reasoningTrace).toHaveLength(3);
     expect(promptText(model.doGenerateCalls[2]!)).toContain("Answer the question now");
   });

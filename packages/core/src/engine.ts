@@ -1,3 +1,4 @@
+import { synthesizeAnswer } from "./answer-check.ts";
 import { cacheKey } from "./cache/key.ts";
 import type { CacheStore } from "./cache/types.ts";
 import { CallbackManager } from "./callbacks/manager.ts";
@@ -17,7 +18,7 @@ import { type DeepRecallEngineOptions, parseBudget, parseEngineOptions } from ".
 import { runReplLoop } from "./repl-loop.ts";
 import { applyReranker } from "./rerank.ts";
 import { isTransientError, redactSecrets, toLLMProviderError, withRetry } from "./retry.ts";
-import { confidenceFrom, modelIdOf, partialAnswerFromSources, RunState, type SearchFn } from "./run-state.ts";
+import { confidenceFrom, modelIdOf, RunState, type SearchFn } from "./run-state.ts";
 import { createSandboxPool } from "./sandbox/index.ts";
 import type { SandboxPool } from "./sandbox/types.ts";
 import { runToolsLoop } from "./tools-loop.ts";
@@ -331,6 +332,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
             history: options.history ?? null,
             temperature: options.temperature ?? null,
             maxOutputTokens: options.maxOutputTokens ?? null,
+            grounding: options.grounding ?? this.options.grounding ?? true,
           })
         : "";
 
@@ -351,12 +353,21 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
     emit({ type: "query-start", query, runId: run.runId });
     await run.hook("onQueryStart", run.ctx, options);
 
+    const limitText = (limit: string) =>
+      `Budget exceeded: ${limit}${limitValue(
+        limit === "maxIterations" ? { maxIterations: effectiveMaxIterations(this.options, budget) } : budget,
+        limit,
+      )}`;
     try {
       const storeSize = await this.vectorStore.count().catch(() => null);
+      // The grounding floor: the top hits for the question itself, before the first model turn.
+      const grounding =
+        (options.grounding ?? this.options.grounding ?? true) ? await run.groundingSearch() : [];
       const input = {
         query,
         depth: 1,
         storeSize,
+        grounding,
         ...(options.instructions ? { instructions: options.instructions } : {}),
         ...(options.history ? { history: options.history } : {}),
         ...(options.contextPrefix ? { contextPrefix: options.contextPrefix } : {}),
@@ -371,14 +382,10 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
       let answer = outcome.answer;
       let error: string | undefined;
       const limit = run.budget.exceededLimit;
-      if (limit) {
-        error = `Budget exceeded: ${limit}${limitValue(budget, limit)}`;
-        if (!answer) answer = partialAnswerFromSources(limit, sources);
-      } else if (outcome.ending === "forced") {
-        error = undefined;
-      }
-      if (this.options.strategy !== "tools" && answer) emit({ type: "answer-delta", text: answer });
-      else if (this.options.strategy === "tools" && limit && !outcome.answer)
+      if (limit) error = limitText(limit);
+      if (!answer.trim()) answer = synthesizeAnswer(query, sources, limit ?? "maxIterations");
+      if (this.options.strategy !== "tools") emit({ type: "answer-delta", text: answer });
+      else if (answer.trim() !== (outcome.streamedAnswer ?? "").trim())
         emit({ type: "answer-delta", text: answer });
       const result: DeepRecallResult = {
         answer,
@@ -397,9 +404,11 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
     } catch (error) {
       const mapped = run.mapFailure(error, (e) => e as Error);
       if (mapped instanceof BudgetExceededError) {
-        // The time budget fired while a call was in flight: still a partial answer, not a failure.
+        // The budget ended the run outside the loop's own handling (e.g. the time budget fired
+        // during the grounding search): still a best-effort answer, not a failure.
+        run.budget.markExceeded(mapped.limit);
         const sources = run.sortedSources();
-        const answer = partialAnswerFromSources(mapped.limit, sources);
+        const answer = synthesizeAnswer(query, sources, mapped.limit);
         emit({ type: "answer-delta", text: answer });
         const result: DeepRecallResult = {
           answer,
@@ -409,7 +418,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
           executionTimeMs: Math.round(performance.now() - started),
           query,
           budgetStatus: run.budget.status(),
-          error: `Budget exceeded: ${mapped.limit}${limitValue(budget, mapped.limit)}`,
+          error: limitText(run.budget.exceededLimit ?? mapped.limit),
           confidence: confidenceFrom(sources),
         };
         await run.hook("onQueryEnd", run.ctx, result);
@@ -421,6 +430,21 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
       run.dispose();
     }
   }
+}
+
+function effectiveMaxIterations(
+  options: { maxIterations: number },
+  budget: { maxIterations?: number },
+): number {
+  return Math.min(options.maxIterations, budget.maxIterations ?? Number.POSITIVE_INFINITY);
+}
+
+/**
+ * The OpenAI `finish_reason` for a result: "length" when a limit ended the run (the answer is
+ * best-effort: `budgetStatus.exceeded`), else "stop".
+ */
+export function finishReasonOf(result: Pick<DeepRecallResult, "budgetStatus">): "stop" | "length" {
+  return result.budgetStatus.exceeded ? "length" : "stop";
 }
 
 function limitValue(budget: Record<string, unknown>, limit: string): string {

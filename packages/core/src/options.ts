@@ -39,7 +39,34 @@ export interface DeepRecallEngineOptions {
   compactionThresholdTokens?: number;
   /** Concurrency of llmQueryBatched and queryBatch defaults. Default 4. */
   maxConcurrency?: number;
+  /**
+   * Output-token cap sent with every root-model turn (the root loop's turns, the forced last
+   * turn, the tools strategy's steps). A query's own `maxOutputTokens` overrides it. Default 2048.
+   */
+  maxOutputTokens?: number;
+  /** Output-token cap sent with every sub-call: llmQuery/llmQueryBatched, child loops, compaction. Default 1024. */
+  subMaxOutputTokens?: number;
+  /**
+   * Per-call timeout in milliseconds for each model request (one attempt). A call that times out
+   * is counted (its estimated tokens go into usage and the budget), reported to the callbacks'
+   * `onError` as a retryable `LLMProviderError`, and retried per `retry`. Default 120 000.
+   */
+  callTimeoutMs?: number;
+  /**
+   * Grounding floor: before the first model turn, search the store for the question itself (topK
+   * hits, the query's filters) and show the hits (ids and short snippets) in the first user
+   * message. Counts as one search for the budget; the hits are sources. A query's own `grounding`
+   * overrides it. Default true.
+   */
+  grounding?: boolean;
 }
+
+/** Defaults of the per-call limits above. */
+export const CALL_DEFAULTS = {
+  maxOutputTokens: 2048,
+  subMaxOutputTokens: 1024,
+  callTimeoutMs: 120_000,
+} as const;
 
 const positiveInt = z.int().positive();
 const budgetSchema = z.strictObject({
@@ -111,6 +138,10 @@ const optionsSchema = z.object({
   maxOutputChars: z.int().min(200).optional(),
   compactionThresholdTokens: z.int().min(1000).optional(),
   maxConcurrency: z.int().min(1).max(64).optional(),
+  maxOutputTokens: z.int().min(1).optional(),
+  subMaxOutputTokens: z.int().min(1).optional(),
+  callTimeoutMs: z.number().positive().optional(),
+  grounding: z.boolean().optional(),
 });
 
 /** Formats the first zod issue as "field: what was wrong (allowed values)". */

@@ -4,34 +4,50 @@
  */
 
 const RUNNABLE_LANGS = new Set(["repl", "js", "javascript", "ts", "typescript"]);
-const FENCE = /```([^\n`]*)\n([\s\S]*?)```/g;
+/**
+ * A fenced block: an opening fence with an optional language tag, then everything up to the
+ * next closing fence — or to the end of the text when the fence is never closed (a reply cut by
+ * the output-token cap looks like that).
+ */
+const FENCE = /```([^\n`]*)(?:\n|$)([\s\S]*?)(```|$)/g;
+
+/** Longest answer read from `FINAL(...)` in prose, in characters; longer ones are cut. */
+export const MAX_FINAL_CHARS = 100_000;
 
 export interface CodeBlock {
   lang: string;
   code: string;
+  /** False when the block's fence was never closed (it runs to the end of the reply). */
+  closed: boolean;
 }
 
-/** Fenced blocks tagged repl/js/javascript (in order). Untagged or other-language blocks are not run. */
-export function extractCodeBlocks(text: string): CodeBlock[] {
-  const blocks: CodeBlock[] = [];
+function* fences(text: string): Generator<CodeBlock> {
   for (const match of text.matchAll(FENCE)) {
-    const lang = (match[1] ?? "").trim().toLowerCase();
-    if (RUNNABLE_LANGS.has(lang)) blocks.push({ lang, code: match[2] ?? "" });
+    yield {
+      lang: (match[1] ?? "").trim().toLowerCase(),
+      code: match[2] ?? "",
+      closed: match[3] === "```",
+    };
   }
-  return blocks;
+}
+
+/**
+ * Fenced blocks tagged repl/js/javascript/ts (in order), including an unclosed trailing block
+ * (it runs to the end of the reply). Untagged or other-language blocks are not run.
+ */
+export function extractCodeBlocks(text: string): CodeBlock[] {
+  return [...fences(text)].filter((b) => RUNNABLE_LANGS.has(b.lang));
 }
 
 /** Python-tagged blocks: the model forgot the sandbox runs JavaScript. */
 export function extractPythonBlocks(text: string): string[] {
-  const blocks: string[] = [];
-  for (const match of text.matchAll(FENCE)) {
-    const lang = (match[1] ?? "").trim().toLowerCase();
-    if (lang === "python" || lang === "py") blocks.push(match[2] ?? "");
-  }
-  return blocks;
+  return [...fences(text)].filter((b) => b.lang === "python" || b.lang === "py").map((b) => b.code);
 }
 
-/** The reply with every fenced block removed, so FINAL inside code is not read as text. */
+/**
+ * The reply with every fenced block removed — an unclosed trailing fence removes everything
+ * after it — so FINAL inside code is never read as text.
+ */
 export function stripCodeBlocks(text: string): string {
   return text.replace(FENCE, "");
 }
@@ -39,9 +55,10 @@ export function stripCodeBlocks(text: string): string {
 export type FinalDirective = { kind: "answer"; answer: string } | { kind: "var"; name: string };
 
 /**
- * Finds FINAL(...) or FINAL_VAR(name) in the text outside code. FINAL's argument runs to the
- * parenthesis that balances the opening one (answers often contain parentheses themselves),
- * or to the end of the text when the model never closed it.
+ * Finds FINAL(...) or FINAL_VAR(name) in the text outside code (closed or unclosed fences).
+ * FINAL's argument runs to the parenthesis that balances the opening one (answers often contain
+ * parentheses themselves), or to the end of the text when the model never closed it; it is cut
+ * to {@link MAX_FINAL_CHARS} characters.
  */
 export function findFinal(text: string): FinalDirective | null {
   const outside = stripCodeBlocks(text);
@@ -67,6 +84,7 @@ export function findFinal(text: string): FinalDirective | null {
   }
   let answer = (end < 0 ? outside.slice(open) : outside.slice(open, end)).trim();
   answer = unquote(answer);
+  if (answer.length > MAX_FINAL_CHARS) answer = answer.slice(0, MAX_FINAL_CHARS);
   return { kind: "answer", answer };
 }
 

@@ -1,3 +1,6 @@
+import { quoteSnippet } from "./answer-check.ts";
+import type { SearchResult } from "./types.ts";
+
 /**
  * The words the engine says to the model. The REPL prompt teaches the model the sandbox it
  * drives: JavaScript (not Python), host functions that look synchronous, how to finish.
@@ -57,19 +60,52 @@ FINAL(The crisis was driven mainly by ... [sources: doc-12, doc-40])
 Limits: at most ${ctx.maxIterations} turns${ctx.maxSearchCalls !== undefined ? ` and ${ctx.maxSearchCalls} searches` : ""}. Each block has a time and memory limit, and long output is truncated. The document store is "${ctx.storeName}"${ctx.documentCount !== null ? ` with ${ctx.documentCount} documents` : ""}.`;
 }
 
+/** Characters of each grounding passage shown in the first message. */
+export const GROUNDING_SNIPPET_CHARS = 300;
+
+/**
+ * The passages the grounding search found, as shown to the model: id, score and a one-line
+ * snippet (code fences removed) each, best first. Empty string when there are none.
+ */
+export function groundingBlock(hits: SearchResult[]): string {
+  if (hits.length === 0) return "";
+  const lines = hits.map(
+    (h, i) =>
+      `[${i + 1}] id=${JSON.stringify(h.id)} score=${h.score.toFixed(2)}: ${quoteSnippet(h.content, GROUNDING_SNIPPET_CHARS)}`,
+  );
+  return `Passages already retrieved for this question (a search for the question itself, best first):\n${lines.join("\n")}`;
+}
+
+/**
+ * The first user message: optional context, the grounding passages (when the grounding floor
+ * found any), the question and how to start. A `rootPrompt` replaces the template (`{query}`
+ * substituted); the grounding passages are then appended after it.
+ */
 export function firstUserMessage(
   query: string,
   ctx: PromptContext,
   contextPrefix?: string,
   rootPrompt?: string,
+  grounding: SearchResult[] = [],
 ): string {
+  const passages = groundingBlock(grounding);
   if (rootPrompt) {
-    return rootPrompt.includes("{query}")
+    const base = rootPrompt.includes("{query}")
       ? rootPrompt.replaceAll("{query}", query)
       : `${rootPrompt}\n\nQuestion: ${query}`;
+    return passages ? `${base}\n\n${passages}` : base;
   }
   const prefix = contextPrefix ? `Context:\n${contextPrefix}\n\n` : "";
-  return `${prefix}Question: ${query}\n\nStart by searching the "${ctx.storeName}" store (default topK ${ctx.topK}). Write a \`\`\`repl block.`;
+  const found = passages ? `${passages}\n\n` : "";
+  const start = passages
+    ? `Start by searching the "${ctx.storeName}" store (default topK ${ctx.topK}) for what these passages do not settle, then answer from the evidence. Write a \`\`\`repl block.`
+    : `Start by searching the "${ctx.storeName}" store (default topK ${ctx.topK}). Write a \`\`\`repl block.`;
+  return `${prefix}${found}Question: ${query}\n\n${start}`;
+}
+
+/** Told to the model when its FINAL(...) held no answer (empty, placeholder wording, the question). */
+export function rejectedFinalMessage(problem: string): string {
+  return `Your FINAL(...) was not accepted: ${problem}. Put the actual answer to the question inside FINAL(...), in your own words, based on the passages you found.`;
 }
 
 export function replOutputMessage(parts: string[]): string {

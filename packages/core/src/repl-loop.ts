@@ -1,6 +1,9 @@
 import type { LanguageModel, ModelMessage } from "ai";
-import { BudgetExceededError, isAbortError } from "./errors.ts";
-import { extractCodeBlocks, extractPythonBlocks, findFinal, stripCodeBlocks, truncate } from "./parse.ts";
+import { answerProblem, cleanAnswer, synthesizeAnswer, usableAnswer } from "./answer-check.ts";
+import { HARD_LIMITS } from "./budget.ts";
+import { BudgetExceededError, isAbortError, LLMProviderError, VectorStoreError } from "./errors.ts";
+import { CALL_DEFAULTS } from "./options.ts";
+import { extractCodeBlocks, extractPythonBlocks, findFinal, truncate } from "./parse.ts";
 import {
   compactionPrompt,
   firstUserMessage,
@@ -8,12 +11,13 @@ import {
   NO_CODE_NUDGE,
   type PromptContext,
   PYTHON_NUDGE,
+  rejectedFinalMessage,
   replOutputMessage,
   replSystemPrompt,
 } from "./prompts.ts";
 import type { RunState } from "./run-state.ts";
-import type { SandboxPool, SandboxSession } from "./sandbox/types.ts";
-import type { ReasoningStep } from "./types.ts";
+import type { SandboxHost, SandboxPool, SandboxSession } from "./sandbox/types.ts";
+import type { ReasoningStep, SearchResult } from "./types.ts";
 
 export interface LoopInput {
   query: string;
@@ -23,26 +27,47 @@ export interface LoopInput {
   history?: ModelMessage[];
   contextPrefix?: string;
   rootPrompt?: string;
+  /** Hits of the grounding search, shown in the first message (root loop only). */
+  grounding?: SearchResult[];
+  /** Aborts this loop (a child loop: the host call's signal, when the calling block is stopped). */
+  signal?: AbortSignal;
 }
 
 export interface LoopOutcome {
   answer: string;
   steps: ReasoningStep[];
-  /** How the loop ended. */
+  /** How the loop ended: the model's own FINAL, or without it (a limit; the answer forced or synthesised). */
   ending: "final" | "forced" | "budget";
+  /** Text already streamed as `answer-delta` events by the loop (tools strategy). */
+  streamedAnswer?: string;
 }
 
-/** Limits that leave no room for another model call: the partial answer is built without one. */
-const HARD_LIMITS = new Set(["maxTokens", "maxCostUsd", "maxTimeSeconds"]);
+/** `a` and `b` combined (either aborts), or just `a`. */
+export function anySignal(a: AbortSignal, b: AbortSignal | undefined): AbortSignal {
+  return b ? AbortSignal.any([a, b]) : a;
+}
+
+/** Whether `error` means "the budget ended this" (a refusal, or the time budget's abort). */
+export function isBudgetStop(run: RunState, error: unknown): boolean {
+  if (error instanceof BudgetExceededError) return true;
+  return isAbortError(error) && !run.userAborted && run.budget.exceededLimit === "maxTimeSeconds";
+}
 
 /**
  * The recursive loop: ask the model, run its code blocks in one sandbox for the whole
- * investigation, show it the output, repeat until FINAL, the iteration limit or the budget.
+ * investigation (created when the first block runs), show it the output, repeat until a usable
+ * FINAL, the iteration limit or the budget. A loop that ends without the model's own FINAL
+ * ends through {@link endWithoutFinal}: the root loop records the limit (maxIterations when the
+ * turns ran out) in the run's budget, and the answer is never empty, a code fence or an echo.
  */
 export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopInput): Promise<LoopOutcome> {
   const engine = run.engine;
   const budgetIterations = run.budget.limits.maxIterations;
-  const maxIterations = Math.min(engine.maxIterations, budgetIterations ?? Number.POSITIVE_INFINITY);
+  const isRoot = input.depth === 1;
+  const maxIterations = isRoot
+    ? Math.min(engine.maxIterations, budgetIterations ?? Number.POSITIVE_INFINITY)
+    : engine.maxIterations;
+  const signal = anySignal(run.signal, input.signal);
   const promptCtx: PromptContext = {
     storeName: engine.vectorStore.name,
     documentCount: input.storeSize,
@@ -55,59 +80,78 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
       : {}),
   };
   const instructions = [replSystemPrompt(promptCtx), input.instructions].filter(Boolean).join("\n\n");
-  const isRoot = input.depth === 1;
   const model: LanguageModel = isRoot ? engine.model : (engine.subModel ?? engine.model);
-  const modelSettings = isRoot
-    ? {
-        ...(run.options.temperature !== undefined ? { temperature: run.options.temperature } : {}),
-        ...(run.options.maxOutputTokens !== undefined
-          ? { maxOutputTokens: run.options.maxOutputTokens }
-          : {}),
-      }
-    : {};
+  const maxOutputTokens = isRoot
+    ? (run.options.maxOutputTokens ?? engine.maxOutputTokens ?? CALL_DEFAULTS.maxOutputTokens)
+    : (engine.subMaxOutputTokens ?? CALL_DEFAULTS.subMaxOutputTokens);
+  const modelSettings = {
+    maxOutputTokens,
+    ...(isRoot && run.options.temperature !== undefined ? { temperature: run.options.temperature } : {}),
+  };
+  const what = isRoot ? "root model turn" : `model turn of a depth-${input.depth} llmQuery`;
   const messages: ModelMessage[] = [
     ...(input.history ?? []),
     {
       role: "user",
-      content: firstUserMessage(input.query, promptCtx, input.contextPrefix, input.rootPrompt),
+      content: firstUserMessage(
+        input.query,
+        promptCtx,
+        input.contextPrefix,
+        input.rootPrompt,
+        input.grounding,
+      ),
     },
   ];
   const steps: ReasoningStep[] = [];
-  const session = await pool.createSession(
-    {
-      searchDb: (q, k, f) => run.searchForModel(q, k, f),
-      llmQuery: (prompt) => subQuery(run, pool, input, prompt),
-      llmQueryBatched: (prompts) => batchedSubQuery(run, pool, input, prompts),
+  const host: SandboxHost = {
+    searchDb: (q, k, f, o) => run.searchForModel(q, k, f, anySignal(signal, o?.signal)),
+    llmQuery: (prompt, o) => subQuery(run, pool, input, prompt, anySignal(signal, o?.signal)),
+    llmQueryBatched: (prompts, o) => batchedSubQuery(run, pool, input, prompts, anySignal(signal, o?.signal)),
+  };
+  // Created when the first block runs: a query whose model answers at once needs no sandbox.
+  const holder: { session: SandboxSession | null } = { session: null };
+  const sessions = {
+    get: async (): Promise<SandboxSession> => {
+      holder.session ??= await pool.createSession(host, { context: input.contextPrefix ?? "" });
+      return holder.session;
     },
-    { context: input.contextPrefix ?? "" },
-  );
+    existing: () => holder.session,
+  };
+  const loop: LoopContext = {
+    run,
+    input,
+    isRoot,
+    model,
+    instructions,
+    messages,
+    modelSettings,
+    steps,
+    signal,
+    what,
+  };
 
   try {
     for (let iteration = 1; iteration <= maxIterations; iteration++) {
       run.checkAbort();
+      signal.throwIfAborted();
       if (run.budget.check()) break;
       const started = performance.now();
       if (isRoot) {
         run.currentIteration = iteration;
         run.budget.iterations = iteration;
-        run.stepUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
-        run.stepSearches = [];
-        run.stepSubCalls = [];
         run.emit({ type: "iteration-start", iteration });
         await run.hook("onIterationStart", run.ctx, iteration);
         await run.warnBudget();
       }
 
-      let reply: string;
-      try {
-        reply = await run.callModel(model, { instructions, messages, ...modelSettings });
-      } catch (error) {
-        if (error instanceof BudgetExceededError) break;
-        throw error;
-      }
+      const reply = await run.callModel(
+        model,
+        { instructions, messages, ...modelSettings },
+        { signal, what },
+      );
       if (isRoot) run.emit({ type: "model-text", iteration, text: reply });
 
-      const { outputs, final, code } = await runBlocks(run, session, reply, iteration, isRoot);
+      const { outputs, final, code } = await runBlocks(run, sessions, reply, iteration, isRoot, signal);
       if (run.fatal) throw run.fatal;
 
       let answer = final;
@@ -116,10 +160,19 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
         const directive = findFinal(reply);
         if (directive?.kind === "answer") answer = directive.answer;
         else if (directive?.kind === "var") {
-          const value = await session.getVar(directive.name);
+          const value = await sessions.existing()?.getVar(directive.name);
           if (value !== undefined) answer = value;
           else
             finalNote = `FINAL_VAR(${directive.name}): there is no variable named "${directive.name}". Define it in a repl block first, or use FINAL(answer).`;
+        }
+      }
+      if (answer !== undefined) {
+        const problem = answerProblem(answer, input.query);
+        if (problem) {
+          finalNote = rejectedFinalMessage(problem);
+          answer = undefined;
+        } else {
+          answer = cleanAnswer(answer);
         }
       }
       if (finalNote) outputs.push(finalNote);
@@ -135,9 +188,13 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
         searches: isRoot ? run.stepSearches : [],
         subLLMCalls: isRoot ? run.stepSubCalls : [],
         timeMs: Math.round(performance.now() - started),
-        usage: isRoot ? { ...run.stepUsage } : { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+        usage: isRoot ? run.takeStepUsage() : { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
         ...(answer !== undefined ? { final: true } : {}),
       };
+      if (isRoot) {
+        run.stepSearches = [];
+        run.stepSubCalls = [];
+      }
       steps.push(step);
       if (isRoot) {
         run.emit({ type: "iteration-complete", step });
@@ -151,66 +208,111 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
         { role: "assistant", content: reply },
         { role: "user", content: replOutputMessage([output]) },
       );
-      await maybeCompact(run, session, messages, input);
+      await maybeCompact(run, sessions.existing(), messages, input, signal);
     }
-
-    // Out of turns or over budget: one last "answer now" turn when the budget still allows a call.
-    if (
-      isRoot &&
-      !run.budget.exceeded &&
-      budgetIterations !== undefined &&
-      budgetIterations <= engine.maxIterations
-    ) {
-      run.budget.markExceeded("maxIterations");
-    }
-    const limit = run.budget.exceededLimit;
-    if (limit && HARD_LIMITS.has(limit)) {
-      return { answer: "", steps, ending: "budget" };
-    }
-    const reason = limit ? `The ${limit} budget is used up.` : `You have used all ${maxIterations} turns.`;
-    messages.push({ role: "user", content: forcedFinalMessage(reason) });
-    let reply: string;
-    try {
-      reply = await run.callModel(model, { instructions, messages, ...modelSettings });
-    } catch (error) {
-      if (error instanceof BudgetExceededError || (isAbortError(error) && !run.userAborted)) {
-        return { answer: "", steps, ending: "budget" };
-      }
+  } catch (error) {
+    if (!isBudgetStop(run, error)) {
+      await holder.session?.dispose().catch(() => {});
       throw error;
     }
-    const directive = findFinal(reply);
-    let answer: string | undefined;
-    if (directive?.kind === "answer") answer = directive.answer;
-    else if (directive?.kind === "var") answer = await session.getVar(directive.name);
-    answer ??= stripCodeBlocks(reply).trim();
+  }
+  try {
+    return await endWithoutFinal(loop, sessions.existing(), maxIterations);
+  } finally {
+    await holder.session?.dispose().catch(() => {});
+  }
+}
+
+interface LoopContext {
+  run: RunState;
+  input: LoopInput;
+  isRoot: boolean;
+  model: LanguageModel;
+  instructions: string;
+  messages: ModelMessage[];
+  modelSettings: { maxOutputTokens: number; temperature?: number };
+  steps: ReasoningStep[];
+  signal: AbortSignal;
+  what: string;
+}
+
+/**
+ * The one way a loop ends without the model's own usable FINAL, whatever caused it. The root
+ * loop records the limit (maxIterations when the turns ran out). When no hard limit (tokens,
+ * cost, time) is spent, one last "answer now" turn is admitted and its answer used if it is one
+ * (not empty, not code, not an echo of the prompt or question); otherwise the answer is
+ * synthesised from the sources seen. The forced turn is a step of its own, with its usage and time.
+ */
+async function endWithoutFinal(
+  loop: LoopContext,
+  session: SandboxSession | null,
+  maxIterations: number,
+): Promise<LoopOutcome> {
+  const { run, input, isRoot, steps } = loop;
+  if (isRoot && !run.budget.exceeded) run.budget.markExceeded("maxIterations");
+  run.checkAbort();
+  const limit = run.budget.exceededLimit ?? "maxIterations";
+  let answer: string | null = null;
+  if (!HARD_LIMITS.has(limit) && run.budget.spentHardLimit() === null && !loop.signal.aborted) {
+    const started = performance.now();
+    const reason =
+      limit === "maxIterations"
+        ? `You have used all ${maxIterations} turns.`
+        : `The ${limit} budget is used up.`;
+    let reply: string | null = null;
+    try {
+      reply = await run.callModel(
+        loop.model,
+        {
+          instructions: loop.instructions,
+          messages: [...loop.messages, { role: "user", content: forcedFinalMessage(reason) }],
+          ...loop.modelSettings,
+        },
+        { signal: loop.signal, what: `${loop.what} (forced final answer)` },
+      );
+    } catch (error) {
+      run.checkAbort();
+      if (!isBudgetStop(run, error) && !(error instanceof LLMProviderError) && !isAbortError(error))
+        throw error;
+    }
+    if (reply !== null) {
+      const directive = findFinal(reply);
+      let raw: string | undefined;
+      if (directive?.kind === "answer") raw = directive.answer;
+      else if (directive?.kind === "var") raw = await session?.getVar(directive.name).catch(() => undefined);
+      raw ??= reply;
+      answer = usableAnswer(raw, input.query);
+    }
     if (isRoot) {
       const step: ReasoningStep = {
         iteration: steps.length + 1,
-        modelText: reply,
+        modelText: reply ?? "",
         code: [],
         output: "",
-        searches: [],
-        subLLMCalls: [],
-        timeMs: 0,
-        usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+        searches: run.stepSearches,
+        subLLMCalls: run.stepSubCalls,
+        timeMs: Math.round(performance.now() - started),
+        usage: run.takeStepUsage(),
         final: true,
       };
+      run.stepSearches = [];
+      run.stepSubCalls = [];
       steps.push(step);
       run.emit({ type: "iteration-complete", step });
       await run.hook("onReasoningStep", run.ctx, step);
     }
-    return { answer, steps, ending: limit ? "budget" : "forced" };
-  } finally {
-    await session.dispose().catch(() => {});
   }
+  answer ??= synthesizeAnswer(input.query, run.sortedSources(), limit);
+  return { answer, steps, ending: run.budget.exceeded ? "budget" : "forced" };
 }
 
 async function runBlocks(
   run: RunState,
-  session: SandboxSession,
+  sessions: { get(): Promise<SandboxSession> },
   reply: string,
   iteration: number,
   emit: boolean,
+  signal: AbortSignal,
 ): Promise<{ outputs: string[]; final: string | undefined; code: string[] }> {
   const blocks = extractCodeBlocks(reply);
   const outputs: string[] = [];
@@ -219,7 +321,8 @@ async function runBlocks(
     run.checkAbort();
     code.push(block.code);
     if (emit) run.emit({ type: "code", iteration, index, code: block.code });
-    const result = await session.run(block.code, { signal: run.signal });
+    const session = await sessions.get();
+    const result = await session.run(block.code, { signal });
     if (emit) {
       run.emit({
         type: "code-output",
@@ -234,31 +337,49 @@ async function runBlocks(
     const text = parts.filter(Boolean).join("\n") || "(no output)";
     outputs.push(blocks.length > 1 ? `[block ${index + 1}]\n${text}` : text);
     if (result.final !== undefined) return { outputs, final: result.final, code };
-    if (run.fatal || run.budget.exceeded || run.signal.aborted) break;
+    if (run.fatal || run.budget.exceeded || signal.aborted) break;
   }
   return { outputs, final: undefined, code };
 }
 
-/** llmQuery: a child investigation when depth allows, else one sub-model call. */
+/**
+ * llmQuery: a child investigation when depth allows, else one sub-model call. Admitted by the
+ * budget before anything goes out (a refusal throws `BudgetExceededError` into the sandbox and
+ * is not recorded as a sub-call: nothing was sent). `signal` is the block's combined with the
+ * loop's: stopping the block cancels the call or the child loop.
+ */
 async function subQuery(
   run: RunState,
   pool: SandboxPool,
   parent: LoopInput,
   prompt: string,
+  signal: AbortSignal,
 ): Promise<string> {
   if (typeof prompt !== "string" || prompt.trim() === "")
     throw new TypeError("llmQuery(prompt): prompt must be a non-empty string");
-  const started = performance.now();
+  run.checkAbort();
   const depth = parent.depth + 1;
+  run.budget.admitModelCall(depth <= run.engine.maxDepth ? "llmQuery (child investigation)" : "llmQuery");
+  const started = performance.now();
   try {
     let response: string;
     if (depth <= run.engine.maxDepth) {
-      const child = await runReplLoop(run, pool, { query: prompt, depth, storeSize: parent.storeSize });
+      const child = await runReplLoop(run, pool, {
+        query: prompt,
+        depth,
+        storeSize: parent.storeSize,
+        signal,
+      });
       response = child.answer;
     } else {
-      response = await run.callModel(run.engine.subModel ?? run.engine.model, {
-        messages: [{ role: "user", content: prompt }],
-      });
+      response = await run.callModel(
+        run.engine.subModel ?? run.engine.model,
+        {
+          messages: [{ role: "user", content: prompt }],
+          maxOutputTokens: run.engine.subMaxOutputTokens ?? CALL_DEFAULTS.subMaxOutputTokens,
+        },
+        { signal, what: "llmQuery" },
+      );
     }
     run.recordSubCall({ prompt, response, depth, timeMs: Math.round(performance.now() - started) });
     return response;
@@ -271,28 +392,54 @@ async function subQuery(
       timeMs: Math.round(performance.now() - started),
       error: message,
     });
-    if (!(error instanceof BudgetExceededError) && !(error instanceof TypeError)) run.fatal ??= error;
+    // Provider and store failures end the run even when model code catches them; refusals and
+    // a stopped block do not.
+    if (error instanceof LLMProviderError || error instanceof VectorStoreError) run.fatal ??= error;
     throw error;
   }
 }
 
+/**
+ * llmQueryBatched: the prompts run through {@link subQuery} with at most `maxConcurrency` in
+ * flight. Every prompt is admitted by the budget before it goes out; at the first failure
+ * (a refusal included) no further prompt starts, the calls in flight finish, and the error is
+ * thrown for the whole batch — the remaining prompts fail at once without calling the model.
+ */
 async function batchedSubQuery(
   run: RunState,
   pool: SandboxPool,
   parent: LoopInput,
   prompts: string[],
+  signal: AbortSignal,
 ): Promise<string[]> {
   if (!Array.isArray(prompts))
     throw new TypeError("llmQueryBatched(prompts): prompts must be an array of strings");
   const results: string[] = new Array(prompts.length);
   let next = 0;
+  let done = 0;
+  let failure: { error: unknown } | null = null;
   const worker = async () => {
-    while (next < prompts.length) {
+    while (failure === null && next < prompts.length) {
       const i = next++;
-      results[i] = await subQuery(run, pool, parent, prompts[i]!);
+      try {
+        results[i] = await subQuery(run, pool, parent, prompts[i]!, signal);
+        done++;
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(run.engine.maxConcurrency, prompts.length) }, worker));
+  if (failure !== null) {
+    const { error } = failure as { error: unknown };
+    if (error instanceof BudgetExceededError) {
+      throw new BudgetExceededError(
+        error.limit,
+        `${error.message} llmQueryBatched: ${done} of ${prompts.length} prompts answered; the other ${prompts.length - done} were not sent.`,
+      );
+    }
+    throw error;
+  }
   return results;
 }
 
@@ -311,9 +458,10 @@ function estimateTokens(messages: ModelMessage[]): number {
  */
 async function maybeCompact(
   run: RunState,
-  session: SandboxSession,
+  session: SandboxSession | null,
   messages: ModelMessage[],
   input: LoopInput,
+  signal: AbortSignal,
 ): Promise<void> {
   const threshold = run.engine.compactionThresholdTokens;
   if (!threshold || estimateTokens(messages) < threshold) return;
@@ -328,12 +476,17 @@ async function maybeCompact(
         `${m.role.toUpperCase()}: ${typeof m.content === "string" ? m.content : JSON.stringify(m.content)}`,
     )
     .join("\n\n");
-  const summary = await run.callModel(run.engine.subModel ?? run.engine.model, {
-    messages: [{ role: "user", content: compactionPrompt(transcript) }],
-  });
-  await session.setVar("history", summary);
+  const summary = await run.callModel(
+    run.engine.subModel ?? run.engine.model,
+    {
+      messages: [{ role: "user", content: compactionPrompt(transcript) }],
+      maxOutputTokens: run.engine.subMaxOutputTokens ?? CALL_DEFAULTS.subMaxOutputTokens,
+    },
+    { signal, what: "compaction" },
+  );
+  await session?.setVar("history", summary);
   messages.splice(firstTurn, old.length, {
     role: "user",
-    content: `Summary of the earlier turns (also in the variable \`history\`):\n${summary}`,
+    content: `Summary of the earlier turns${session ? " (also in the variable `history`)" : ""}:\n${summary}`,
   });
 }

@@ -1,10 +1,23 @@
-import { generateText, type LanguageModel, type ModelMessage } from "ai";
+import type { LanguageModel } from "ai";
 import { BudgetTracker } from "./budget.ts";
 import type { CallbackManager } from "./callbacks/manager.ts";
 import type { CallbackContext, DeepRecallCallbacks } from "./callbacks/types.ts";
-import { AbortError, BudgetExceededError, DeepRecallError, isAbortError } from "./errors.ts";
+import {
+  AbortError,
+  BudgetExceededError,
+  DeepRecallError,
+  isAbortError,
+  LLMProviderError,
+} from "./errors.ts";
 import { validateFilter } from "./filters.ts";
-import type { DeepRecallEngineOptions } from "./options.ts";
+import {
+  type ModelReply,
+  type ModelRequest,
+  promptChars,
+  requestModel,
+  usageOrEstimate,
+} from "./model-call.ts";
+import { CALL_DEFAULTS, type DeepRecallEngineOptions } from "./options.ts";
 import { isTransientError, toLLMProviderError, withRetry } from "./retry.ts";
 import type {
   EngineEvent,
@@ -16,7 +29,7 @@ import type {
   SubLLMCall,
   TokenUsage,
 } from "./types.ts";
-import { callCost, readUsage, UsageAccumulator } from "./usage.ts";
+import { type CallUsage, callCost, UsageAccumulator } from "./usage.ts";
 
 export type ResolvedEngineOptions = Required<
   Pick<DeepRecallEngineOptions, "maxIterations" | "maxDepth" | "topK" | "maxOutputChars" | "maxConcurrency">
@@ -43,7 +56,9 @@ export class RunState {
   readonly usage = new UsageAccumulator();
   readonly sources = new Map<string, SearchResult>();
   readonly signal: AbortSignal;
-  /** Usage of the iteration in progress (reset by the loop at each iteration start). */
+  /** Model-call retries this run (each one reported to `onError`). */
+  retries = 0;
+  /** Usage counted since the last finished step (taken with {@link takeStepUsage}). */
   stepUsage: TokenUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
   stepSearches: SearchRecord[] = [];
   stepSubCalls: SubLLMCall[] = [];
@@ -130,48 +145,99 @@ export class RunState {
   }
 
   /**
-   * One model call with retries on transient failures. Usage and cost go into the run's
-   * totals and the budget; the budget is checked right after.
+   * One model call, admitted by the budget before it goes out (throws `BudgetExceededError`
+   * when tokens, cost or time are spent — nothing is sent then). The request streams from the
+   * backend when the model can stream; each attempt has the per-call timeout (`callTimeoutMs`)
+   * and transient failures (timeouts included) are retried per `retry`, each retry admitted
+   * again and reported to `onError`. Usage (estimated when the backend sends none, and counted
+   * for attempts cut by a timeout or abort) goes into the run's totals, the current step and the
+   * budget. `signal` (e.g. the host call's) is combined with the run's.
+   *
+   * @throws BudgetExceededError, LLMProviderError, AbortError
    */
   async callModel(
     model: LanguageModel,
-    request: {
-      instructions?: string;
-      messages: ModelMessage[];
-      temperature?: number;
-      maxOutputTokens?: number;
-    },
+    request: ModelRequest,
+    options: { signal?: AbortSignal | undefined; what?: string } = {},
   ): Promise<string> {
     this.checkAbort();
+    const what = options.what ?? "model call";
+    this.budget.admitModelCall(what);
+    const signal = options.signal ? AbortSignal.any([this.signal, options.signal]) : this.signal;
     const modelId = modelIdOf(model);
-    let result: Awaited<ReturnType<typeof generateText>>;
+    const timeoutMs = this.engine.callTimeoutMs ?? CALL_DEFAULTS.callTimeoutMs;
+    let reply: ModelReply;
     try {
-      result = await withRetry(
-        () =>
-          generateText({
-            model,
-            ...(request.instructions ? { instructions: request.instructions } : {}),
-            messages: request.messages,
-            abortSignal: this.signal,
-            maxRetries: 0,
-            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-            ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
-          }),
-        { ...this.engine.retry, signal: this.signal, isRetryable: isTransientError },
+      reply = await withRetry(
+        async (attempt) => {
+          if (attempt > 1) this.budget.admitModelCall(what);
+          const timer = new AbortController();
+          const handle = setTimeout(
+            () => timer.abort(new DOMException("model call timed out", "TimeoutError")),
+            timeoutMs,
+          );
+          const progress = { text: "" };
+          try {
+            return await requestModel(model, request, AbortSignal.any([signal, timer.signal]), progress);
+          } catch (error) {
+            if (timer.signal.aborted || signal.aborted) {
+              // The request went out and was cut: what it generated was spent all the same.
+              const { usage } = usageOrEstimate(undefined, promptChars(request), progress.text);
+              this.recordUsage(modelId, usage, undefined);
+            }
+            if (timer.signal.aborted && !signal.aborted) {
+              throw new LLMProviderError(
+                `LLM provider error: the model call timed out after ${round1(timeoutMs / 1000)} s (callTimeoutMs)`,
+                { retryable: true },
+              );
+            }
+            throw error;
+          } finally {
+            clearTimeout(handle);
+          }
+        },
+        {
+          ...this.engine.retry,
+          signal,
+          isRetryable: isTransientError,
+          onRetry: (error, attempt, delayMs) => {
+            this.retries++;
+            const message = error instanceof Error ? error.message : String(error);
+            void this.hook(
+              "onError",
+              this.ctx,
+              new LLMProviderError(
+                `${message} — retrying (attempt ${attempt + 1}) in ${Math.round(delayMs)} ms`,
+                { retryable: true, cause: error },
+              ),
+            );
+          },
+        },
       );
     } catch (error) {
       throw this.mapFailure(error, (e) => toLLMProviderError(e));
     }
-    const usage = readUsage(result.totalUsage ?? result.usage);
-    const costUsd = callCost(modelId, usage, this.engine.pricing, result.providerMetadata);
+    this.recordUsage(modelId, reply.usage, reply.providerMetadata);
+    await this.warnBudget();
+    return reply.text;
+  }
+
+  /** Counts one model call's usage (and cost) in the run's totals, the current step and the budget. */
+  recordUsage(modelId: string, usage: CallUsage, providerMetadata: unknown): void {
+    const costUsd = callCost(modelId, usage, this.engine.pricing, providerMetadata);
     this.usage.add(modelId, { ...usage, ...(costUsd !== undefined ? { costUsd } : {}) });
     this.stepUsage.inputTokens += usage.inputTokens;
     this.stepUsage.outputTokens += usage.outputTokens;
     this.stepUsage.totalTokens += usage.totalTokens;
     this.budget.addTokens(usage.totalTokens, costUsd);
     this.budget.check();
-    await this.warnBudget();
-    return result.text;
+  }
+
+  /** Takes the usage counted since the last call (the step just finished) and starts a new count. */
+  takeStepUsage(): TokenUsage {
+    const usage = { ...this.stepUsage };
+    this.stepUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+    return usage;
   }
 
   /** Turns a failure into the error the caller should see: abort, budget, or a DeepRecallError. */
@@ -192,7 +258,12 @@ export class RunState {
    * A search on behalf of model code: counts against maxSearchCalls (refusing past it),
    * merges the query-level filters, records the hits as sources and tells everyone.
    */
-  async searchForModel(query: unknown, topK: unknown, filters: unknown): Promise<SearchResult[]> {
+  async searchForModel(
+    query: unknown,
+    topK: unknown,
+    filters: unknown,
+    signal?: AbortSignal,
+  ): Promise<SearchResult[]> {
     this.checkAbort();
     if (typeof query !== "string" || query.trim() === "") {
       throw new TypeError("searchDb(query, topK, filters): query must be a non-empty string");
@@ -210,19 +281,14 @@ export class RunState {
       modelFilters = filters;
     }
     const merged = mergeFilters(this.options.filters, modelFilters);
-    if (!this.budget.tryStartSearch()) {
-      throw new BudgetExceededError(
-        "maxSearchCalls",
-        `Search budget exhausted (maxSearchCalls = ${this.budget.limits.maxSearchCalls}). Answer now with FINAL(...) from what you have.`,
-      );
-    }
+    this.budget.admitSearch();
     const started = performance.now();
     let outcome: { results: SearchResult[]; cached: boolean };
     try {
       outcome = await this.search(query, {
         topK: k,
         ...(merged ? { filters: merged } : {}),
-        signal: this.signal,
+        signal: signal ? AbortSignal.any([this.signal, signal]) : this.signal,
       });
     } catch (error) {
       const mapped = this.mapFailure(error, (e) => e as Error);
@@ -248,6 +314,23 @@ export class RunState {
     this.budget.check();
     await this.warnBudget();
     return outcome.results;
+  }
+
+  /**
+   * The grounding floor: one search for the question itself, before the first model turn, with
+   * the query's topK and filters. Counted as a search (and its hits as sources) like any other.
+   * Returns [] without searching when the search budget allows none (`maxSearchCalls: 0`).
+   *
+   * @throws VectorStoreError when the store fails, AbortError when the caller aborts.
+   */
+  async groundingSearch(): Promise<SearchResult[]> {
+    if (this.budget.limits.maxSearchCalls === 0) return [];
+    try {
+      return await this.searchForModel(this.query, this.options.topK ?? this.engine.topK, undefined);
+    } catch (error) {
+      if (error instanceof BudgetExceededError) return [];
+      throw error;
+    }
   }
 
   recordSubCall(call: SubLLMCall): void {
@@ -277,13 +360,6 @@ export function confidenceFrom(sources: SearchResult[]): number | null {
   return Math.round(Math.min(1, Math.max(0, mean)) * 1000) / 1000;
 }
 
-/** A partial answer built without a model (the token, cost or time budget is spent). */
-export function partialAnswerFromSources(limit: string, sources: SearchResult[]): string {
-  if (sources.length === 0) {
-    return `I could not finish before the ${limit} limit was reached, and no relevant documents had been found yet.`;
-  }
-  const lines = sources
-    .slice(0, 3)
-    .map((s, i) => `${i + 1}. [${s.id}] ${s.content.replace(/\s+/g, " ").slice(0, 300)}`);
-  return `I could not finish before the ${limit} limit was reached. The most relevant passages found so far:\n${lines.join("\n")}`;
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
 }

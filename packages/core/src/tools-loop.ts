@@ -1,13 +1,16 @@
-import { type ModelMessage, stepCountIs, streamText, tool } from "ai";
+import { generateText, type ModelMessage, stepCountIs, streamText, tool } from "ai";
 import { z } from "zod";
-import { BudgetExceededError } from "./errors.ts";
+import { cleanAnswer, synthesizeAnswer, usableAnswer } from "./answer-check.ts";
+import { HARD_LIMITS } from "./budget.ts";
+import { BudgetExceededError, isAbortError, LLMProviderError } from "./errors.ts";
+import { cannotStream, promptChars, usageOrEstimate } from "./model-call.ts";
+import { CALL_DEFAULTS } from "./options.ts";
 import { findFinal } from "./parse.ts";
 import { firstUserMessage, forcedFinalMessage, type PromptContext, toolsSystemPrompt } from "./prompts.ts";
-import type { LoopInput, LoopOutcome } from "./repl-loop.ts";
+import { isBudgetStop, type LoopInput, type LoopOutcome } from "./repl-loop.ts";
 import { toLLMProviderError } from "./retry.ts";
 import { modelIdOf, type RunState } from "./run-state.ts";
 import type { ReasoningStep } from "./types.ts";
-import { callCost, readUsage } from "./usage.ts";
 
 const searchInput = z.object({
   query: z.string().min(1).describe("What to look for, in natural language or keywords"),
@@ -18,9 +21,27 @@ const searchInput = z.object({
     .describe('Chroma-style metadata filter, e.g. {"source": "a.txt"}'),
 });
 
+/** A step as the AI SDK reports it at its end (streamed `finish-step` or `onStepEnd`). */
+interface StepEnd {
+  text: string;
+  finishReason: string;
+  usage: {
+    inputTokens?: number | undefined;
+    outputTokens?: number | undefined;
+    totalTokens?: number | undefined;
+  };
+  providerMetadata?: unknown;
+}
+
 /**
- * The "tools" strategy: the same investigation through native tool calling. The final answer
- * streams token by token as `answer-delta` events.
+ * The "tools" strategy: the same investigation through native tool calling. Each step (model
+ * call) is admitted by the budget: the step loop stops before a step when tokens, cost or time
+ * are spent. The reply streams from the backend (text as `answer-delta` events); a backend that
+ * cannot stream tool calls is asked again without streaming (`generateText`). Every step has
+ * the per-call timeout and the output-token cap, and its usage (estimated when the backend
+ * sends none) and time are counted. A run that ends without the model's own answer (step limit,
+ * budget) ends like the repl strategy's: a validated forced answer or one synthesised from the
+ * sources, with the limit recorded.
  */
 export async function runToolsLoop(run: RunState, input: LoopInput): Promise<LoopOutcome> {
   const engine = run.engine;
@@ -40,33 +61,82 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
     ...(input.history ?? []),
     {
       role: "user",
-      content: firstUserMessage(input.query, promptCtx, input.contextPrefix, input.rootPrompt).replace(
-        / Write a ```repl block\.$/,
-        "",
-      ),
+      content: firstUserMessage(
+        input.query,
+        promptCtx,
+        input.contextPrefix,
+        input.rootPrompt,
+        input.grounding,
+      ).replace(/ Write a ```repl block\.$/, ""),
     },
   ];
+  const instructions = [toolsSystemPrompt(promptCtx), input.instructions].filter(Boolean).join("\n\n");
+  const maxOutputTokens =
+    run.options.maxOutputTokens ?? engine.maxOutputTokens ?? CALL_DEFAULTS.maxOutputTokens;
+  const timeoutMs = engine.callTimeoutMs ?? CALL_DEFAULTS.callTimeoutMs;
   const modelId = modelIdOf(engine.model);
   const steps: ReasoningStep[] = [];
-  const stop = new AbortController();
-  const signal = AbortSignal.any([run.signal, stop.signal]);
+  let streamed = "";
+  let finalText: string | null = null;
+  // Characters the model has been sent beyond the first prompt (tool results, earlier steps).
+  let extraChars = 0;
+  const baseChars = promptChars({ instructions, messages });
+
+  let iteration = 0;
   let stepText = "";
   let stepStarted = performance.now();
-  let iteration = 1;
-  const beginStep = () => {
+  const beginStep = async () => {
+    iteration++;
     run.currentIteration = iteration;
     run.budget.iterations = iteration;
-    run.stepUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
-    run.stepSearches = [];
-    run.stepSubCalls = [];
     stepText = "";
     stepStarted = performance.now();
     run.emit({ type: "iteration-start", iteration });
+    await run.hook("onIterationStart", run.ctx, iteration);
+  };
+  const endStep = async (end: StepEnd) => {
+    const { usage } = usageOrEstimate(end.usage, baseChars + extraChars, end.text);
+    run.recordUsage(modelId, usage, end.providerMetadata);
+    extraChars += end.text.length;
+    const final = end.finishReason !== "tool-calls";
+    const step: ReasoningStep = {
+      iteration,
+      modelText: end.text,
+      code: [],
+      output: run.stepSearches
+        .map((s) => `searchDb(${JSON.stringify(s.query)}) -> ${s.hits} hits`)
+        .join("\n"),
+      searches: run.stepSearches,
+      subLLMCalls: [],
+      timeMs: Math.round(performance.now() - stepStarted),
+      usage: run.takeStepUsage(),
+      ...(final ? { final: true } : {}),
+    };
+    run.stepSearches = [];
+    run.stepSubCalls = [];
+    steps.push(step);
+    if (end.text) run.emit({ type: "model-text", iteration, text: end.text });
+    run.emit({ type: "iteration-complete", step });
+    await run.hook("onReasoningStep", run.ctx, step);
+    await run.hook("onIterationComplete", run.ctx, step);
+    await run.warnBudget();
+    if (final) finalText = end.text;
   };
 
-  const result = streamText({
+  // Per-step timeout: restarted when a step starts, cleared when it ends.
+  const stepTimer = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const armTimer = () => {
+    clearTimeout(timer);
+    timer = setTimeout(
+      () => stepTimer.abort(new DOMException("model call timed out", "TimeoutError")),
+      timeoutMs,
+    );
+  };
+  const signal = AbortSignal.any([run.signal, stepTimer.signal]);
+  const settings = {
     model: engine.model,
-    instructions: [toolsSystemPrompt(promptCtx), input.instructions].filter(Boolean).join("\n\n"),
+    instructions,
     messages,
     tools: {
       searchDb: tool({
@@ -76,7 +146,14 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
         execute: async ({ query, topK, filters }) => {
           try {
             const hits = await run.searchForModel(query, topK, filters);
-            return hits.map((h) => ({ id: h.id, content: h.content, metadata: h.metadata, score: h.score }));
+            const out = hits.map((h) => ({
+              id: h.id,
+              content: h.content,
+              metadata: h.metadata,
+              score: h.score,
+            }));
+            extraChars += JSON.stringify(out).length;
+            return out;
           } catch (error) {
             if (error instanceof BudgetExceededError) return { error: error.message };
             throw error;
@@ -84,88 +161,151 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
         },
       }),
     },
-    stopWhen: stepCountIs(maxIterations),
+    // Admission before every step: none starts once a hard limit is spent.
+    stopWhen: [stepCountIs(maxIterations), () => run.budget.spentHardLimit() !== null],
     abortSignal: signal,
-    maxRetries: engine.retry?.maxRetries ?? 3,
+    maxRetries: 0,
+    maxOutputTokens,
     ...(run.options.temperature !== undefined ? { temperature: run.options.temperature } : {}),
-    ...(run.options.maxOutputTokens !== undefined ? { maxOutputTokens: run.options.maxOutputTokens } : {}),
-  });
+  };
 
-  let lastStepText = "";
-  let streamError: unknown = null;
-  beginStep();
-  await run.hook("onIterationStart", run.ctx, iteration);
+  const timedOut = () =>
+    new LLMProviderError(
+      `LLM provider error: the model call timed out after ${Math.round(timeoutMs / 100) / 10} s (callTimeoutMs)`,
+      { retryable: true },
+    );
+
   try {
-    for await (const part of result.fullStream) {
-      if (part.type === "text-delta") {
-        stepText += part.text;
-        run.emit({ type: "answer-delta", text: part.text });
-      } else if (part.type === "error") {
-        streamError = part.error;
-        break;
-      } else if (part.type === "finish-step") {
-        const usage = readUsage(part.usage);
-        const costUsd = callCost(modelId, usage, engine.pricing, part.providerMetadata);
-        run.usage.add(modelId, { ...usage, ...(costUsd !== undefined ? { costUsd } : {}) });
-        run.stepUsage = {
-          inputTokens: usage.inputTokens,
-          outputTokens: usage.outputTokens,
-          totalTokens: usage.totalTokens,
-        };
-        run.budget.addTokens(usage.totalTokens, costUsd);
-        const step: ReasoningStep = {
-          iteration,
-          modelText: stepText,
-          code: [],
-          output: run.stepSearches
-            .map((s) => `searchDb(${JSON.stringify(s.query)}) -> ${s.hits} hits`)
-            .join("\n"),
-          searches: run.stepSearches,
-          subLLMCalls: [],
-          timeMs: Math.round(performance.now() - stepStarted),
-          usage: { ...run.stepUsage },
-          ...(part.finishReason !== "tool-calls" ? { final: true } : {}),
-        };
-        steps.push(step);
-        lastStepText = stepText;
-        if (stepText) run.emit({ type: "model-text", iteration, text: stepText });
-        run.emit({ type: "iteration-complete", step });
-        await run.hook("onReasoningStep", run.ctx, step);
-        await run.hook("onIterationComplete", run.ctx, step);
-        await run.warnBudget();
-        if (run.budget.check()) {
-          stop.abort(new BudgetExceededError(run.budget.exceededLimit!));
-          break;
-        }
-        if (part.finishReason === "tool-calls") {
-          iteration++;
-          beginStep();
-          await run.hook("onIterationStart", run.ctx, iteration);
+    run.budget.admitModelCall("root model turn");
+    let fallback = false;
+    try {
+      const result = streamText({ ...settings, onError: () => {} });
+      let stepOpen = false;
+      for await (const part of result.fullStream) {
+        if (part.type === "start-step") {
+          await beginStep();
+          stepOpen = true;
+          armTimer();
+        } else if (part.type === "text-delta") {
+          stepText += part.text;
+          streamed += part.text;
+          run.emit({ type: "answer-delta", text: part.text });
+        } else if (part.type === "error") {
+          throw part.error;
+        } else if (part.type === "finish-step") {
+          clearTimeout(timer);
+          stepOpen = false;
+          await endStep({
+            text: stepText,
+            finishReason: part.finishReason,
+            usage: part.usage,
+            providerMetadata: part.providerMetadata,
+          });
+          if (part.finishReason === "tool-calls") streamed = "";
         }
       }
+      if (stepOpen && !signal.aborted && stepText) {
+        // A stream that ended without a finish: keep what it said, counted by estimate.
+        await endStep({ text: stepText, finishReason: "stop", usage: {} });
+      }
+      if (stepTimer.signal.aborted && !run.signal.aborted) throw timedOut();
+      if (run.signal.aborted) throw run.signal.reason;
+    } catch (error) {
+      if (steps.length === 0 && streamed === "" && !signal.aborted && cannotStream(error)) fallback = true;
+      else throw error;
+    }
+    if (fallback) {
+      // The backend cannot stream tool calls: the same request without streaming.
+      streamed = "";
+      iteration = 0;
+      await beginStep();
+      armTimer();
+      const result = await generateText({
+        ...settings,
+        onStepEnd: async (step: StepEnd) => {
+          clearTimeout(timer);
+          stepText = step.text;
+          await endStep(step);
+          if (step.finishReason === "tool-calls") {
+            await beginStep();
+            armTimer();
+          }
+        },
+      }).catch((error: unknown) => {
+        if (stepTimer.signal.aborted && !run.signal.aborted) throw timedOut();
+        throw error;
+      });
+      void result;
     }
   } catch (error) {
-    if (!run.budget.exceeded) throw run.mapFailure(error, (e) => toLLMProviderError(e));
+    clearTimeout(timer);
+    if (!isBudgetStop(run, error)) {
+      if (run.fatal) throw run.fatal;
+      throw run.mapFailure(error, (e) => toLLMProviderError(e));
+    }
+  } finally {
+    clearTimeout(timer);
   }
   if (run.fatal) throw run.fatal;
-  if (streamError && !run.budget.exceeded) throw run.mapFailure(streamError, (e) => toLLMProviderError(e));
-  if (run.budget.exceeded) return { answer: lastStepText.trim(), steps, ending: "budget" };
-  const last = steps[steps.length - 1];
-  if (last && !last.final) {
-    // The step limit stopped the model mid-investigation: one last call without tools.
-    const response = await result.response;
-    const reply = await run.callModel(engine.model, {
-      instructions: [toolsSystemPrompt(promptCtx), input.instructions].filter(Boolean).join("\n\n"),
-      messages: [
-        ...messages,
-        ...response.messages,
-        { role: "user", content: forcedFinalMessage(`You have used all ${maxIterations} steps.`) },
-      ],
-    });
-    const directive = findFinal(reply);
-    const answer = directive?.kind === "answer" ? directive.answer : reply.trim();
-    run.emit({ type: "answer-delta", text: answer });
-    return { answer, steps, ending: "forced" };
+  run.checkAbort();
+
+  const answer = finalText !== null ? usableAnswer(finalText, input.query) : null;
+  if (answer !== null) {
+    return { answer, steps, ending: run.budget.exceeded ? "budget" : "final", streamedAnswer: streamed };
   }
-  return { answer: lastStepText.trim(), steps, ending: "final" };
+  // No usable answer from the model: the step limit, a budget, or an empty/echo reply.
+  if (!run.budget.exceeded) run.budget.markExceeded("maxIterations");
+  const limit = run.budget.exceededLimit ?? "maxIterations";
+  let forced: string | null = null;
+  if (!HARD_LIMITS.has(limit) && run.budget.spentHardLimit() === null) {
+    const started = performance.now();
+    const reason =
+      limit === "maxIterations"
+        ? `You have used all ${maxIterations} steps.`
+        : `The ${limit} budget is used up.`;
+    const transcript = steps
+      .map((s) => [s.modelText, s.output].filter(Boolean).join("\n"))
+      .filter(Boolean)
+      .join("\n\n");
+    let reply: string | null = null;
+    try {
+      reply = await run.callModel(
+        engine.model,
+        {
+          instructions,
+          messages: [
+            ...messages,
+            ...(transcript ? [{ role: "assistant" as const, content: transcript }] : []),
+            { role: "user", content: forcedFinalMessage(reason) },
+          ],
+          maxOutputTokens,
+        },
+        { what: "root model turn (forced final answer)" },
+      );
+    } catch (error) {
+      run.checkAbort();
+      if (!isBudgetStop(run, error) && !(error instanceof LLMProviderError) && !isAbortError(error))
+        throw error;
+    }
+    if (reply !== null) {
+      const directive = findFinal(reply);
+      forced = usableAnswer(directive?.kind === "answer" ? directive.answer : reply, input.query);
+    }
+    const step: ReasoningStep = {
+      iteration: steps.length + 1,
+      modelText: reply ?? "",
+      code: [],
+      output: "",
+      searches: [],
+      subLLMCalls: [],
+      timeMs: Math.round(performance.now() - started),
+      usage: run.takeStepUsage(),
+      final: true,
+    };
+    steps.push(step);
+    run.emit({ type: "iteration-complete", step });
+    await run.hook("onReasoningStep", run.ctx, step);
+  }
+  const final = forced ?? synthesizeAnswer(input.query, run.sortedSources(), limit);
+  return { answer: cleanAnswer(final) || final, steps, ending: "budget", streamedAnswer: "" };
 }

@@ -55,11 +55,21 @@ export type EmbeddingFunction = (texts: string[], options?: { signal?: AbortSign
 /** What stores accept as `embedding`: an AI SDK embedding model or a plain function. */
 export type Embedding = EmbeddingModel | EmbeddingFunction;
 
+/**
+ * Limits of one query. Every model call and search is admitted against them before it goes out;
+ * once a limit is spent, nothing new starts (calls already in flight may overshoot) and the run
+ * ends with a best-effort answer, `error` naming the limit and `budgetStatus.exceededLimit` set.
+ */
 export interface QueryBudget {
+  /** Root-loop turns (model replies) before the run is ended; the engine's `maxIterations` also applies. */
   maxIterations?: number;
+  /** Store searches (the grounding search, every searchDb call, at any depth). */
   maxSearchCalls?: number;
+  /** Tokens (input + output) over every model call of the run, estimated when a backend reports none. */
   maxTokens?: number;
+  /** Wall time of the run in seconds; when it passes, everything in flight is aborted. */
   maxTimeSeconds?: number;
+  /** USD over every model call (needs `pricing` or a provider that reports cost). */
   maxCostUsd?: number;
 }
 
@@ -157,7 +167,13 @@ export interface QueryOptions {
   /** Earlier conversation turns, oldest first. */
   history?: ModelMessage[];
   temperature?: number;
+  /** Output-token cap of the root model's turns for this query (overrides the engine's `maxOutputTokens`). */
   maxOutputTokens?: number;
+  /**
+   * Grounding floor for this query: search the store for the question before the first model
+   * turn and show the hits in the first message. Default: the engine's `grounding` (true).
+   */
+  grounding?: boolean;
   /** Skip the query-result cache for this call. */
   noCache?: boolean;
   signal?: AbortSignal;
