@@ -363,26 +363,112 @@ describe("query and benchmark against an OpenAI-compatible fake LLM", () => {
     }
   });
 
-  it("benchmark reports per-query lines, p50/p95, and writes --output", async () => {
+  it("benchmark reports the recursive mode and single-pass RAG side by side, and writes --output", async () => {
     writeFileSync(
       path.join(cwd, "q.json"),
-      JSON.stringify(["What is the capital of Freedonia?", { query: "What do the moon rocks consist of?" }]),
+      JSON.stringify([
+        { query: "What is the capital of Freedonia?", expected: ["Fredville"] },
+        { query: "What do the moon rocks consist of?", expected: ["basalt", "anorthosite"] },
+      ]),
     );
+    const before = llm.requests.length;
     const result = await runCli(
       ["benchmark", "--queries", "q.json", "--output", "report.json", ...llmFlags()],
       { cwd },
     );
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/\[1\/2\] .* tokens \d+ {2}steps 2 {2}sources \d+ {2}ok/);
+    expect(result.stderr).toMatch(/\[1\/2\] .* tokens \d+ {2}steps 2 {2}sources \d+ {2}hit 1\.00 {2}ok/);
+    expect(result.stderr).toMatch(
+      /\[1\/2\] rag .* tokens \d+ {2}steps 1 {2}sources \d+ {2}hit \d\.\d\d {2}ok/,
+    );
     expect(result.stdout).toMatch(/^2 queries, 0 errors · p50 .* · p95 .*/);
+    expect(result.stdout).toMatch(/^recursive {8}1\.00 /m);
+    expect(result.stdout).toMatch(/^single-pass RAG {2}\d\.\d\d /m);
+    // Two calls per recursive run (search, then FINAL), one per RAG run.
+    expect(llm.requests.length - before).toBe(2 * 2 + 2 * 1);
+    const ragRequest = llm.requests
+      .slice(before)
+      .find((r) => r.messages.some((m) => m.content.includes("Sources:\n")));
+    expect(ragRequest?.messages.at(-1)?.content).toMatch(
+      /\[1\] freedonia\.txt\n.*Fredville[\s\S]*Question: What is the capital of Freedonia\?$/,
+    );
     const report = JSON.parse(readFileSync(path.join(cwd, "report.json"), "utf8"));
-    expect(report.summary).toMatchObject({ queries: 2, errors: 0 });
+    expect(report.modes).toEqual(["recursive", "rag"]);
+    expect(report.summary).toMatchObject({ queries: 2, errors: 0, accuracy: 1 });
+    expect(report.recursive.summary).toEqual(report.summary);
+    expect(report.rag.summary).toMatchObject({ queries: 2, errors: 0, meanSteps: 1 });
+    expect(report.rag.summary.totalTokens).toBeGreaterThan(0);
     expect(report.results[1]).toMatchObject({
       query: "What do the moon rocks consist of?",
       steps: 2,
       error: null,
+      keywordHit: 1,
     });
+    expect(report.rag.results[0]).toMatchObject({ llmCalls: 1, steps: 1, failed: false });
+    expect(report.rag.results[0].sources).toBeGreaterThan(0);
     expect(report.machine.node).toBe(process.versions.node);
+
+    const onlyRag = await runCli(
+      ["benchmark", "--queries", "q.json", "--mode", "rag", "--json", ...llmFlags()],
+      {
+        cwd,
+      },
+    );
+    expect(onlyRag.code).toBe(0);
+    expect(JSON.parse(onlyRag.stdout).modes).toEqual(["rag"]);
+    const badMode = await runCli(["benchmark", "--queries", "q.json", "--mode", "fast", ...llmFlags()], {
+      cwd,
+    });
+    expect(badMode.code).toBe(2);
+    expectOneLineError(badMode.stderr, /--mode: expected one of both, recursive, rag, got "fast"/);
+  });
+
+  it("--max-iterations N ends a run exactly as a request's budget max_iterations N does", async () => {
+    // A model that never calls FINAL: every run ends on the iteration limit.
+    const stubborn = await startFakeLlm({ script: () => "Still thinking.\n```repl\nprint('more')\n```" });
+    const flags = ["--backend", "openai-compatible", "--base-url", stubborn.baseUrl, "--model", "stubborn"];
+    let server: Awaited<ReturnType<typeof startServe>> | undefined;
+    try {
+      const cli = await runCli(
+        ["query", "What is the capital of Freedonia?", "--json", "--max-iterations", "2", ...flags],
+        {
+          cwd,
+        },
+      );
+      expect(cli.code).toBe(0);
+      const fromCli = JSON.parse(cli.stdout);
+      const cliCalls = stubborn.requests.length;
+
+      server = await startServe(["--port", "0", "--persist-dir", path.join(cwd, "iter-store"), ...flags], {
+        cwd,
+      });
+      const response = await fetch(`${server.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "deeprecall",
+          messages: [{ role: "user", content: "What is the capital of Freedonia?" }],
+          deeprecall: { budget: { max_iterations: 2 } },
+        }),
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as {
+        choices: Array<{ finish_reason: string }>;
+        deeprecall: { error: string | null; budget_status: { exceeded_limit?: string | null } };
+      };
+      // Same model calls, same ending, same status.
+      expect(stubborn.requests.length - cliCalls).toBe(cliCalls);
+      expect(fromCli.budgetStatus.exceededLimit).toBe("maxIterations");
+      expect(body.deeprecall.budget_status.exceeded_limit).toBe("max_iterations");
+      expect(fromCli.error).toBe(body.deeprecall.error);
+      expect(fromCli.error).toMatch(/maxIterations/);
+      expect(cli.stderr).toMatch(/^warning: .*maxIterations/m);
+      // Issue 16: a run that did not end with the model's own FINAL says so as OpenAI does.
+      expect(body.choices[0]!.finish_reason).toBe("length");
+    } finally {
+      await server?.stop();
+      await stubborn.close();
+    }
   });
 });
 

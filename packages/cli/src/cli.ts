@@ -118,8 +118,14 @@ export function buildProgram(ctx: CommandContext): Command {
 
   const benchmark = program
     .command("benchmark")
-    .description("Run queries from a JSON file and report time, tokens, steps and sources (p50/p95)")
-    .requiredOption("--queries <file>", 'JSON array of strings or {"query": "..."} objects')
+    .description(
+      "Run queries from a JSON file in the recursive mode and as single-pass RAG (top-k search + one call of the same model); report accuracy, tokens, time (p50/p95), steps and sources of both",
+    )
+    .requiredOption(
+      "--queries <file>",
+      'JSON array of strings or {"query": "...", "expected": ["keyword", ...]} objects (expected keywords score accuracy)',
+    )
+    .option("--mode <mode>", "both (default), recursive or rag")
     .option("--output <file>", "also write the full report as JSON")
     .option("--json", "print the full report as JSON");
   addConfigOptions(benchmark, [...STORE_FIELDS, ...LLM_FIELDS, ...ENGINE_FIELDS]);
