@@ -1,11 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { extractCodeBlocks, extractPythonBlocks, findFinal, stripCodeBlocks, truncate } from "./parse.ts";
+import {
+  extractCodeBlocks,
+  extractPythonBlocks,
+  findFinal,
+  MAX_FINAL_CHARS,
+  stripCodeBlocks,
+  truncate,
+} from "./parse.ts";
 
 describe("extractCodeBlocks", () => {
   it("returns repl/js/javascript blocks in order and ignores other languages", () => {
     const text =
       "a\n```repl\nconst x = 1\n```\nb\n```python\nx = 1\n```\n```js\nprint(x)\n```\n```javascript\nprint(2)\n```\n```\nplain\n```";
     expect(extractCodeBlocks(text).map((b) => b.code)).toEqual(["const x = 1\n", "print(x)\n", "print(2)\n"]);
+    expect(extractCodeBlocks(text).every((b) => b.closed)).toBe(true);
     expect(extractPythonBlocks(text)).toEqual(["x = 1\n"]);
   });
 });
@@ -34,6 +42,34 @@ describe("findFinal", () => {
 
   it("strips code blocks", () => {
     expect(stripCodeBlocks("a```repl\nx\n```b")).toBe("ab");
+  });
+});
+
+describe("unclosed fences", () => {
+  const cut = "Let me look.\n```javascript\nfoo(1);\n}, FINAL(answer));";
+
+  it("an unclosed trailing fence is code: it runs to the end of the reply", () => {
+    expect(extractCodeBlocks(cut)).toEqual([
+      { lang: "javascript", code: "foo(1);\n}, FINAL(answer));", closed: false },
+    ]);
+    expect(extractCodeBlocks("```repl\nprint(1)\n```\nthen\n```js\nprint(2)")).toEqual([
+      { lang: "repl", code: "print(1)\n", closed: true },
+      { lang: "js", code: "print(2)", closed: false },
+    ]);
+  });
+
+  it("never reads FINAL( out of an unclosed fence", () => {
+    expect(findFinal(cut)).toBeNull();
+    expect(findFinal("FINAL(real answer)\n```js\nFINAL(other)")).toEqual({
+      kind: "answer",
+      answer: "real answer",
+    });
+    expect(stripCodeBlocks(cut)).toBe("Let me look.\n");
+  });
+
+  it("caps FINAL in prose at MAX_FINAL_CHARS", () => {
+    const found = findFinal(`FINAL(${"a".repeat(MAX_FINAL_CHARS + 500)})`);
+    expect(found).toEqual({ kind: "answer", answer: "a".repeat(MAX_FINAL_CHARS) });
   });
 });
 

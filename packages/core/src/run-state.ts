@@ -177,14 +177,19 @@ export class RunState {
             timeoutMs,
           );
           const progress = { text: "" };
+          const attemptSignal = AbortSignal.any([signal, timer.signal]);
+          // A request cut by a timeout or abort was spent all the same: count what it had
+          // generated at the moment it was cut (synchronously, before anyone reads the totals).
+          const countCut = () =>
+            this.recordUsage(
+              modelId,
+              usageOrEstimate(undefined, promptChars(request), progress.text).usage,
+              undefined,
+            );
+          attemptSignal.addEventListener("abort", countCut, { once: true });
           try {
-            return await requestModel(model, request, AbortSignal.any([signal, timer.signal]), progress);
+            return await requestModel(model, request, attemptSignal, progress);
           } catch (error) {
-            if (timer.signal.aborted || signal.aborted) {
-              // The request went out and was cut: what it generated was spent all the same.
-              const { usage } = usageOrEstimate(undefined, promptChars(request), progress.text);
-              this.recordUsage(modelId, usage, undefined);
-            }
             if (timer.signal.aborted && !signal.aborted) {
               throw new LLMProviderError(
                 `LLM provider error: the model call timed out after ${round1(timeoutMs / 1000)} s (callTimeoutMs)`,
@@ -194,6 +199,7 @@ export class RunState {
             throw error;
           } finally {
             clearTimeout(handle);
+            attemptSignal.removeEventListener("abort", countCut);
           }
         },
         {
