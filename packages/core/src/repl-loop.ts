@@ -280,7 +280,9 @@ async function endWithoutFinal(
       let raw: string | undefined;
       if (directive?.kind === "answer") raw = directive.answer;
       else if (directive?.kind === "var") raw = await session?.getVar(directive.name).catch(() => undefined);
-      raw ??= reply;
+      // Without FINAL, a reply is the answer only when it is plain prose: prose that goes on
+      // into code ("Let me check. ```js ...") is the model still investigating.
+      if (raw === undefined && extractCodeBlocks(reply).length === 0 && !reply.includes("```")) raw = reply;
       answer = usableAnswer(raw, input.query);
     }
     if (isRoot) {

@@ -289,7 +289,8 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
     }
     if (reply !== null) {
       const directive = findFinal(reply);
-      forced = usableAnswer(directive?.kind === "answer" ? directive.answer : reply, input.query);
+      const raw = directive?.kind === "answer" ? directive.answer : reply.includes("```") ? undefined : reply;
+      forced = usableAnswer(raw, input.query);
     }
     const step: ReasoningStep = {
       iteration: steps.length + 1,
