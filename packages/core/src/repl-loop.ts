@@ -202,12 +202,13 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
         await run.hook("onIterationComplete", run.ctx, step);
       }
       if (answer !== undefined) return { answer, steps, ending: "final" };
-      if (run.budget.exceeded) break;
 
+      // The model sees what its code printed, also in the forced last turn after a limit.
       messages.push(
         { role: "assistant", content: reply },
         { role: "user", content: replOutputMessage([output]) },
       );
+      if (run.budget.exceeded) break;
       await maybeCompact(run, sessions.existing(), messages, input, signal);
     }
   } catch (error) {

@@ -1,0 +1,216 @@
+/**
+ * Issue 17, item 1: hostile model code against the query budget, through the public engine API.
+ * Every attack is a block the root model writes; the test doubles count what went out (model
+ * calls at the mock, searches at the store) and read what the model was told.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from "@ai-sdk/provider";
+import {
+  DeepRecallEngine,
+  type DeepRecallEngineOptions,
+  type QueryBudget,
+  type SearchOptions,
+  type VectorStore,
+} from "@deeprecall/core";
+import { LocalStore } from "@deeprecall/vectorstore-local";
+import { MockLanguageModelV4 } from "ai/test";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { SEED_DOCUMENTS } from "./harness/server.ts";
+
+let dir: string;
+let local: LocalStore;
+const engines: DeepRecallEngine[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "deeprecall-attacks-budget-"));
+  local = new LocalStore({ directory: join(dir, "store") });
+  await local.addDocuments({ documents: SEED_DOCUMENTS, ids: SEED_DOCUMENTS.map((_, i) => `seed-${i}`) });
+});
+
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.close()));
+});
+
+afterAll(async () => {
+  await local?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The local store, counting every search that reaches it. */
+function countingStore(): VectorStore & { searches: string[] } {
+  const searches: string[] = [];
+  return {
+    name: "attacks",
+    searches,
+    addDocuments: (input) => local.addDocuments(input),
+    search: (query: string, options?: SearchOptions) => {
+      searches.push(query);
+      return local.search(query, options);
+    },
+    delete: (ids) => local.delete(ids),
+    count: () => local.count(),
+  };
+}
+
+const promptOf = (call: LanguageModelV4CallOptions) => JSON.stringify(call.prompt);
+
+/**
+ * The attacker: the root model's first turn is `attack` (a repl block), later root turns
+ * FINAL. Sub-calls (no "Question: " in the prompt) cost 100 tokens each (50 in, 50 out), root
+ * turns too. Child loops (maxDepth > 1) run `attack` again in their first turn.
+ */
+function attacker(attack: string, options: { delayMs?: number; childAttack?: boolean } = {}) {
+  const seen = { calls: 0, root: 0, sub: 0, inFlight: 0, maxInFlight: 0, rootPrompts: [] as string[] };
+  const model = new MockLanguageModelV4({
+    modelId: "attacker",
+    doGenerate: async (call): Promise<LanguageModelV4GenerateResult> => {
+      seen.calls++;
+      seen.inFlight++;
+      seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
+      try {
+        if (options.delayMs) {
+          await new Promise<void>((resolve, reject) => {
+            const t = setTimeout(resolve, options.delayMs);
+            call.abortSignal?.addEventListener("abort", () => {
+              clearTimeout(t);
+              reject(call.abortSignal?.reason);
+            });
+          });
+        }
+        const prompt = promptOf(call);
+        const root = prompt.includes("Question: ");
+        const child = !root && prompt.includes("REPL") && options.childAttack;
+        let text = "sub-answer";
+        if (root || child) {
+          if (root) {
+            seen.root++;
+            seen.rootPrompts.push(prompt);
+          }
+          text = prompt.includes("REPL output") ? "FINAL(attack finished)" : `\`\`\`repl\n${attack}\n\`\`\``;
+        } else seen.sub++;
+        return {
+          content: [{ type: "text", text }],
+          finishReason: { unified: "stop", raw: "stop" },
+          usage: {
+            inputTokens: { total: 50, noCache: 50, cacheRead: 0, cacheWrite: 0 },
+            outputTokens: { total: 50, text: 50, reasoning: 0 },
+          },
+          warnings: [],
+        };
+      } finally {
+        seen.inFlight--;
+      }
+    },
+  });
+  return { model, seen };
+}
+
+async function run(
+  attack: string,
+  budget: QueryBudget,
+  engineOptions: Partial<DeepRecallEngineOptions> = {},
+  modelOptions: Parameters<typeof attacker>[1] = {},
+) {
+  const { model, seen } = attacker(attack, modelOptions);
+  const store = countingStore();
+  const engine = new DeepRecallEngine({
+    vectorStore: store,
+    model,
+    sandbox: { workers: 1 },
+    maxConcurrency: 4,
+    ...engineOptions,
+  });
+  engines.push(engine);
+  const result = await engine.query("What does the report say about attacks?", { budget });
+  return { result, seen, store };
+}
+
+describe("budget attacks (issue 17): what goes out is admitted first", () => {
+  it("llmQueryBatched over 100,000 prompts under maxTokens 1000: ~10 calls, not 100,000", async () => {
+    const { result, seen } = await run(
+      "try { llmQueryBatched(Array.from({ length: 100000 }, (_, i) => 'p' + i)); } catch (e) { print('told: ' + e.name + ': ' + e.message); }",
+      { maxTokens: 1000 },
+    );
+    // 1 root turn (100 tokens) + at most 9 admitted sub-calls + maxConcurrency in flight — or
+    // none at all when the sandbox's batch-size cap refuses the call before it reaches the host.
+    expect(seen.sub).toBeLessThanOrEqual(9 + 4);
+    expect(result.usage.totalTokens).toBeLessThanOrEqual(1000 + 4 * 100);
+    // The code was told (a budget refusal, or the batch-size cap).
+    expect(result.reasoningTrace[0]!.output).toMatch(/told: (BudgetExceededError|RangeError)/);
+    expect(result.answer.trim()).not.toBe("");
+  });
+
+  it("llmQueryBatched over 200 prompts under maxTokens 1000: the rest fail at once with BudgetExceededError", async () => {
+    const { result, seen } = await run(
+      "try { llmQueryBatched(Array.from({ length: 200 }, (_, i) => 'p' + i)); } catch (e) { print('told: ' + e.name + ': ' + e.message); }",
+      { maxTokens: 1000 },
+    );
+    expect(seen.sub).toBeGreaterThanOrEqual(9);
+    expect(seen.sub).toBeLessThanOrEqual(9 + 4);
+    expect(seen.maxInFlight).toBeLessThanOrEqual(4);
+    expect(result.reasoningTrace[0]!.output).toMatch(/told: BudgetExceededError: Budget exceeded: maxTokens/);
+    expect(result.reasoningTrace[0]!.output).toMatch(/were not sent/);
+    expect(result.error).toBe("Budget exceeded: maxTokens (limit 1000)");
+  });
+
+  it("an llmQuery loop of 10,000 that swallows refusals: 9 calls, and the run still ends", async () => {
+    const { result, seen } = await run(
+      "let n = 0, refused = 0; for (let i = 0; i < 10000; i++) { try { llmQuery('p' + i); n++; } catch (e) { if (e.name === 'BudgetExceededError') refused++; } } print('sent', n, 'refused', refused);",
+      { maxTokens: 1000 },
+    );
+    expect(seen.sub).toBe(9);
+    expect(seen.root).toBe(1); // no further root turn once tokens are spent
+    expect(result.reasoningTrace[0]!.output).toContain("sent 9 refused 9991");
+    expect(result.budgetStatus.exceededLimit).toBe("maxTokens");
+  });
+
+  it("maxCostUsd 0.01 at $0.001 a call: ~10 calls, not 2,000", async () => {
+    const { result, seen } = await run(
+      "for (let i = 0; i < 2000; i++) { try { llmQuery('p' + i); } catch (e) {} }",
+      { maxCostUsd: 0.01 },
+      { pricing: { attacker: { inputPerMillion: 10, outputPerMillion: 10 } } },
+    );
+    expect(seen.calls).toBeLessThanOrEqual(11);
+    expect(result.budgetStatus.exceededLimit).toBe("maxCostUsd");
+  });
+
+  it("maxDepth 3 and maxTokens 3000: child loops at every depth are admitted (not 8,080 tokens)", async () => {
+    const { result } = await run(
+      "for (let i = 0; i < 20; i++) { try { llmQuery('dig ' + i); } catch (e) {} }",
+      { maxTokens: 3000 },
+      { maxDepth: 3 },
+      { childAttack: true },
+    );
+    expect(result.usage.totalTokens).toBeLessThanOrEqual(3000 + 4 * 100);
+    expect(result.budgetStatus.exceededLimit).toBe("maxTokens");
+  });
+
+  it("a searchDb loop under maxSearchCalls 3: 3 searches reach the store (grounding included), the model is told", async () => {
+    const { result, store, seen } = await run(
+      "let ok = 0; for (let i = 0; i < 500; i++) { try { searchDb('attack ' + i); ok++; } catch (e) { if (i === 499) print('told: ' + e.name + ': ' + e.message); } } print('searched', ok);",
+      { maxSearchCalls: 3 },
+    );
+    expect(store.searches).toHaveLength(3);
+    expect(result.reasoningTrace[0]!.output).toContain("searched 2");
+    expect(result.reasoningTrace[0]!.output).toMatch(/told: BudgetExceededError: Search budget exhausted/);
+    // The next (forced) root turn carries what the block printed, and the run names the limit.
+    expect(seen.rootPrompts.at(-1)).toContain("Search budget exhausted");
+    expect(result.budgetStatus.exceededLimit).toBe("maxSearchCalls");
+  });
+
+  it("a slow llmQuery loop under maxTimeSeconds 1: the run ends, the call in flight is cancelled", async () => {
+    const { result, seen } = await run(
+      "for (let i = 0; i < 10000; i++) { try { llmQuery('p' + i); } catch (e) {} }",
+      { maxTimeSeconds: 1 },
+      {},
+      { delayMs: 200 },
+    );
+    // ~1 s of 200 ms calls: a handful, never thousands.
+    expect(seen.calls).toBeLessThanOrEqual(8);
+    expect(seen.inFlight).toBe(0);
+    expect(result.budgetStatus.exceededLimit).toBe("maxTimeSeconds");
+    expect(result.answer.trim()).not.toBe("");
+  });
+});
