@@ -51,11 +51,14 @@ export type { RetryOptions } from "./retry-types.ts";
 export { createSandboxPool, DEFAULT_LIMITS } from "./sandbox/index.ts";
 export type {
   BlockResult,
+  HostCallOptions,
   SandboxHost,
   SandboxLimits,
   SandboxOptions,
   SandboxPool,
+  SandboxPoolStats,
   SandboxSession,
+  SandboxWorkerReport,
 } from "./sandbox/types.ts";
 export { validateAddDocumentsInput } from "./store-input.ts";
 export type * from "./types.ts";

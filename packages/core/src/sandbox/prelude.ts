@@ -5,10 +5,10 @@
  *
  * Natives:
  *   __dr_host(fn, argsJson) -> replyJson   blocking call to the host (main thread)
- *   __dr_out(text)                           append one printed line to the block output
+ *   __dr_out(text, length)                   append one printed line (cut; `length` is its full size)
  *   __dr_final(text)                         record the FINAL answer
  */
-export const PRELUDE_SOURCE = String.raw`(function (contextJson) {
+export const PRELUDE_SOURCE = String.raw`(function (contextJson, limitsJson) {
   "use strict";
   const g = globalThis;
   const hostCall = g.__dr_host;
@@ -30,7 +30,9 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson) {
   const SetRef = Set;
   const ErrorRef = Error;
   const TypeErrorRef = TypeError;
+  const RangeErrorRef = RangeError;
 
+  const limits = parseJson(limitsJson);
   const FINAL_SIGNAL = ObjectRef.freeze({ toString() { return "FINAL() was called"; } });
 
   function safeJson(value) {
@@ -73,6 +75,12 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson) {
     return format(value);
   }
 
+  function checkLength(fn, what, text, max) {
+    if (text.length > max) {
+      throw new RangeErrorRef(fn + ": the " + what + " is " + text.length + " characters, more than the limit of " + max + "; shorten it");
+    }
+  }
+
   function call(fn, args) {
     const reply = parseJson(hostCall(fn, stringify(args)));
     if (!reply.ok) {
@@ -110,24 +118,41 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson) {
     if (filters !== undefined && filters !== null && (typeof filters !== "object" || isArray(filters))) {
       throw new TypeErrorRef("searchDb(query, topK = 5, filters?): filters must be an object");
     }
+    checkLength("searchDb", "query", query, limits.maxQueryChars);
     const hits = call("searchDb", [query, topK ?? null, filters ?? null]);
     return thenable(hits);
   }
   function llmQuery(prompt) {
     if (prompt === undefined) throw new TypeErrorRef("llmQuery(prompt): prompt is required");
-    return call("llmQuery", [typeof prompt === "string" ? prompt : format(prompt)]);
+    const text = typeof prompt === "string" ? prompt : format(prompt);
+    checkLength("llmQuery", "prompt", text, limits.maxPromptChars);
+    return call("llmQuery", [text]);
   }
   function llmQueryBatched(prompts) {
     if (!isArray(prompts)) throw new TypeErrorRef("llmQueryBatched(prompts): prompts must be an array of strings");
+    if (prompts.length > limits.maxBatchSize) {
+      throw new RangeErrorRef("llmQueryBatched: " + prompts.length + " prompts is more than the limit of " + limits.maxBatchSize + " per call; send fewer (or fewer at a time)");
+    }
     const list = [];
-    for (const p of prompts) list.push(typeof p === "string" ? p : format(p));
+    for (const p of prompts) {
+      const text = typeof p === "string" ? p : format(p);
+      checkLength("llmQueryBatched", "prompt", text, limits.maxPromptChars);
+      list.push(text);
+    }
     return thenable(call("llmQueryBatched", [list]));
   }
+  // Only what can be kept crosses to the host: a 30 MB string printed 200 times costs the
+  // host 200 short copies, not 6 GB. The full length still reaches it for the truncation notice.
   function print(...args) {
-    emit(args.map(format).join(" "));
+    const text = args.map(format).join(" ");
+    emit(text.length > limits.maxOutputChars ? text.slice(0, limits.maxOutputChars + 1) : text, text.length);
   }
   function FINAL(value) {
-    setFinal(render(value));
+    const text = render(value);
+    if (text.length > limits.maxFinalChars) {
+      throw new RangeErrorRef("FINAL: the answer is " + text.length + " characters, more than the limit of " + limits.maxFinalChars + "; give a shorter answer");
+    }
+    setFinal(text);
     throw FINAL_SIGNAL;
   }
   function FINAL_VAR(name) {
@@ -191,7 +216,7 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson) {
       if (error instanceof ErrorRef) {
         return stringify({ name: String(error.name), message: String(error.message), stack: String(error.stack ?? "") });
       }
-      return stringify({ name: "Uncaught", message: format(error), stack: "" });
+      return stringify({ name: "Uncaught", message: format(error), stack: "", bare: error === null || error === undefined });
     },
   };
 })`;

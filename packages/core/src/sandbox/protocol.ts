@@ -2,62 +2,69 @@
  * Messages between the pool (main thread) and a sandbox worker. Internal: not exported from the
  * package.
  *
- * The worker is fully synchronous: it blocks in `Atomics.wait` on `ctrl[CTRL_MAIL]` and pulls
- * requests and host-call replies from two MessagePorts with `receiveMessageOnPort`. The main
- * thread posts on a port, then bumps and notifies `CTRL_MAIL`.
+ * A worker hosts at most one session at a time, so one query's runaway block can only ever cost
+ * that query its variables: the pool kills the worker, and nobody else lived on it.
  *
- * Host calls (searchDb, llmQuery, ...) must look synchronous inside QuickJS, so the worker posts
- * a `hostCall` message and waits for the reply. While it waits, it also serves requests for
- * other sessions ("nested" requests): a child query's sandbox may live on the same worker as the
- * parent block that is waiting for it, and this is what keeps them from deadlocking. The pool
- * only nests while the block on top is waiting on a host call, and never two requests of one
- * session, so the worker and the pool always agree on the stack of requests in progress.
+ * The worker is fully synchronous while it runs a block: host calls (searchDb, llmQuery, ...)
+ * must look synchronous inside QuickJS, so the worker posts a `hostCall` message and blocks in
+ * `Atomics.wait` on `ctrl[CTRL_MAIL]` until the reply arrives on the reply port
+ * (`receiveMessageOnPort`). The main thread posts on a port, then bumps and notifies
+ * `CTRL_MAIL`. Between requests the worker waits the same way for the next request.
  */
 
 import type { MessagePort } from "node:worker_threads";
 
 /** Int32 slot: sequence number bumped on every post to the worker. */
 export const CTRL_MAIL = 0;
-/** Int32 slots CTRL_ABORT_BASE + depth: id of the request at that depth to interrupt (abort). */
-export const CTRL_ABORT_BASE = 1;
-/**
- * Most requests in progress on one worker at once (1 + nested). QuickJS's stack limit is
- * absolute from where a runtime was set up, so every nesting level may add 1 MiB of C stack; the
- * WebAssembly build has about 5 MiB.
- */
-export const MAX_NESTING = 4;
-export const CTRL_SLOTS = CTRL_ABORT_BASE + MAX_NESTING;
+/** Int32 slot: id of the request the pool wants stopped (0: none). */
+export const CTRL_STOP_ID = 1;
+/** Int32 slot: why it wants it stopped (a `StopReason` code). */
+export const CTRL_STOP_REASON = 2;
+export const CTRL_SLOTS = 3;
+
+/** Codes stored in `CTRL_STOP_REASON`. */
+export const STOP_ABORT = 1;
+export const STOP_WALL_TIME = 2;
+export type StopReason = "abort" | "wall-time";
 
 export type HostFunctionName = "searchDb" | "llmQuery" | "llmQueryBatched";
 
+/** The limits of one session, every field resolved. See `SandboxLimits` for their meaning. */
 export interface ResolvedLimits {
   timeoutMs: number;
+  wallTimeoutMs: number;
   memoryBytes: number;
   maxOutputChars: number;
+  maxQueryChars: number;
+  maxPromptChars: number;
+  maxBatchSize: number;
+  maxFinalChars: number;
 }
 
-/** Fields of every request: `depth` is its position in the worker's stack (for aborts). */
-interface RequestBase {
-  id: number;
-  sessionId: number;
-  depth: number;
-}
+export type WorkerRequest = { id: number } & (
+  | { type: "create"; contextJson: string | undefined; limits: ResolvedLimits }
+  /** `debug` is a test hook (set by pool code only, never by model code): crash or hang the worker. */
+  | { type: "run"; code: string; debug?: "crash" | "hang" }
+  | { type: "getVar"; name: string }
+  | { type: "setVar"; name: string; json: string }
+  | { type: "listVars" }
+  | { type: "dispose" }
+);
 
-export type WorkerRequest = RequestBase &
-  (
-    | { type: "create"; contextJson: string | undefined; limits: ResolvedLimits }
-    /** `debug` is a test hook (set by pool code only, never by model code): crash or hang the worker. */
-    | { type: "run"; code: string; debug?: "crash" | "hang" }
-    | { type: "getVar"; name: string }
-    | { type: "setVar"; name: string; json: string }
-    | { type: "listVars" }
-    | { type: "dispose" }
-  );
+/** What the worker reports when a session is disposed: whether it is fit to host another. */
+export interface DisposeReport {
+  /** Bytes of WebAssembly memory the session's QuickJS instance had grown to. */
+  wasmBytes: number;
+  /** Set when freeing the QuickJS runtime failed (a leaked handle, an assertion): a bug. */
+  problem?: string;
+}
 
 export type WorkerMessage =
   | { type: "ready" }
-  | { type: "done"; id: number; value?: unknown; error?: string }
-  | { type: "hostCall"; id: number; fn: HostFunctionName; argsJson: string };
+  | { type: "done"; id: number; value?: unknown; error?: string; fatal?: boolean }
+  | { type: "hostCall"; id: number; fn: HostFunctionName; argsJson: string }
+  /** Something QuickJS's WebAssembly build printed to stderr (an assertion, an abort). */
+  | { type: "stderr"; text: string };
 
 /** What the worker reports for one block; the pool adds `durationMs`. */
 export interface RunOutcome {

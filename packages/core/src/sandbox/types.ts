@@ -23,13 +23,38 @@ export interface HostCallOptions {
   signal: AbortSignal;
 }
 
+/**
+ * Per-session limits. Each applies to every block (or host call) of the session; a violation
+ * becomes the block's `error` (what the model reads), never an exception.
+ */
 export interface SandboxLimits {
-  /** Wall time a block may spend executing inside QuickJS (host-call waits excluded). Default 10 000. */
+  /**
+   * Time (ms) a block may spend executing inside QuickJS; waits for host calls do not count.
+   * Default 10 000. Interrupt → `TimeoutError`, `limit: "timeout"`.
+   */
   timeoutMs?: number;
-  /** Heap limit of the QuickJS runtime in bytes. Default 64 MiB. */
+  /**
+   * Wall time (ms) a block may take, host-call waits included, so a loop of slow `llmQuery`
+   * calls cannot run for ever. The host call in flight is cancelled through its signal.
+   * Default 120 000. → `TimeoutError`, `limit: "timeout"`.
+   */
+  wallTimeoutMs?: number;
+  /**
+   * Memory (bytes) of the session's QuickJS heap. Every session has its own WebAssembly
+   * instance whose memory cannot grow past this plus a fixed 16 MiB of runtime overhead, and is
+   * given back when the session ends. Default 64 MiB. → `MemoryError`, `limit: "memory"`.
+   */
   memoryBytes?: number;
-  /** Max characters of printed output kept per block. Default 20 000. */
+  /** Characters of printed output kept per block; more is dropped with a marker. Default 20 000. */
   maxOutputChars?: number;
+  /** Longest `searchDb` query (characters). Default 4 000. Longer → `RangeError` in the block. */
+  maxQueryChars?: number;
+  /** Longest `llmQuery` / `llmQueryBatched` prompt (characters). Default 100 000. → `RangeError`. */
+  maxPromptChars?: number;
+  /** Most prompts in one `llmQueryBatched` call. Default 256. → `RangeError`. */
+  maxBatchSize?: number;
+  /** Longest `FINAL(x)` answer (characters). Default 100 000. → `RangeError`, the block goes on. */
+  maxFinalChars?: number;
 }
 
 export interface BlockResult {
@@ -57,8 +82,42 @@ export interface SandboxSession {
 }
 
 export interface SandboxOptions extends SandboxLimits {
-  /** Number of worker threads. Default: min(4, available parallelism). */
+  /**
+   * Idle worker threads kept started and ready, so a new session does not wait ~40 ms for a
+   * thread. Each live session has a worker of its own; this only sets how many are kept warm.
+   * Default: min(4, available parallelism).
+   */
   workers?: number;
+  /**
+   * Called when a worker crashed, stopped responding, or QuickJS reported an internal failure
+   * (an assertion, a runtime freed with live objects). These are bugs or attacks worth a log
+   * line; the affected session is told in its next block result. Default: `process.emitWarning`
+   * with code `DEEPRECALL_SANDBOX`.
+   */
+  onWorkerError?: (report: SandboxWorkerReport) => void;
+}
+
+/** One worker failure, as given to `SandboxOptions.onWorkerError`. */
+export interface SandboxWorkerReport {
+  /** What happened: the worker process died, hung past its timeout, or QuickJS failed inside. */
+  kind: "crash" | "hang" | "quickjs";
+  message: string;
+}
+
+/** Counters of a pool since it was created (for tests, metrics and benchmarks). */
+export interface SandboxPoolStats {
+  /** Worker threads started. */
+  workersStarted: number;
+  /** Worker threads alive now (busy or idle). */
+  workersAlive: number;
+  /** Idle workers ready for a new session. */
+  workersIdle: number;
+  /** Sessions alive now. */
+  sessions: number;
+  /** Reports sent to `onWorkerError`, by kind. */
+  crashes: number;
+  hangs: number;
+  quickjsFailures: number;
 }
 
 export interface SandboxPool {
@@ -66,5 +125,7 @@ export interface SandboxPool {
     host: SandboxHost,
     options?: { context?: unknown; limits?: SandboxLimits },
   ): Promise<SandboxSession>;
+  /** Counters since the pool was created. */
+  stats(): SandboxPoolStats;
   close(): Promise<void>;
 }

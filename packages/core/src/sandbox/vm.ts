@@ -1,40 +1,41 @@
 /**
- * One sandbox session inside a worker: its own QuickJS runtime (own heap, own memory limit) and
- * context, the injected globals, and the per-block limits. Runs synchronously on the worker
- * thread; the pool never sends a worker two requests at once.
+ * One sandbox session inside a worker: a QuickJS runtime and context in a WebAssembly instance
+ * of its own (see quickjs-instance.ts), the injected globals, and the per-block limits. Runs
+ * synchronously on the worker thread.
  */
-import type {
-  QuickJSContext,
-  QuickJSHandle,
-  QuickJSRuntime,
-  QuickJSWASMModule,
-} from "quickjs-emscripten-core";
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
 import { PRELUDE_SOURCE } from "./prelude.ts";
-import type { HostFunctionName, ResolvedLimits, RunOutcome } from "./protocol.ts";
+import type { HostFunctionName, ResolvedLimits, RunOutcome, StopReason } from "./protocol.ts";
+import type { QuickJSInstance } from "./quickjs-instance.ts";
 import { BlockSyntaxError, transformBlock } from "./transform.ts";
 
-/** Blocking bridge to the host; returns the reply JSON and how long the wait took. */
-export type HostBridge = (
-  requestId: number,
-  fn: HostFunctionName,
-  argsJson: string,
-) => { replyJson: string; waitedMs: number };
+/** Blocking bridge to the host; returns the reply JSON. */
+export type HostBridge = (requestId: number, fn: HostFunctionName, argsJson: string) => string;
+
+/** Whether the pool asked to stop request `requestId`, and why. */
+export type StopCheck = (requestId: number) => StopReason | undefined;
 
 /** Max QuickJS stack (bytes). The worker thread gets a larger native stack than this needs. */
 const MAX_STACK_BYTES = 1024 * 1024;
-/** How often (ms of execution) the interrupt handler measures heap usage. */
+/** How often (ms of execution) the interrupt handler may measure the heap. */
 const MEMORY_CHECK_INTERVAL_MS = 10;
-/** After a memory fault, a heap still fuller than this share of the limit is reset. */
-const RESET_THRESHOLD = 0.75;
+/**
+ * After a block, a heap fuller than this share of the limit means the block ran out of memory
+ * (even if its code caught the error): what it declared is cleared, and if that is not enough
+ * the session starts over, so a caught out-of-memory error cannot keep the memory.
+ */
+const PRESSURE_THRESHOLD = 0.75;
 
-type InterruptReason = "timeout" | "memory" | "abort";
+type InterruptReason = "timeout" | "memory" | StopReason;
 
 export class SandboxVm {
-  private readonly module: QuickJSWASMModule;
+  private readonly instance: QuickJSInstance;
   private readonly contextJson: string | undefined;
   private readonly limits: ResolvedLimits;
   private readonly hostBridge: HostBridge;
-  private readonly abortRequested: (requestId: number, depth: number) => boolean;
+  private readonly stopCheck: StopCheck;
+  /** WebAssembly memory size (bytes) at which the heap is worth measuring during a block. */
+  private readonly measureAbove: number;
 
   private runtime!: QuickJSRuntime;
   private context!: QuickJSContext;
@@ -42,7 +43,6 @@ export class SandboxVm {
 
   // Per-request state, read by the interrupt handler.
   private requestId = 0;
-  private depth = 0;
   private deadline = Number.POSITIVE_INFINITY;
   private nextMemoryCheck = 0;
   private interruptReason: InterruptReason | undefined;
@@ -54,23 +54,29 @@ export class SandboxVm {
   private finalValue: string | undefined;
 
   constructor(
-    module: QuickJSWASMModule,
+    instance: QuickJSInstance,
     contextJson: string | undefined,
     limits: ResolvedLimits,
     hostBridge: HostBridge,
-    abortRequested: (requestId: number, depth: number) => boolean,
+    stopCheck: StopCheck,
   ) {
-    this.module = module;
+    this.instance = instance;
     this.contextJson = contextJson;
     this.limits = limits;
     this.hostBridge = hostBridge;
-    this.abortRequested = abortRequested;
+    this.stopCheck = stopCheck;
+    this.measureAbove = instance.memory.buffer.byteLength + limits.memoryBytes / 2;
     this.boot();
+  }
+
+  /** Bytes of WebAssembly memory this session's instance has grown to. */
+  get wasmBytes(): number {
+    return this.instance.memory.buffer.byteLength;
   }
 
   /** Creates the runtime and context and evaluates the prelude. */
   private boot(): void {
-    const runtime = this.module.newRuntime();
+    const runtime = this.instance.module.newRuntime();
     runtime.setMemoryLimit(this.limits.memoryBytes);
     runtime.setMaxStackSize(MAX_STACK_BYTES);
     runtime.setInterruptHandler(() => this.shouldInterrupt());
@@ -81,16 +87,20 @@ export class SandboxVm {
     const host = context.newFunction("host", (fnHandle, argsHandle) => {
       const fn = context.getString(fnHandle) as HostFunctionName;
       const argsJson = context.getString(argsHandle);
-      const { replyJson, waitedMs } = this.hostBridge(this.requestId, fn, argsJson);
-      // Waiting for the host (and serving other sessions meanwhile) is not execution time.
-      this.deadline += waitedMs;
+      const started = performance.now();
+      const replyJson = this.hostBridge(this.requestId, fn, argsJson);
+      // Waiting for the host is not execution time (the wall-time limit covers it instead).
+      this.deadline += performance.now() - started;
       return context.newString(replyJson);
     });
-    const out = context.newFunction("out", (textHandle) => {
-      this.appendOutput(context.getString(textHandle));
+    const out = context.newFunction("out", (textHandle, lengthHandle) => {
+      this.appendOutput(context.getString(textHandle), context.getNumber(lengthHandle));
     });
     const final = context.newFunction("final", (textHandle) => {
-      this.finalValue = context.getString(textHandle);
+      const text = context.getString(textHandle);
+      // The prelude refuses longer answers; this holds even if model code got around it.
+      this.finalValue =
+        text.length > this.limits.maxFinalChars ? text.slice(0, this.limits.maxFinalChars) : text;
     });
     context.setProp(context.global, "__dr_host", host);
     context.setProp(context.global, "__dr_out", out);
@@ -99,30 +109,37 @@ export class SandboxVm {
     out.dispose();
     final.dispose();
 
-    this.beginRequest(0, 0);
+    this.beginRequest(0);
     const setup = context.unwrapResult(context.evalCode(PRELUDE_SOURCE, "prelude.js"));
     const contextArg =
       this.contextJson === undefined ? context.undefined : context.newString(this.contextJson);
-    const result = context.callFunction(setup, context.undefined, contextArg);
+    const limitsArg = context.newString(JSON.stringify(this.limits));
+    const result = context.callFunction(setup, context.undefined, contextArg, limitsArg);
     if (this.contextJson !== undefined) contextArg.dispose();
+    limitsArg.dispose();
     setup.dispose();
     this.endRequest();
     this.internals = context.unwrapResult(result);
   }
 
-  private teardown(): void {
-    this.internals.dispose();
-    this.context.dispose();
-    this.runtime.dispose();
+  /**
+   * Frees the runtime. Returns a description of what went wrong if QuickJS failed doing so
+   * (a live handle makes its `JS_FreeRuntime` assertion abort the instance): that is a bug in
+   * this file, reported by the pool. The instance itself is dropped either way.
+   */
+  dispose(): string | undefined {
+    try {
+      this.internals.dispose();
+      this.context.dispose();
+      this.runtime.dispose();
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    }
   }
 
-  dispose(): void {
-    this.teardown();
-  }
-
-  private beginRequest(requestId: number, depth: number): void {
+  private beginRequest(requestId: number): void {
     this.requestId = requestId;
-    this.depth = depth;
     this.deadline = performance.now() + this.limits.timeoutMs;
     this.nextMemoryCheck = 0;
     this.interruptReason = undefined;
@@ -134,20 +151,23 @@ export class SandboxVm {
 
   private shouldInterrupt(): boolean {
     if (this.interruptReason !== undefined) return true;
-    if (this.requestId !== 0 && this.abortRequested(this.requestId, this.depth)) {
-      this.interruptReason = "abort";
-      return true;
+    if (this.requestId !== 0) {
+      const stop = this.stopCheck(this.requestId);
+      if (stop !== undefined) {
+        this.interruptReason = stop;
+        return true;
+      }
     }
     const now = performance.now();
     if (now > this.deadline) {
       this.interruptReason = "timeout";
       return true;
     }
-    if (now >= this.nextMemoryCheck) {
-      // QuickJS's own malloc limit does not cover every allocation path (fast arrays grow
-      // past it), so the heap is also measured while code runs.
+    // The instance's memory cannot grow past its cap, so this only catches a heap over the
+    // QuickJS limit early; measuring walks the heap, so it runs only once memory has grown, and
+    // is spaced out to cost at most ~5% of the time.
+    if (now >= this.nextMemoryCheck && this.wasmBytes > this.measureAbove) {
       const bytes = this.heapBytes();
-      // Measuring walks the heap: space the checks out so they cost at most ~5% of the time.
       const cost = performance.now() - now;
       this.nextMemoryCheck = now + Math.max(MEMORY_CHECK_INTERVAL_MS, cost * 20);
       if (bytes > this.limits.memoryBytes) {
@@ -173,21 +193,28 @@ export class SandboxVm {
     }
   }
 
-  private appendOutput(text: string): void {
-    const line = `${text}\n`;
+  /** Whether the heap is nearly full (cheap when memory never grew). */
+  private underPressure(): boolean {
+    if (this.wasmBytes <= this.measureAbove) return false;
+    return this.heapBytes() > this.limits.memoryBytes * PRESSURE_THRESHOLD;
+  }
+
+  /** Adds one printed line. `text` may arrive cut by the prelude; `fullLength` is what was printed. */
+  private appendOutput(text: string, fullLength: number): void {
+    const lineLength = Math.max(text.length, Number.isFinite(fullLength) ? fullLength : 0) + 1;
     const room = this.limits.maxOutputChars - this.outputLength;
-    if (room >= line.length && this.droppedChars === 0) {
-      this.outputParts.push(line);
-      this.outputLength += line.length;
+    if (this.droppedChars === 0 && room >= lineLength) {
+      this.outputParts.push(`${text}\n`);
+      this.outputLength += lineLength;
       return;
     }
-    if (room > 0 && this.droppedChars === 0) {
-      this.outputParts.push(line.slice(0, room));
+    if (this.droppedChars === 0 && room > 0) {
+      this.outputParts.push(`${text}\n`.slice(0, room));
       this.outputLength += room;
-      this.droppedChars += line.length - room;
+      this.droppedChars += lineLength - room;
       return;
     }
-    this.droppedChars += line.length;
+    this.droppedChars += lineLength;
   }
 
   private takeOutput(): { output: string; truncated: boolean } {
@@ -205,7 +232,7 @@ export class SandboxVm {
   }
 
   /** Runs one block of model code. Never throws for faults of the code itself. */
-  run(code: string, requestId: number, depth: number): RunOutcome {
+  run(code: string, requestId: number): RunOutcome {
     this.finalValue = undefined;
     let transformed: string;
     let declaredNames: string[];
@@ -217,46 +244,64 @@ export class SandboxVm {
     }
 
     const context = this.context;
-    this.beginRequest(requestId, depth);
-    let errorText: string | undefined;
+    this.beginRequest(requestId);
+    let thrown: { text: string; uninformative: boolean } | undefined;
     try {
       const evaluated = context.evalCode(transformed, "block.js");
       if (evaluated.error) {
-        errorText = this.describeError(evaluated.error);
+        thrown = this.describeError(evaluated.error);
         evaluated.error.dispose();
       } else {
         const promise = evaluated.value;
-        errorText = this.drain(promise);
+        thrown = this.drain(promise);
         promise.dispose();
       }
     } finally {
       this.endRequest();
     }
-    // An abort during a host call may end the block (the call throws) before the interrupt
-    // handler runs: it is still an abort.
-    if (this.interruptReason === undefined && this.abortRequested(requestId, depth))
-      this.interruptReason = "abort";
+    // A stop during a host call may end the block (the call throws) before the interrupt
+    // handler runs: it is still a stop.
+    if (this.interruptReason === undefined) {
+      const stop = this.stopCheck(requestId);
+      if (stop !== undefined) this.interruptReason = stop;
+    }
 
     const reason = this.interruptReason;
+    let errorText = thrown?.text;
     let limit: RunOutcome["limit"];
-    if (reason === "timeout") {
-      limit = "timeout";
-      errorText = `TimeoutError: block exceeded ${this.limits.timeoutMs} ms of execution time and was stopped`;
-    } else if (reason === "abort") {
-      errorText = "AbortError: the block was aborted";
-    } else if (reason === "memory" || (errorText !== undefined && /out of memory/i.test(errorText))) {
+    const outOfMemory =
+      reason === "memory" ||
+      (errorText !== undefined && /out of memory/i.test(errorText)) ||
+      // QuickJS throws a bare `null` when it cannot even allocate the error object.
+      (thrown?.uninformative === true && this.underPressure());
+    if (outOfMemory) {
       limit = "memory";
       errorText = `MemoryError: block exceeded the sandbox memory limit (${formatBytes(this.limits.memoryBytes)}) and was stopped`;
-      const threshold = this.limits.memoryBytes * RESET_THRESHOLD;
-      if (declaredNames.length > 0 && this.heapBytes() > threshold) {
+    } else if (reason === "timeout") {
+      limit = "timeout";
+      errorText = `TimeoutError: block exceeded ${this.limits.timeoutMs} ms of execution time and was stopped`;
+    } else if (reason === "wall-time") {
+      limit = "timeout";
+      errorText = `TimeoutError: block exceeded its wall-time limit of ${this.limits.wallTimeoutMs} ms (time spent waiting on searchDb/llmQuery counts) and was stopped`;
+    } else if (reason === "abort") {
+      errorText = "AbortError: the block was aborted";
+    }
+    // Whatever ended the block, a nearly full heap (say, out-of-memory errors that the code
+    // caught) is given back now rather than carried into the next block.
+    if (this.underPressure()) {
+      if (!outOfMemory) {
+        limit = "memory";
+        const cause = errorText === undefined ? "" : ` (${errorText})`;
+        errorText = `MemoryError: block filled the sandbox memory limit (${formatBytes(this.limits.memoryBytes)})${cause}`;
+      }
+      if (declaredNames.length > 0) {
         // Most often the block's own top-level array holds the memory: drop what it declared.
         this.clearGlobals(declaredNames);
         errorText += `. Variables declared by this block were cleared to free memory: ${declaredNames.join(", ")}`;
       }
-      if (this.heapBytes() > threshold) {
+      if (this.underPressure()) {
         // What is left would make every next block fail: start over with an empty heap.
-        this.teardown();
-        this.boot();
+        this.reset();
         errorText += ". The sandbox was reset to free memory: variables from earlier blocks are lost";
       }
     }
@@ -270,30 +315,38 @@ export class SandboxVm {
     return outcome;
   }
 
+  /** A fresh runtime and context in the same instance (its memory stays capped). */
+  private reset(): void {
+    const problem = this.dispose();
+    if (problem !== undefined) throw new Error(`could not reset the sandbox: ${problem}`);
+    this.boot();
+  }
+
   /** Sets the given globals to undefined (with some headroom, as the heap is full). */
   private clearGlobals(names: string[]): void {
-    this.beginRequest(0, 0);
+    this.beginRequest(0);
     this.runtime.setMemoryLimit(Math.ceil(this.limits.memoryBytes * 1.25));
     try {
       const result = this.context.evalCode(
         `for (const n of ${JSON.stringify(names)}) globalThis[n] = undefined;`,
       );
       (result.error ?? result.value).dispose();
+      this.runtime.executePendingJobs().dispose();
     } finally {
       this.runtime.setMemoryLimit(this.limits.memoryBytes);
       this.endRequest();
     }
   }
 
-  /** Runs pending jobs until the block's promise settles; returns the error text, if any. */
-  private drain(promise: QuickJSHandle): string | undefined {
+  /** Runs pending jobs until the block's promise settles; returns what it threw, if anything. */
+  private drain(promise: QuickJSHandle): { text: string; uninformative: boolean } | undefined {
     const context = this.context;
     for (;;) {
       const jobs = this.runtime.executePendingJobs();
       if (jobs.error) {
-        const text = this.describeError(jobs.error);
+        const described = this.describeError(jobs.error);
         jobs.error.dispose();
-        if (this.interruptReason !== undefined) return text;
+        if (this.interruptReason !== undefined) return described;
         // A job failed outside the block's promise chain (e.g. an unawaited callback): the
         // block's own promise may still settle, so keep going.
       } else {
@@ -308,20 +361,25 @@ export class SandboxVm {
         const signal = context.getProp(this.internals, "finalSignal");
         const isFinal = context.eq(state.error, signal);
         signal.dispose();
-        const text = isFinal && this.finalValue !== undefined ? undefined : this.describeError(state.error);
+        const described =
+          isFinal && this.finalValue !== undefined ? undefined : this.describeError(state.error);
         state.error.dispose();
-        return text;
+        return described;
       }
       if (!this.runtime.hasPendingJob()) {
-        return "Error: the block awaited a promise that never settles (timers and I/O do not exist in the sandbox)";
+        return {
+          text: "Error: the block awaited a promise that never settles (timers and I/O do not exist in the sandbox)",
+          uninformative: false,
+        };
       }
     }
   }
 
-  private describeError(errorHandle: QuickJSHandle): string {
-    if (this.interruptReason !== undefined) return `InternalError: interrupted (${this.interruptReason})`;
+  private describeError(errorHandle: QuickJSHandle): { text: string; uninformative: boolean } {
+    if (this.interruptReason !== undefined)
+      return { text: `InternalError: interrupted (${this.interruptReason})`, uninformative: false };
     const context = this.context;
-    let parsed: { name: string; message: string; stack: string } | undefined;
+    let parsed: { name: string; message: string; stack: string; bare?: boolean } | undefined;
     // Reading the error runs guest code (getters): do it with a fresh, short deadline.
     // After an out-of-memory error, describing it needs a little headroom.
     const savedDeadline = this.deadline;
@@ -343,41 +401,37 @@ export class SandboxVm {
       this.deadline = savedDeadline;
       this.runtime.setMemoryLimit(this.limits.memoryBytes);
     }
-    if (parsed === undefined) return "Error: the block threw a value that could not be described";
+    if (parsed === undefined)
+      return { text: "Error: the block threw a value that could not be described", uninformative: true };
     let text = parsed.message === "" ? parsed.name : `${parsed.name}: ${parsed.message}`;
     const line = /\(block\.js:(\d+)(?::\d+)?\)/.exec(parsed.stack)?.[1];
     if (line !== undefined) text += ` (line ${line})`;
     if (/stack overflow/i.test(parsed.message)) text += " — too much recursion";
-    return text;
+    return { text, uninformative: parsed.bare === true };
   }
 
-  listVars(requestId: number, depth: number): string[] {
-    return JSON.parse(this.callInternal(requestId, depth, "listVars") ?? "[]") as string[];
+  listVars(requestId: number): string[] {
+    return JSON.parse(this.callInternal(requestId, "listVars") ?? "[]") as string[];
   }
 
-  getVar(requestId: number, depth: number, name: string): string | undefined {
-    return this.callInternal(requestId, depth, "getVar", name);
+  getVar(requestId: number, name: string): string | undefined {
+    return this.callInternal(requestId, "getVar", name);
   }
 
-  setVar(requestId: number, depth: number, name: string, json: string): void {
-    this.callInternal(requestId, depth, "setVar", name, json);
+  setVar(requestId: number, name: string, json: string): void {
+    this.callInternal(requestId, "setVar", name, json);
   }
 
   /** Calls an internal helper with string arguments; returns its string result. */
-  private callInternal(
-    requestId: number,
-    depth: number,
-    method: string,
-    ...args: string[]
-  ): string | undefined {
+  private callInternal(requestId: number, method: string, ...args: string[]): string | undefined {
     const context = this.context;
-    this.beginRequest(requestId, depth);
+    this.beginRequest(requestId);
     const handles = args.map((arg) => context.newString(arg));
     const fn = context.getProp(this.internals, method);
     try {
       const result = context.callFunction(fn, this.internals, ...handles);
       if (result.error) {
-        const text = this.describeError(result.error);
+        const { text } = this.describeError(result.error);
         result.error.dispose();
         throw new Error(text);
       }

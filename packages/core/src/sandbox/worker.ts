@@ -1,81 +1,111 @@
 /**
- * Sandbox worker thread: hosts any number of QuickJS sessions. It never returns to its event
- * loop: it blocks on `ctrl[CTRL_MAIL]` and pulls work from its ports (see protocol.ts).
- * `worker.terminate()` interrupts `Atomics.wait`, so the pool can always stop it.
+ * Sandbox worker thread: hosts at most one session at a time (see protocol.ts). Between
+ * requests it waits with `Atomics.waitAsync`, so its event loop can prepare the QuickJS instance
+ * for the next session; while a block runs it blocks in `Atomics.wait`, so host calls look
+ * synchronous to model code. `worker.terminate()` interrupts both, so the pool can always stop it.
  * Model code never sees anything from this file: it only reaches the QuickJS globals the prelude
  * defines.
  */
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
-import { newQuickJSWASMModuleFromVariant, type QuickJSWASMModule } from "quickjs-emscripten-core";
 import {
-  CTRL_ABORT_BASE,
   CTRL_MAIL,
+  CTRL_STOP_ID,
+  CTRL_STOP_REASON,
+  type DisposeReport,
   type HostFunctionName,
   type HostReplyEnvelope,
-  type WorkerInit,
+  STOP_ABORT,
+  STOP_WALL_TIME,
+  type StopReason,
   type WorkerMessage,
   type WorkerRequest,
 } from "./protocol.ts";
+import { newQuickJSInstance, type QuickJSInstance, Wasm } from "./quickjs-instance.ts";
+import type { WorkerStartData } from "./sandbox-worker.ts";
 import { SandboxVm } from "./vm.ts";
 
 if (parentPort === null) throw new Error("sandbox worker must run in a worker thread");
 const port = parentPort;
-const { ctrl: ctrlBuffer, requestPort, replyPort } = workerData as WorkerInit;
-const ctrl = new Int32Array(ctrlBuffer);
+const init = workerData as WorkerStartData;
+const ctrl = new Int32Array(init.ctrl);
+const { requestPort, replyPort } = init;
 
 /**
- * Fallback poll interval. A post is visible on its port before the pool bumps CTRL_MAIL, so this
- * only matters if that ordering ever failed.
+ * Fallback poll interval while blocked on a host call. A post is visible on its port before the
+ * pool bumps CTRL_MAIL, so this only matters if that ordering ever failed.
  */
 const POLL_MS = 50;
+/** Same, between requests. */
+const IDLE_POLL_MS = 1_000;
 
-const sessions = new Map<number, SandboxVm>();
-const replies = new Map<number, string>();
+/** `Atomics.waitAsync` (ES2024; the project's `lib` is ES2023). */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      array: Int32Array,
+      index: number,
+      value: number,
+      timeoutMs: number,
+    ): { value: Promise<string> | string };
+  }
+).waitAsync;
 
 function send(message: WorkerMessage): void {
   port.postMessage(message);
 }
 
-function hostBridge(
-  requestId: number,
-  fn: HostFunctionName,
-  argsJson: string,
-): { replyJson: string; waitedMs: number } {
-  const started = performance.now();
+const printErr = (text: string): void => send({ type: "stderr", text: String(text) });
+
+/** The instance for the next session, made while the worker is idle. */
+let spare: { heapBytes: number; instance: Promise<QuickJSInstance> } | undefined;
+let vm: SandboxVm | undefined;
+
+function prepareSpare(): void {
+  const instance = newQuickJSInstance(init.defaultMemoryBytes, printErr);
+  instance.catch(() => {});
+  spare = { heapBytes: init.defaultMemoryBytes, instance };
+}
+
+function hostBridge(requestId: number, fn: HostFunctionName, argsJson: string): string {
   send({ type: "hostCall", id: requestId, fn, argsJson });
   for (;;) {
     const seen = Atomics.load(ctrl, CTRL_MAIL);
-    // Nested requests first: the pool posts them before it answers this call.
-    if (serveOne()) continue;
-    for (let r = receiveMessageOnPort(replyPort); r !== undefined; r = receiveMessageOnPort(replyPort)) {
-      const envelope = r.message as HostReplyEnvelope;
-      replies.set(envelope.id, envelope.replyJson);
-    }
-    const replyJson = replies.get(requestId);
-    if (replyJson !== undefined) {
-      replies.delete(requestId);
-      return { replyJson, waitedMs: performance.now() - started };
+    const received = receiveMessageOnPort(replyPort);
+    if (received !== undefined) {
+      const envelope = received.message as HostReplyEnvelope;
+      // Replies to calls of earlier requests (answered after their block was stopped) are stale.
+      if (envelope.id === requestId) return envelope.replyJson;
+      continue;
     }
     Atomics.wait(ctrl, CTRL_MAIL, seen, POLL_MS);
   }
 }
 
-function abortRequested(requestId: number, depth: number): boolean {
-  return Atomics.load(ctrl, CTRL_ABORT_BASE + depth) === requestId;
+function stopCheck(requestId: number): StopReason | undefined {
+  if (Atomics.load(ctrl, CTRL_STOP_ID) !== requestId) return undefined;
+  const reason = Atomics.load(ctrl, CTRL_STOP_REASON);
+  if (reason === STOP_WALL_TIME) return "wall-time";
+  if (reason === STOP_ABORT) return "abort";
+  return undefined;
 }
 
-function session(sessionId: number): SandboxVm {
-  const vm = sessions.get(sessionId);
-  if (vm === undefined) throw new Error(`unknown sandbox session ${sessionId}`);
+function current(): SandboxVm {
+  if (vm === undefined) throw new Error("no sandbox session on this worker");
   return vm;
 }
 
-function handle(quickjs: QuickJSWASMModule, request: WorkerRequest): unknown {
-  const { id, depth } = request;
+async function handle(request: WorkerRequest): Promise<unknown> {
+  const { id } = request;
   switch (request.type) {
     case "create": {
-      const vm = new SandboxVm(quickjs, request.contextJson, request.limits, hostBridge, abortRequested);
-      sessions.set(request.sessionId, vm);
+      if (vm !== undefined) throw new Error("this worker already hosts a session");
+      const heapBytes = request.limits.memoryBytes;
+      const instance =
+        spare !== undefined && spare.heapBytes === heapBytes
+          ? await spare.instance
+          : await newQuickJSInstance(heapBytes, printErr);
+      spare = undefined;
+      vm = new SandboxVm(instance, request.contextJson, request.limits, hostBridge, stopCheck);
       return undefined;
     }
     case "run":
@@ -84,46 +114,53 @@ function handle(quickjs: QuickJSWASMModule, request: WorkerRequest): unknown {
         // A hang outside QuickJS, which no interrupt handler can stop.
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
       }
-      return session(request.sessionId).run(request.code, id, depth);
+      return current().run(request.code, id);
     case "getVar":
-      return session(request.sessionId).getVar(id, depth, request.name);
+      return current().getVar(id, request.name);
     case "setVar":
-      session(request.sessionId).setVar(id, depth, request.name, request.json);
+      current().setVar(id, request.name, request.json);
       return undefined;
     case "listVars":
-      return session(request.sessionId).listVars(id, depth);
+      return current().listVars(id);
     case "dispose": {
-      const vm = sessions.get(request.sessionId);
-      sessions.delete(request.sessionId);
-      vm?.dispose();
-      return undefined;
+      const session = vm;
+      vm = undefined;
+      if (session === undefined) return { wasmBytes: 0 } satisfies DisposeReport;
+      const report: DisposeReport = { wasmBytes: session.wasmBytes };
+      const problem = session.dispose();
+      if (problem !== undefined) report.problem = problem;
+      // Only a worker the pool will reuse needs an instance ready.
+      if (problem === undefined && report.wasmBytes <= init.recycleBelowBytes) prepareSpare();
+      return report;
     }
   }
 }
 
-const quickjs = await newQuickJSWASMModuleFromVariant(import("@jitl/quickjs-wasmfile-release-sync"));
-
-/** Serves one waiting request, if there is one. */
-function serveOne(): boolean {
-  const received = receiveMessageOnPort(requestPort);
-  if (received === undefined) return false;
-  const request = received.message as WorkerRequest;
+async function serve(request: WorkerRequest): Promise<void> {
   let message: WorkerMessage;
   try {
-    message = { type: "done", id: request.id, value: handle(quickjs, request) };
+    message = { type: "done", id: request.id, value: await handle(request) };
   } catch (error) {
-    if (error instanceof Error && error.name === "RuntimeError") {
-      // The WebAssembly instance is in an unknown state: let the pool replace this worker.
+    if (error instanceof Wasm.RuntimeError) {
+      // QuickJS aborted (its instance is in an unknown state): let the pool replace this worker.
       throw error;
     }
     message = { type: "done", id: request.id, error: error instanceof Error ? error.message : String(error) };
   }
   send(message);
-  return true;
 }
 
+// A pending Atomics.waitAsync does not keep a thread alive by itself; this does, until the
+// pool terminates the worker.
+setInterval(() => {}, 2 ** 30);
+prepareSpare();
 send({ type: "ready" });
 for (;;) {
   const seen = Atomics.load(ctrl, CTRL_MAIL);
-  if (!serveOne()) Atomics.wait(ctrl, CTRL_MAIL, seen, POLL_MS * 20);
+  const received = receiveMessageOnPort(requestPort);
+  if (received === undefined) {
+    await waitAsync(ctrl, CTRL_MAIL, seen, IDLE_POLL_MS).value;
+    continue;
+  }
+  await serve(received.message as WorkerRequest);
 }

@@ -1,0 +1,73 @@
+/**
+ * Worker side: a fresh QuickJS WebAssembly instance per session, each with a memory of its own
+ * that cannot grow past the session's limit. A WebAssembly memory never shrinks, so sharing one
+ * between sessions (as a single module instance would) lets one memory bomb keep gigabytes for
+ * the life of the worker; an instance of its own is dropped, memory and all, with its session.
+ */
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import RELEASE_SYNC from "@jitl/quickjs-wasmfile-release-sync";
+import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSWASMModule } from "quickjs-emscripten-core";
+
+/** The parts of a `WebAssembly.Memory` used here (the project's `lib` has no WebAssembly types). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
+/** The WebAssembly API as used here. */
+interface WasmApi {
+  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+  compile(bytes: Uint8Array): Promise<object>;
+  RuntimeError: new (...args: unknown[]) => Error;
+}
+
+/** The runtime's `WebAssembly` global. */
+export const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** One instance: the QuickJS module and the memory it lives in. */
+export interface QuickJSInstance {
+  module: QuickJSWASMModule;
+  memory: WasmMemory;
+}
+
+const PAGE_BYTES = 64 * 1024;
+/**
+ * What the build needs besides the QuickJS heap: its declared initial memory (static data and
+ * the C stack), plus room for the allocator's own bookkeeping.
+ */
+export const INSTANCE_OVERHEAD_BYTES = 20 * 1024 * 1024;
+/** The build's declared initial memory and maximum, in pages. */
+const INITIAL_PAGES = 256;
+const MODULE_MAX_PAGES = 32_768;
+
+const require = createRequire(import.meta.url);
+let compiled: Promise<object> | undefined;
+
+/** Compiles the QuickJS WebAssembly once per worker; instances are then ~1.5 ms each. */
+function compiledModule(): Promise<never> {
+  compiled ??= readFile(require.resolve("@jitl/quickjs-wasmfile-release-sync/wasm")).then((bytes) =>
+    Wasm.compile(bytes),
+  );
+  return compiled as Promise<never>;
+}
+
+/**
+ * A new QuickJS instance whose memory is capped at `heapBytes` plus the build's fixed overhead.
+ * `printErr` receives what the C code prints to stderr (failed assertions before an abort).
+ */
+export async function newQuickJSInstance(
+  heapBytes: number,
+  printErr: (text: string) => void,
+): Promise<QuickJSInstance> {
+  const maximum = Math.min(MODULE_MAX_PAGES, Math.ceil((heapBytes + INSTANCE_OVERHEAD_BYTES) / PAGE_BYTES));
+  const memory = new Wasm.Memory({ initial: INITIAL_PAGES, maximum });
+  const module = await newQuickJSWASMModuleFromVariant(
+    newVariant(RELEASE_SYNC, {
+      wasmModule: compiledModule,
+      wasmMemory: memory as never,
+      // Emscripten honours print/printErr on its module object; the loader's type omits them.
+      emscriptenModule: { printErr, print: printErr } as Record<string, unknown>,
+    }),
+  );
+  return { module, memory };
+}
