@@ -22,7 +22,8 @@ export {
 } from "./callbacks/index.ts";
 export type { CallbackContext, DeepRecallCallbacks } from "./callbacks/types.ts";
 export { assertDimensions, toEmbeddingFunction } from "./embeddings.ts";
-export { DeepRecallEngine } from "./engine.ts";
+export { synthesizeAnswer, usableAnswer } from "./answer-check.ts";
+export { DeepRecallEngine, finishReasonOf } from "./engine.ts";
 export type { DeepRecallEngineApi, UsageReport } from "./engine-api.ts";
 export {
   AbortError,
