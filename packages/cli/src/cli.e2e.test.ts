@@ -245,6 +245,52 @@ describe("errors are one line with a non-zero exit; stacks only with --debug", (
     expect(noQuestion.stderr).toMatch(/^error: missing required argument 'question'/);
   });
 
+  it("a model stream that ends without a finish reason: one readable line, no stack trace", async () => {
+    const cwd = workdir("broken-stream");
+    const { createServer } = await import("node:http");
+    // Answers every call (streaming or not) with an SSE stream cut before any finish reason.
+    const broken = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        const delta = { role: "assistant", content: "Let me search.\n```repl\nconst hits = searchDb(" };
+        res.end(
+          `data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`,
+        );
+      });
+    });
+    await new Promise<void>((resolve) => broken.listen(0, "127.0.0.1", resolve));
+    const { port } = broken.address() as { port: number };
+    try {
+      const flags = [
+        "--backend",
+        "openai-compatible",
+        "--base-url",
+        `http://127.0.0.1:${port}/v1`,
+        "--model",
+        "m",
+      ];
+      const result = await runCli(["query", "anything?", "--max-time", "20", ...flags], {
+        cwd,
+        timeoutMs: 40_000,
+      });
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      for (const line of result.stderr.trim().split("\n").filter(Boolean))
+        expect(line).toMatch(/^(error|warning): /);
+      if (result.code !== 0) expect(result.stderr.trim().split("\n").at(-1)).toMatch(/^error: \S/);
+      // With --debug the details are there for whoever asks.
+      const debug = await runCli(["query", "anything?", "--max-time", "20", "--debug", ...flags], {
+        cwd,
+        timeoutMs: 40_000,
+      });
+      expect(debug.code).toBe(result.code);
+    } finally {
+      broken.closeAllConnections();
+      await new Promise<void>((resolve) => broken.close(() => resolve()));
+    }
+  });
+
   it("query without an LLM key names the variable to set", async () => {
     const cwd = workdir("nokey");
     const result = await runCli(["query", "anything"], { cwd });
