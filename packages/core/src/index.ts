@@ -1,3 +1,4 @@
+export { synthesizeAnswer, usableAnswer } from "./answer-check.ts";
 export { BudgetTracker } from "./budget.ts";
 export {
   cacheKey,
@@ -22,7 +23,6 @@ export {
 } from "./callbacks/index.ts";
 export type { CallbackContext, DeepRecallCallbacks } from "./callbacks/types.ts";
 export { assertDimensions, toEmbeddingFunction } from "./embeddings.ts";
-export { synthesizeAnswer, usableAnswer } from "./answer-check.ts";
 export { DeepRecallEngine, finishReasonOf } from "./engine.ts";
 export type { DeepRecallEngineApi, UsageReport } from "./engine-api.ts";
 export {
