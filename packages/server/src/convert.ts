@@ -8,7 +8,7 @@ import type {
   ReasoningStep,
   SearchResult,
 } from "@deeprecall/core";
-import { validateFilter } from "@deeprecall/core";
+import { finishReasonOf, validateFilter } from "@deeprecall/core";
 import { ApiError } from "./errors.ts";
 import type { ChatCompletionRequest } from "./schemas.ts";
 
@@ -206,6 +206,15 @@ export function usageJson(result: DeepRecallResult) {
   };
 }
 
+/**
+ * The OpenAI `finish_reason`: "length" when a budget or limit ended the run instead of the
+ * model's own answer (the answer is then best-effort), else "stop".
+ */
+export function finishReason(result: DeepRecallResult): "stop" | "length" {
+  // Engines implementing DeepRecallEngineApi by hand may leave out the budget status.
+  return result.budgetStatus ? finishReasonOf(result) : "stop";
+}
+
 export function completionId(): string {
   return `chatcmpl-${crypto.randomUUID().replace(/-/g, "")}`;
 }
@@ -222,7 +231,7 @@ export function chatCompletionJson(result: DeepRecallResult, model: string, id: 
         index: 0,
         message: { role: "assistant" as const, content: result.answer, refusal: null },
         logprobs: null,
-        finish_reason: "stop",
+        finish_reason: finishReason(result),
       },
     ],
     usage: usageJson(result),

@@ -240,13 +240,19 @@ describe("official openai client: errors surface as its typed errors", () => {
 
   it("returns a partial answer (not an error) when the budget ran out", async () => {
     const { client, engine } = await setup();
-    engine.onQuery = async (q) =>
-      makeResult(q, "Partial answer from what was found.", { error: "Budget exceeded: maxSearchCalls" });
+    engine.onQuery = async (q) => {
+      const result = makeResult(q, "Partial answer from what was found.", {
+        error: "Budget exceeded: maxSearchCalls (limit 1)",
+      });
+      result.budgetStatus = { ...result.budgetStatus, exceeded: true, exceededLimit: "maxSearchCalls" };
+      return result;
+    };
     const completion = await client.chat.completions.create({
       model: "m",
       messages: [{ role: "user", content: "q" }],
     });
     expect(completion.choices[0]!.message.content).toBe("Partial answer from what was found.");
+    expect(completion.choices[0]!.finish_reason).toBe("length");
     expect((completion as unknown as { deeprecall: { error: string } }).deeprecall.error).toContain(
       "maxSearchCalls",
     );

@@ -157,7 +157,10 @@ export const ChatCompletionSchema = z
           refusal: z.string().nullable(),
         }),
         logprobs: z.null(),
-        finish_reason: z.string(),
+        finish_reason: z.enum(["stop", "length"]).openapi({
+          description:
+            '"stop" when the model gave its own answer; "length" when a budget or limit (max_iterations, max_tokens, time, …) ended the run and the answer is a best-effort one (see `deeprecall.error` and `deeprecall.budget_status`).',
+        }),
       }),
     ),
     usage: UsageSchema,

@@ -1,6 +1,6 @@
 import { type DeepRecallEngineApi, type DeepRecallResult, describeEngineEvent } from "@deeprecall/core";
 import type { ChatQuery } from "./convert.ts";
-import { extensionJson, usageJson } from "./convert.ts";
+import { extensionJson, finishReason, usageJson } from "./convert.ts";
 import { toApiError } from "./errors.ts";
 import type { ServerLogger } from "./types.ts";
 
@@ -109,11 +109,12 @@ export function streamChat(
         });
       }
       const extension = { deeprecall: extensionJson(result) };
+      const reason = finishReason(result);
       if (options.includeUsage) {
-        chunk({}, "stop");
+        chunk({}, reason);
         send({ ...base, system_fingerprint: null, choices: [], usage: usageJson(result), ...extension });
       } else {
-        chunk({}, "stop", extension);
+        chunk({}, reason, extension);
       }
       write("data: [DONE]\n\n");
     } catch (error) {
