@@ -6,8 +6,19 @@
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import RELEASE_SYNC from "@jitl/quickjs-wasmfile-release-sync";
-import { newQuickJSWASMModuleFromVariant, newVariant, type QuickJSWASMModule } from "quickjs-emscripten-core";
+import * as releaseSync from "@jitl/quickjs-wasmfile-release-sync";
+import {
+  newQuickJSWASMModuleFromVariant,
+  newVariant,
+  type QuickJSSyncVariant,
+  type QuickJSWASMModule,
+} from "quickjs-emscripten-core";
+
+/**
+ * The synchronous release build. Its default export is the variant; how a default export of a
+ * CommonJS-typed package appears depends on the loader, hence the unwrapping.
+ */
+const RELEASE_SYNC = ((releaseSync as { default?: unknown }).default ?? releaseSync) as QuickJSSyncVariant;
 
 /** The parts of a `WebAssembly.Memory` used here (the project's `lib` has no WebAssembly types). */
 export interface WasmMemory {

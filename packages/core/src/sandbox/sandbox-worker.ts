@@ -380,7 +380,7 @@ export class SandboxWorker {
       if (this.expectedExit) message = "SandboxError: the sandbox was closed";
       else if (op === running && op.request.type === "run") {
         message = this.hung
-          ? `TimeoutError: block exceeded ${this.tenant?.limits.timeoutMs ?? "its"} ms and did not respond to interruption, so its sandbox was terminated; variables from earlier blocks are lost.`
+          ? `TimeoutError: block exceeded ${this.tenant?.limits.timeoutMs ?? "its"} ms and did not respond to interruption (native work that cannot be interrupted, or a heap so full that every allocation fails), so its sandbox was terminated; variables from earlier blocks are lost.`
           : `SandboxError: ${cause} while running this block; variables from earlier blocks are lost.`;
       }
       op.reject(new WorkerDiedError(message, this.hung));

@@ -569,6 +569,43 @@ describe("abort", () => {
     await s.dispose();
   });
 
+  it("gives back the memory of out-of-memory errors the code caught", async () => {
+    const s = await session({ limits: { memoryBytes: 16 * 1024 * 1024, timeoutMs: 3_000 } });
+    await s.run("const small = 'kept'");
+    const bomb = await s.run(
+      "const hoard = []\nfor (let i = 0; i < 2000; i++) { try { hoard.push(new Array(1e4).fill(i)) } catch (e) {} }\nprint('survived', hoard.length)",
+    );
+    expect(bomb.limit).toBe("memory");
+    expect(bomb.error).toMatch(/^MemoryError: block (filled|exceeded) the sandbox memory limit \(16 MiB\)/);
+    expect(bomb.error).toMatch(/Variables declared by this block were cleared to free memory: hoard/);
+    const after = await s.run("print(small, typeof hoard === 'undefined' || hoard === undefined)");
+    expect(after.error).toBeUndefined();
+    expect(after.output).toBe("kept true");
+    await s.dispose();
+  });
+
+  it("says out of memory, not 'Uncaught: null', when a Map outgrows the heap", async () => {
+    const s = await session({ limits: { memoryBytes: 16 * 1024 * 1024 } });
+    const result = await s.run("const m = new Map()\nlet i = 0\nwhile (true) m.set(i++, 'v' + i)");
+    expect(result.limit).toBe("memory");
+    expect(result.error).toMatch(/^MemoryError: /);
+    expect((await s.run("print(1 + 1)")).output).toBe("2");
+    await s.dispose();
+  });
+
+  it("isolates a JSON.stringify of a deeply nested value: only its own session is affected", async () => {
+    const s = await session({ limits: { timeoutMs: 1_000 } });
+    const bystander = await session();
+    await bystander.run("const mine = 'bystander state'");
+    const result = await s.run(
+      "let a = []\nfor (let i = 0; i < 60000; i++) a = [a]\nprint(JSON.stringify(a).length)",
+    );
+    expect(result.error).toMatch(/^(InternalError|RangeError|TimeoutError|MemoryError)/);
+    expect((await bystander.run("print(mine)")).output).toBe("bystander state");
+    expect((await s.run("print('usable')")).output).toBe("usable");
+    await Promise.all([s.dispose(), bystander.dispose()]);
+  });
+
   it("does not start a block whose signal is already aborted", async () => {
     const { host, calls } = makeHost();
     const s = await session(undefined, host);
@@ -624,7 +661,7 @@ describe("worker failures", () => {
       clearInterval(interval);
       expect(meanwhile.output).toBe("other worker fine");
       expect(hung.error).toMatch(
-        /^TimeoutError: block exceeded 200 ms and did not respond to interruption, so its sandbox was terminated/,
+        /^TimeoutError: block exceeded 200 ms and did not respond to interruption .*so its sandbox was terminated/,
       );
       expect(ticks).toBeGreaterThanOrEqual(5);
       expect(reports.map((r) => r.kind)).toEqual(["hang"]);

@@ -26,6 +26,9 @@ const MEMORY_CHECK_INTERVAL_MS = 10;
  */
 const PRESSURE_THRESHOLD = 0.75;
 
+/** A bare `null` thrown with a heap fuller than this share of the limit is taken as out of memory. */
+const NULL_THROW_SHARE = 0.25;
+
 type InterruptReason = "timeout" | "memory" | StopReason;
 
 export class SandboxVm {
@@ -183,20 +186,25 @@ export class SandboxVm {
     let usage: QuickJSHandle | undefined;
     try {
       usage = this.runtime.computeMemoryUsage();
-      const dumped = this.context.dump(usage) as { memory_used_size?: number };
-      return typeof dumped.memory_used_size === "number" ? dumped.memory_used_size : 0;
+      const dumped = this.context.dump(usage) as { memory_used_size?: unknown } | null;
+      // No number means the report itself could not be built: the heap is full.
+      return typeof dumped?.memory_used_size === "number"
+        ? dumped.memory_used_size
+        : Number.POSITIVE_INFINITY;
     } catch {
-      // Could not even allocate the report: the heap is full.
       return Number.POSITIVE_INFINITY;
     } finally {
       usage?.dispose();
     }
   }
 
-  /** Whether the heap is nearly full (cheap when memory never grew). */
-  private underPressure(): boolean {
-    if (this.wasmBytes <= this.measureAbove) return false;
-    return this.heapBytes() > this.limits.memoryBytes * PRESSURE_THRESHOLD;
+  /**
+   * Whether the heap holds more than `share` of the limit. Measuring walks the heap, so unless
+   * `suspect` (the block failed) it is only done once the instance's memory has grown a lot.
+   */
+  private underPressure(share: number, suspect: boolean): boolean {
+    if (!suspect && this.wasmBytes <= this.measureAbove) return false;
+    return this.heapBytes() > this.limits.memoryBytes * share;
   }
 
   /** Adds one printed line. `text` may arrive cut by the prelude; `fullLength` is what was printed. */
@@ -272,8 +280,9 @@ export class SandboxVm {
     const outOfMemory =
       reason === "memory" ||
       (errorText !== undefined && /out of memory/i.test(errorText)) ||
-      // QuickJS throws a bare `null` when it cannot even allocate the error object.
-      (thrown?.uninformative === true && this.underPressure());
+      // QuickJS throws a bare `null` when it cannot even allocate the error object; a failed
+      // large allocation (a Map or array doubling its storage) can leave the heap half full.
+      (thrown?.uninformative === true && this.underPressure(NULL_THROW_SHARE, true));
     if (outOfMemory) {
       limit = "memory";
       errorText = `MemoryError: block exceeded the sandbox memory limit (${formatBytes(this.limits.memoryBytes)}) and was stopped`;
@@ -288,7 +297,8 @@ export class SandboxVm {
     }
     // Whatever ended the block, a nearly full heap (say, out-of-memory errors that the code
     // caught) is given back now rather than carried into the next block.
-    if (this.underPressure()) {
+    const failed = errorText !== undefined;
+    if (this.underPressure(PRESSURE_THRESHOLD, failed)) {
       if (!outOfMemory) {
         limit = "memory";
         const cause = errorText === undefined ? "" : ` (${errorText})`;
@@ -299,7 +309,7 @@ export class SandboxVm {
         this.clearGlobals(declaredNames);
         errorText += `. Variables declared by this block were cleared to free memory: ${declaredNames.join(", ")}`;
       }
-      if (this.underPressure()) {
+      if (this.underPressure(PRESSURE_THRESHOLD, true)) {
         // What is left would make every next block fail: start over with an empty heap.
         this.reset();
         errorText += ". The sandbox was reset to free memory: variables from earlier blocks are lost";
