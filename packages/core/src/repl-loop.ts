@@ -16,6 +16,7 @@ import {
   replSystemPrompt,
 } from "./prompts.ts";
 import type { RunState } from "./run-state.ts";
+import { formatBlockResult } from "./sandbox/format.ts";
 import type { SandboxHost, SandboxPool, SandboxSession } from "./sandbox/types.ts";
 import type { ReasoningStep, SearchResult } from "./types.ts";
 
@@ -335,9 +336,9 @@ async function runBlocks(
         ...(result.error ? { error: result.error } : {}),
       });
     }
-    const parts = [result.output.trimEnd()];
-    if (result.error) parts.push(`Error: ${result.error}`);
-    const text = parts.filter(Boolean).join("\n") || "(no output)";
+    // Each block gets its share of the turn's output, so every block's error reaches the model.
+    const share = Math.floor(run.engine.maxOutputChars / blocks.length) - 80;
+    const text = formatBlockResult(result, share);
     outputs.push(blocks.length > 1 ? `[block ${index + 1}]\n${text}` : text);
     if (result.final !== undefined) return { outputs, final: result.final, code };
     if (run.fatal || run.budget.exceeded || signal.aborted) break;

@@ -1,13 +1,22 @@
+import { truncate } from "../parse.ts";
 import type { BlockResult } from "./types.ts";
 
+/** Longest error text shown for one block: a thrown error's message is model-controlled. */
+const MAX_ERROR_CHARS = 2_000;
+
 /**
- * Renders a block result as the REPL text the model reads: the printed output, then the error
- * (if any) on its own line. An empty block says so, so the model is never left with nothing.
+ * Renders a block result as the REPL text the model reads, in at most about `maxChars`
+ * characters. The error always survives the cut: a limit (timeout, memory) comes first, before
+ * whatever was printed, so an output flood cannot hide that the block was stopped; any other
+ * error follows the output, with room kept for it. An empty block says so, so the model is never
+ * left with nothing.
  */
-export function formatBlockResult(result: BlockResult): string {
-  const parts: string[] = [];
-  if (result.output !== "") parts.push(result.output);
-  if (result.error !== undefined) parts.push(`Error: ${result.error}`);
+export function formatBlockResult(result: BlockResult, maxChars = Number.POSITIVE_INFINITY): string {
+  const error = result.error === undefined ? "" : `Error: ${truncate(result.error, MAX_ERROR_CHARS)}`;
+  const room = Math.max(0, maxChars - error.length - 1);
+  const output = truncate(result.output.trimEnd(), room);
+  const limitFirst = result.limit === "timeout" || result.limit === "memory";
+  const parts = (limitFirst ? [error, output] : [output, error]).filter((part) => part !== "");
   if (parts.length === 0) parts.push(result.final !== undefined ? "(FINAL called)" : "(no output)");
   return parts.join("\n");
 }

@@ -269,6 +269,20 @@ describe("FINAL, SHOW_VARS, context and variables", () => {
     );
     expect(formatBlockResult({ output: "", durationMs: 1 })).toBe("(no output)");
   });
+
+  it("keeps the error whatever was printed: a limit first, any other error after the cut output", () => {
+    const flood = "x".repeat(50_000);
+    const timedOut = formatBlockResult(
+      { output: flood, error: "TimeoutError: block exceeded 10 ms", limit: "timeout", durationMs: 1 },
+      12_000,
+    );
+    expect(timedOut.startsWith("Error: TimeoutError: block exceeded 10 ms\n")).toBe(true);
+    expect(timedOut.length).toBeLessThan(12_100);
+    const thrown = formatBlockResult({ output: flood, error: "TypeError: boom", durationMs: 1 }, 12_000);
+    expect(thrown.endsWith("\nError: TypeError: boom")).toBe(true);
+    expect(thrown).toMatch(/\[output truncated: \d+ more characters\]/);
+    expect(thrown.length).toBeLessThan(12_100);
+  });
 });
 
 describe("errors in model code", () => {
