@@ -210,16 +210,7 @@ export function createApp(
       typeof options.rateLimit === "number" ? { requestsPerMinute: options.rateLimit } : options.rateLimit;
     app.use(rateLimiter({ exemptPaths, ...rl }));
   }
-  app.use(
-    bodyLimit({
-      maxSize: bodyLimitBytes,
-      onError: () => {
-        throw new ApiError(413, `Request body too large: the limit is ${bodyLimitBytes} bytes.`, {
-          code: "request_too_large",
-        });
-      },
-    }),
-  );
+  app.use(limitBody(bodyLimitBytes));
   app.use(jsonBodyWithoutContentType);
 
   // ---- chat completions -------------------------------------------------------------------
@@ -576,6 +567,38 @@ const ChatCompletionStreamEventSchema = z
     retry: z.number().int().optional(),
   })
   .openapi("ChatCompletionStreamEvent");
+
+/**
+ * Hono's `bodyLimit`, without its cost on the common path. Hono's middleware reads
+ * `c.req.raw.body` on every request, which makes `@hono/node-server` build an undici `Request`
+ * and a web stream over the Node request (and the JSON validator then reads the body through
+ * them). A request that declares its `Content-Length` (and no `Transfer-Encoding`) is checked
+ * from the header alone — Node's parser never delivers more bytes than declared — and its body
+ * is later read straight from the Node request. Only chunked bodies go through `bodyLimit`,
+ * which counts the bytes as they arrive.
+ */
+function limitBody(maxSize: number): MiddlewareHandler {
+  const tooLarge = () =>
+    new ApiError(413, `Request body too large: the limit is ${maxSize} bytes.`, {
+      code: "request_too_large",
+    });
+  const streaming = bodyLimit({
+    maxSize,
+    onError: () => {
+      throw tooLarge();
+    },
+  });
+  return async (c, next) => {
+    const method = c.req.method;
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return next();
+    const length = c.req.header("content-length");
+    if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
+      if (Number.parseInt(length, 10) > maxSize) throw tooLarge();
+      return next();
+    }
+    return streaming(c, next);
+  };
+}
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
