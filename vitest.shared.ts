@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import type { ViteUserConfig } from "vitest/config";
 
 // Workspace packages resolve to their TypeScript sources through the "@deeprecall/source" export
@@ -10,5 +11,6 @@ export const sharedTestConfig: ViteUserConfig = {
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    setupFiles: [fileURLToPath(new URL("./vitest.sandbox-guard.ts", import.meta.url))],
   },
 };

@@ -1,0 +1,279 @@
+/**
+ * Issue 17, items 2–7: hostile model code against the sandbox, through the public engine API.
+ * Each attack is the block a scripted root model writes in its first turn (later turns answer
+ * with FINAL); the doubles count what went out (model calls at the mock, searches at the store)
+ * and the test reads what the model was told (the step's output, and the next prompt it got).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from "@ai-sdk/provider";
+import {
+  createSandboxPool,
+  DeepRecallEngine,
+  type DeepRecallEngineOptions,
+  type SandboxPool,
+  type SandboxWorkerReport,
+  type SearchOptions,
+  type VectorStore,
+} from "@deeprecall/core";
+import { LocalStore } from "@deeprecall/vectorstore-local";
+import { MockLanguageModelV4 } from "ai/test";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { SEED_DOCUMENTS } from "./harness/server.ts";
+
+let dir: string;
+let local: LocalStore;
+const engines: DeepRecallEngine[] = [];
+const pools: SandboxPool[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "deeprecall-attacks-sandbox-"));
+  local = new LocalStore({ directory: join(dir, "store") });
+  await local.addDocuments({ documents: SEED_DOCUMENTS, ids: SEED_DOCUMENTS.map((_, i) => `seed-${i}`) });
+});
+
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.close()));
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+});
+
+afterAll(async () => {
+  await local?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function countingStore(): VectorStore & { searches: string[] } {
+  const searches: string[] = [];
+  return {
+    name: "attacks",
+    searches,
+    addDocuments: (input) => local.addDocuments(input),
+    search: (query: string, options?: SearchOptions) => {
+      searches.push(query);
+      return local.search(query, options);
+    },
+    delete: (ids) => local.delete(ids),
+    count: () => local.count(),
+  };
+}
+
+const promptOf = (call: LanguageModelV4CallOptions) => JSON.stringify(call.prompt);
+
+/**
+ * A root model that writes `turns[i]` as its i-th reply (a repl block unless it starts with
+ * FINAL), then FINAL. Sub-calls answer "sub-answer" after `subDelayMs`, honouring the abort.
+ */
+function scripted(turns: string[], options: { subDelayMs?: number } = {}) {
+  const seen = { root: 0, sub: 0, longestPrompt: 0, rootPrompts: [] as string[], aborted: 0 };
+  const model = new MockLanguageModelV4({
+    modelId: "attacker",
+    doGenerate: async (call): Promise<LanguageModelV4GenerateResult> => {
+      const prompt = promptOf(call);
+      seen.longestPrompt = Math.max(seen.longestPrompt, prompt.length);
+      let text: string;
+      if (prompt.includes("Question: ")) {
+        const turn = turns[seen.root] ?? "FINAL(done)";
+        seen.root++;
+        seen.rootPrompts.push(prompt);
+        text = turn.startsWith("FINAL") ? turn : `\`\`\`repl\n${turn}\n\`\`\``;
+      } else {
+        seen.sub++;
+        if (options.subDelayMs) {
+          await new Promise<void>((resolve, reject) => {
+            const onAbort = () => {
+              clearTimeout(t);
+              seen.aborted++;
+              reject(call.abortSignal?.reason);
+            };
+            const t = setTimeout(() => {
+              call.abortSignal?.removeEventListener("abort", onAbort);
+              resolve();
+            }, options.subDelayMs);
+            call.abortSignal?.addEventListener("abort", onAbort, { once: true });
+          });
+        }
+        text = "sub-answer";
+      }
+      return {
+        content: [{ type: "text", text }],
+        finishReason: { unified: "stop", raw: "stop" },
+        usage: {
+          inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
+          outputTokens: { total: 10, text: 10, reasoning: 0 },
+        },
+        warnings: [],
+      };
+    },
+  });
+  return { model, seen };
+}
+
+async function run(
+  turns: string[],
+  options: { engine?: Partial<DeepRecallEngineOptions>; subDelayMs?: number; query?: string } = {},
+) {
+  const { model, seen } = scripted(turns, options);
+  const store = countingStore();
+  const engine = new DeepRecallEngine({
+    vectorStore: store,
+    model,
+    sandbox: { workers: 1 },
+    maxIterations: 4,
+    ...options.engine,
+  });
+  engines.push(engine);
+  const result = await engine.query(options.query ?? "What does the report say about attacks?");
+  return { result, seen, store };
+}
+
+describe("sandbox attacks (issue 17)", () => {
+  it("a loop of slow llmQuery calls is stopped by the block's wall-time limit, and the call in flight is cancelled", async () => {
+    const { result, seen } = await run(
+      ["let n = 0; for (;;) { try { llmQuery('again ' + n); n++; } catch (e) { print(e.name); } }"],
+      { engine: { sandbox: { workers: 1, timeoutMs: 1_000, wallTimeoutMs: 1_500 } }, subDelayMs: 200 },
+    );
+    const told = result.reasoningTrace[0]!.output;
+    expect(told).toMatch(/^Error: TimeoutError: block exceeded its wall-time limit of 1500 ms/);
+    // ~1.5 s of 200 ms calls: a handful, never an unbounded loop.
+    expect(seen.sub).toBeLessThanOrEqual(10);
+    expect(seen.aborted).toBe(1);
+    expect(result.answer).toBe("done");
+  });
+
+  it("a memory bomb is stopped and the model is told it ran out of memory", async () => {
+    const { result } = await run([
+      "const a = []; while (true) a.push(new Array(1e6).fill(7))",
+      "print(typeof a)",
+    ]);
+    expect(result.reasoningTrace[0]!.output).toMatch(
+      /^Error: MemoryError: block exceeded the sandbox memory limit \(64 MiB\)/,
+    );
+    // What the bomb declared was dropped, so the next block runs normally.
+    expect(result.reasoningTrace[1]!.output).toBe("undefined");
+  });
+
+  it("out-of-memory errors the code catches cannot keep the memory", async () => {
+    const { result } = await run(
+      [
+        "const keep = 'mine'",
+        "const hoard = []; for (let i = 0; i < 100000; i++) { try { hoard.push(new Array(1e5).fill(i)) } catch (e) {} }",
+        "print(keep, typeof hoard === 'undefined' || hoard === undefined)",
+      ],
+      { engine: { sandbox: { workers: 1, memoryBytes: 32 * 1024 * 1024, timeoutMs: 3_000 } } },
+    );
+    expect(result.reasoningTrace[1]!.output).toMatch(/^Error: (MemoryError|TimeoutError)/);
+    expect(result.reasoningTrace[1]!.output).toMatch(/memory|allocation fails/);
+    expect(result.reasoningTrace[2]!.output).toMatch(/^(mine true|undefined true)$/);
+  });
+
+  it("a Map that outgrows the heap is reported as out of memory, not 'Uncaught: null'", async () => {
+    const { result } = await run(["const m = new Map(); let i = 0; while (true) m.set(i++, 'v' + i)"]);
+    expect(result.reasoningTrace[0]!.output).toMatch(/^Error: MemoryError/);
+    expect(result.reasoningTrace[0]!.output).not.toContain("Uncaught: null");
+  });
+
+  it("an output flood cannot push the timeout out of what the model reads", async () => {
+    const { result, seen } = await run(
+      ["const s = 'x'.repeat(30_000_000); for (let i = 0; i < 200; i++) print(s); while (true) {}"],
+      { engine: { sandbox: { workers: 1, timeoutMs: 1_500 } } },
+    );
+    const told = result.reasoningTrace[0]!.output;
+    expect(told).toMatch(/^Error: TimeoutError: block exceeded 1500 ms of execution time/);
+    expect(told.length).toBeLessThanOrEqual(12_500);
+    // The next turn's prompt carries it too.
+    expect(seen.rootPrompts[1]).toContain("TimeoutError: block exceeded 1500 ms");
+  });
+
+  it("oversized host-call arguments never go out, and the model is told the limit", async () => {
+    const { result, seen, store } = await run([
+      [
+        "const huge = 'q'.repeat(20_000_000);",
+        "for (const f of [() => searchDb(huge), () => llmQuery(huge), () => llmQueryBatched([huge])]) {",
+        "  try { f(); } catch (e) { print(e.name + ': ' + e.message.slice(0, 60)); }",
+        "}",
+      ].join("\n"),
+    ]);
+    expect(store.searches.every((q) => q.length <= 4_000)).toBe(true);
+    expect(seen.sub).toBe(0);
+    expect(seen.longestPrompt).toBeLessThan(1_000_000);
+    const told = result.reasoningTrace[0]!.output;
+    expect(told).toContain("RangeError: searchDb: the query is 20000000 characters");
+    expect(told).toContain("RangeError: llmQuery: the prompt is 20000000 characters");
+    expect(told).toContain("RangeError: llmQueryBatched: the prompt is 20000000 characters");
+  });
+
+  it("a 40-million-character FINAL is refused; the answer stays bounded", async () => {
+    const { result } = await run(["const big = 'a'.repeat(40_000_000); FINAL(big)"]);
+    expect(result.answer.length).toBeLessThanOrEqual(100_000);
+    expect(result.reasoningTrace[0]!.output).toMatch(/RangeError: FINAL: the answer is 40000000 characters/);
+  });
+
+  it("a victim query keeps its variables while another query's block runs away on the same pool", async () => {
+    const reports: SandboxWorkerReport[] = [];
+    const pool = createSandboxPool({ workers: 1, timeoutMs: 1_000, onWorkerError: (r) => reports.push(r) });
+    pools.push(pool);
+    let releaseVictim: () => void = () => {};
+    const victimWaiting = new Promise<void>((resolve) => {
+      releaseVictim = resolve;
+    });
+    let victimInCall: () => void = () => {};
+    const victimCalled = new Promise<void>((resolve) => {
+      victimInCall = resolve;
+    });
+    const victimTurns = [
+      "```repl\nconst secret = 'victim state'\nconst got = llmQuery('slow')\nprint(got)\n```",
+      "```repl\nprint(secret)\n```",
+    ];
+    let victimTurn = 0;
+    const victimModel = new MockLanguageModelV4({
+      modelId: "victim",
+      doGenerate: async (call): Promise<LanguageModelV4GenerateResult> => {
+        const prompt = promptOf(call);
+        let text: string;
+        if (!prompt.includes("Question: ")) {
+          victimInCall();
+          await victimWaiting;
+          text = "slow answer";
+        } else {
+          text = victimTurns[victimTurn++] ?? "FINAL(victim done)";
+        }
+        return {
+          content: [{ type: "text", text }],
+          finishReason: { unified: "stop", raw: "stop" },
+          usage: {
+            inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
+            outputTokens: { total: 1, text: 1, reasoning: 0 },
+          },
+          warnings: [],
+        };
+      },
+    });
+    const victim = new DeepRecallEngine({ vectorStore: countingStore(), model: victimModel, sandbox: pool });
+    engines.push(victim);
+    const victimRun = victim.query("Victim question?");
+    await victimCalled;
+    // A heap so full that every allocation fails and is caught: QuickJS spends its time in the
+    // garbage collector and stops answering interrupts, so the watchdog kills that worker.
+    const { result: attack } = await run(
+      ["const a = []; while (true) { try { a.push(new Array(1e5).fill(7)) } catch {} }"],
+      { engine: { sandbox: pool } },
+    );
+    expect(attack.reasoningTrace[0]!.output).toMatch(/^Error: (TimeoutError|MemoryError)/);
+    releaseVictim();
+    const result = await victimRun;
+    expect(result.error).toBeUndefined();
+    expect(result.reasoningTrace[0]!.output).toBe("slow answer");
+    expect(result.reasoningTrace[1]!.output).toBe("victim state");
+    expect(result.answer).toBe("victim done");
+    expect(reports.filter((r) => r.kind === "quickjs")).toEqual([]);
+  });
+
+  it("a query whose model answers at once starts no sandbox worker", async () => {
+    const pool = createSandboxPool({ workers: 1 });
+    pools.push(pool);
+    const { result } = await run(["FINAL(at once)"], { engine: { sandbox: pool } });
+    expect(result.answer).toBe("at once");
+    expect(pool.stats().workersStarted).toBe(0);
+  });
+});
