@@ -1,7 +1,7 @@
 /**
  * The benchmark suite: `pnpm bench` (root, through turbo) or `pnpm --filter @deeprecall/bench bench`.
  * Writes docs/benchmarks.md and the SVG charts beside it. Environment:
- *   BENCH_SCENARIOS=server,streaming,retrieval,engine,scale   subset to run (a subset writes to bench/.out/)
+ *   BENCH_SCENARIOS=server,streaming,retrieval,engine,scale,sandbox   subset to run (a subset writes to bench/.out/)
  *   BENCH_ROUNDS (5) BENCH_DURATION (5 s) BENCH_WARMUP (3 s) BENCH_CONNECTIONS (64)
  *   BENCH_QUICK=1            2 rounds of 2 s, for a smoke run (numbers are noisy)
  *   BENCH_100K=1             also run the 100,000-document retrieval tier (several minutes)
@@ -23,6 +23,7 @@ import { pinLoadGenerator, REPO_DIR } from "./proc.ts";
 import { type ReportInput, renderReport } from "./report.ts";
 import { runEngineScenario } from "./scenarios/engine.ts";
 import { runRetrievalScenario } from "./scenarios/retrieval.ts";
+import { runSandboxScenario } from "./scenarios/sandbox.ts";
 import { runScaleScenario } from "./scenarios/scale.ts";
 import { runServerScenario } from "./scenarios/server.ts";
 import { runStreamingScenario } from "./scenarios/streaming.ts";
@@ -34,6 +35,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioReport>> 
   retrieval: runRetrievalScenario,
   engine: runEngineScenario,
   scale: runScaleScenario,
+  sandbox: runSandboxScenario,
 };
 
 const SUITE_COMMAND = "pnpm --filter @deeprecall/bench bench";
