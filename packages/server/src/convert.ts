@@ -216,7 +216,8 @@ export function finishReason(result: DeepRecallResult): "stop" | "length" {
 }
 
 export function completionId(): string {
-  return `chatcmpl-${crypto.randomUUID().replace(/-/g, "")}`;
+  const u = crypto.randomUUID(); // 8-4-4-4-12 hex digits
+  return `chatcmpl-${u.slice(0, 8)}${u.slice(9, 13)}${u.slice(14, 18)}${u.slice(19, 23)}${u.slice(24)}`;
 }
 
 export function chatCompletionJson(result: DeepRecallResult, model: string, id: string, created: number) {
