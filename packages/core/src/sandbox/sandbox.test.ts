@@ -810,6 +810,47 @@ describe("isolation between sessions", () => {
   });
 });
 
+describe("dispose", () => {
+  it("frees the session cleanly after an abort, a timeout, a memory fault, a wall-time stop and a worker crash", async () => {
+    const reports: SandboxWorkerReport[] = [];
+    const own = createSandboxPool({
+      workers: 1,
+      timeoutMs: 300,
+      wallTimeoutMs: 400,
+      memoryBytes: 16 * 1024 * 1024,
+      onWorkerError: (r) => reports.push(r),
+    });
+    try {
+      const { host } = makeHost({ llmQuery: () => new Promise<string>(() => {}) });
+      const paths: Array<(s: SandboxSession) => Promise<unknown>> = [
+        (s) => s.run("llmQuery('x')", { signal: AbortSignal.timeout(50) }),
+        (s) => s.run("while (true) {}"),
+        (s) => s.run("const a = []; while (true) a.push(new Array(1e5).fill(1))"),
+        (s) => s.run("llmQuery('wait')"),
+        (s) => debugRun(s, "crash"),
+        async (s) => {
+          // Dispose while the block is still waiting on its host call.
+          void s.run("llmQuery('never')");
+          await sleep(20);
+        },
+      ];
+      for (const path of paths) {
+        const s = await own.createSession(host);
+        await s.run("const kept = { deep: [1, 2, 3] }; const fn = () => kept");
+        await path(s);
+        await s.dispose();
+      }
+      // A dispose waits for the block it interrupts: give the last one its wall time.
+      await sleep(600);
+      expect(reports.filter((r) => r.kind === "quickjs")).toEqual([]);
+      expect(reports.map((r) => r.kind)).toEqual(["crash"]);
+      expect(own.stats().sessions).toBe(0);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe("wall time", () => {
   it("stops a block whose host calls take longer than its wall-time limit, and cancels the call in flight", async () => {
     let calls = 0;
