@@ -581,7 +581,9 @@ const ChatCompletionStreamEventSchema = z
  */
 function requestBody(maxSize: number): MiddlewareHandler {
   const tooLarge = () =>
-    new ApiError(413, `Request body too large: the limit is ${maxSize} bytes.`, { code: "request_too_large" });
+    new ApiError(413, `Request body too large: the limit is ${maxSize} bytes.`, {
+      code: "request_too_large",
+    });
   const streaming = bodyLimit({
     maxSize,
     onError: () => {
