@@ -185,6 +185,21 @@ describe("sandbox attacks (issue 17)", () => {
     expect(seen.rootPrompts[1]).toContain("TimeoutError: block exceeded 1500 ms");
   });
 
+  it("JSON.stringify of a 60,000-deep array ends with an error the model reads, and the query goes on", async () => {
+    const { result } = await run(
+      [
+        "let a = []; for (let i = 0; i < 60000; i++) a = [a]; print(JSON.stringify(a).length)",
+        "print('next block runs')",
+      ],
+      { engine: { sandbox: { workers: 1, timeoutMs: 1_000, onWorkerError: () => {} } } },
+    );
+    expect(result.reasoningTrace[0]!.output).toMatch(
+      /^Error: (InternalError|RangeError|TimeoutError|MemoryError)/,
+    );
+    expect(result.reasoningTrace[1]!.output).toBe("next block runs");
+    expect(result.answer).toBe("done");
+  });
+
   it("oversized host-call arguments never go out, and the model is told the limit", async () => {
     const { result, seen, store } = await run([
       [
