@@ -21,6 +21,8 @@ const modelPath = testModelOrSkip();
 /** Per-run budgets the tests give: small, so a rambling model ends quickly. */
 const MAX_TIME_S = 45;
 const MAX_ITERATIONS = 3;
+/** A time budget too short for any reply of this model: it cuts a call in flight. */
+const CUT_TIME_S = 6;
 /** Process start-up, store opening and a forced best-effort answer, beyond the time budget. */
 const SLACK_MS = 20_000;
 
@@ -172,6 +174,40 @@ describe.skipIf(!modelPath)("the CLI with a real tiny model (SmolLM2-135M)", () 
       expect(await until(() => llm.model.activeGenerations === 0, 5000)).toBe(true);
     },
     MAX_TIME_S * 1000 + SLACK_MS + 10_000,
+  );
+
+  it(
+    "a time budget that cuts a model call in flight: the run ends on time, says so, and counts the cut step",
+    async () => {
+      const before = llm.requests.length;
+      const started = Date.now();
+      const flags = llmFlags().map((f, i, all) => (all[i - 1] === "--max-time" ? String(CUT_TIME_S) : f));
+      const result = await runCli(["query", QUESTION, "--json", ...flags], {
+        cwd,
+        timeoutMs: CUT_TIME_S * 1000 + SLACK_MS,
+      });
+      const wallMs = Date.now() - started;
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(result.code, result.stderr).toBe(0);
+      const r = JSON.parse(result.stdout) as ResultJson;
+      // The rambling model cannot finish within a few seconds: the time budget ends the run.
+      expect(r.budgetStatus.exceededLimit).toBe("maxTimeSeconds");
+      expect(r.error).toMatch(/maxTimeSeconds/);
+      expect(result.stderr).toMatch(/^warning: .*maxTimeSeconds/m);
+      expect(r.executionTimeMs).toBeLessThan(CUT_TIME_S * 1000 + 3000);
+      expect(wallMs).toBeLessThan(CUT_TIME_S * 1000 + SLACK_MS);
+      expectUsableAnswer(r.answer);
+      expect(r.sources.length).toBeGreaterThan(0);
+      // The cut call still counts: in the total and in a step of the trace.
+      expect(r.usage.totalTokens).toBeGreaterThan(0);
+      expect(r.reasoningTrace.length).toBeGreaterThan(0);
+      expect(r.reasoningTrace.reduce((n, s) => n + s.usage.totalTokens, 0)).toBe(r.usage.totalTokens);
+      expectEveryCallCapped(before);
+      // The abort reached the model server: it stopped generating.
+      expect(await until(() => llm.model.activeGenerations === 0, 5000)).toBe(true);
+      expect(llm.requests.slice(before).some((q) => q.outcome?.aborted)).toBe(true);
+    },
+    CUT_TIME_S * 1000 + SLACK_MS + 10_000,
   );
 
   describe("serve with the official openai client", () => {

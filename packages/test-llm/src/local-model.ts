@@ -104,7 +104,8 @@ export class LocalChatModel {
     });
     const model = await llama.loadModel({ modelPath: options.modelPath });
     const contextSize = options.contextSize ?? Math.min(8192, model.trainContextSize);
-    const context = await model.createContext({ contextSize, threads });
+    // Flash attention keeps long prompts (the engine's system prompt + search hits) fast on the CPU.
+    const context = await model.createContext({ contextSize, threads, flashAttention: true });
     return new LocalChatModel(options.modelPath, threads, llama, model, context);
   }
 
