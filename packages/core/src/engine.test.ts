@@ -359,12 +359,16 @@ describe("failures, abort, retry", () => {
 });
 
 describe("cache and batch", () => {
-  it("a cached result equals the fresh one and costs no model call", async () => {
+  it("a cached result equals the fresh one, spends nothing and costs no model call", async () => {
     const model = scriptedModel(["```repl\nprint(searchDb('Acme').length)\n```", "FINAL(Jane Doe)"]);
     const e = engine({ vectorStore: await corpus(), model, cache: new InMemoryCache() });
     const fresh = await e.query("Who founded Acme?");
     const cached = await e.query("Who founded Acme?");
-    expect(cached).toEqual(fresh);
+    // Everything the person sees is the same; usage counts only what this call spent: nothing.
+    expect(cached).toEqual({
+      ...fresh,
+      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0, byModel: {} },
+    });
     expect(model.callCount).toBe(2);
   });
 

@@ -26,9 +26,11 @@ import type {
   AddDocumentsInput,
   DeepRecallResult,
   EngineEvent,
+  QueryBudget,
   QueryOptions,
   SearchOptions,
   SearchResult,
+  UsageSummary,
   VectorStore,
 } from "./types.ts";
 
@@ -81,8 +83,14 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
   }
 
   async query(query: string, options: QueryOptions = {}): Promise<DeepRecallResult> {
+    this.assertOpen();
+    const budget = validateQuery(query, options, this.options.budget);
+    // An answer-cache hit is served here, without the run's event plumbing (channel, abort
+    // controller, iterator): it emits nothing anyone could observe through query().
+    const lookup = await this.lookupAnswer(query, options, budget);
+    if (lookup.hit) return lookup.hit;
     let result: DeepRecallResult | undefined;
-    for await (const event of this.stream(query, options)) {
+    for await (const event of this.run(query, options, lookup)) {
       if (event.type === "result") result = event.result;
     }
     if (!result) throw new DeepRecallError("The run ended without a result");
@@ -95,13 +103,25 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
    */
   async *stream(query: string, options: QueryOptions = {}): AsyncIterable<EngineEvent> {
     this.assertOpen();
-    validateQuery(query, options);
+    const budget = validateQuery(query, options, this.options.budget);
+    const lookup = await this.lookupAnswer(query, options, budget);
+    if (lookup.hit) {
+      yield { type: "query-start", query, runId: crypto.randomUUID() };
+      if (lookup.hit.answer) yield { type: "answer-delta", text: lookup.hit.answer };
+      yield { type: "result", result: lookup.hit };
+      return;
+    }
+    yield* this.run(query, options, lookup);
+  }
+
+  /** A run that missed the answer cache (or skipped it), as live events. */
+  private async *run(query: string, options: QueryOptions, lookup: AnswerLookup): AsyncIterable<EngineEvent> {
     const channel = new EventChannel<EngineEvent>();
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
     if (options.signal?.aborted) controller.abort(options.signal.reason);
     else options.signal?.addEventListener("abort", onAbort, { once: true });
-    const running = this.execute(query, { ...options, signal: controller.signal }, (e) =>
+    const running = this.execute(query, { ...options, signal: controller.signal }, lookup, (e) =>
       channel.push(e),
     ).then(
       (result) => {
@@ -251,6 +271,42 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
     );
   }
 
+  /**
+   * The answer-cache key for a query and, when the cache holds it, the cached result as a hit:
+   * the recorded answer, sources, steps and budget status, with `usage` zeroed because serving
+   * it spent no tokens (usage counts only what this call spent).
+   */
+  private async lookupAnswer(
+    query: string,
+    options: QueryOptions,
+    budget: QueryBudget,
+  ): Promise<AnswerLookup> {
+    const cache = this.options.cache;
+    if (!cache || options.noCache) return { key: "", budget, hit: undefined };
+    const key = cacheKey({
+      kind: "query",
+      store: this.vectorStore.name,
+      generation: await this.generation(),
+      model: this.modelId,
+      subModel: this.options.subModel ? modelIdOf(this.options.subModel) : null,
+      strategy: this.options.strategy ?? "repl",
+      query,
+      topK: options.topK ?? this.options.topK,
+      filters: options.filters ?? null,
+      budget,
+      contextPrefix: options.contextPrefix ?? null,
+      rootPrompt: options.rootPrompt ?? null,
+      instructions: options.instructions ?? null,
+      history: options.history ?? null,
+      temperature: options.temperature ?? null,
+      maxOutputTokens: options.maxOutputTokens ?? null,
+      grounding: options.grounding ?? this.options.grounding ?? true,
+    });
+    // A cache hit spends nothing, so callbacks (usage trackers) do not hear about it.
+    const cached = await cache.get<DeepRecallResult>(key).catch(() => undefined);
+    return { key, budget, hit: cached ? { ...cached, usage: unspentUsage(cached.usage) } : undefined };
+  }
+
   private async bumpGeneration(): Promise<void> {
     const cache = this.options.cache;
     if (!cache) return;
@@ -308,54 +364,25 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
   private async execute(
     query: string,
     options: QueryOptions,
+    lookup: AnswerLookup,
     emit: (e: EngineEvent) => void,
   ): Promise<DeepRecallResult> {
     const started = performance.now();
-    const budget = { ...this.options.budget, ...parseBudget(options.budget, "query budget") };
+    const { key, budget } = lookup;
     const cache = this.options.cache;
-    const key =
-      cache && !options.noCache
-        ? cacheKey({
-            kind: "query",
-            store: this.vectorStore.name,
-            generation: await this.generation(),
-            model: this.modelId,
-            subModel: this.options.subModel ? modelIdOf(this.options.subModel) : null,
-            strategy: this.options.strategy ?? "repl",
-            query,
-            topK: options.topK ?? this.options.topK,
-            filters: options.filters ?? null,
-            budget,
-            contextPrefix: options.contextPrefix ?? null,
-            rootPrompt: options.rootPrompt ?? null,
-            instructions: options.instructions ?? null,
-            history: options.history ?? null,
-            temperature: options.temperature ?? null,
-            maxOutputTokens: options.maxOutputTokens ?? null,
-            grounding: options.grounding ?? this.options.grounding ?? true,
-          })
-        : "";
-
     const engineOptions = {
       ...this.options,
       ...(options.topK !== undefined ? { topK: options.topK } : {}),
     };
-    if (cache && key) {
-      // A cache hit spends nothing, so callbacks (usage trackers) do not hear about it.
-      const cached = await cache.get<DeepRecallResult>(key).catch(() => undefined);
-      if (cached) {
-        emit({ type: "query-start", query, runId: crypto.randomUUID() });
-        if (cached.answer) emit({ type: "answer-delta", text: cached.answer });
-        return cached;
-      }
-    }
     const run = new RunState(query, options, engineOptions, this.searchStore, emit, this.callbacks, budget);
     emit({ type: "query-start", query, runId: run.runId });
     await run.hook("onQueryStart", run.ctx, options);
 
     const limitText = (limit: string) =>
       `Budget exceeded: ${limit}${limitValue(
-        limit === "maxIterations" ? { maxIterations: effectiveMaxIterations(this.options, budget) } : budget,
+        limit === "maxIterations"
+          ? { maxIterations: effectiveMaxIterations(this.options, budget) }
+          : { ...budget },
         limit,
       )}`;
     try {
@@ -452,7 +479,12 @@ function limitValue(budget: Record<string, unknown>, limit: string): string {
   return value === undefined ? "" : ` (limit ${value})`;
 }
 
-function validateQuery(query: unknown, options: QueryOptions): void {
+/** Checks a query and its options; returns the run's budget (engine defaults, then the query's). */
+function validateQuery(
+  query: unknown,
+  options: QueryOptions,
+  defaults: QueryBudget | undefined,
+): QueryBudget {
   if (typeof query !== "string" || query.trim() === "") {
     throw new ConfigError("query must be a non-empty string", { field: "query" });
   }
@@ -465,7 +497,26 @@ function validateQuery(query: unknown, options: QueryOptions): void {
     throw new ConfigError("topK must be an integer between 1 and 1000", { field: "topK" });
   }
   if (options.filters !== undefined) validateFilter(options.filters);
-  parseBudget(options.budget, "query budget");
+  return { ...defaults, ...parseBudget(options.budget, "query budget") };
+}
+
+interface AnswerLookup {
+  /** The answer-cache key; "" when the cache is off for this query. */
+  key: string;
+  budget: QueryBudget;
+  hit: DeepRecallResult | undefined;
+}
+
+/** What serving a cached answer spent: nothing (the cost is 0 when the run had a known cost). */
+function unspentUsage(recorded: UsageSummary | undefined): UsageSummary {
+  return {
+    inputTokens: 0,
+    outputTokens: 0,
+    totalTokens: 0,
+    calls: 0,
+    ...(recorded?.costUsd !== undefined ? { costUsd: 0 } : {}),
+    byModel: {},
+  };
 }
 
 function failedResult(query: string, error: unknown): DeepRecallResult {

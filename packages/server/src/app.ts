@@ -17,10 +17,10 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { type RequestIdVariables, requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
+import type { RequestIdVariables } from "hono/request-id";
 import { chatCompletionJson, checkFilters, completionId, sourceJson, toChatQuery } from "./convert.ts";
 import { ApiError, redact, toApiError } from "./errors.ts";
+import { jsonResponse, responseHeaders } from "./headers.ts";
 import {
   AddDocumentsRequestSchema,
   AddDocumentsResponseSchema,
@@ -136,7 +136,8 @@ export function createApp(
   );
 
   if (options.tracing) app.use(httpTracing(options.tracing === true ? {} : options.tracing));
-  app.use(requestId());
+  // Hono's requestId() and secureHeaders() (with CORP and COOP off), as one middleware.
+  app.use(responseHeaders());
   const metrics = options.metrics === true ? createMetrics() : options.metrics || undefined;
   if (metrics) {
     app.use(metrics.middleware());
@@ -174,7 +175,6 @@ export function createApp(
         ),
     }),
   );
-  app.use(secureHeaders({ crossOriginResourcePolicy: false, crossOriginOpenerPolicy: false }));
   if (options.cors) {
     const corsOptions = options.cors === true ? { origin: "*" } : options.cors;
     app.use(
@@ -254,7 +254,7 @@ export function createApp(
       return c.newResponse(response.body, response) as never;
     }
     const result = await engine.query(chat.query, { ...chat.options, signal: c.req.raw.signal });
-    return c.json(chatCompletionJson(result, modelName, id, created), 200);
+    return jsonResponse(c, JSON.stringify(chatCompletionJson(result, modelName, id, created))) as never;
   });
 
   // ---- documents ------------------------------------------------------------------------------

@@ -67,7 +67,10 @@ test("cache hit through POST /v1/chat/completions vs bare node:http", {
   const second = await post();
   const secondText = await second.text();
   const secondJson = JSON.parse(secondText) as typeof firstJson;
-  expect(secondJson.deeprecall).toEqual(firstJson.deeprecall);
+  expect(secondJson.deeprecall).toEqual({
+    ...firstJson.deeprecall,
+    cost_usd: secondJson.deeprecall.cost_usd,
+  });
 
   dir = await mkdtemp(join(tmpdir(), "deeprecall-bench-"));
   const bodyFile = join(dir, "body.json");

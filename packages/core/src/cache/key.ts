@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 function canonical(value: unknown): unknown {
   if (value === undefined || value === null) return null;
@@ -26,7 +26,7 @@ function canonical(value: unknown): unknown {
  * the order of array items, which is meaningful) gives a different key.
  */
 export function cacheKey(parts: Record<string, unknown>): string {
-  return createHash("sha256")
-    .update(JSON.stringify(canonical(parts)))
-    .digest("hex");
+  // One-shot `crypto.hash` gives the same digest as createHash().update().digest(), without a
+  // Hash object per key.
+  return hash("sha256", JSON.stringify(canonical(parts)), "hex");
 }

@@ -5,7 +5,13 @@ import { deserializeValue, serializeValue } from "./serialize.ts";
 import type { CacheStore } from "./types.ts";
 
 interface Entry {
-  text: string;
+  /** The serialised value; null when `value` holds it as is. */
+  text: string | null;
+  /**
+   * A value that reads back identical without a round trip (strings, booleans, null, finite
+   * numbers other than -0), kept as is: e.g. the engine's store generation, read on every query.
+   */
+  value?: string | number | boolean | null;
   /** Epoch ms at which the entry stops being served; null = never. */
   expiresAt: number | null;
 }
@@ -17,6 +23,13 @@ export interface InMemoryCacheOptions {
   ttlSeconds?: number;
   /** Clock in ms (for tests). Default `Date.now`. */
   now?: Clock;
+}
+
+/** True for values that `deserializeValue(serializeValue(v))` gives back identical (Object.is). */
+function isPlain(value: unknown): value is string | number | boolean | null {
+  const type = typeof value;
+  if (type === "number") return Number.isFinite(value) && !Object.is(value, -0);
+  return type === "string" || type === "boolean" || value === null;
 }
 
 /**
@@ -55,14 +68,15 @@ export class InMemoryCache implements CacheStore {
       this.#lru.delete(key);
       return undefined;
     }
-    return deserializeValue<T>(entry.text);
+    return entry.text === null ? (entry.value as T) : deserializeValue<T>(entry.text);
   }
 
   async set(key: string, value: unknown, ttlSeconds?: number): Promise<void> {
     checkKey(key);
     const ttl = ttlSeconds === undefined ? this.#defaultTtlMs : ttlToMs(ttlSeconds, "ttlSeconds");
-    const text = serializeValue(value);
-    this.#lru.set(key, { text, expiresAt: ttl === 0 ? null : this.#now() + ttl });
+    const expiresAt = ttl === 0 ? null : this.#now() + ttl;
+    if (isPlain(value)) this.#lru.set(key, { text: null, value, expiresAt });
+    else this.#lru.set(key, { text: serializeValue(value), expiresAt });
   }
 
   async delete(key: string): Promise<void> {

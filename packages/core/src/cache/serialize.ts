@@ -85,5 +85,8 @@ export function serializeValue(value: unknown): string {
 
 /** Inverse of {@link serializeValue}. */
 export function deserializeValue<T = unknown>(text: string): T {
-  return decode(JSON.parse(text)) as T;
+  const value: unknown = JSON.parse(text);
+  // Every tag and every escaped key contains TAG: text without it decodes to exactly what
+  // JSON.parse gives (same own keys, `__proto__` included, and fresh objects), so skip the walk.
+  return (text.includes(TAG) ? decode(value) : value) as T;
 }
