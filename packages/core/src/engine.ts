@@ -1,5 +1,5 @@
 import { synthesizeAnswer } from "./answer-check.ts";
-import { cacheKey } from "./cache/key.ts";
+import { cacheKey, tupleCacheKey } from "./cache/key.ts";
 import type { CacheStore } from "./cache/types.ts";
 import { CallbackManager } from "./callbacks/manager.ts";
 import type { DeepRecallCallbacks } from "./callbacks/types.ts";
@@ -283,25 +283,26 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
   ): Promise<AnswerLookup> {
     const cache = this.options.cache;
     if (!cache || options.noCache) return { key: "", budget, hit: undefined };
-    const key = cacheKey({
-      kind: "query",
-      store: this.vectorStore.name,
-      generation: await this.generation(),
-      model: this.modelId,
-      subModel: this.options.subModel ? modelIdOf(this.options.subModel) : null,
-      strategy: this.options.strategy ?? "repl",
+    // Field order is part of the key: change it only with the version tag.
+    const key = tupleCacheKey([
+      "query/v2",
+      this.vectorStore.name,
+      await this.generation(),
+      this.modelId,
+      this.options.subModel ? modelIdOf(this.options.subModel) : null,
+      this.options.strategy ?? "repl",
       query,
-      topK: options.topK ?? this.options.topK,
-      filters: options.filters ?? null,
+      options.topK ?? this.options.topK,
+      options.filters ?? null,
       budget,
-      contextPrefix: options.contextPrefix ?? null,
-      rootPrompt: options.rootPrompt ?? null,
-      instructions: options.instructions ?? null,
-      history: options.history ?? null,
-      temperature: options.temperature ?? null,
-      maxOutputTokens: options.maxOutputTokens ?? null,
-      grounding: options.grounding ?? this.options.grounding ?? true,
-    });
+      options.contextPrefix ?? null,
+      options.rootPrompt ?? null,
+      options.instructions ?? null,
+      options.history ?? null,
+      options.temperature ?? null,
+      options.maxOutputTokens ?? null,
+      options.grounding ?? this.options.grounding ?? true,
+    ]);
     // A cache hit spends nothing, so callbacks (usage trackers) do not hear about it.
     const cached = await cache.get<DeepRecallResult>(key).catch(() => undefined);
     return { key, budget, hit: cached ? { ...cached, usage: unspentUsage(cached.usage) } : undefined };

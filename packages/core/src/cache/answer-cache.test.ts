@@ -5,7 +5,7 @@ import { scriptedModel } from "../__fixtures__/scripted-model.ts";
 import { DeepRecallEngine } from "../engine.ts";
 import type { EngineEvent } from "../types.ts";
 import { sampleResult } from "./__fixtures__/result.ts";
-import { cacheKey } from "./key.ts";
+import { cacheKey, tupleCacheKey } from "./key.ts";
 import { InMemoryCache } from "./memory.ts";
 import { deserializeValue, serializeValue } from "./serialize.ts";
 
@@ -128,6 +128,37 @@ describe("cache internals kept equivalent", () => {
       ],
     });
     expect(cacheKey(parts)).toBe(createHash("sha256").update(canonical).digest("hex"));
+  });
+
+  it("tupleCacheKey: position matters, object key order does not, and it never equals a cacheKey", () => {
+    expect(tupleCacheKey(["query", "a", "b"])).not.toBe(tupleCacheKey(["query", "b", "a"]));
+    expect(tupleCacheKey(["query", "a,b"])).not.toBe(tupleCacheKey(["query", "a", "b"]));
+    expect(tupleCacheKey(["query", null])).not.toBe(tupleCacheKey(["query", "null"]));
+    expect(tupleCacheKey(["query", Number.NaN])).not.toBe(tupleCacheKey(["query", null]));
+    expect(tupleCacheKey(["q", { a: 1, b: { c: 2, d: 3 } }])).toBe(
+      tupleCacheKey(["q", { b: { d: 3, c: 2 }, a: 1 }]),
+    );
+    expect(tupleCacheKey(["q", undefined])).toBe(tupleCacheKey(["q", null]));
+    expect(tupleCacheKey([])).not.toBe(cacheKey({}));
+  });
+
+  it("every query option that changes an answer changes its cache key", async () => {
+    const { engine, calls } = await setup(Array.from({ length: 10 }, (_, i) => `a${i}`));
+    await engine.query("q");
+    const variants = [
+      { instructions: "Be brief." },
+      { history: [{ role: "user" as const, content: "earlier" }] },
+      { temperature: 0.5 },
+      { maxOutputTokens: 100 },
+      { filters: { year: 1999 } },
+      { budget: { maxTokens: 5000 } },
+      { grounding: true },
+      { contextPrefix: "ctx" },
+    ];
+    for (const v of variants) await engine.query("q", v);
+    expect(calls.count).toBe(1 + variants.length);
+    for (const v of variants) await engine.query("q", v); // now all hits
+    expect(calls.count).toBe(1 + variants.length);
   });
 
   it("deserializeValue gives back equal values with and without tags", () => {

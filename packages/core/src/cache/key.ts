@@ -30,3 +30,14 @@ export function cacheKey(parts: Record<string, unknown>): string {
   // Hash object per key.
   return hash("sha256", JSON.stringify(canonical(parts)), "hex");
 }
+
+/**
+ * The engine's own keys: the SHA-256 (hex) of a JSON array of `values` in a fixed order, each
+ * value canonical as in {@link cacheKey}. The caller fixes the order (the first value should name
+ * the kind of key), so no field names are serialised and nothing is sorted: a few microseconds
+ * less than {@link cacheKey} on every cached query. Distinct tuples give distinct JSON, and an
+ * array never encodes like `cacheKey`'s top-level object, so the two never collide.
+ */
+export function tupleCacheKey(values: readonly unknown[]): string {
+  return hash("sha256", JSON.stringify(values.map(canonical)), "hex");
+}
