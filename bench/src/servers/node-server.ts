@@ -5,12 +5,17 @@
  *   node --conditions=@deeprecall/source src/servers/node-server.ts <mode> [port]
  *
  * Modes: plain | secured (auth + rate limit at a huge limit) | redis (secured, with the rate-limit
- * buckets in the Redis at REDIS_URL, shared by every replica) | slow | bare (node:http floor,
- * answering with the JSON file named by BENCH_BARE_BODY).
+ * buckets in the Redis at REDIS_URL, shared by every replica) | slow | cache (the real
+ * DeepRecallEngine with the answer cache in an InMemoryCache, a model that answers FINAL at once
+ * and a three-document in-memory store: the first request fills the cache, every later identical
+ * one is a cache hit) | bare (node:http floor, answering with the JSON file named by
+ * BENCH_BARE_BODY).
  */
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { DeepRecallEngine, InMemoryCache } from "@deeprecall/core";
 import { createApp, startServer } from "@deeprecall/server";
+import { InMemoryVectorStore, scriptedModel } from "@deeprecall/test-utils";
 import { BENCH_API_KEY, HUGE_RATE_LIMIT } from "../constants.ts";
 import { InstantEngine, SlowEngine } from "../engine-doubles.ts";
 
@@ -45,7 +50,11 @@ async function main(): Promise<void> {
     return;
   }
   const engine =
-    mode === "slow" ? new SlowEngine(Number(process.env.BENCH_SLOW_MS ?? 2000)) : new InstantEngine();
+    mode === "slow"
+      ? new SlowEngine(Number(process.env.BENCH_SLOW_MS ?? 2000))
+      : mode === "cache"
+        ? await cachingEngine()
+        : new InstantEngine();
   let app: ReturnType<typeof createApp>;
   if (mode === "secured") {
     app = createApp(engine, { apiKeys: [BENCH_API_KEY], rateLimit: HUGE_RATE_LIMIT });
@@ -68,6 +77,24 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+}
+
+/** The real engine with its answer cache on; only the model and the store are doubles. */
+async function cachingEngine(): Promise<DeepRecallEngine> {
+  const store = new InMemoryVectorStore();
+  await store.addDocuments({
+    ids: ["acme", "jane", "weather"],
+    documents: [
+      "Acme Corporation was founded by Jane Doe in 1999.",
+      "Jane Doe was born in Lyon, France.",
+      "The weather in Paris is mild in spring.",
+    ],
+  });
+  // Only the first request reaches the model; the rest are served from the cache.
+  const model = scriptedModel(
+    Array.from({ length: 1_000 }, () => "FINAL(Acme was founded by Jane Doe in 1999.)"),
+  );
+  return new DeepRecallEngine({ vectorStore: store, model, cache: new InMemoryCache() });
 }
 
 main().catch((error: unknown) => {
