@@ -1,3 +1,4 @@
+export { raceAbort } from "./abort/index.ts";
 export { synthesizeAnswer, usableAnswer } from "./answer-check.ts";
 export { BudgetTracker } from "./budget.ts";
 export {
@@ -30,6 +31,7 @@ export {
   BudgetExceededError,
   ConfigError,
   DeepRecallError,
+  getErrorMessage,
   isAbortError,
   LLMProviderError,
   SandboxError,

@@ -50,7 +50,7 @@ export function anySignal(a: AbortSignal, b: AbortSignal | undefined): AbortSign
 
 /** Whether `error` means "the budget ended this" (a refusal, or the time budget's abort). */
 export function isBudgetStop(run: RunState, error: unknown): boolean {
-  if (error instanceof BudgetExceededError) return true;
+  if (BudgetExceededError.isInstance(error)) return true;
   return isAbortError(error) && !run.userAborted && run.budget.exceededLimit === "maxTimeSeconds";
 }
 
@@ -274,7 +274,7 @@ async function endWithoutFinal(
       );
     } catch (error) {
       run.checkAbort();
-      if (!isBudgetStop(run, error) && !(error instanceof LLMProviderError) && !isAbortError(error))
+      if (!isBudgetStop(run, error) && !LLMProviderError.isInstance(error) && !isAbortError(error))
         throw error;
     }
     if (reply !== null) {
@@ -398,7 +398,7 @@ async function subQuery(
     });
     // Provider and store failures end the run even when model code catches them; refusals and
     // a stopped block do not.
-    if (error instanceof LLMProviderError || error instanceof VectorStoreError) run.fatal ??= error;
+    if (LLMProviderError.isInstance(error) || VectorStoreError.isInstance(error)) run.fatal ??= error;
     throw error;
   }
 }
@@ -436,7 +436,7 @@ async function batchedSubQuery(
   await Promise.all(Array.from({ length: Math.min(run.engine.maxConcurrency, prompts.length) }, worker));
   if (failure !== null) {
     const { error } = failure as { error: unknown };
-    if (error instanceof BudgetExceededError) {
+    if (BudgetExceededError.isInstance(error)) {
       throw new BudgetExceededError(
         error.limit,
         `${error.message} llmQueryBatched: ${done} of ${prompts.length} prompts answered; the other ${prompts.length - done} were not sent.`,

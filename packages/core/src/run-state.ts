@@ -6,6 +6,7 @@ import {
   AbortError,
   BudgetExceededError,
   DeepRecallError,
+  getErrorMessage,
   isAbortError,
   LLMProviderError,
 } from "./errors.ts";
@@ -18,7 +19,7 @@ import {
   usageOrEstimate,
 } from "./model-call.ts";
 import { CALL_DEFAULTS, type DeepRecallEngineOptions } from "./options.ts";
-import { isTransientError, toLLMProviderError, withRetry } from "./retry.ts";
+import { isTransientError, toLLMProviderError, withRetry } from "./retry/index.ts";
 import type {
   EngineEvent,
   MetadataFilter,
@@ -168,64 +169,76 @@ export class RunState {
     const timeoutMs = this.engine.callTimeoutMs ?? CALL_DEFAULTS.callTimeoutMs;
     let reply: ModelReply;
     try {
-      reply = await withRetry(
-        async (attempt) => {
-          if (attempt > 1) this.budget.admitModelCall(what);
-          const timer = new AbortController();
-          const handle = setTimeout(
-            () => timer.abort(new DOMException("model call timed out", "TimeoutError")),
-            timeoutMs,
+      reply = await this.retryModelCall(what, signal, async () => {
+        const timer = new AbortController();
+        const handle = setTimeout(
+          () => timer.abort(new DOMException("model call timed out", "TimeoutError")),
+          timeoutMs,
+        );
+        const progress = { text: "" };
+        const attemptSignal = AbortSignal.any([signal, timer.signal]);
+        // A request cut by a timeout or abort was spent all the same: count what it had
+        // generated at the moment it was cut (synchronously, before anyone reads the totals).
+        const countCut = () =>
+          this.recordUsage(
+            modelId,
+            usageOrEstimate(undefined, promptChars(request), progress.text).usage,
+            undefined,
           );
-          const progress = { text: "" };
-          const attemptSignal = AbortSignal.any([signal, timer.signal]);
-          // A request cut by a timeout or abort was spent all the same: count what it had
-          // generated at the moment it was cut (synchronously, before anyone reads the totals).
-          const countCut = () =>
-            this.recordUsage(
-              modelId,
-              usageOrEstimate(undefined, promptChars(request), progress.text).usage,
-              undefined,
+        attemptSignal.addEventListener("abort", countCut, { once: true });
+        try {
+          return await requestModel(model, request, attemptSignal, progress);
+        } catch (error) {
+          if (timer.signal.aborted && !signal.aborted) {
+            throw new LLMProviderError(
+              `LLM provider error: the model call timed out after ${round1(timeoutMs / 1000)} s (callTimeoutMs)`,
+              { retryable: true },
             );
-          attemptSignal.addEventListener("abort", countCut, { once: true });
-          try {
-            return await requestModel(model, request, attemptSignal, progress);
-          } catch (error) {
-            if (timer.signal.aborted && !signal.aborted) {
-              throw new LLMProviderError(
-                `LLM provider error: the model call timed out after ${round1(timeoutMs / 1000)} s (callTimeoutMs)`,
-                { retryable: true },
-              );
-            }
-            throw error;
-          } finally {
-            clearTimeout(handle);
-            attemptSignal.removeEventListener("abort", countCut);
           }
-        },
-        {
-          ...this.engine.retry,
-          signal,
-          isRetryable: isTransientError,
-          onRetry: (error, attempt, delayMs) => {
-            this.retries++;
-            const message = error instanceof Error ? error.message : String(error);
-            void this.hook(
-              "onError",
-              this.ctx,
-              new LLMProviderError(
-                `${message} — retrying (attempt ${attempt + 1}) in ${Math.round(delayMs)} ms`,
-                { retryable: true, cause: error },
-              ),
-            );
-          },
-        },
-      );
+          throw error;
+        } finally {
+          clearTimeout(handle);
+          attemptSignal.removeEventListener("abort", countCut);
+        }
+      });
     } catch (error) {
       throw this.mapFailure(error, (e) => toLLMProviderError(e));
     }
     this.recordUsage(modelId, reply.usage, reply.providerMetadata);
     await this.warnBudget();
     return reply.text;
+  }
+
+  /**
+   * The retry path of every model request the run makes, whatever the strategy: `call` is
+   * retried per `engine.retry` (count, base and max backoff delay, Retry-After) while its
+   * failure is transient; each retry is admitted by the budget again (throws
+   * `BudgetExceededError` instead of sending it), counted in {@link retries} and reported to
+   * `onError`. `signal` aborts the call and any backoff wait. `call` gets the attempt number.
+   */
+  retryModelCall<T>(what: string, signal: AbortSignal, call: (attempt: number) => Promise<T>): Promise<T> {
+    return withRetry(
+      (attempt) => {
+        if (attempt > 1) this.budget.admitModelCall(what);
+        return call(attempt);
+      },
+      {
+        ...this.engine.retry,
+        signal,
+        isRetryable: isTransientError,
+        onRetry: (error, attempt, delayMs) => {
+          this.retries++;
+          void this.hook(
+            "onError",
+            this.ctx,
+            new LLMProviderError(
+              `${getErrorMessage(error)} — retrying (attempt ${attempt + 1}) in ${Math.round(delayMs)} ms`,
+              { retryable: true, cause: error },
+            ),
+          );
+        },
+      },
+    );
   }
 
   /** Counts one model call's usage (and cost) in the run's totals, the current step and the budget. */
@@ -251,11 +264,11 @@ export class RunState {
     if (this.userAborted) return new AbortError("The query was aborted", { cause: error });
     if (
       this.budget.exceededLimit === "maxTimeSeconds" &&
-      (isAbortError(error) || error instanceof BudgetExceededError)
+      (isAbortError(error) || BudgetExceededError.isInstance(error))
     ) {
       return new BudgetExceededError("maxTimeSeconds");
     }
-    if (error instanceof DeepRecallError) return error;
+    if (DeepRecallError.isInstance(error)) return error;
     if (isAbortError(error)) return new AbortError("The query was aborted", { cause: error });
     return wrap(error);
   }
@@ -334,7 +347,7 @@ export class RunState {
     try {
       return await this.searchForModel(this.query, this.options.topK ?? this.engine.topK, undefined);
     } catch (error) {
-      if (error instanceof BudgetExceededError) return [];
+      if (BudgetExceededError.isInstance(error)) return [];
       throw error;
     }
   }

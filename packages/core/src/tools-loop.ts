@@ -8,7 +8,8 @@ import { CALL_DEFAULTS } from "./options.ts";
 import { findFinal } from "./parse.ts";
 import { firstUserMessage, forcedFinalMessage, type PromptContext, toolsSystemPrompt } from "./prompts.ts";
 import { isBudgetStop, type LoopInput, type LoopOutcome } from "./repl-loop.ts";
-import { toLLMProviderError } from "./retry.ts";
+import { toLLMProviderError } from "./retry/index.ts";
+import { retryingModel } from "./retrying-model.ts";
 import { modelIdOf, type RunState } from "./run-state.ts";
 import type { ReasoningStep } from "./types.ts";
 
@@ -134,8 +135,16 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
     );
   };
   const signal = AbortSignal.any([run.signal, stepTimer.signal]);
+  // Every step's request goes through the run's retry path (engine.retry, budget admission of
+  // each retry, onError); each retry gets a fresh step timeout.
+  const model = retryingModel(engine.model, (call, requestSignal) =>
+    run.retryModelCall("root model turn", requestSignal ?? signal, (attempt) => {
+      if (attempt > 1) armTimer();
+      return call();
+    }),
+  );
   const settings = {
-    model: engine.model,
+    model,
     instructions,
     messages,
     tools: {
@@ -155,7 +164,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
             extraChars += JSON.stringify(out).length;
             return out;
           } catch (error) {
-            if (error instanceof BudgetExceededError) return { error: error.message };
+            if (BudgetExceededError.isInstance(error)) return { error: error.message };
             throw error;
           }
         },
@@ -241,6 +250,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
     clearTimeout(timer);
     if (!isBudgetStop(run, error)) {
       if (run.fatal) throw run.fatal;
+      if (stepTimer.signal.aborted && !run.signal.aborted) throw timedOut();
       throw run.mapFailure(error, (e) => toLLMProviderError(e));
     }
   } finally {
@@ -284,7 +294,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
       );
     } catch (error) {
       run.checkAbort();
-      if (!isBudgetStop(run, error) && !(error instanceof LLMProviderError) && !isAbortError(error))
+      if (!isBudgetStop(run, error) && !LLMProviderError.isInstance(error) && !isAbortError(error))
         throw error;
     }
     if (reply !== null) {

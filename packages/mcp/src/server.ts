@@ -82,7 +82,7 @@ function ok(structured: Record<string, unknown>): CallToolResult {
 /** A tool-level error the calling model can read; never a stack trace or a secret. */
 function fail(error: unknown): CallToolResult {
   const message =
-    error instanceof DeepRecallError || error instanceof z.ZodError
+    DeepRecallError.isInstance(error) || error instanceof z.ZodError
       ? error.message
       : error instanceof Error
         ? `${error.name}: ${error.message}`

@@ -554,7 +554,7 @@ export class ChromaStore implements VectorStore {
 
   /** Maps any failure to our error types; credentials never appear in the message. */
   #fail(operation: string, error: unknown, writtenIds?: string[]): never {
-    if (error instanceof DeepRecallError) throw error;
+    if (DeepRecallError.isInstance(error)) throw error;
     if (isAbortError(error)) throw new AbortError(`ChromaStore ${operation} was aborted`, { cause: error });
     const message = this.#redact(errorMessage(error));
     const dimension = DIMENSION_RE.exec(message);

@@ -164,7 +164,7 @@ export class LocalStore implements VectorStore {
         this.#openSync();
       } catch (error) {
         this.#lock.release();
-        if (error instanceof DeepRecallError) throw error;
+        if (DeepRecallError.isInstance(error)) throw error;
         throw new VectorStoreError(
           `Could not open the local store at ${this.path}: ${(error as Error).message}`,
           {
@@ -299,7 +299,7 @@ export class LocalStore implements VectorStore {
     try {
       return await this.#embed!(texts, signal ? { signal } : undefined);
     } catch (error) {
-      if (error instanceof DeepRecallError) throw error;
+      if (DeepRecallError.isInstance(error)) throw error;
       if (signal?.aborted) throw error;
       throw new VectorStoreError(
         `The embedding model failed: ${(error as Error)?.message ?? String(error)}`,

@@ -535,7 +535,7 @@ export class PineconeStore implements VectorStore {
 
   /** Maps any failure to our error types; the API key never appears in the message. */
   #fail(operation: string, error: unknown, writtenIds?: string[]): never {
-    if (error instanceof DeepRecallError) throw error;
+    if (DeepRecallError.isInstance(error)) throw error;
     if (isAbortError(error)) throw new AbortError(`PineconeStore ${operation} was aborted`, { cause: error });
     const name = error instanceof Error ? error.name : "";
     const message = this.#redact(errorMessage(error));

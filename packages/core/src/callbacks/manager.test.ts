@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { sampleResult } from "../cache/__fixtures__/result.ts";
 import type { BudgetStatus, SearchRecord } from "../types.ts";
-import { CallbackError, CallbackManager } from "./manager.ts";
+import { CallbackError } from "./callback-error.ts";
+import { CallbackManager } from "./manager.ts";
 import type { CallbackContext, DeepRecallCallbacks } from "./types.ts";
 
 const ctx: CallbackContext = { runId: "run-1", query: "q" };

@@ -1,22 +1,6 @@
-import { DeepRecallError } from "../errors.ts";
 import type { BudgetStatus, DeepRecallResult, QueryOptions, ReasoningStep, SearchRecord } from "../types.ts";
+import { CallbackError, type CallbackHook } from "./callback-error.ts";
 import type { CallbackContext, DeepRecallCallbacks } from "./types.ts";
-
-export type CallbackHook = keyof DeepRecallCallbacks;
-
-/** A callback threw (or rejected). Handed to the other callbacks' `onError`. */
-export class CallbackError extends DeepRecallError {
-  /** The hook that failed, e.g. "onSearch". */
-  readonly hook: CallbackHook;
-  /** The failing callback's class name, or "callback" for plain objects. */
-  readonly callbackName: string;
-  constructor(hook: CallbackHook, callbackName: string, cause: unknown) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    super(`Callback ${callbackName}.${hook} failed: ${detail}`, { cause, code: "callback_error" });
-    this.hook = hook;
-    this.callbackName = callbackName;
-  }
-}
 
 export interface CallbackManagerOptions {
   /**

@@ -1,4 +1,4 @@
-import { redactSecrets } from "../retry.ts";
+import { redactSecrets } from "../redact-secrets.ts";
 
 /** What a log line says about an error: never its cause chain, request data or stack. */
 export interface ErrorDescription {

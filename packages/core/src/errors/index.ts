@@ -1,0 +1,10 @@
+export { AbortError } from "./abort-error.ts";
+export { BudgetExceededError } from "./budget-exceeded-error.ts";
+export { ConfigError } from "./config-error.ts";
+export { DeepRecallError } from "./deeprecall-error.ts";
+export { getErrorMessage } from "./get-error-message.ts";
+export { isAbortError } from "./is-abort-error.ts";
+export { LLMProviderError } from "./llm-provider-error.ts";
+export { SandboxError } from "./sandbox-error.ts";
+export { ServiceUnavailableError } from "./service-unavailable-error.ts";
+export { VectorStoreError } from "./vector-store-error.ts";
