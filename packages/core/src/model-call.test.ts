@@ -207,6 +207,10 @@ describe("model calls", () => {
     expect(result.answer).toMatch(/maxTimeSeconds/);
     expect(result.usage.calls).toBe(1); // the cut call is counted
     expect(result.usage.totalTokens).toBeGreaterThan(0);
+    // ...and so is the step it cut: per-step usage sums to the run's.
+    expect(result.reasoningTrace).toHaveLength(1);
+    expect(result.reasoningTrace[0]!.output).toMatch(/stopped: the maxTimeSeconds limit/);
+    expect(result.reasoningTrace[0]!.usage.totalTokens).toBe(result.usage.totalTokens);
   });
 
   it("a FINAL-only query creates no sandbox session", async () => {

@@ -131,12 +131,15 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
     what,
   };
 
+  // The iteration in progress, so a budget that stops it part-way still gets its step.
+  let current: { iteration: number; started: number } | null = null;
   try {
     for (let iteration = 1; iteration <= maxIterations; iteration++) {
       run.checkAbort();
       signal.throwIfAborted();
       if (run.budget.check()) break;
       const started = performance.now();
+      current = { iteration, started };
       if (isRoot) {
         run.currentIteration = iteration;
         run.budget.iterations = iteration;
@@ -197,6 +200,7 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
         run.stepSubCalls = [];
       }
       steps.push(step);
+      current = null;
       if (isRoot) {
         run.emit({ type: "iteration-complete", step });
         await run.hook("onReasoningStep", run.ctx, step);
@@ -217,12 +221,41 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
       await holder.session?.dispose().catch(() => {});
       throw error;
     }
+    if (isRoot && current !== null) await recordStoppedStep(run, steps, current);
   }
   try {
     return await endWithoutFinal(loop, sessions.existing(), maxIterations);
   } finally {
     await holder.session?.dispose().catch(() => {});
   }
+}
+
+/**
+ * The step of an iteration a budget stopped part-way (a model call cut by the time budget, a
+ * refused call): what it spent so far is counted in it, so per-step usage still sums to the run's.
+ */
+async function recordStoppedStep(
+  run: RunState,
+  steps: ReasoningStep[],
+  current: { iteration: number; started: number },
+): Promise<void> {
+  const limit = run.budget.exceededLimit ?? "budget";
+  const step: ReasoningStep = {
+    iteration: current.iteration,
+    modelText: "",
+    code: [],
+    output: `(stopped: the ${limit} limit was reached during this step)`,
+    searches: run.stepSearches,
+    subLLMCalls: run.stepSubCalls,
+    timeMs: Math.round(performance.now() - current.started),
+    usage: run.takeStepUsage(),
+  };
+  run.stepSearches = [];
+  run.stepSubCalls = [];
+  steps.push(step);
+  run.emit({ type: "iteration-complete", step });
+  await run.hook("onReasoningStep", run.ctx, step);
+  await run.hook("onIterationComplete", run.ctx, step);
 }
 
 interface LoopContext {
