@@ -1,3 +1,4 @@
+import type { DeepRecallEngineApi } from "@deeprecall/core";
 import { createApp } from "../app.ts";
 import { type RunningServer, startServer } from "../serve.ts";
 import type { CreateAppOptions } from "../types.ts";
@@ -7,7 +8,10 @@ import { ScriptedEngine } from "./scripted-engine.ts";
 export class Harness {
   readonly #servers: RunningServer[] = [];
 
-  async start(options: CreateAppOptions = {}, engine = new ScriptedEngine()) {
+  async start<E extends DeepRecallEngineApi = ScriptedEngine>(
+    options: CreateAppOptions = {},
+    engine: E = new ScriptedEngine() as unknown as E,
+  ) {
     const server = await startServer({ app: createApp(engine, options) });
     this.#servers.push(server);
     const request = (path: string, init: RequestInit = {}) => fetch(server.url + path, init);
