@@ -1,7 +1,13 @@
 import type { LanguageModel, ModelMessage } from "ai";
 import { answerProblem, cleanAnswer, synthesizeAnswer, usableAnswer } from "./answer-check.ts";
 import { HARD_LIMITS } from "./budget.ts";
-import { BudgetExceededError, isAbortError, LLMProviderError, VectorStoreError } from "./errors.ts";
+import {
+  BudgetExceededError,
+  getErrorMessage,
+  isAbortError,
+  LLMProviderError,
+  VectorStoreError,
+} from "./errors.ts";
 import { CALL_DEFAULTS } from "./options.ts";
 import { extractCodeBlocks, extractPythonBlocks, findFinal, truncate } from "./parse.ts";
 import {
@@ -421,13 +427,12 @@ async function subQuery(
     run.recordSubCall({ prompt, response, depth, timeMs: Math.round(performance.now() - started) });
     return response;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
     run.recordSubCall({
       prompt,
       response: "",
       depth,
       timeMs: Math.round(performance.now() - started),
-      error: message,
+      error: getErrorMessage(error),
     });
     // Provider and store failures end the run even when model code catches them; refusals and
     // a stopped block do not.

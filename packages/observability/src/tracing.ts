@@ -8,7 +8,7 @@ import type {
   ReasoningStep,
   SearchRecord,
 } from "@deeprecall/core";
-import { redactSecrets } from "@deeprecall/core";
+import { getErrorMessage, redactSecrets } from "@deeprecall/core";
 import {
   type Attributes,
   type Context,
@@ -206,7 +206,7 @@ export class OpenTelemetryCallback implements DeepRecallCallbacks {
     const run = this.#runs.get(ctx.runId);
     if (!run) return;
     const name = error instanceof Error ? error.name : "Error";
-    const message = redactSecrets(error instanceof Error ? error.message : String(error));
+    const message = redactSecrets(getErrorMessage(error));
     run.span.recordException({ name, message });
     run.span.setStatus({ code: SpanStatusCode.ERROR, message });
     const code = (error as { code?: unknown } | null)?.code;

@@ -6,8 +6,10 @@ import {
   DeepRecallError,
   type Embedding,
   type EmbeddingFunction,
+  getErrorMessage,
   isAbortError,
   type Metadata,
+  raceAbort,
   type SearchOptions,
   type SearchResult,
   toEmbeddingFunction,
@@ -56,36 +58,15 @@ const DEFAULT_URL = "http://localhost:8000";
 /** Soft cap on one write request's JSON body, well under typical proxy and server limits. */
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : "";
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortError("ChromaStore search was aborted", { cause: signal.reason });
-}
+/** The message of the `AbortError` an aborted search rejects with. */
+const ABORTED = "ChromaStore search was aborted";
 
-/** Resolves with `promise`, or rejects with an `AbortError` as soon as `signal` fires. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  throwIfAborted(signal);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError("ChromaStore search was aborted", { cause: signal.reason }));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(ABORTED, { cause: signal.reason });
 }
 
 function isScalar(value: unknown): value is string | number | boolean {
@@ -286,14 +267,22 @@ export class ChromaStore implements VectorStore {
     throwIfAborted(signal);
     if (filter.kind === "none") return [];
 
-    const [queryVector] = await raceAbort(this.#embed([query], signal ? { signal } : undefined), signal);
+    const [queryVector] = await raceAbort(
+      this.#embed([query], signal ? { signal } : undefined),
+      signal,
+      ABORTED,
+    );
     if (!queryVector)
       throw new ConfigError("the embedding function returned no vector for the query", {
         field: "embedding",
       });
     assertDimensions([queryVector], queryVector.length, "query embedding");
-    const collection = await raceAbort(this.#getCollection(), signal);
-    await raceAbort(this.#checkDimension(collection, queryVector.length, "the query embedding"), signal);
+    const collection = await raceAbort(this.#getCollection(), signal, ABORTED);
+    await raceAbort(
+      this.#checkDimension(collection, queryVector.length, "the query embedding"),
+      signal,
+      ABORTED,
+    );
 
     const run = (where: TranslatedFilter) =>
       collection.query({
@@ -304,20 +293,20 @@ export class ChromaStore implements VectorStore {
       });
     let result: Awaited<ReturnType<typeof run>>;
     try {
-      result = await raceAbort(run(filter), signal);
+      result = await raceAbort(run(filter), signal, ABORTED);
     } catch (error) {
       // Servers from before array metadata reject `$contains` in `where`: retry with plain equality.
       if (
         this.#arrayMembership &&
         filter.kind === "where" &&
         JSON.stringify(filter.where).includes('"$contains"') &&
-        /where|operator|contains/i.test(errorMessage(error)) &&
+        /where|operator|contains/i.test(getErrorMessage(error)) &&
         !isAbortError(error)
       ) {
         this.#arrayMembership = false;
         filter = translateFilter(options.filters, { arrayMembership: false });
         try {
-          result = await raceAbort(run(filter), signal);
+          result = await raceAbort(run(filter), signal, ABORTED);
         } catch (retryError) {
           this.#fail("search", retryError);
         }
@@ -526,7 +515,7 @@ export class ChromaStore implements VectorStore {
         }),
       });
     } catch (cause) {
-      const error = new Error(`fetch failed: ${errorMessage(cause)}`);
+      const error = new Error(`fetch failed: ${getErrorMessage(cause)}`);
       error.name = "ChromaConnectionError";
       throw error;
     }
@@ -556,7 +545,7 @@ export class ChromaStore implements VectorStore {
   #fail(operation: string, error: unknown, writtenIds?: string[]): never {
     if (DeepRecallError.isInstance(error)) throw error;
     if (isAbortError(error)) throw new AbortError(`ChromaStore ${operation} was aborted`, { cause: error });
-    const message = this.#redact(errorMessage(error));
+    const message = this.#redact(getErrorMessage(error));
     const dimension = DIMENSION_RE.exec(message);
     if (dimension) {
       throw this.#dimensionError(Number(dimension[1]), Number(dimension[2]), "the given embeddings");

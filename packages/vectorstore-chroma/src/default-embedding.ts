@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ConfigError, type EmbeddingFunction } from "@deeprecall/core";
+import { ConfigError, type EmbeddingFunction, getErrorMessage } from "@deeprecall/core";
 
 /** The npm package holding Chroma's default embedding function (all-MiniLM-L6-v2, ONNX). */
 export const DEFAULT_EMBED_PACKAGE = "@chroma-core/default-embed";
@@ -59,7 +59,7 @@ export function chromaDefaultEmbedding(specifier = DEFAULT_EMBED_PACKAGE): Embed
       return await ef.generate(texts);
     } catch (cause) {
       throw new ConfigError(
-        `Chroma's default embedding function failed (${cause instanceof Error ? cause.message : String(cause)}). It downloads the all-MiniLM-L6-v2 model on first use, so it needs network access once; offline, pass \`embedding\` instead.`,
+        `Chroma's default embedding function failed (${getErrorMessage(cause)}). It downloads the all-MiniLM-L6-v2 model on first use, so it needs network access once; offline, pass \`embedding\` instead.`,
         { field: "embedding", cause },
       );
     }

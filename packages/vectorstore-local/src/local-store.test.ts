@@ -14,9 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, VectorStoreError } from "@deeprecall/core";
 import { conformanceCorpus, fakeEmbedding } from "@deeprecall/test-utils";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LocalStore } from "./local-store.ts";
-import { encodeWalRecord } from "./storage.ts";
+import { encodeWalRecord, WalWriter } from "./storage.ts";
 import { tokenize } from "./tokenize.ts";
 
 let directory: string;
@@ -70,6 +70,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const child of children.splice(0)) await kill(child);
   for (const store of open.splice(0)) await store.close();
   await rm(directory, { recursive: true, force: true });
@@ -225,6 +226,64 @@ describe("persistence and crash safety", () => {
     const reopened = make({ embedding: fakeEmbedding() });
     expect(await reopened.count()).toBe(count);
     expect(await snapshot(reopened)).toEqual(before);
+  });
+
+  it("applies a write in memory only after its log append succeeded", async () => {
+    const store = make({ embedding: fakeEmbedding() });
+    await addCorpus(store);
+    const count = await store.count();
+    const diskFull = () => {
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    };
+    const append = vi.spyOn(WalWriter.prototype, "append").mockImplementationOnce(diskFull);
+    const failed = await store
+      .addDocuments({ documents: ["Zanzibar spice markets at dawn"], ids: ["zanzibar"] })
+      .catch((e: unknown) => e);
+    expect(VectorStoreError.isInstance(failed)).toBe(true);
+    expect((failed as Error).message).toMatch(/ENOSPC/);
+    expect(append).toHaveBeenCalledTimes(1);
+    // Nothing of the failed write is visible: not counted, not found, not replacing anything.
+    expect(await store.count()).toBe(count);
+    expect((await store.search("Zanzibar spice markets")).map((r) => r.id)).not.toContain("zanzibar");
+
+    append.mockImplementationOnce(diskFull);
+    const bread = conformanceCorpus.find((d) => d.id === "doc-bread")!;
+    await expect(store.delete(["doc-bread"])).rejects.toBeInstanceOf(VectorStoreError);
+    expect(await store.count()).toBe(count);
+    expect((await store.search(bread.content, { topK: 1 }))[0]!.id).toBe("doc-bread");
+
+    // The store keeps working, and what it holds after a reopen is what it showed.
+    await store.addDocuments({ documents: ["Zanzibar spice markets at dawn"], ids: ["zanzibar"] });
+    await store.close();
+    const reopened = make({ embedding: fakeEmbedding() });
+    expect(await reopened.count()).toBe(count + 1);
+    expect((await reopened.search("Zanzibar spice markets", { topK: 1 }))[0]!.id).toBe("zanzibar");
+  });
+
+  it("close() writes a fresh snapshot once the log holds 1 MiB, and leaves a small log as it is", async () => {
+    const manifest = () => JSON.parse(readFileSync(join(directory, "deeprecall", "manifest.json"), "utf8"));
+    const small = make();
+    await small.addDocuments({ documents: ["a short note"], ids: ["short"] });
+    await small.close();
+    expect(manifest()).toMatchObject({ generation: 0, hasSnapshot: false });
+
+    const store = make();
+    const filler = "lorem ipsum dolor sit amet ".repeat(160); // ~4 KiB a document
+    await store.addDocuments({
+      documents: Array.from({ length: 300 }, (_, i) => `note ${i} ${filler}`),
+      ids: Array.from({ length: 300 }, (_, i) => `n${i}`),
+    });
+    expect(manifest().generation).toBe(0);
+    expect(statSync(join(store.path, "wal-0.log")).size).toBeGreaterThan(1024 * 1024);
+    await store.close();
+    expect(manifest()).toMatchObject({ generation: 1, hasSnapshot: true });
+    const files = readdirSync(store.path);
+    expect(files).toContain("docs-1.json");
+    expect(files).not.toContain("wal-0.log");
+    expect(statSync(join(store.path, "wal-1.log")).size).toBe(0);
+    const reopened = make();
+    expect(await reopened.count()).toBe(301);
+    expect((await reopened.search("note 7", { topK: 1 }))[0]!.id).toBe("n7");
   });
 
   it("ignores a torn log tail and stray temp files: the previous state stays readable", async () => {

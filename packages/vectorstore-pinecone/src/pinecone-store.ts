@@ -6,8 +6,10 @@ import {
   DeepRecallError,
   type Embedding,
   type EmbeddingFunction,
+  getErrorMessage,
   isAbortError,
   type Metadata,
+  raceAbort,
   type SearchOptions,
   type SearchResult,
   toEmbeddingFunction,
@@ -68,32 +70,11 @@ interface IndexInfo {
   integratedTextField: string | undefined;
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/** The message of the `AbortError` an aborted search rejects with. */
+const ABORTED = "PineconeStore search was aborted";
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new AbortError("PineconeStore search was aborted", { cause: signal.reason });
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  throwIfAborted(signal);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () =>
-      reject(new AbortError("PineconeStore search was aborted", { cause: signal.reason }));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
+  if (signal?.aborted) throw new AbortError(ABORTED, { cause: signal.reason });
 }
 
 function readSafely<T>(read: () => T): T | undefined {
@@ -220,9 +201,12 @@ export class PineconeStore implements VectorStore {
         sourceTag: "deeprecall",
       });
     } catch (error) {
-      throw new ConfigError(`PineconeStore configuration is invalid: ${this.#redact(errorMessage(error))}`, {
-        field: "options",
-      });
+      throw new ConfigError(
+        `PineconeStore configuration is invalid: ${this.#redact(getErrorMessage(error))}`,
+        {
+          field: "options",
+        },
+      );
     }
   }
 
@@ -262,7 +246,7 @@ export class PineconeStore implements VectorStore {
     const { signal } = options;
     throwIfAborted(signal);
     if (filter.kind === "none") return [];
-    const info = await raceAbort(this.#getInfo(), signal);
+    const info = await raceAbort(this.#getInfo(), signal, ABORTED);
     const pineconeFilter = filter.kind === "filter" ? { filter: filter.filter } : {};
 
     if (info.integratedTextField !== undefined) {
@@ -272,6 +256,7 @@ export class PineconeStore implements VectorStore {
         response = await raceAbort(
           info.index.searchRecords({ query: { topK, inputs: { text: query }, ...pineconeFilter } }),
           signal,
+          ABORTED,
         );
       } catch (error) {
         this.#fail("search", error);
@@ -288,7 +273,7 @@ export class PineconeStore implements VectorStore {
     }
 
     const embed = this.#requireEmbedding("search");
-    const [vector] = await raceAbort(embed([query], signal ? { signal } : undefined), signal);
+    const [vector] = await raceAbort(embed([query], signal ? { signal } : undefined), signal, ABORTED);
     if (!vector)
       throw new ConfigError("the embedding function returned no vector for the query", {
         field: "embedding",
@@ -299,6 +284,7 @@ export class PineconeStore implements VectorStore {
       response = await raceAbort(
         info.index.query({ vector, topK, includeMetadata: true, ...pineconeFilter }),
         signal,
+        ABORTED,
       );
     } catch (error) {
       this.#fail("search", error);
@@ -538,7 +524,7 @@ export class PineconeStore implements VectorStore {
     if (DeepRecallError.isInstance(error)) throw error;
     if (isAbortError(error)) throw new AbortError(`PineconeStore ${operation} was aborted`, { cause: error });
     const name = error instanceof Error ? error.name : "";
-    const message = this.#redact(errorMessage(error));
+    const message = this.#redact(getErrorMessage(error));
     const written = writtenIds && writtenIds.length > 0 ? { writtenIds: [...writtenIds] } : {};
     const partial =
       writtenIds && writtenIds.length > 0
