@@ -30,7 +30,7 @@ describe("single-pass RAG baseline", () => {
     expect(calls[0]!.system).toBe(RAG_INSTRUCTIONS);
     expect(calls[0]!.user).toContain("[1] freedonia.md");
     expect(calls[0]!.user).toContain("Question: capital of Freedonia");
-    expect(calls[0]!.maxOutputTokens).toBe(512);
+    expect(calls[0]!.maxOutputTokens).toBe(256);
   });
 
   it("builds a prompt that cuts long hits and says when there are none", () => {

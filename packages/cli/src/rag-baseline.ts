@@ -7,7 +7,7 @@ export interface SinglePassRagOptions {
   query: string;
   /** Hits retrieved and shown to the model. */
   topK: number;
-  /** Output-token cap of the one model call. Default 512. */
+  /** Output-token cap of the one model call. Default 256 (an answer from given passages is short). */
   maxOutputTokens?: number;
   /** Whole-run time limit in seconds (search + model call); unset = none. */
   maxTimeSeconds?: number;
@@ -60,7 +60,7 @@ export async function singlePassRag(options: SinglePassRagOptions): Promise<Sing
     model: options.model,
     system: RAG_INSTRUCTIONS,
     prompt: ragPrompt(options.query, sources, options.maxCharsPerHit),
-    maxOutputTokens: options.maxOutputTokens ?? 512,
+    maxOutputTokens: options.maxOutputTokens ?? 256,
     maxRetries: 1,
     ...(signal ? { abortSignal: signal } : {}),
   });

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
-import { type RunningTestLlm, startTestLlm, testModelOrSkip } from "@deeprecall/test-llm";
+import { type RunningTestLlm, startTestLlm, testModelOrSkip, threadsFromEnv } from "@deeprecall/test-llm";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, type ServeProcess, startServe } from "./testing/cli-process.ts";
@@ -23,6 +23,8 @@ const MAX_TIME_S = 45;
 const MAX_ITERATIONS = 3;
 /** A time budget too short for any reply of this model: it cuts a call in flight. */
 const CUT_TIME_S = 6;
+/** Time budget per benchmark run (2 questions x 2 modes). */
+const BENCH_TIME_S = 45;
 /** Process start-up, store opening and a forced best-effort answer, beyond the time budget. */
 const SLACK_MS = 20_000;
 
@@ -120,7 +122,14 @@ beforeAll(async () => {
     path.join(corpus, "weather.md"),
     "# Weather\n\nThe rainy season lasts from October to March in the northern valleys.\n",
   );
-  llm = await startTestLlm({ modelPath });
+  // The model server shares the 2 cores with what it tests (CLI processes, the engine's sandbox
+  // workers) and with the other test file vitest runs beside this one. llama.cpp's threads wait on
+  // each other at every step, so a thread per core stalls whenever one is taken (measured here
+  // under load: 100 tokens in 8-61 s with 2 threads, 2 s with 1): leave one core to the rest.
+  llm = await startTestLlm({
+    modelPath,
+    threads: threadsFromEnv() ?? Math.max(1, availableParallelism() - 1),
+  });
 });
 
 afterAll(async () => {
@@ -130,11 +139,17 @@ afterAll(async () => {
 
 describe.skipIf(!modelPath)("the CLI with a real tiny model (SmolLM2-135M)", () => {
   let cwd: string;
-
-  it("ingests a folder of Markdown", async () => {
+  let ingested: ReturnType<typeof runCli>;
+  // Every test queries the same ingested store; the ingest runs once (and is asserted below).
+  beforeAll(async () => {
     cwd = path.join(root, "work");
     mkdirSync(cwd);
-    const result = await runCli(["ingest", "--path", corpus, "--json"], { cwd });
+    ingested = runCli(["ingest", "--path", corpus, "--json"], { cwd });
+    await ingested;
+  });
+
+  it("ingests a folder of Markdown", async () => {
+    const result = await ingested;
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout);
     expect(summary).toMatchObject({ files: 5, ingestedFiles: 5 });
@@ -208,6 +223,47 @@ describe.skipIf(!modelPath)("the CLI with a real tiny model (SmolLM2-135M)", () 
       expect(llm.requests.slice(before).some((q) => q.outcome?.aborted)).toBe(true);
     },
     CUT_TIME_S * 1000 + SLACK_MS + 10_000,
+  );
+
+  it(
+    "benchmark: recursive mode next to single-pass RAG on the same questions, and never worse",
+    async () => {
+      writeFileSync(
+        path.join(cwd, "questions.json"),
+        JSON.stringify([
+          { query: QUESTION, expected: ["Lindenport"] },
+          { query: "Who founded Zorvex Industries?", expected: ["Mara Quell"] },
+        ]),
+      );
+      const flags = llmFlags().map((f, i, all) => (all[i - 1] === "--max-time" ? String(BENCH_TIME_S) : f));
+      const result = await runCli(["benchmark", "--queries", "questions.json", "--json", ...flags], {
+        cwd,
+        timeoutMs: 4 * BENCH_TIME_S * 1000 + 2 * SLACK_MS,
+      });
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout);
+      expect(report.modes).toEqual(["recursive", "rag"]);
+      for (const mode of ["recursive", "rag"]) {
+        const { summary, results } = report[mode];
+        const failures = results
+          .filter((r: { failed: boolean }) => r.failed)
+          .map((r: { error: string }) => r.error);
+        expect(failures, `${mode} runs that failed`).toEqual([]);
+        expect(summary).toMatchObject({ queries: 2, errors: 0 });
+        expect(summary.totalTokens).toBeGreaterThan(0);
+        expect(summary.accuracy).not.toBeNull();
+        for (const r of results) {
+          expect(r.answer.trim().length).toBeGreaterThan(0);
+          expect(r.sources).toBeGreaterThan(0);
+          expect(r.timeMs).toBeLessThan(BENCH_TIME_S * 1000 + 5000);
+        }
+      }
+      expect(report.rag.results.every((r: { llmCalls: number }) => r.llmCalls === 1)).toBe(true);
+      // Issue 16: the recursive mode is never worse than single-pass RAG with the same model.
+      expect(report.recursive.summary.accuracy).toBeGreaterThanOrEqual(report.rag.summary.accuracy);
+    },
+    4 * BENCH_TIME_S * 1000 + 2 * SLACK_MS + 10_000,
   );
 
   describe("serve with the official openai client", () => {

@@ -22,4 +22,4 @@ export {
   type TestLlmServerOptions,
   toPlainMessages,
 } from "./openai-server.ts";
-export { type RunningTestLlm, startTestLlm } from "./start.ts";
+export { type RunningTestLlm, startTestLlm, threadsFromEnv } from "./start.ts";

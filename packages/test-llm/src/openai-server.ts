@@ -51,6 +51,17 @@ class BadRequest extends Error {
   }
 }
 
+/** The outcome of a request whose client left before the model produced a token. */
+function abortedEarly(started: number): NonNullable<RecordedRequest["outcome"]> {
+  return {
+    finishReason: "stop",
+    promptTokens: 0,
+    completionTokens: 0,
+    aborted: true,
+    ms: Math.round(performance.now() - started),
+  };
+}
+
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -258,7 +269,7 @@ export async function startTestLlmServer(options: TestLlmServerOptions): Promise
       });
     } catch (error) {
       if (controller.signal.aborted) {
-        record.outcome = { finishReason: "stop", promptTokens: 0, completionTokens: 0, aborted: true, ms: 0 };
+        record.outcome = abortedEarly(started);
         return;
       }
       // Headers are out: report the failure in the stream, as OpenAI does, then end it.

@@ -6,9 +6,20 @@ export interface RunningTestLlm extends TestLlmServer {
   model: LocalChatModel;
 }
 
+/** `DEEPRECALL_TEST_LLM_THREADS` as a positive integer, or undefined when unset. Throws on a bad value. */
+export function threadsFromEnv(env: Record<string, string | undefined> = process.env): number | undefined {
+  const raw = env.DEEPRECALL_TEST_LLM_THREADS;
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`DEEPRECALL_TEST_LLM_THREADS: expected a positive integer, got "${raw}"`);
+  return n;
+}
+
 /**
  * Loads the test model and serves it on a free loopback port: what tests call.
  * `modelPath` defaults to {@link findTestModel}'s answer; throws when there is no model.
+ * `threads`: the option, else `$DEEPRECALL_TEST_LLM_THREADS`, else `os.availableParallelism()`.
  * `close()` stops the server and frees the model.
  */
 export async function startTestLlm(
@@ -16,7 +27,8 @@ export async function startTestLlm(
 ): Promise<RunningTestLlm> {
   const modelPath = options.modelPath ?? findTestModel().path;
   if (!modelPath) throw new Error(findTestModel().reason);
-  const model = await LocalChatModel.load({ ...options, modelPath });
+  const threads = options.threads ?? threadsFromEnv();
+  const model = await LocalChatModel.load({ ...options, modelPath, ...(threads ? { threads } : {}) });
   try {
     const server = await startTestLlmServer({
       model,
