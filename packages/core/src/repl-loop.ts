@@ -8,6 +8,8 @@ import {
   LLMProviderError,
   VectorStoreError,
 } from "./errors.ts";
+import { mapConcurrent } from "./map-concurrent.ts";
+import { estimateTokens, promptChars } from "./model-call.ts";
 import { CALL_DEFAULTS } from "./options.ts";
 import { extractCodeBlocks, extractPythonBlocks, findFinal, truncate } from "./parse.ts";
 import {
@@ -21,6 +23,7 @@ import {
   replOutputMessage,
   replSystemPrompt,
 } from "./prompts.ts";
+import { takeStep } from "./reasoning-step.ts";
 import type { RunState } from "./run-state.ts";
 import { formatBlockResult } from "./sandbox/format.ts";
 import type { SandboxHost, SandboxPool, SandboxSession } from "./sandbox/types.ts";
@@ -190,21 +193,11 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
         outputs.push(extractPythonBlocks(reply).length > 0 ? PYTHON_NUDGE : NO_CODE_NUDGE);
       }
       const output = truncate(outputs.join("\n\n"), engine.maxOutputChars);
-      const step: ReasoningStep = {
-        iteration,
-        modelText: reply,
-        code,
-        output,
-        searches: isRoot ? run.stepSearches : [],
-        subLLMCalls: isRoot ? run.stepSubCalls : [],
-        timeMs: Math.round(performance.now() - started),
-        usage: isRoot ? run.takeStepUsage() : { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
-        ...(answer !== undefined ? { final: true } : {}),
-      };
-      if (isRoot) {
-        run.stepSearches = [];
-        run.stepSubCalls = [];
-      }
+      const step = takeStep(
+        run,
+        { iteration, modelText: reply, code, output, started, final: answer !== undefined },
+        isRoot,
+      );
       steps.push(step);
       current = null;
       if (isRoot) {
@@ -327,19 +320,11 @@ async function endWithoutFinal(
       answer = usableAnswer(raw, input.query);
     }
     if (isRoot) {
-      const step: ReasoningStep = {
-        iteration: steps.length + 1,
-        modelText: reply ?? "",
-        code: [],
-        output: "",
-        searches: run.stepSearches,
-        subLLMCalls: run.stepSubCalls,
-        timeMs: Math.round(performance.now() - started),
-        usage: run.takeStepUsage(),
-        final: true,
-      };
-      run.stepSearches = [];
-      run.stepSubCalls = [];
+      const step = takeStep(
+        run,
+        { iteration: steps.length + 1, modelText: reply ?? "", started, final: true },
+        true,
+      );
       steps.push(step);
       run.emit({ type: "iteration-complete", step });
       await run.hook("onReasoningStep", run.ctx, step);
@@ -456,41 +441,22 @@ async function batchedSubQuery(
 ): Promise<string[]> {
   if (!Array.isArray(prompts))
     throw new TypeError("llmQueryBatched(prompts): prompts must be an array of strings");
-  const results: string[] = new Array(prompts.length);
-  let next = 0;
-  let done = 0;
-  let failure: { error: unknown } | null = null;
-  const worker = async () => {
-    while (failure === null && next < prompts.length) {
-      const i = next++;
-      try {
-        results[i] = await subQuery(run, pool, parent, prompts[i]!, signal);
-        done++;
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(run.engine.maxConcurrency, prompts.length) }, worker));
-  if (failure !== null) {
-    const { error } = failure as { error: unknown };
+  let answered = 0;
+  try {
+    return await mapConcurrent(prompts, run.engine.maxConcurrency, async (prompt) => {
+      const response = await subQuery(run, pool, parent, prompt, signal);
+      answered++;
+      return response;
+    });
+  } catch (error) {
     if (BudgetExceededError.isInstance(error)) {
       throw new BudgetExceededError(
         error.limit,
-        `${error.message} llmQueryBatched: ${done} of ${prompts.length} prompts answered; the other ${prompts.length - done} were not sent.`,
+        `${error.message} llmQueryBatched: ${answered} of ${prompts.length} prompts answered; the other ${prompts.length - answered} were not sent.`,
       );
     }
     throw error;
   }
-  return results;
-}
-
-/** Rough token estimate (4 characters a token) — only used to decide when to compact. */
-function estimateTokens(messages: ModelMessage[]): number {
-  let chars = 0;
-  for (const m of messages)
-    chars += typeof m.content === "string" ? m.content.length : JSON.stringify(m.content).length;
-  return Math.ceil(chars / 4);
 }
 
 /**
@@ -506,7 +472,7 @@ async function maybeCompact(
   signal: AbortSignal,
 ): Promise<void> {
   const threshold = run.engine.compactionThresholdTokens;
-  if (!threshold || estimateTokens(messages) < threshold) return;
+  if (!threshold || estimateTokens(promptChars({ messages })) < threshold) return;
   const historyCount = input.history?.length ?? 0;
   const firstTurn = historyCount + 1; // index after the first user message
   const keepTail = 2;

@@ -7,6 +7,7 @@ import { cannotStream, promptChars, usageOrEstimate } from "./model-call.ts";
 import { CALL_DEFAULTS } from "./options.ts";
 import { findFinal } from "./parse.ts";
 import { firstUserMessage, forcedFinalMessage, type PromptContext, toolsSystemPrompt } from "./prompts.ts";
+import { takeStep } from "./reasoning-step.ts";
 import { isBudgetStop, type LoopInput, type LoopOutcome } from "./repl-loop.ts";
 import { toLLMProviderError } from "./retry/index.ts";
 import { retryingModel } from "./retrying-model.ts";
@@ -100,21 +101,10 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
     run.recordUsage(modelId, usage, end.providerMetadata);
     extraChars += end.text.length;
     const final = end.finishReason !== "tool-calls";
-    const step: ReasoningStep = {
-      iteration,
-      modelText: end.text,
-      code: [],
-      output: run.stepSearches
-        .map((s) => `searchDb(${JSON.stringify(s.query)}) -> ${s.hits} hits`)
-        .join("\n"),
-      searches: run.stepSearches,
-      subLLMCalls: [],
-      timeMs: Math.round(performance.now() - stepStarted),
-      usage: run.takeStepUsage(),
-      ...(final ? { final: true } : {}),
-    };
-    run.stepSearches = [];
-    run.stepSubCalls = [];
+    const output = run.stepSearches
+      .map((s) => `searchDb(${JSON.stringify(s.query)}) -> ${s.hits} hits`)
+      .join("\n");
+    const step = takeStep(run, { iteration, modelText: end.text, output, started: stepStarted, final }, true);
     steps.push(step);
     if (end.text) run.emit({ type: "model-text", iteration, text: end.text });
     run.emit({ type: "iteration-complete", step });
@@ -302,17 +292,11 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
       const raw = directive?.kind === "answer" ? directive.answer : reply.includes("```") ? undefined : reply;
       forced = usableAnswer(raw, input.query);
     }
-    const step: ReasoningStep = {
-      iteration: steps.length + 1,
-      modelText: reply ?? "",
-      code: [],
-      output: "",
-      searches: [],
-      subLLMCalls: [],
-      timeMs: Math.round(performance.now() - started),
-      usage: run.takeStepUsage(),
-      final: true,
-    };
+    const step = takeStep(
+      run,
+      { iteration: steps.length + 1, modelText: reply ?? "", started, final: true },
+      true,
+    );
     steps.push(step);
     run.emit({ type: "iteration-complete", step });
     await run.hook("onReasoningStep", run.ctx, step);
