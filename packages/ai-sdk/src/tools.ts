@@ -5,6 +5,7 @@ import {
   type QueryOptions,
   type SearchOptions,
   type SearchResult,
+  truncate,
   validateFilter,
 } from "@deeprecall/core";
 import { type Tool, tool } from "ai";
@@ -46,8 +47,8 @@ export interface SearchToolOutput {
   results: Array<{ id: string; content: string; metadata: Record<string, unknown>; score: number }>;
 }
 
-function truncate(text: string, max: number | undefined): string {
-  return max !== undefined && text.length > max ? `${text.slice(0, max)}…` : text;
+function clip(text: string, max: number | undefined): string {
+  return max === undefined ? text : truncate(text, max, () => "…");
 }
 
 function checkFilters(filters: Record<string, unknown> | undefined): MetadataFilter | undefined {
@@ -93,7 +94,7 @@ export function searchTool(
       return {
         results: hits.map((h) => ({
           id: h.id,
-          content: truncate(h.content, options.maxContentChars),
+          content: clip(h.content, options.maxContentChars),
           metadata: h.metadata ?? {},
           score: h.score,
         })),
@@ -156,7 +157,7 @@ export function askTool(
         answer: result.answer,
         sources: result.sources.slice(0, maxSources).map((s) => ({
           id: s.id,
-          content: truncate(s.content, maxContentChars),
+          content: clip(s.content, maxContentChars),
           metadata: s.metadata ?? {},
           score: s.score,
         })),

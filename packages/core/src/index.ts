@@ -64,4 +64,5 @@ export type {
   SandboxWorkerReport,
 } from "./sandbox/types.ts";
 export { validateAddDocumentsInput } from "./store-input.ts";
+export { truncate } from "./truncate.ts";
 export type * from "./types.ts";

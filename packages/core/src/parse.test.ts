@@ -5,7 +5,6 @@ import {
   findFinal,
   MAX_FINAL_CHARS,
   stripCodeBlocks,
-  truncate,
 } from "./parse.ts";
 
 describe("extractCodeBlocks", () => {
@@ -70,12 +69,5 @@ describe("unclosed fences", () => {
   it("caps FINAL in prose at MAX_FINAL_CHARS", () => {
     const found = findFinal(`FINAL(${"a".repeat(MAX_FINAL_CHARS + 500)})`);
     expect(found).toEqual({ kind: "answer", answer: "a".repeat(MAX_FINAL_CHARS) });
-  });
-});
-
-describe("truncate", () => {
-  it("says how much was cut", () => {
-    expect(truncate("abcdef", 3)).toBe("abc\n[output truncated: 3 more characters]");
-    expect(truncate("abc", 3)).toBe("abc");
   });
 });

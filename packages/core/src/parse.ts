@@ -115,8 +115,5 @@ function unquote(value: string): string {
   return value;
 }
 
-/** Cuts `text` to `max` characters, saying how much was dropped. */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text.slice(0, max)}\n[output truncated: ${text.length - max} more characters]`;
-}
+// Kept here for the modules that import it from parse.ts.
+export { truncate } from "./truncate.ts";

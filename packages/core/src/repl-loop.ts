@@ -11,7 +11,7 @@ import {
 import { mapConcurrent } from "./map-concurrent.ts";
 import { estimateTokens, promptChars } from "./model-call.ts";
 import { CALL_DEFAULTS } from "./options.ts";
-import { extractCodeBlocks, extractPythonBlocks, findFinal, truncate } from "./parse.ts";
+import { extractCodeBlocks, extractPythonBlocks, findFinal } from "./parse.ts";
 import {
   compactionPrompt,
   firstUserMessage,
@@ -27,6 +27,7 @@ import { takeStep } from "./reasoning-step.ts";
 import type { RunState } from "./run-state.ts";
 import { formatBlockResult } from "./sandbox/format.ts";
 import type { SandboxHost, SandboxPool, SandboxSession } from "./sandbox/types.ts";
+import { truncate } from "./truncate.ts";
 import type { ReasoningStep, SearchResult } from "./types.ts";
 
 export interface LoopInput {
