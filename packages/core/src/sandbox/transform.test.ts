@@ -1,3 +1,4 @@
+import { createContext, runInContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { BlockSyntaxError, looksLikePython, transformBlock } from "./transform.ts";
 
@@ -35,8 +36,46 @@ describe("transformBlock", () => {
     expect(code).toContain("for (const x of xs) { const y = x }");
   });
 
-  it("accepts top-level await and return", () => {
-    expect(() => transformBlock("const r = await searchDb('x')\nif (!r.length) return")).not.toThrow();
+  it("runs top-level await and an early return as the model wrote them", async () => {
+    const context = createContext({
+      searchDb: async (q: string) => (q === "x" ? [] : [q]),
+      log: [] as string[],
+    });
+    const run = (source: string) => runInContext(transformBlock(source).code, context) as Promise<unknown>;
+    const block =
+      "const r = await searchDb(q)\nif (!r.length) return 'nothing'\nlog.push('found ' + r[0])\nreturn r[0]";
+    context.q = "x";
+    await expect(run(block)).resolves.toBe("nothing");
+    expect(context.r).toEqual([]);
+    expect(context.log).toEqual([]);
+    context.q = "y";
+    await expect(run(block)).resolves.toBe("y");
+    expect(context.log).toEqual(["found y"]);
+  });
+
+  it("keeps every top-level name across blocks, and lets a later block declare it again", async () => {
+    const context = createContext({});
+    const run = (source: string) => runInContext(transformBlock(source).code, context) as Promise<unknown>;
+    await run(
+      "const a = 1\nlet b = [a]\nvar c = 'kept'\nclass K { v() { return 7 } }\nfunction twice(x) { return 2 * x }",
+    );
+    expect(await run("return [a, b, c, new K().v(), twice(a)]")).toEqual([1, [1], "kept", 7, 2]);
+    // const again (no redeclaration error), `let b` without a value resets, `var c` keeps.
+    await run("const a = 'again'\nlet b\nvar c");
+    expect(await run("return [a, b, c]")).toEqual(["again", undefined, "kept"]);
+    // A function is callable before its declaration (hoisted) and from later blocks.
+    expect(await run("const early = later(1)\nfunction later(x) { return x + 1 }\nreturn early")).toBe(2);
+    expect(await run("return later(41)")).toBe(42);
+    // Destructuring declares each name.
+    await run("const { p, q: [r] } = { p: 'P', q: ['R'] }");
+    expect(await run("return p + r")).toBe("PR");
+  });
+
+  it("keeps nested declarations local to their block", async () => {
+    const context = createContext({});
+    await runInContext(transformBlock("{ const inner = 1 }\nfor (let i = 0; i < 2; i++) {}").code, context);
+    expect("inner" in context).toBe(false);
+    expect("i" in context).toBe(false);
   });
 
   it("reports syntax errors with line and column", () => {
