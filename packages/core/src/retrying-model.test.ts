@@ -1,7 +1,7 @@
 import { generateText, streamText } from "ai";
 import { convertArrayToReadableStream, MockLanguageModelV4 } from "ai/test";
 import { describe, expect, it } from "vitest";
-import { textStep } from "./__fixtures__/scripted-model.ts";
+import { scriptedModel, textStep } from "./__fixtures__/scripted-model.ts";
 import { type RetryRequest, retryingModel } from "./retrying-model.ts";
 
 /** Retries every failure once, recording the signal each request was sent with. */
@@ -42,26 +42,11 @@ describe("retryingModel", () => {
   });
 
   it("sends doGenerate through the retry function, and keeps the model's id", async () => {
-    let calls = 0;
-    const model = new MockLanguageModelV4({
-      modelId: "flaky",
-      doGenerate: async () => {
-        if (calls++ === 0) throw new Error("first request fails");
-        return {
-          content: [{ type: "text", text: "hello" }],
-          finishReason: { unified: "stop", raw: "stop" },
-          usage: {
-            inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
-            outputTokens: { total: 1, text: 1, reasoning: 0 },
-          },
-          warnings: [],
-        };
-      },
-    });
+    const model = scriptedModel([{ error: new Error("first request fails") }, "hello"], "flaky");
     const wrapped = retryingModel(model, retryOnce([]));
     expect(typeof wrapped === "string" ? wrapped : wrapped.modelId).toBe("flaky");
     const result = await generateText({ model: wrapped, prompt: "hi", maxRetries: 0 });
     expect(result.text).toBe("hello");
-    expect(calls).toBe(2);
+    expect(model.callCount).toBe(2);
   });
 });

@@ -32,17 +32,20 @@ async function tools(options: Omit<DeepRecallEngineOptions, "vectorStore" | "str
   return { engine: e, errors };
 }
 
-/** A 503 whose server asks for a 30 s wait (Retry-After). */
-function unavailable(): APICallError {
+/** A provider's HTTP failure, as the AI SDK reports it. */
+function httpError(statusCode: number, responseHeaders?: Record<string, string>): APICallError {
   return new APICallError({
-    message: "overloaded",
+    message: `HTTP ${statusCode}`,
     url: "https://provider.example/v1/chat/completions",
     requestBodyValues: {},
-    statusCode: 503,
-    responseHeaders: { "retry-after": "30" },
-    isRetryable: true,
+    statusCode,
+    ...(responseHeaders ? { responseHeaders } : {}),
+    isRetryable: statusCode >= 500,
   });
 }
+
+/** A 503 whose server asks for a 30 s wait (Retry-After). */
+const unavailable = () => httpError(503, { "retry-after": "30" });
 
 /** A streaming model whose requests fail with `failures[i]` (when set) before streaming `steps` in order. */
 function flakyModel(failures: Array<Error | undefined>, steps: LanguageModelV4StreamPart[][]) {
@@ -77,13 +80,7 @@ describe("tools strategy: model calls go through the run's retry path", () => {
 
   it("waits per baseDelayMs when the server names no wait", async () => {
     vi.spyOn(Math, "random").mockReturnValue(0.5);
-    const plain = new APICallError({
-      message: "bad gateway",
-      url: "https://provider.example/v1",
-      requestBodyValues: {},
-      statusCode: 502,
-      isRetryable: true,
-    });
+    const plain = httpError(502);
     const model = flakyModel([plain], [textStep("Jane Doe founded Acme.")]);
     const { engine, errors } = await tools({ model, retry: { baseDelayMs: 30, maxDelayMs: 1000 } });
     await engine.query("Who founded Acme?");
@@ -109,13 +106,7 @@ describe("tools strategy: model calls go through the run's retry path", () => {
   });
 
   it("does not retry a failure that is not transient", async () => {
-    const bad = new APICallError({
-      message: "bad request",
-      url: "https://provider.example/v1",
-      requestBodyValues: {},
-      statusCode: 400,
-      isRetryable: false,
-    });
+    const bad = httpError(400);
     const model = flakyModel([bad], [textStep("never")]);
     const { engine } = await tools({ model, retry: { baseDelayMs: 1 } });
     await expect(engine.query("q")).rejects.toMatchObject({ status: 400 });
