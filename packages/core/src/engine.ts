@@ -1,3 +1,4 @@
+import { generateText, jsonSchema, Output } from "ai";
 import { synthesizeAnswer } from "./answer-check.ts";
 import { cacheKey, tupleCacheKey } from "./cache/key.ts";
 import type { CacheStore } from "./cache/types.ts";
@@ -30,9 +31,13 @@ import type {
   QueryOptions,
   SearchOptions,
   SearchResult,
+  StructuredOutputApi,
+  StructureRequest,
+  StructureResult,
   UsageSummary,
   VectorStore,
 } from "./types.ts";
+import { callCost, readUsage } from "./usage.ts";
 
 const DEFAULTS = {
   maxIterations: 15,
@@ -53,7 +58,7 @@ interface UsageSource {
  * The DeepRecall engine: an LLM that searches the vector store, writes JavaScript over what it
  * found in a sandbox, asks sub-models for help, searches again, and then answers.
  */
-export class DeepRecallEngine implements DeepRecallEngineApi {
+export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputApi {
   readonly vectorStore: VectorStore;
   readonly modelId: string;
   private readonly options: ResolvedOptions;
@@ -207,6 +212,72 @@ export class DeepRecallEngine implements DeepRecallEngineApi {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     return results;
+  }
+
+  /**
+   * One structured-output call with the root model: rewrites `answer` as JSON matching
+   * `schema` (any JSON object when null), validated by the AI SDK and by `validate`; a value
+   * that fails validation is asked for once more. Provider failures become `LLMProviderError`.
+   */
+  async structure(request: StructureRequest): Promise<StructureResult> {
+    this.assertOpen();
+    const { schema, validate } = request;
+    const check = (value: unknown) => {
+      if (schema === null && (typeof value !== "object" || value === null || Array.isArray(value))) {
+        return "expected a JSON object";
+      }
+      return validate ? validate(value) : null;
+    };
+    const output =
+      schema === null
+        ? Output.json()
+        : Output.object({
+            schema: jsonSchema<unknown>(schema, {
+              validate: (value) => {
+                const problem = check(value);
+                return problem === null
+                  ? { success: true, value }
+                  : { success: false, error: new Error(problem) };
+              },
+            }),
+            ...(request.name ? { name: request.name } : {}),
+            ...(request.description ? { description: request.description } : {}),
+          });
+    const system = [
+      "Rewrite the answer below as JSON. Use only facts from the answer; do not add any.",
+      schema === null ? "Reply with one JSON object." : "Reply with JSON that matches the given schema.",
+      request.instructions ? `Instructions from the user:\n${request.instructions}` : "",
+    ]
+      .filter(Boolean)
+      .join("\n\n");
+    const prompt = `Question:\n${request.question}\n\nAnswer:\n${request.answer}`;
+    const usage: UsageSummary = { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0, byModel: {} };
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const result = await generateText({
+          model: this.options.model,
+          system,
+          prompt,
+          output,
+          maxRetries: this.options.retry?.maxRetries ?? 2,
+          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+          ...(request.topP !== undefined ? { topP: request.topP } : {}),
+          ...(request.seed !== undefined ? { seed: request.seed } : {}),
+          ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
+          ...(request.signal ? { abortSignal: request.signal } : {}),
+        });
+        addCallUsage(usage, this.modelId, result.totalUsage ?? result.usage, this.options.pricing, result);
+        const value: unknown = result.output;
+        const problem = check(value);
+        if (problem === null) return { value, usage };
+        lastError = new Error(`the structured output did not match the schema: ${problem}`);
+      } catch (error) {
+        if (isAbortError(error) || request.signal?.aborted) throw error;
+        lastError = error;
+      }
+    }
+    throw toLLMProviderError(lastError);
   }
 
   async clearCache(): Promise<void> {
@@ -518,6 +589,28 @@ function unspentUsage(recorded: UsageSummary | undefined): UsageSummary {
     ...(recorded?.costUsd !== undefined ? { costUsd: 0 } : {}),
     byModel: {},
   };
+}
+
+function addCallUsage(
+  usage: UsageSummary,
+  modelId: string,
+  reported: Parameters<typeof readUsage>[0],
+  pricing: Parameters<typeof callCost>[2],
+  result: { providerMetadata?: unknown },
+): void {
+  const call = readUsage(reported);
+  const cost = callCost(modelId, call, pricing, result.providerMetadata);
+  usage.inputTokens += call.inputTokens;
+  usage.outputTokens += call.outputTokens;
+  usage.totalTokens += call.totalTokens;
+  usage.calls += 1;
+  if (cost !== undefined) usage.costUsd = (usage.costUsd ?? 0) + cost;
+  const own = (usage.byModel[modelId] ??= { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0 });
+  own.inputTokens += call.inputTokens;
+  own.outputTokens += call.outputTokens;
+  own.totalTokens += call.totalTokens;
+  own.calls += 1;
+  if (cost !== undefined) own.costUsd = (own.costUsd ?? 0) + cost;
 }
 
 function failedResult(query: string, error: unknown): DeepRecallResult {

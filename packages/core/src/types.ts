@@ -194,3 +194,41 @@ export type EngineEvent =
   | { type: "result"; result: DeepRecallResult };
 
 export type { EmbeddingModel, LanguageModel, ModelMessage };
+
+/**
+ * One structured-output call (`DeepRecallEngine.structure`): the root model rewrites an answer
+ * the engine already produced into JSON, shaped by a JSON Schema. The HTTP server uses it for
+ * OpenAI's `response_format` and forced `tool_choice`.
+ */
+export interface StructureRequest {
+  /** The question the answer answers. */
+  question: string;
+  /** The answer to reshape; the call adds no facts of its own. */
+  answer: string;
+  /** A JSON Schema for the value, or null for "any JSON object" (OpenAI's `json_object`). */
+  schema: Record<string, unknown> | null;
+  /** Name and description of the schema (e.g. the function's), passed to the provider as guidance. */
+  name?: string;
+  description?: string;
+  /** Extra instructions (the request's system messages). */
+  instructions?: string;
+  /** Checks the value; returns an error message, or null when it is valid. A failed check is retried once. */
+  validate?: (value: unknown) => string | null;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  maxOutputTokens?: number;
+  signal?: AbortSignal;
+}
+
+export interface StructureResult {
+  /** The validated value. */
+  value: unknown;
+  /** What this call spent. */
+  usage: UsageSummary;
+}
+
+/** Engines that can shape an answer into JSON (`DeepRecallEngine` can). */
+export interface StructuredOutputApi {
+  structure(request: StructureRequest): Promise<StructureResult>;
+}
