@@ -605,7 +605,8 @@ function addCallUsage(
   usage.totalTokens += call.totalTokens;
   usage.calls += 1;
   if (cost !== undefined) usage.costUsd = (usage.costUsd ?? 0) + cost;
-  const own = (usage.byModel[modelId] ??= { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0 });
+  const own = usage.byModel[modelId] ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0 };
+  usage.byModel[modelId] = own;
   own.inputTokens += call.inputTokens;
   own.outputTokens += call.outputTokens;
   own.totalTokens += call.totalTokens;
