@@ -359,25 +359,54 @@ describe("failures, abort, retry", () => {
 });
 
 describe("cache and batch", () => {
-  it("a cached result equals the fresh one, spends nothing and costs no model call", async () => {
-    const model = scriptedModel(["```repl\nprint(searchDb('Acme').length)\n```", "FINAL(Jane Doe)"]);
+  it("by default only searches are cached: the same question twice runs twice", async () => {
+    const turn = "```repl\nprint(searchDb('Acme').length)\n```";
+    const model = scriptedModel([turn, "FINAL(one)", turn, "FINAL(two)"]);
     const e = engine({ vectorStore: await corpus(), model, cache: new InMemoryCache() });
+    const first = await e.query("Who founded Acme?");
+    const second = await e.query("Who founded Acme?");
+    expect(model.callCount).toBe(4);
+    expect([first.answer, second.answer]).toEqual(["one", "two"]);
+    expect(second.cached).toBeUndefined();
+    expect(second.usage.totalTokens).toBeGreaterThan(0);
+    // The search itself came from the search cache the second time.
+    expect(first.reasoningTrace[0]!.searches[0]!.cached).toBeUndefined();
+    expect(second.reasoningTrace[0]!.searches[0]!.cached).toBe(true);
+  });
+
+  it("with cacheAnswers, a cached result equals the fresh one, spends nothing and costs no model call", async () => {
+    const model = scriptedModel(["```repl\nprint(searchDb('Acme').length)\n```", "FINAL(Jane Doe)"]);
+    const e = engine({ vectorStore: await corpus(), model, cache: new InMemoryCache(), cacheAnswers: true });
     const fresh = await e.query("Who founded Acme?");
     const cached = await e.query("Who founded Acme?");
     // Everything the person sees is the same; usage counts only what this call spent: nothing.
+    expect(fresh.cached).toBeUndefined();
     expect(cached).toEqual({
       ...fresh,
       usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0, byModel: {} },
+      cached: true,
     });
     expect(model.callCount).toBe(2);
   });
 
   it("a write to the store invalidates cached answers", async () => {
     const model = scriptedModel(["FINAL(one)", "FINAL(two)"]);
-    const e = engine({ vectorStore: await corpus(), model, cache: new InMemoryCache() });
+    const e = engine({ vectorStore: await corpus(), model, cache: new InMemoryCache(), cacheAnswers: true });
+    expect((await e.query("q")).answer).toBe("one");
     expect((await e.query("q")).answer).toBe("one");
     await e.addDocuments({ documents: ["new fact"] });
     expect((await e.query("q")).answer).toBe("two");
+  });
+
+  it("rejects a cacheAnswers that is not a boolean", () => {
+    expect(
+      () =>
+        new DeepRecallEngine({
+          vectorStore: new MemoryStore(),
+          model: scriptedModel([]),
+          cacheAnswers: "yes" as never,
+        }),
+    ).toThrow(/cacheAnswers/);
   });
 
   it("queryBatch keeps input order and isolates a failure", async () => {

@@ -1,5 +1,7 @@
 import { generateText, jsonSchema, Output } from "ai";
 import { synthesizeAnswer } from "./answer-check.ts";
+import { type CachedAnswer, EventRecorder, isCachedAnswer, replayEvents } from "./cache/answer-record.ts";
+import { generationKey, newGeneration } from "./cache/generation.ts";
 import { cacheKey, tupleCacheKey } from "./cache/key.ts";
 import type { CacheStore } from "./cache/types.ts";
 import { CallbackManager } from "./callbacks/manager.ts";
@@ -66,6 +68,10 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
   private pool: SandboxPool | null = null;
   private readonly ownsPool: boolean;
   private closed = false;
+  /** The cache whole answers go in: `cache` when `cacheAnswers` is on, else none. */
+  private readonly answerCache: CacheStore | undefined;
+  /** A new store generation being stored by this engine (see `generation()`). */
+  private startingGeneration: Promise<string> | null = null;
 
   constructor(options: DeepRecallEngineOptions) {
     parseEngineOptions(options);
@@ -73,6 +79,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
     this.vectorStore = options.vectorStore;
     this.modelId = modelIdOf(options.model);
     this.callbacks = new CallbackManager(options.callbacks ?? []);
+    this.answerCache = options.cacheAnswers ? options.cache : undefined;
     const sandbox = options.sandbox;
     if (sandbox && typeof (sandbox as SandboxPool).createSession === "function") {
       this.pool = sandbox as SandboxPool;
@@ -93,7 +100,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
     // An answer-cache hit is served here, without the run's event plumbing (channel, abort
     // controller, iterator): it emits nothing anyone could observe through query().
     const lookup = await this.lookupAnswer(query, options, budget);
-    if (lookup.hit) return lookup.hit;
+    if (lookup.hit) return lookup.hit.result;
     let result: DeepRecallResult | undefined;
     for await (const event of this.run(query, options, lookup)) {
       if (event.type === "result") result = event.result;
@@ -104,16 +111,19 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
 
   /**
    * The same run as `query()`, as live events. Stopping iteration early (break/return)
-   * aborts the run.
+   * aborts the run. An answer-cache hit (`cacheAnswers`) replays the events its original run
+   * emitted (iterations, model text, code, output, searches, sub-LLM calls, answer text) between
+   * a new `query-start` and its `result`, so a reader sees the same reasoning again.
    */
   async *stream(query: string, options: QueryOptions = {}): AsyncIterable<EngineEvent> {
     this.assertOpen();
     const budget = validateQuery(query, options, this.options.budget);
     const lookup = await this.lookupAnswer(query, options, budget);
     if (lookup.hit) {
+      const { result, events } = lookup.hit;
       yield { type: "query-start", query, runId: crypto.randomUUID() };
-      if (lookup.hit.answer) yield { type: "answer-delta", text: lookup.hit.answer };
-      yield { type: "result", result: lookup.hit };
+      yield* replayEvents(events, result.reasoningTrace);
+      yield { type: "result", result };
       return;
     }
     yield* this.run(query, options, lookup);
@@ -333,32 +343,57 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
     return this.pool;
   }
 
-  /** Cache keys include a generation number bumped on every write, so no stale hit survives an ingest. */
-  private async generation(): Promise<number> {
-    const cache = this.options.cache;
-    if (!cache) return 0;
-    return (
-      (await cache.get<number>(`deeprecall:generation:${this.vectorStore.name}`).catch(() => undefined)) ?? 0
-    );
+  /**
+   * The store's generation, part of every cache key: replaced on every write, so no stale hit
+   * survives an ingest. It is read from the cache each time (never memoised), so a write through
+   * another engine or replica sharing the cache counts at once. When the cache holds none (never
+   * written, evicted, expired, cleared), a new random one is stored before anything is searched,
+   * so entries cached under a generation the cache has since lost are never matched again. When
+   * the cache cannot be read, a generation of this query alone is used: nothing is served from
+   * the cache.
+   */
+  private async generation(cache: CacheStore): Promise<string | number> {
+    const key = generationKey(this.vectorStore.name);
+    let current: string | number | undefined;
+    try {
+      current = await cache.get<string | number>(key);
+    } catch {
+      return newGeneration();
+    }
+    if (current !== undefined && current !== null) return current;
+    // One new generation per engine at a time, so a burst of first queries agrees on it.
+    if (!this.startingGeneration) {
+      const generation = newGeneration();
+      this.startingGeneration = cache
+        .set(key, generation, 0)
+        .catch(() => {})
+        .then(() => generation)
+        .finally(() => {
+          this.startingGeneration = null;
+        });
+    }
+    return this.startingGeneration;
   }
 
   /**
-   * The answer-cache key for a query and, when the cache holds it, the cached result as a hit:
-   * the recorded answer, sources, steps and budget status, with `usage` zeroed because serving
-   * it spent no tokens (usage counts only what this call spent).
+   * The answer-cache key for a query (only with `cacheAnswers`) and, when the cache holds it, the
+   * cached answer as a hit: the recorded answer, sources, steps and budget status, marked
+   * `cached`, with `usage` zeroed because serving it spent no tokens (usage counts only what this
+   * call spent), and the events its run emitted.
    */
   private async lookupAnswer(
     query: string,
     options: QueryOptions,
     budget: QueryBudget,
   ): Promise<AnswerLookup> {
-    const cache = this.options.cache;
+    const cache = this.answerCache;
     if (!cache || options.noCache) return { key: "", budget, hit: undefined };
-    // Field order is part of the key: change it only with the version tag.
+    // Field order is part of the key: change it only with the version tag. v3: the value is a
+    // CachedAnswer (result and recorded events), no longer a bare result.
     const key = tupleCacheKey([
-      "query/v2",
+      "query/v3",
       this.vectorStore.name,
-      await this.generation(),
+      await this.generation(cache),
       this.modelId,
       this.options.subModel ? modelIdOf(this.options.subModel) : null,
       this.options.strategy ?? "repl",
@@ -375,17 +410,22 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       options.grounding ?? this.options.grounding ?? true,
     ]);
     // A cache hit spends nothing, so callbacks (usage trackers) do not hear about it.
-    const cached = await cache.get<DeepRecallResult>(key).catch(() => undefined);
-    return { key, budget, hit: cached ? { ...cached, usage: unspentUsage(cached.usage) } : undefined };
+    const cached = await cache.get<CachedAnswer>(key).catch(() => undefined);
+    if (!isCachedAnswer(cached)) return { key, budget, hit: undefined };
+    const result: DeepRecallResult = {
+      ...cached.result,
+      usage: unspentUsage(cached.result.usage),
+      cached: true,
+    };
+    return { key, budget, hit: { result, events: cached.events } };
   }
 
+  /** A write to the store: a new generation, so nothing cached before it is served again. */
   private async bumpGeneration(): Promise<void> {
     const cache = this.options.cache;
     if (!cache) return;
-    const gen = await this.generation();
-    await cache
-      .set(`deeprecall:generation:${this.vectorStore.name}`, gen + 1, 365 * 24 * 3600)
-      .catch(() => {});
+    // Never expires; a cache that loses it anyway starts another (see `generation()`).
+    await cache.set(generationKey(this.vectorStore.name), newGeneration(), 0).catch(() => {});
   }
 
   private searchStore: SearchFn = async (query, { topK, filters, signal }) => {
@@ -394,7 +434,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       ? cacheKey({
           kind: "search",
           store: this.vectorStore.name,
-          generation: await this.generation(),
+          generation: await this.generation(cache),
           query,
           topK,
           filters: filters ?? null,
@@ -437,11 +477,19 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
     query: string,
     options: QueryOptions,
     lookup: AnswerLookup,
-    emit: (e: EngineEvent) => void,
+    emitLive: (e: EngineEvent) => void,
   ): Promise<DeepRecallResult> {
     const started = performance.now();
     const { key, budget } = lookup;
-    const cache = this.options.cache;
+    const cache = this.answerCache;
+    // With an answer to cache, the run's events are recorded so a hit can replay them.
+    const recorder = cache && key ? new EventRecorder() : null;
+    const emit: (e: EngineEvent) => void = recorder
+      ? (event) => {
+          recorder.record(event);
+          emitLive(event);
+        }
+      : emitLive;
     const engineOptions = {
       ...this.options,
       ...(options.topK !== undefined ? { topK: options.topK } : {}),
@@ -497,7 +545,8 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
         ...(error ? { error } : {}),
         confidence: confidenceFrom(sources),
       };
-      if (cache && key && !error) await cache.set(key, result, this.options.cacheTtlSeconds).catch(() => {});
+      if (cache && recorder && !error)
+        await cache.set(key, recorder.entry(result), this.options.cacheTtlSeconds).catch(() => {});
       await run.hook("onQueryEnd", run.ctx, result);
       return result;
     } catch (error) {
@@ -573,10 +622,11 @@ function validateQuery(
 }
 
 interface AnswerLookup {
-  /** The answer-cache key; "" when the cache is off for this query. */
+  /** The answer-cache key; "" when the answer cache is off for this query. */
   key: string;
   budget: QueryBudget;
-  hit: DeepRecallResult | undefined;
+  /** A cached answer: the result as served (usage 0, `cached`) and its run's recorded events. */
+  hit: { result: DeepRecallResult; events: CachedAnswer["events"] } | undefined;
 }
 
 /** What serving a cached answer spent: nothing (the cost is 0 when the run had a known cost). */

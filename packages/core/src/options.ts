@@ -24,8 +24,24 @@ export interface DeepRecallEngineOptions {
   topK?: number;
   budget?: QueryBudget;
   callbacks?: DeepRecallCallbacks[];
+  /**
+   * Where the engine caches. By default only search results are cached (keyed by store, store
+   * generation, query, topK, filters and reranking), so a repeated question runs fresh: the model
+   * is asked again and its reasoning streams again. Whole answers are cached too only with
+   * `cacheAnswers: true`.
+   */
   cache?: CacheStore;
+  /** TTL in seconds of what the engine puts in `cache` (search results; answers when cached). Default 3600. */
   cacheTtlSeconds?: number;
+  /**
+   * Also cache whole answers (needs `cache`). Default false. A repeated query with the same
+   * options (and no write to the store since) is then served from the cache without asking the
+   * model: `query()` returns the recorded result, `stream()` replays the events the original run
+   * emitted (iterations, model text, code, output, searches, sub-LLM calls, answer text) before
+   * it, and the result says `cached: true` and reports `usage` of 0 (nothing was spent). A
+   * query's `noCache: true` skips the answer cache.
+   */
+  cacheAnswers?: boolean;
   /** Reranks search hits: an AI SDK RerankingModel (e.g. cohere.reranking(...)) or a function. */
   reranker?: Reranker;
   retry?: RetryOptions;
@@ -108,6 +124,7 @@ const optionsSchema = z.object({
     })
     .optional(),
   cacheTtlSeconds: z.number().positive().optional(),
+  cacheAnswers: z.boolean().optional(),
   reranker: z
     .custom<Reranker>((v) => isReranker(v), {
       message:

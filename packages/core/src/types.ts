@@ -149,6 +149,12 @@ export interface DeepRecallResult {
   budgetStatus: BudgetStatus;
   error?: string;
   confidence: number | null;
+  /**
+   * Set when this result was served from the answer cache (engine option `cacheAnswers`): the
+   * answer, sources, steps and budget status are those of the run that produced it, and `usage`
+   * is 0 because nothing was spent. Absent on a fresh run.
+   */
+  cached?: true;
 }
 
 /** Price in USD per million tokens, per model id. */
@@ -174,7 +180,10 @@ export interface QueryOptions {
    * turn and show the hits in the first message. Default: the engine's `grounding` (true).
    */
   grounding?: boolean;
-  /** Skip the query-result cache for this call. */
+  /**
+   * Skip the answer cache for this call (engine option `cacheAnswers`): the query runs fresh and
+   * its answer is not stored. Search results may still come from the search cache.
+   */
   noCache?: boolean;
   signal?: AbortSignal;
 }

@@ -24,14 +24,14 @@ async function setup(answers: string[], cache = new InMemoryCache()) {
       return `FINAL(${a})`;
     }),
   );
-  const engine = new DeepRecallEngine({ vectorStore: store, model, cache, grounding: false });
+  const engine = new DeepRecallEngine({ vectorStore: store, model, cache, cacheAnswers: true, grounding: false });
   engines.push(engine);
   return { engine, calls, cache, store };
 }
 
 const ZERO = { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0, byModel: {} };
 
-describe("answer cache in the engine", () => {
+describe("answer cache in the engine (cacheAnswers: true)", () => {
   it("a hit through query() spends nothing: usage 0, no model call, no callbacks", async () => {
     const { engine, calls } = await setup(["Jane Doe"]);
     const heard: string[] = [];
@@ -43,19 +43,29 @@ describe("answer cache in the engine", () => {
     expect(miss.usage.totalTokens).toBeGreaterThan(0);
     const hit = await engine.query("Who founded Acme?");
     expect(calls.count).toBe(1);
-    expect(hit).toEqual({ ...miss, usage: ZERO });
+    expect(hit).toEqual({ ...miss, usage: ZERO, cached: true });
+    expect(miss.cached).toBeUndefined();
     expect(heard).toEqual(["start", "end"]);
   });
 
-  it("a hit through stream() yields query-start, the answer and the result, with usage 0", async () => {
+  it("a hit through stream() replays the recorded run between query-start and the result, with usage 0", async () => {
     const { engine } = await setup(["Jane Doe"]);
     const miss = await engine.query("Who founded Acme?");
     const events: EngineEvent[] = [];
     for await (const event of engine.stream("Who founded Acme?")) events.push(event);
-    expect(events.map((e) => e.type)).toEqual(["query-start", "answer-delta", "result"]);
-    expect(events[1]).toEqual({ type: "answer-delta", text: "Jane Doe" });
-    const result = (events[2] as Extract<EngineEvent, { type: "result" }>).result;
-    expect(result).toEqual({ ...miss, usage: ZERO });
+    expect(events.map((e) => e.type)).toEqual([
+      "query-start",
+      "iteration-start",
+      "model-text",
+      "iteration-complete",
+      "answer-delta",
+      "result",
+    ]);
+    expect(events[2]).toEqual({ type: "model-text", iteration: 1, text: "FINAL(Jane Doe)" });
+    expect(events[3]).toEqual({ type: "iteration-complete", step: miss.reasoningTrace[0] });
+    expect(events[4]).toEqual({ type: "answer-delta", text: "Jane Doe" });
+    const result = (events[5] as Extract<EngineEvent, { type: "result" }>).result;
+    expect(result).toEqual({ ...miss, usage: ZERO, cached: true });
   });
 
   it("a mutated hit never changes what the cache holds", async () => {

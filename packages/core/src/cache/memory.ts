@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { ConfigError } from "../errors.ts";
+import { GENERATION_KEY_PREFIX } from "./generation.ts";
 import { type Clock, checkKey, ttlToMs } from "./options.ts";
 import { deserializeValue, serializeValue } from "./serialize.ts";
 import type { CacheStore } from "./types.ts";
@@ -17,7 +18,11 @@ interface Entry {
 }
 
 export interface InMemoryCacheOptions {
-  /** Most entries kept; the least recently used goes first. Default 1000. */
+  /**
+   * Most entries kept; the least recently used goes first. Default 1000. The engine's store
+   * generations (keys starting `deeprecall:generation:`, one per store) are kept apart and never
+   * evicted to make room, so a full cache cannot forget that a store was written to.
+   */
   maxEntries?: number;
   /** Default time to live in seconds; 0 = never expires. Default 3600. */
   ttlSeconds?: number;
@@ -35,12 +40,16 @@ function isPlain(value: unknown): value is string | number | boolean | null {
 /**
  * An in-process LRU cache with a TTL per entry. Values are stored serialised, so a caller that
  * mutates a value after `set` (or after `get`) never changes what the cache holds, and values
- * come back exactly as `SqliteCache` would return them.
+ * come back exactly as `SqliteCache` would return them. Store generations (see
+ * `GENERATION_KEY_PREFIX`) live outside the LRU bound: they are never evicted, only expired,
+ * deleted or cleared.
  */
 export class InMemoryCache implements CacheStore {
   readonly maxEntries: number;
   readonly ttlSeconds: number;
   readonly #lru: LRUCache<string, Entry>;
+  /** Store generations: outside the LRU, so never evicted by other entries. */
+  readonly #pinned = new Map<string, Entry>();
   readonly #defaultTtlMs: number;
   readonly #now: Clock;
 
@@ -62,10 +71,10 @@ export class InMemoryCache implements CacheStore {
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
     checkKey(key);
-    const entry = this.#lru.get(key);
+    const entry = (this.#isPinned(key) ? this.#pinned : this.#lru).get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt !== null && entry.expiresAt <= this.#now()) {
-      this.#lru.delete(key);
+      this.#remove(key);
       return undefined;
     }
     return entry.text === null ? (entry.value as T) : deserializeValue<T>(entry.text);
@@ -75,25 +84,38 @@ export class InMemoryCache implements CacheStore {
     checkKey(key);
     const ttl = ttlSeconds === undefined ? this.#defaultTtlMs : ttlToMs(ttlSeconds, "ttlSeconds");
     const expiresAt = ttl === 0 ? null : this.#now() + ttl;
-    if (isPlain(value)) this.#lru.set(key, { text: null, value, expiresAt });
-    else this.#lru.set(key, { text: serializeValue(value), expiresAt });
+    const entry: Entry = isPlain(value)
+      ? { text: null, value, expiresAt }
+      : { text: serializeValue(value), expiresAt };
+    if (this.#isPinned(key)) this.#pinned.set(key, entry);
+    else this.#lru.set(key, entry);
   }
 
   async delete(key: string): Promise<void> {
     checkKey(key);
-    this.#lru.delete(key);
+    this.#remove(key);
   }
 
   async clear(): Promise<void> {
     this.#lru.clear();
+    this.#pinned.clear();
   }
 
-  /** Number of entries held (expired ones may still be counted until touched). */
+  /** Number of entries held, store generations included (expired ones may still be counted until touched). */
   get size(): number {
-    return this.#lru.size;
+    return this.#lru.size + this.#pinned.size;
   }
 
   async close(): Promise<void> {
-    this.#lru.clear();
+    await this.clear();
+  }
+
+  #isPinned(key: string): boolean {
+    return key.startsWith(GENERATION_KEY_PREFIX);
+  }
+
+  #remove(key: string): void {
+    if (this.#isPinned(key)) this.#pinned.delete(key);
+    else this.#lru.delete(key);
   }
 }
