@@ -5,6 +5,7 @@
  * interrupts) from costing any other query its variables: only the offender's worker is killed.
  */
 import { availableParallelism } from "node:os";
+import { getErrorMessage } from "../errors/get-error-message.ts";
 import { ConfigError, SandboxError } from "../errors.ts";
 import { DEFAULT_LIMITS, resolveLimits } from "./limits.ts";
 import type { DisposeReport, ResolvedLimits } from "./protocol.ts";
@@ -80,7 +81,7 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
       try {
         contextJson = JSON.stringify(options.context);
       } catch (error) {
-        throw new ConfigError(`sandbox context must be JSON-serialisable: ${errorText(error)}`, {
+        throw new ConfigError(`sandbox context must be JSON-serialisable: ${getErrorMessage(error)}`, {
           field: "context",
           cause: error,
         });
@@ -193,10 +194,6 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
 
 function defaultReporter(report: SandboxWorkerReport): void {
   process.emitWarning(`sandbox ${report.kind}: ${report.message}`, { code: "DEEPRECALL_SANDBOX" });
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -3,6 +3,8 @@
  * from the pool when its first request needs one) and moves to a fresh worker if that one dies,
  * telling the model its variables are gone.
  */
+
+import { getErrorMessage } from "../errors/get-error-message.ts";
 import { SandboxError } from "../errors.ts";
 import type { DisposeReport, ResolvedLimits, RunOutcome } from "./protocol.ts";
 import { type SandboxWorker, WorkerDiedError, type WorkerExit } from "./sandbox-worker.ts";
@@ -74,7 +76,7 @@ export class PooledSession implements SandboxSession {
     } catch (error) {
       worker.tenant = undefined;
       this.lender.discard(worker);
-      throw error instanceof SandboxError ? error : new SandboxError(String(error), { cause: error });
+      throw SandboxError.isInstance(error) ? error : new SandboxError(String(error), { cause: error });
     }
     this.worker = worker;
   }
@@ -94,7 +96,10 @@ export class PooledSession implements SandboxSession {
       worker = await this.ensureWorker();
     } catch (error) {
       if (this.disposed) throw error;
-      return done({ output: "", error: `SandboxError: could not start the sandbox: ${errorText(error)}` });
+      return done({
+        output: "",
+        error: `SandboxError: could not start the sandbox: ${getErrorMessage(error)}`,
+      });
     }
     if (this.notice !== undefined) {
       const notice = this.notice;
@@ -106,7 +111,7 @@ export class PooledSession implements SandboxSession {
     } catch (error) {
       if (error instanceof WorkerDiedError) return done({ output: "", error: error.message });
       if (this.disposed) throw error;
-      return done({ output: "", error: `SandboxError: ${errorText(error)}` });
+      return done({ output: "", error: `SandboxError: ${getErrorMessage(error)}` });
     }
   }
 
@@ -127,7 +132,7 @@ export class PooledSession implements SandboxSession {
     try {
       json = JSON.stringify(value);
     } catch (error) {
-      throw new SandboxError(`setVar(${name}): value is not JSON-serialisable: ${errorText(error)}`, {
+      throw new SandboxError(`setVar(${name}): value is not JSON-serialisable: ${getErrorMessage(error)}`, {
         cause: error,
       });
     }
@@ -195,8 +200,4 @@ export class PooledSession implements SandboxSession {
 function assertName(name: string): void {
   if (typeof name !== "string" || name.length === 0)
     throw new TypeError("variable name must be a non-empty string");
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

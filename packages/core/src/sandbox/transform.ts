@@ -13,6 +13,7 @@
  * code goes on the first line or inside existing lines).
  */
 import { type Node, type Pattern, parse, type Statement, type VariableDeclaration } from "acorn";
+import { getErrorMessage } from "../errors/get-error-message.ts";
 
 export interface TransformedBlock {
   /** Script to evaluate: declares globals, evaluates to the block's promise. */
@@ -162,7 +163,7 @@ export function looksLikePython(source: string): boolean {
 }
 
 function describeSyntaxError(source: string, error: unknown): string {
-  const raw = error instanceof Error ? error.message : String(error);
+  const raw = getErrorMessage(error);
   const loc = (error as { loc?: { line: number; column: number } } | null)?.loc;
   // acorn appends "(line:column)"; say it in words instead.
   const message = raw.replace(/\s*\(\d+:\d+\)\s*$/, "");

@@ -7,6 +7,7 @@
  * defines.
  */
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { getErrorMessage } from "../errors/get-error-message.ts";
 import {
   CTRL_MAIL,
   CTRL_STOP_ID,
@@ -145,7 +146,7 @@ async function serve(request: WorkerRequest): Promise<void> {
       // QuickJS aborted (its instance is in an unknown state): let the pool replace this worker.
       throw error;
     }
-    message = { type: "done", id: request.id, error: error instanceof Error ? error.message : String(error) };
+    message = { type: "done", id: request.id, error: getErrorMessage(error) };
   }
   send(message);
 }
