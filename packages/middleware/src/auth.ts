@@ -1,8 +1,10 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { timingSafeEqual } from "hono/utils/buffer";
 import { sha256 } from "hono/utils/crypto";
-import { bearerToken, DEFAULT_EXEMPT_PATHS, isExemptPath, openAIError } from "./shared.ts";
+import type { RateLimitStore } from "./rate-limit.ts";
+import { MemoryRateLimitStore } from "./rate-limit.ts";
+import { bearerToken, DEFAULT_EXEMPT_PATHS, isExemptPath, nodeRemoteAddress, openAIError } from "./shared.ts";
 
 /** Decides whether a key is valid; may be sync or async (e.g. a database lookup). */
 export type ApiKeyValidator = (key: string) => boolean | Promise<boolean>;
@@ -14,6 +16,34 @@ export interface ApiKeyAuthOptions {
   validate?: ApiKeyValidator;
   /** Paths that skip auth. Default `["/health", "/docs", "/openapi.json"]`. */
   exemptPaths?: readonly string[];
+  /**
+   * Throttling of failed authentication per client address, so keys cannot be guessed at full
+   * speed: `burst` failures are answered 401, then every request from that address (right key or
+   * wrong) gets 429 with `Retry-After` until the bucket has refilled at `perMinute` failures a
+   * minute. Pass a shared `store` (e.g. Redis) so replicas count together. Default
+   * `{ burst: 10, perMinute: 10 }` in process memory; `false` turns it off.
+   */
+  throttle?: false | AuthThrottleOptions;
+  /** Told about every failed attempt (never the key), e.g. to log it. */
+  onFailure?: (failure: AuthFailure) => void;
+}
+
+export interface AuthThrottleOptions {
+  burst?: number;
+  perMinute?: number;
+  store?: RateLimitStore;
+  /** The client address a failure counts against. Default: the socket's remote address. */
+  keyFor?: (c: Context) => string;
+  /** Clock in milliseconds (tests). */
+  now?: () => number;
+}
+
+export interface AuthFailure {
+  reason: "missing" | "invalid" | "throttled";
+  /** The client address the failure was counted against. */
+  client: string;
+  method: string;
+  path: string;
 }
 
 /** Context variables set by `apiKeyAuth` on an authenticated request. */
@@ -28,6 +58,31 @@ export type ApiKeyAuthVariables = {
 export async function apiKeyId(key: string): Promise<string> {
   const digest = await sha256(key);
   return (digest ?? "").slice(0, 32);
+}
+
+/**
+ * The key of a request: `Authorization: Bearer <key>`, or the `api-key` header the Azure OpenAI
+ * clients send.
+ */
+export function requestKey(c: Context): string | undefined {
+  const bearer = bearerToken(c.req.header("authorization"));
+  if (bearer !== undefined) return bearer;
+  const azure = c.req.header("api-key")?.trim();
+  return azure ? azure : undefined;
+}
+
+function throttled(retryAfterSeconds: number): Response {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+  const body = openAIError(
+    "Too many failed authentication attempts from this address; try again later.",
+    "rate_limit_error",
+    "too_many_failed_auth_attempts",
+    { retry_after: retryAfter },
+  );
+  return new Response(JSON.stringify(body), {
+    status: 429,
+    headers: { "content-type": "application/json; charset=UTF-8", "retry-after": String(retryAfter) },
+  });
 }
 
 function unauthorized(message: "Missing API key" | "Invalid API key"): Response {
@@ -53,6 +108,22 @@ export function apiKeyAuth(
   const validate = options.validate;
   const exemptPaths = options.exemptPaths ?? DEFAULT_EXEMPT_PATHS;
   const enabled = keys.length > 0 || validate !== undefined;
+  const throttle = options.throttle === false ? undefined : (options.throttle ?? {});
+  const burst = throttle?.burst ?? 10;
+  const perMinute = throttle?.perMinute ?? 10;
+  if (throttle && (!(burst >= 1) || !(perMinute > 0))) {
+    throw new RangeError("throttle.burst must be >= 1 and throttle.perMinute > 0");
+  }
+  const failures = throttle?.store ?? new MemoryRateLimitStore();
+  const clientOf = throttle?.keyFor ?? ((c: Context) => nodeRemoteAddress(c) ?? "unknown");
+  const now = throttle?.now ?? Date.now;
+  // Addresses that ran out of failures, and until when (ms). Kept here so a blocked address is
+  // refused without spending anything; the shared store decides when an address is blocked.
+  const blockedUntil = new Map<string, number>();
+  const sweepBlocked = (t: number) => {
+    if (blockedUntil.size < 1000) return;
+    for (const [client, until] of blockedUntil) if (until <= t) blockedUntil.delete(client);
+  };
 
   // The configured keys' digests are computed once; the candidate's once per request.
   const digests = new Map<string, Promise<string | null>>();
@@ -76,11 +147,40 @@ export function apiKeyAuth(
       await next();
       return;
     }
-    const token = bearerToken(c.req.header("authorization"));
-    if (token === undefined) return unauthorized("Missing API key");
+    const client = throttle ? clientOf(c) : "";
+    const report = (reason: AuthFailure["reason"]) =>
+      options.onFailure?.({ reason, client, method: c.req.method, path: c.req.path });
+    if (throttle) {
+      const t = now();
+      const until = blockedUntil.get(client);
+      if (until !== undefined) {
+        if (until > t) {
+          report("throttled");
+          return throttled((until - t) / 1000);
+        }
+        blockedUntil.delete(client);
+      }
+    }
+    /** Counts a failure; answers 429 once the address has none left, else the 401. */
+    const fail = async (reason: "missing" | "invalid") => {
+      if (throttle) {
+        const t = now();
+        const decision = await failures.take(`authfail:${client}`, t, burst, perMinute / 60);
+        if (!decision.allowed) {
+          sweepBlocked(t);
+          blockedUntil.set(client, t + decision.retryAfterSeconds * 1000);
+          report("throttled");
+          return throttled(decision.retryAfterSeconds);
+        }
+      }
+      report(reason);
+      return unauthorized(reason === "missing" ? "Missing API key" : "Invalid API key");
+    };
+    const token = requestKey(c);
+    if (token === undefined) return fail("missing");
     let ok = await inKeyList(token);
     if (!ok && validate) ok = (await validate(token)) === true;
-    if (!ok) return unauthorized("Invalid API key");
+    if (!ok) return fail("invalid");
     c.set("apiKey", token);
     // A configured key's digest was computed at start-up: reuse it rather than hashing again
     // (Web Crypto SHA-256 costs ~15-20 µs of main-thread time per request).

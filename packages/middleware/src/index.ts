@@ -2,8 +2,11 @@ export {
   type ApiKeyAuthOptions,
   type ApiKeyAuthVariables,
   type ApiKeyValidator,
+  type AuthFailure,
+  type AuthThrottleOptions,
   apiKeyAuth,
   apiKeyId,
+  requestKey,
 } from "./auth.ts";
 export {
   MemoryRateLimitStore,
@@ -12,4 +15,10 @@ export {
   type RateLimitStore,
   rateLimiter,
 } from "./rate-limit.ts";
-export { DEFAULT_EXEMPT_PATHS, isExemptPath, type OpenAIErrorBody, openAIError } from "./shared.ts";
+export {
+  DEFAULT_EXEMPT_PATHS,
+  isExemptPath,
+  nodeRemoteAddress,
+  type OpenAIErrorBody,
+  openAIError,
+} from "./shared.ts";

@@ -72,9 +72,24 @@ export function redact(message: string): string {
     .replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, "$1[redacted]@");
 }
 
+/**
+ * Removes where backends live from a message that is about to leave the process: URLs,
+ * `host:port`, IP addresses and the host of a DNS failure. A client learns that the model
+ * provider or the store failed, never its internal address.
+ */
+export function scrubHosts(message: string): string {
+  return message
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>)\]]+/gi, "[backend]")
+    .replace(/\b(ENOTFOUND|EAI_AGAIN|getaddrinfo \w+)\s+[^\s,;)]+/g, "$1 [host]")
+    .replace(/\[?\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}\]?(?::\d{1,5})?/gi, "[host]")
+    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g, "[host]")
+    .replace(/\b(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+):\d{1,5}\b/gi, "[host]")
+    .replace(/\blocalhost\b/gi, "[host]");
+}
+
 const MAX_MESSAGE = 500;
 function clip(message: string): string {
-  const clean = redact(message);
+  const clean = scrubHosts(redact(message));
   return clean.length > MAX_MESSAGE ? `${clean.slice(0, MAX_MESSAGE)}…` : clean;
 }
 
@@ -118,7 +133,7 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
     );
   }
   if (error instanceof VectorStoreError) {
-    const store = error.store ? redact(error.store) : "vector store";
+    const store = error.store ? scrubHosts(redact(error.store)) : "vector store";
     const extra =
       error.writtenIds && error.writtenIds.length > 0 ? { written_ids: error.writtenIds } : undefined;
     const written = extra

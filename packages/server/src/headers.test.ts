@@ -30,6 +30,7 @@ async function cachedEngine(answers: string[]) {
     vectorStore: store,
     model: scriptedModel(replies),
     cache: new InMemoryCache(),
+    cacheAnswers: true,
   });
   engines.push(engine);
   return { engine, model };
@@ -157,7 +158,14 @@ describe("answer cache through the server", () => {
     expect(miss.usage.total_tokens).toBeGreaterThan(0);
     expect(hit.usage).toEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
     expect(hit.choices[0]!.message.content).toBe("Jane Doe");
-    expect(hit.deeprecall).toEqual(miss.deeprecall);
+    // The same extension, except that it says the answer was cached and what its run spent.
+    expect(miss.deeprecall).toMatchObject({ cached: false, cached_usage: null });
+    expect(hit.deeprecall).toEqual({
+      ...miss.deeprecall,
+      cached: true,
+      cached_usage: miss.usage,
+      cost_usd: hit.deeprecall.cost_usd,
+    });
   });
 
   it("a streamed hit streams the answer and reports usage 0", async () => {

@@ -52,7 +52,7 @@ describe("official openai client: chat completions", () => {
   it("maps system messages, earlier turns and sampling options onto the engine call", async () => {
     const { client, engine } = await setup();
     await client.chat.completions.create({
-      model: "anything-the-client-likes",
+      model: "deeprecall",
       temperature: 0.2,
       max_tokens: 321,
       messages: [
@@ -186,11 +186,11 @@ describe("official openai client: errors surface as its typed errors", () => {
   it("BadRequestError naming the param for unsupported requests", async () => {
     const { client } = await setup();
     const cases: Array<[Parameters<typeof client.chat.completions.create>[0], string]> = [
-      [{ model: "m", n: 2, messages: [{ role: "user", content: "q" }] }, "n"],
-      [{ model: "m", messages: [{ role: "system", content: "only a system prompt" }] }, "messages"],
+      [{ model: "deeprecall", n: 2, messages: [{ role: "user", content: "q" }] }, "n"],
+      [{ model: "deeprecall", messages: [{ role: "system", content: "only a system prompt" }] }, "messages"],
       [
         {
-          model: "m",
+          model: "deeprecall",
           messages: [
             {
               role: "user",
@@ -203,8 +203,8 @@ describe("official openai client: errors surface as its typed errors", () => {
         },
         "messages[0].content[1]",
       ],
-      [{ model: "m", temperature: 7, messages: [{ role: "user", content: "q" }] }, "temperature"],
-      [{ model: "m", messages: [] }, "messages"],
+      [{ model: "deeprecall", temperature: 7, messages: [{ role: "user", content: "q" }] }, "temperature"],
+      [{ model: "deeprecall", messages: [] }, "messages"],
     ];
     for (const [request, param] of cases) {
       const err = await client.chat.completions
@@ -230,7 +230,7 @@ describe("official openai client: errors surface as its typed errors", () => {
       throw new LLMProviderError("401 from provider, key sk-proj-abcdefghijklmnop rejected");
     };
     const err = await client.chat.completions
-      .create({ model: "m", messages: [{ role: "user", content: "q" }] })
+      .create({ model: "deeprecall", messages: [{ role: "user", content: "q" }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.InternalServerError);
     const apiErr = err as InstanceType<typeof OpenAI.InternalServerError>;
@@ -248,7 +248,7 @@ describe("official openai client: errors surface as its typed errors", () => {
       return result;
     };
     const completion = await client.chat.completions.create({
-      model: "m",
+      model: "deeprecall",
       messages: [{ role: "user", content: "q" }],
     });
     expect(completion.choices[0]!.message.content).toBe("Partial answer from what was found.");

@@ -15,8 +15,14 @@ export const ErrorSchema = z
   .openapi("Error");
 
 const TextPart = z
-  .object({ type: z.string().openapi({ example: "text" }), text: z.string().optional() })
-  .openapi("ContentPart", { description: 'Only `{ "type": "text", "text": ... }` parts are supported.' });
+  .object({
+    type: z.string().openapi({ example: "text" }),
+    text: z.string().optional(),
+    refusal: z.string().optional(),
+  })
+  .openapi("ContentPart", {
+    description: 'Text parts (`{ "type": "text", "text": ... }`) and, in assistant turns, refusal parts.',
+  });
 
 const MessageSchema = z
   .object({
@@ -26,6 +32,9 @@ const MessageSchema = z
       .nullable()
       .optional(),
     name: z.string().optional(),
+    refusal: z.string().nullable().optional(),
+    tool_call_id: z.string().optional(),
+    tool_calls: z.array(z.unknown()).nullable().optional(),
   })
   .openapi("ChatMessage");
 
@@ -53,30 +62,6 @@ const DeepRecallRequestSchema = z
     no_cache: z.boolean().optional(),
   })
   .openapi("DeepRecallRequestOptions", { description: "DeepRecall extension (not in the OpenAI spec)." });
-
-export const ChatCompletionRequestSchema = z
-  .object({
-    model: z.string().optional().openapi({ example: "deeprecall" }),
-    messages: z.array(MessageSchema).min(1),
-    stream: z.boolean().nullable().optional(),
-    stream_options: z.object({ include_usage: z.boolean().nullable().optional() }).nullable().optional(),
-    temperature: z.number().min(0).max(2).nullable().optional(),
-    max_tokens: z.number().int().positive().nullable().optional(),
-    max_completion_tokens: z.number().int().positive().nullable().optional(),
-    n: z.number().int().positive().nullable().optional().openapi({ description: "Only 1 is supported." }),
-    deeprecall: DeepRecallRequestSchema.optional(),
-  })
-  .openapi("ChatCompletionRequest", {
-    example: {
-      model: "deeprecall",
-      messages: [
-        { role: "system", content: "You are a helpful assistant." },
-        { role: "user", content: "What caused the 2008 crisis?" },
-      ],
-    },
-  });
-
-export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 
 const SourceSchema = z
   .object({
@@ -131,6 +116,13 @@ export const DeepRecallExtensionSchema = z
     error: z.string().nullable(),
     execution_time_ms: z.number(),
     cost_usd: z.number().nullable(),
+    cached: z.boolean().openapi({ description: "True when the answer came from the answer cache." }),
+    cached_usage: z
+      .object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() })
+      .nullable()
+      .openapi({
+        description: "On a cache hit: what the run that produced the answer spent (`usage` is 0).",
+      }),
   })
   .openapi("DeepRecallExtension", {
     description:
@@ -147,19 +139,27 @@ export const ChatCompletionSchema = z
     object: z.literal("chat.completion"),
     created: z.number(),
     model: z.string(),
-    system_fingerprint: z.string().nullable(),
     choices: z.array(
       z.object({
         index: z.number(),
         message: z.object({
           role: z.literal("assistant"),
-          content: z.string(),
+          content: z.string().nullable(),
           refusal: z.string().nullable(),
+          tool_calls: z
+            .array(
+              z.object({
+                id: z.string(),
+                type: z.literal("function"),
+                function: z.object({ name: z.string(), arguments: z.string() }),
+              }),
+            )
+            .optional(),
         }),
         logprobs: z.null(),
-        finish_reason: z.enum(["stop", "length"]).openapi({
+        finish_reason: z.enum(["stop", "length", "tool_calls"]).openapi({
           description:
-            '"stop" when the model gave its own answer; "length" when a budget or limit (max_iterations, max_tokens, time, …) ended the run and the answer is a best-effort one (see `deeprecall.error` and `deeprecall.budget_status`).',
+            '"stop" when the model gave its own answer; "length" when a budget or limit (max_iterations, max_tokens, time, …) ended the run and the answer is a best-effort one (see `deeprecall.error` and `deeprecall.budget_status`); "tool_calls" when a forced `tool_choice` was answered with that tool call.',
         }),
       }),
     ),
@@ -194,7 +194,12 @@ export const DeleteDocumentsRequestSchema = z
   .openapi("DeleteDocumentsRequest", { example: { ids: ["doc-1"] } });
 
 export const DeleteDocumentsResponseSchema = z
-  .object({ ids: z.array(z.string()), count: z.number(), deleted: z.literal(true) })
+  .object({
+    ids: z.array(z.string()).openapi({ description: "The ids that were removed." }),
+    count: z.number().openapi({ description: "How many documents were removed." }),
+    deleted: z.boolean().openapi({ description: "True when at least one document was removed." }),
+    not_found: z.array(z.string()).openapi({ description: "Requested ids the store did not hold." }),
+  })
   .openapi("DeleteDocumentsResponse");
 
 export const SearchRequestSchema = z
@@ -217,26 +222,38 @@ export const ModelListSchema = z
   .object({ object: z.literal("list"), data: z.array(ModelSchema) })
   .openapi("ModelList");
 
+const UsageTotalsSchema = z
+  .object({
+    total_queries: z.number(),
+    total_tokens: z.number(),
+    total_searches: z.number(),
+    total_time: z.number().openapi({ description: "Seconds, summed over queries." }),
+    errors: z.number(),
+    failed_queries: z.number(),
+    prompt_tokens: z.number(),
+    completion_tokens: z.number(),
+    llm_calls: z.number(),
+    search_calls: z.number(),
+    total_cost_usd: z.number(),
+    average_time_ms: z.number(),
+    by_model: z.record(z.string(), z.record(z.string(), z.number())),
+    since: z.string(),
+  })
+  .openapi("UsageTotals");
+
 export const UsageReportSchema = z
   .object({
-    available: z.boolean(),
+    status: z.literal("ok"),
+    usage: UsageTotalsSchema.nullable(),
     message: z.string().optional(),
-    total_queries: z.number().optional(),
-    failed_queries: z.number().optional(),
-    prompt_tokens: z.number().optional(),
-    completion_tokens: z.number().optional(),
-    total_tokens: z.number().optional(),
-    llm_calls: z.number().optional(),
-    search_calls: z.number().optional(),
-    total_cost_usd: z.number().optional(),
-    average_time_ms: z.number().optional(),
-    by_model: z.record(z.string(), z.record(z.string(), z.number())).optional(),
-    since: z.string().optional(),
   })
-  .openapi("UsageReport");
+  .openapi("UsageReport", {
+    description:
+      "The Python original's shape: `usage` is null (with a message) when no usage tracker is registered.",
+  });
 
 export const CacheClearResponseSchema = z
-  .object({ status: z.literal("ok"), cleared: z.boolean() })
+  .object({ status: z.literal("ok"), message: z.string() })
   .openapi("CacheClear");
 
 export const HealthSchema = z
@@ -250,3 +267,233 @@ export const HealthSchema = z
     version: z.string(),
   })
   .openapi("Health");
+
+// ---- shared OpenAI request fields ------------------------------------------------------------
+
+const StopSchema = z
+  .union([z.string(), z.array(z.string()).max(4)])
+  .nullable()
+  .optional()
+  .openapi({ description: "Up to 4 sequences; the answer is cut before the first one found." });
+
+const SamplingFields = {
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  seed: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).nullable().optional(),
+  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+  user: z.string().optional(),
+};
+
+const JsonSchemaFormat = z.object({
+  name: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1-64 characters of a-z, A-Z, 0-9, _ and -")
+    .optional(),
+  description: z.string().optional(),
+  schema: z.record(z.string(), z.unknown()).optional(),
+  strict: z.boolean().nullable().optional(),
+});
+
+const ResponseFormatSchema = z
+  .object({
+    type: z.enum(["text", "json_object", "json_schema"]),
+    json_schema: JsonSchemaFormat.optional(),
+  })
+  .nullable()
+  .optional()
+  .openapi("ResponseFormat", {
+    description:
+      "json_object / json_schema: the engine answers, then one structured-output call shapes the answer.",
+  });
+
+const FunctionDefinition = z.object({
+  name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1-64 characters of a-z, A-Z, 0-9, _ and -"),
+  description: z.string().optional(),
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  strict: z.boolean().nullable().optional(),
+});
+
+const ChatToolSchema = z.object({
+  type: z.string().openapi({ example: "function" }),
+  function: FunctionDefinition.optional(),
+});
+
+const ToolChoiceSchema = z
+  .union([z.string(), z.object({ type: z.string() }).loose()])
+  .nullable()
+  .optional()
+  .openapi({
+    description:
+      '"none"/"auto" ignore the tools; "required" (with one tool) or a named function returns that tool call.',
+  });
+
+export const ChatCompletionRequestSchema = z
+  .object({
+    model: z.string().optional().openapi({ example: "deeprecall" }),
+    messages: z.array(MessageSchema).min(1),
+    stream: z.boolean().nullable().optional(),
+    stream_options: z.object({ include_usage: z.boolean().nullable().optional() }).nullable().optional(),
+    max_tokens: z.number().int().positive().nullable().optional(),
+    max_completion_tokens: z.number().int().positive().nullable().optional(),
+    n: z.number().int().positive().nullable().optional().openapi({ description: "Only 1 is supported." }),
+    stop: StopSchema,
+    logprobs: z.boolean().nullable().optional().openapi({ description: "Not supported: true is a 400." }),
+    top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
+    response_format: ResponseFormatSchema,
+    tools: z.array(ChatToolSchema).optional(),
+    tool_choice: ToolChoiceSchema,
+    parallel_tool_calls: z.boolean().nullable().optional(),
+    ...SamplingFields,
+    deeprecall: DeepRecallRequestSchema.optional(),
+  })
+  .openapi("ChatCompletionRequest", {
+    example: {
+      model: "deeprecall",
+      messages: [
+        { role: "system", content: "You are a helpful assistant." },
+        { role: "user", content: "What caused the 2008 crisis?" },
+      ],
+    },
+  });
+
+export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
+
+// ---- completions (legacy) ----------------------------------------------------------------------
+
+export const CompletionRequestSchema = z
+  .object({
+    model: z.string().optional().openapi({ example: "deeprecall" }),
+    prompt: z.union([z.string(), z.array(z.string()), z.array(z.number()), z.array(z.array(z.number()))]),
+    stream: z.boolean().nullable().optional(),
+    stream_options: z.object({ include_usage: z.boolean().nullable().optional() }).nullable().optional(),
+    max_tokens: z.number().int().positive().nullable().optional(),
+    n: z.number().int().positive().nullable().optional(),
+    best_of: z.number().int().positive().nullable().optional(),
+    echo: z.boolean().nullable().optional(),
+    logprobs: z.number().int().min(0).max(5).nullable().optional(),
+    suffix: z.string().nullable().optional(),
+    stop: StopSchema,
+    ...SamplingFields,
+    deeprecall: DeepRecallRequestSchema.optional(),
+  })
+  .openapi("CompletionRequest", { example: { model: "deeprecall", prompt: "What caused the 2008 crisis?" } });
+
+export type CompletionRequest = z.infer<typeof CompletionRequestSchema>;
+
+export const CompletionSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("text_completion"),
+    created: z.number(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        text: z.string(),
+        index: z.number(),
+        logprobs: z.null(),
+        finish_reason: z.enum(["stop", "length"]),
+      }),
+    ),
+    usage: UsageSchema,
+    deeprecall: DeepRecallExtensionSchema,
+  })
+  .openapi("Completion");
+
+// ---- responses ---------------------------------------------------------------------------------
+
+const ResponseInputItem = z
+  .object({ type: z.string().optional(), role: z.string().optional(), content: z.unknown().optional() })
+  .loose();
+
+const ResponseToolSchema = z
+  .object({
+    type: z.string().openapi({ example: "function" }),
+    name: z.string().optional(),
+    description: z.string().nullable().optional(),
+    parameters: z.record(z.string(), z.unknown()).nullable().optional(),
+    strict: z.boolean().nullable().optional(),
+  })
+  .loose();
+
+export const ResponseRequestSchema = z
+  .object({
+    model: z.string().optional().openapi({ example: "deeprecall" }),
+    input: z.union([z.string(), z.array(ResponseInputItem)]),
+    instructions: z.string().nullable().optional(),
+    stream: z.boolean().nullable().optional(),
+    max_output_tokens: z.number().int().positive().nullable().optional(),
+    text: z
+      .object({
+        format: z
+          .object({
+            type: z.enum(["text", "json_object", "json_schema"]),
+            name: z.string().optional(),
+            description: z.string().optional(),
+            schema: z.record(z.string(), z.unknown()).optional(),
+            strict: z.boolean().nullable().optional(),
+          })
+          .optional(),
+        verbosity: z.string().nullable().optional(),
+      })
+      .nullable()
+      .optional(),
+    tools: z.array(ResponseToolSchema).optional(),
+    tool_choice: ToolChoiceSchema,
+    parallel_tool_calls: z.boolean().nullable().optional(),
+    previous_response_id: z.string().nullable().optional(),
+    conversation: z.unknown().optional(),
+    background: z.boolean().nullable().optional(),
+    store: z.boolean().nullable().optional(),
+    metadata: z.record(z.string(), z.string()).nullable().optional(),
+    top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
+    prompt: z.unknown().optional(),
+    ...SamplingFields,
+    deeprecall: DeepRecallRequestSchema.optional(),
+  })
+  .openapi("ResponseRequest", {
+    example: { model: "deeprecall", input: "What caused the 2008 crisis?" },
+  });
+
+export type ResponseRequest = z.infer<typeof ResponseRequestSchema>;
+
+export const ResponseObjectSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("response"),
+    created_at: z.number(),
+    status: z.enum(["completed", "incomplete", "failed", "in_progress"]),
+    model: z.string(),
+    output: z.array(z.record(z.string(), z.unknown())),
+    usage: z.record(z.string(), z.unknown()).nullable(),
+    deeprecall: DeepRecallExtensionSchema.optional(),
+  })
+  .loose()
+  .openapi("Response", { description: "An OpenAI Responses API response object." });
+
+// ---- embeddings --------------------------------------------------------------------------------
+
+export const EmbeddingRequestSchema = z
+  .object({
+    model: z.string().optional().openapi({ example: "deeprecall" }),
+    input: z.union([z.string(), z.array(z.string()), z.array(z.number()), z.array(z.array(z.number()))]),
+    encoding_format: z.enum(["float", "base64"]).optional(),
+    dimensions: z.number().int().positive().optional(),
+    user: z.string().optional(),
+  })
+  .openapi("EmbeddingRequest", { example: { model: "deeprecall", input: ["first text", "second text"] } });
+
+export const EmbeddingListSchema = z
+  .object({
+    object: z.literal("list"),
+    data: z.array(
+      z.object({
+        object: z.literal("embedding"),
+        index: z.number(),
+        embedding: z.union([z.array(z.number()), z.string()]),
+      }),
+    ),
+    model: z.string(),
+    usage: z.object({ prompt_tokens: z.number(), total_tokens: z.number() }),
+  })
+  .openapi("EmbeddingList");

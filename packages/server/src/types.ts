@@ -1,5 +1,6 @@
+import type { Embedding } from "@deeprecall/core";
 import type { McpHttpOptions } from "@deeprecall/mcp";
-import type { RateLimiterOptions } from "@deeprecall/middleware";
+import type { AuthThrottleOptions, RateLimiterOptions } from "@deeprecall/middleware";
 import type { HttpTracingOptions, Metrics } from "@deeprecall/observability";
 import type { cors } from "hono/cors";
 
@@ -29,8 +30,30 @@ export interface CreateAppOptions {
   rateLimit?: number | RateLimiterOptions;
   /** Paths that skip auth and rate limiting. Default ["/health", "/docs", "/openapi.json"]. */
   exemptPaths?: string[];
-  /** `true` allows any origin; an object is passed to Hono's `cors()`. Default off. */
-  cors?: boolean | CorsOptions;
+  /**
+   * CORS. `true` or "*" allows any origin; a string or a list allows exactly those origins (e.g.
+   * `["https://app.example.com"]`); an object is passed to Hono's `cors()`. Preflights are
+   * allowed the headers the browser asks for (unless `allowHeaders` is given) and
+   * `x-request-id`, `retry-after` and the rate-limit headers are exposed. Default off.
+   */
+  cors?: boolean | string | string[] | CorsOptions;
+  /**
+   * Failed-authentication throttling per client address (with auth on): a burst of 401s, then
+   * 429 + Retry-After. Default `{ burst: 10, perMinute: 10 }`, counted in the rate limiter's
+   * store when it has one (e.g. Redis), else in memory. `false` turns it off.
+   */
+  authThrottle?: false | AuthThrottleOptions;
+  /**
+   * The embedding model served at POST /v1/embeddings: an AI SDK `EmbeddingModel` or a function
+   * `(texts) => vectors`, normally the one the vector store embeds with. Without it,
+   * /v1/embeddings answers 400 `embeddings_not_configured`.
+   */
+  embedding?: Embedding;
+  /**
+   * The model id /v1/embeddings answers to (and /v1/models lists). Default: the embedding
+   * model's own `modelId`, else "<modelName>-embedding".
+   */
+  embeddingModelName?: string;
   /** Largest accepted request body; bigger ones get 413. Default 1 MiB. */
   bodyLimitBytes?: number;
   /** The model id clients see in /v1/models and responses. Default "deeprecall". */

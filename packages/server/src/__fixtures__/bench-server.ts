@@ -67,6 +67,7 @@ async function main(mode: string): Promise<void> {
     vectorStore: await smallStore(),
     model: finalOnlyModel(1_000),
     cache: new InMemoryCache(),
+    cacheAnswers: true,
   });
   const server = await startServer({ app: createApp(engine) });
   process.stdout.write(`READY ${server.port}\n`);

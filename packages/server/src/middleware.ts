@@ -1,0 +1,204 @@
+/**
+ * The middleware stack of `createApp`, in order: tracing, request id + secure headers, metrics,
+ * request log, CORS (before anything that could refuse a preflight), 405s, auth (with failed-auth
+ * throttling per client address), rate limit, and the request body (limit, UTF-8, JSON).
+ */
+import { isUtf8 } from "node:buffer";
+import {
+  type AuthThrottleOptions,
+  apiKeyAuth,
+  nodeRemoteAddress,
+  type RateLimiterOptions,
+  rateLimiter,
+} from "@deeprecall/middleware";
+import { createMetrics, httpTracing } from "@deeprecall/observability";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { ApiError } from "./errors.ts";
+import { responseHeaders } from "./headers.ts";
+import type { App } from "./routes/shared.ts";
+import type { CorsOptions, CreateAppOptions, ServerLogger } from "./types.ts";
+
+/** Headers a browser may read from our responses. */
+export const EXPOSED_HEADERS = [
+  "x-request-id",
+  "retry-after",
+  "x-ratelimit-limit-requests",
+  "x-ratelimit-remaining-requests",
+];
+
+/**
+ * Hono `cors()` options from `createApp`'s `cors` option. `true` or "*" allows any origin; a
+ * string or list allows those origins; an object is Hono's options. Unless the options list
+ * `allowHeaders`, a preflight is allowed every header the browser asks for (the `openai` npm
+ * client sends `x-stainless-*` headers); the request id and rate-limit headers are exposed.
+ */
+export function corsOptions(option: CreateAppOptions["cors"]): CorsOptions | undefined {
+  if (option === undefined || option === false) return undefined;
+  let base: CorsOptions;
+  if (option === true || option === "*") base = { origin: "*" };
+  else if (typeof option === "string") base = { origin: option };
+  else if (Array.isArray(option)) base = { origin: option.includes("*") ? "*" : [...option] };
+  else base = option as CorsOptions;
+  return {
+    maxAge: 600,
+    ...base,
+    exposeHeaders: [...new Set([...EXPOSED_HEADERS, ...(base.exposeHeaders ?? [])])],
+    allowMethods: base.allowMethods ?? ["GET", "HEAD", "POST", "DELETE", "OPTIONS"],
+  };
+}
+
+export interface StackOptions {
+  options: CreateAppOptions;
+  exemptPaths: string[];
+  bodyLimitBytes: number;
+  authEnabled: boolean;
+  log: ServerLogger;
+  engine: Parameters<ReturnType<typeof createMetrics>["attach"]>[0];
+}
+
+/** Installs the middleware stack; returns the metrics (for `/metrics`) when enabled. */
+export function installMiddleware(app: App, s: StackOptions): ReturnType<typeof createMetrics> | undefined {
+  const { options, exemptPaths, log } = s;
+  if (options.tracing) app.use(httpTracing(options.tracing === true ? {} : options.tracing));
+  // Hono's requestId() and secureHeaders() (with CORP and COOP off), as one middleware.
+  app.use(responseHeaders());
+  const metrics = options.metrics === true ? createMetrics() : options.metrics || undefined;
+  if (metrics) {
+    app.use(metrics.middleware());
+    metrics.attach(s.engine);
+  }
+  if (options.logger) {
+    app.use(async (c, next) => {
+      const t0 = performance.now();
+      await next();
+      log({
+        level: "info",
+        message: "request",
+        requestId: c.get("requestId"),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        durationMs: Math.round(performance.now() - t0),
+      });
+    });
+  }
+  // CORS first among the checks: a preflight must not meet a 405, a 401 or a 429.
+  const corsConfig = corsOptions(options.cors);
+  if (corsConfig) app.use(cors(corsConfig));
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        c.json(
+          new ApiError(
+            405,
+            `Method ${c.req.method} is not allowed for ${c.req.path}; use ${methods.join(", ")}.`,
+            {
+              code: "method_not_allowed",
+            },
+          ).toBody(),
+          405,
+          { Allow: methods.join(", ") },
+        ),
+    }),
+  );
+  const rl: RateLimiterOptions | undefined =
+    options.rateLimit === undefined
+      ? undefined
+      : typeof options.rateLimit === "number"
+        ? { requestsPerMinute: options.rateLimit }
+        : options.rateLimit;
+  if (s.authEnabled) {
+    const throttle: false | AuthThrottleOptions =
+      options.authThrottle === false
+        ? false
+        : {
+            // Shared with the rate limiter's store (e.g. Redis) unless told otherwise.
+            ...(rl?.store ? { store: rl.store } : {}),
+            ...(options.authThrottle ?? {}),
+          };
+    app.use(
+      apiKeyAuth({
+        ...(options.apiKeys ? { apiKeys: options.apiKeys } : {}),
+        ...(options.validateKey ? { validate: options.validateKey } : {}),
+        exemptPaths,
+        throttle,
+        onFailure: (failure) =>
+          log({
+            level: "warn",
+            message: `authentication failed (${failure.reason}) from ${failure.client}`,
+            method: failure.method,
+            path: failure.path,
+          }),
+      }),
+    );
+  }
+  if (rl) app.use(rateLimiter({ exemptPaths, ...rl }));
+  app.use(requestBody(s.bodyLimitBytes));
+  return metrics;
+}
+
+/**
+ * The body limit, UTF-8 and JSON of request bodies, in one middleware.
+ *
+ * The limit is Hono's `bodyLimit`, without its cost on the common path: a request that declares
+ * its `Content-Length` (and no `Transfer-Encoding`) is checked from the header alone (Node's
+ * parser never delivers more bytes than declared); only chunked bodies go through `bodyLimit`,
+ * which counts the bytes as they arrive.
+ *
+ * API bodies (paths under /v1/) are then read once as bytes (`@hono/node-server` reads them
+ * straight from the Node request): invalid UTF-8 is a 400 (never stored as U+FFFD), and the text
+ * is handed to the route's JSON validator through Hono's body cache, whatever the body was
+ * labelled (`curl -d` sends JSON as form data), so malformed JSON is a 400 too.
+ */
+function requestBody(maxSize: number): MiddlewareHandler {
+  const tooLarge = () =>
+    new ApiError(413, `Request body too large: the limit is ${maxSize} bytes.`, {
+      code: "request_too_large",
+    });
+  const streaming = bodyLimit({
+    maxSize,
+    onError: () => {
+      throw tooLarge();
+    },
+  });
+  return (c, next) => {
+    const method = c.req.method;
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return next();
+    const length = c.req.header("content-length");
+    if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
+      if (Number.parseInt(length, 10) > maxSize) throw tooLarge();
+      if (length === "0") return next();
+      return readJson(c).then(next);
+    }
+    return streaming(c, () => readJson(c).then(next));
+  };
+}
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+const MULTIPART_TYPE = /^multipart\//i;
+const decoder = new TextDecoder("utf-8");
+
+async function readJson(c: Context): Promise<void> {
+  if (!c.req.path.startsWith("/v1/")) return;
+  const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim();
+  if (MULTIPART_TYPE.test(type)) return;
+  const bytes = new Uint8Array(await c.req.raw.arrayBuffer());
+  if (bytes.length === 0) return;
+  if (!isUtf8(bytes)) {
+    throw new ApiError(400, "The request body is not valid UTF-8.", { code: "invalid_encoding" });
+  }
+  // Hono's `c.req.json()` (what the validators call) parses the cached text.
+  (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(decoder.decode(bytes));
+  if (!JSON_TYPE.test(type)) {
+    // The validator only reads bodies labelled as JSON: relabel (the body itself is cached).
+    const headers = new Headers(c.req.raw.headers);
+    headers.set("content-type", "application/json");
+    c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers });
+  }
+}
+
+export { nodeRemoteAddress };

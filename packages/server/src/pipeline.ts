@@ -1,0 +1,265 @@
+/**
+ * The one request → engine → response pipeline that chat completions, responses and completions
+ * share. An endpoint turns its request into a {@link Turn}; the pipeline runs the engine (whole,
+ * or as live events), applies `stop`, shapes the answer into JSON or a forced tool call with one
+ * structured-output call, and sums what the request spent. The endpoint only formats.
+ */
+import {
+  type DeepRecallEngineApi,
+  type DeepRecallResult,
+  describeEngineEvent,
+  finishReasonOf,
+  type QueryOptions,
+  type StructuredOutputApi,
+  type UsageSummary,
+} from "@deeprecall/core";
+import { ApiError } from "./errors.ts";
+import { validateJson } from "./json-schema.ts";
+import type { Sampling } from "./params.ts";
+
+/** What the answer must become: JSON (a schema, or any object) or a call of one function. */
+export type Shape =
+  | { kind: "json"; schema: Record<string, unknown> | null; name?: string; description?: string }
+  | { kind: "tool"; name: string; schema: Record<string, unknown>; description?: string };
+
+export interface Turn {
+  query: string;
+  options: QueryOptions;
+  stop: string[];
+  shape: Shape | null;
+  sampling: Sampling;
+}
+
+export interface Tokens {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export interface Outcome {
+  result: DeepRecallResult;
+  /** The content: the answer (cut at a stop sequence) or the JSON; null for a tool call. */
+  text: string | null;
+  toolCall: ToolCall | null;
+  finishReason: "stop" | "length" | "tool_calls";
+  /** Tokens this request spent: the run's (0 on a cache hit) plus the structured-output call's. */
+  usage: Tokens;
+}
+
+export type TurnEvent =
+  | { type: "reasoning"; text: string }
+  | { type: "text"; text: string }
+  | { type: "done"; outcome: Outcome };
+
+type Engine = DeepRecallEngineApi & Partial<StructuredOutputApi>;
+
+/** Fails before the engine runs when the turn needs what the engine cannot do. */
+export function checkTurn(engine: Engine, turn: Turn, param: string): void {
+  if (turn.shape && typeof engine.structure !== "function") {
+    throw new ApiError(
+      400,
+      "This server's engine cannot make structured-output calls, so JSON output and forced tool calls are not available.",
+      { param, code: "unsupported_value" },
+    );
+  }
+}
+
+function queryOptions(turn: Turn, signal: AbortSignal): QueryOptions {
+  const options: QueryOptions = { ...turn.options, signal };
+  if (turn.sampling.temperature !== undefined) options.temperature = turn.sampling.temperature;
+  if (turn.sampling.maxOutputTokens !== undefined) options.maxOutputTokens = turn.sampling.maxOutputTokens;
+  return options;
+}
+
+/** Runs a turn to the end. */
+export async function runTurn(engine: Engine, turn: Turn, signal: AbortSignal): Promise<Outcome> {
+  const result = await engine.query(turn.query, queryOptions(turn, signal));
+  if (turn.shape) return shapeOutcome(engine, turn, result, signal);
+  const stop = new StopFilter(turn.stop);
+  const text = stop.push(result.answer) + stop.flush();
+  return { result, text, toolCall: null, finishReason: finishReason(result), usage: tokens(result.usage) };
+}
+
+/**
+ * Runs a turn as live events: reasoning progress lines (when `reasoning`), answer text as it is
+ * produced (held back only as far as a stop sequence could still match), then `done`. With a
+ * shape, the answer is not streamed: the shaped JSON (or the tool call) comes with `done`, and
+ * JSON text also as one `text` event.
+ */
+export async function* streamTurn(
+  engine: Engine,
+  turn: Turn,
+  signal: AbortSignal,
+  reasoning: boolean,
+): AsyncGenerator<TurnEvent> {
+  const stop = new StopFilter(turn.stop);
+  let result: DeepRecallResult | undefined;
+  let streamed = "";
+  for await (const event of engine.stream(turn.query, queryOptions(turn, signal))) {
+    if (signal.aborted) return;
+    if (event.type === "answer-delta") {
+      if (!event.text || turn.shape) continue;
+      streamed += event.text;
+      const text = stop.push(event.text);
+      if (text) yield { type: "text", text };
+    } else if (event.type === "result") {
+      result = event.result;
+    } else if (reasoning) {
+      const line = describeEngineEvent(event);
+      if (line) yield { type: "reasoning", text: line };
+    }
+  }
+  if (signal.aborted) return;
+  if (!result) throw new Error("engine stream ended without a result");
+  if (turn.shape) {
+    const outcome = await shapeOutcome(engine, turn, result, signal);
+    if (outcome.text) yield { type: "text", text: outcome.text };
+    yield { type: "done", outcome };
+    return;
+  }
+  // Whatever part of the final answer was not streamed as deltas.
+  const rest = result.answer.startsWith(streamed) ? result.answer.slice(streamed.length) : "";
+  const text = stop.push(rest) + stop.flush();
+  if (text) yield { type: "text", text };
+  yield {
+    type: "done",
+    outcome: {
+      result,
+      text: stop.output,
+      toolCall: null,
+      finishReason: finishReason(result),
+      usage: tokens(result.usage),
+    },
+  };
+}
+
+async function shapeOutcome(
+  engine: Engine,
+  turn: Turn,
+  result: DeepRecallResult,
+  signal: AbortSignal,
+): Promise<Outcome> {
+  const shape = turn.shape!;
+  const schema = shape.schema;
+  const shaped = await engine.structure!({
+    question: turn.query,
+    answer: result.answer,
+    schema,
+    ...(shape.name ? { name: shape.name } : {}),
+    ...(shape.description ? { description: shape.description } : {}),
+    ...(turn.options.instructions ? { instructions: turn.options.instructions } : {}),
+    ...(schema ? { validate: (value: unknown) => validateJson(value, schema)[0] ?? null } : {}),
+    ...turn.sampling,
+    signal,
+  });
+  const json = JSON.stringify(shaped.value);
+  const usage = add(tokens(result.usage), tokens(shaped.usage));
+  if (shape.kind === "tool") {
+    return {
+      result,
+      text: null,
+      toolCall: { id: callId(), name: shape.name, arguments: json },
+      finishReason: "tool_calls",
+      usage,
+    };
+  }
+  return { result, text: json, toolCall: null, finishReason: finishReason(result), usage };
+}
+
+/**
+ * The OpenAI `finish_reason`: "length" when a budget or limit ended the run instead of the
+ * model's own answer (the answer is then best-effort), else "stop".
+ */
+export function finishReason(result: DeepRecallResult): "stop" | "length" {
+  // Engines implementing DeepRecallEngineApi by hand may leave out the budget status.
+  return result.budgetStatus ? finishReasonOf(result) : "stop";
+}
+
+export function tokens(usage: Partial<UsageSummary> | undefined): Tokens {
+  const inputTokens = usage?.inputTokens ?? 0;
+  const outputTokens = usage?.outputTokens ?? 0;
+  return { inputTokens, outputTokens, totalTokens: usage?.totalTokens ?? inputTokens + outputTokens };
+}
+
+function add(a: Tokens, b: Tokens): Tokens {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    totalTokens: a.totalTokens + b.totalTokens,
+  };
+}
+
+/** A random id with a prefix, 24 hex digits, e.g. "call_3f2a…". */
+export function randomId(prefix: string): string {
+  return `${prefix}${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`;
+}
+
+function callId(): string {
+  return randomId("call_");
+}
+
+/**
+ * Applies `stop` to text that arrives in pieces: passes text through, holding back only a tail
+ * that could still be the start of a stop sequence; at the first full match everything from the
+ * sequence on is dropped, and so is everything after.
+ */
+export class StopFilter {
+  readonly #stops: string[];
+  #pending = "";
+  #stopped = false;
+  /** Everything let through so far. */
+  output = "";
+
+  constructor(stops: string[]) {
+    this.#stops = stops.filter((s) => s.length > 0);
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  push(text: string): string {
+    if (this.#stopped) return "";
+    if (this.#stops.length === 0) return this.#emit(text);
+    const buffer = this.#pending + text;
+    let cut = -1;
+    for (const s of this.#stops) {
+      const at = buffer.indexOf(s);
+      if (at !== -1 && (cut === -1 || at < cut)) cut = at;
+    }
+    if (cut !== -1) {
+      this.#stopped = true;
+      this.#pending = "";
+      return this.#emit(buffer.slice(0, cut));
+    }
+    // Hold back the longest tail that is a proper prefix of some stop sequence.
+    let hold = 0;
+    for (const s of this.#stops) {
+      for (let n = Math.min(s.length - 1, buffer.length); n > hold; n--) {
+        if (buffer.endsWith(s.slice(0, n))) {
+          hold = n;
+          break;
+        }
+      }
+    }
+    this.#pending = buffer.slice(buffer.length - hold);
+    return this.#emit(buffer.slice(0, buffer.length - hold));
+  }
+
+  flush(): string {
+    const rest = this.#stopped ? "" : this.#pending;
+    this.#pending = "";
+    return this.#emit(rest);
+  }
+
+  #emit(text: string): string {
+    this.output += text;
+    return text;
+  }
+}

@@ -1,0 +1,315 @@
+/** POST /v1/chat/completions. */
+import type { ModelMessage } from "@deeprecall/core";
+import { createRoute } from "@hono/zod-openapi";
+import { extensionJson, openaiId, usageJson } from "../convert.ts";
+import { ApiError, toApiError } from "../errors.ts";
+import { jsonResponse } from "../headers.ts";
+import {
+  checkModel,
+  extensionOptions,
+  type FunctionTool,
+  jsonShape,
+  sampling,
+  stopList,
+  toolShape,
+  unsupported,
+} from "../params.ts";
+import { checkTurn, type Outcome, runTurn, streamTurn, type Turn } from "../pipeline.ts";
+import { type ChatCompletionRequest, ChatCompletionRequestSchema, ChatCompletionSchema } from "../schemas.ts";
+import { sseResponse } from "../sse.ts";
+import {
+  type App,
+  COMMON,
+  errors,
+  jsonBody,
+  jsonOrStream,
+  type RouteContext,
+  requestId,
+  streamEventSchema,
+} from "./shared.ts";
+
+type Message = ChatCompletionRequest["messages"][number];
+
+/** Joins text parts (and refusal parts); any other part type is a 400 naming the exact param. */
+function textOf(message: Message, index: number): string {
+  const content = message.content;
+  if (content === null || content === undefined)
+    return message.role === "assistant" ? (message.refusal ?? "") : "";
+  if (typeof content === "string") return content;
+  return content
+    .map((part, j) => {
+      if (part.type === "text") {
+        if (typeof part.text !== "string") {
+          throw new ApiError(400, "A text content part needs a string `text`.", {
+            param: `messages[${index}].content[${j}].text`,
+            code: "invalid_value",
+          });
+        }
+        return part.text;
+      }
+      if (part.type === "refusal" && message.role === "assistant") {
+        if (typeof part.refusal !== "string") {
+          throw new ApiError(400, "A refusal content part needs a string `refusal`.", {
+            param: `messages[${index}].content[${j}].refusal`,
+            code: "invalid_value",
+          });
+        }
+        return part.refusal;
+      }
+      throw new ApiError(
+        400,
+        `Unsupported content part type "${String(part.type).slice(0, 40)}": only text parts (and refusal parts in assistant messages) are supported.`,
+        { param: `messages[${index}].content[${j}]`, code: "unsupported_content" },
+      );
+    })
+    .join("\n");
+}
+
+/**
+ * Turns an OpenAI chat request into a turn: system (and developer) messages become
+ * `instructions`, turns before the last user message become `history`, the last user message
+ * is the query; `response_format` and a forced `tool_choice` become the shape.
+ */
+export function chatTurn(body: ChatCompletionRequest): Turn {
+  if (typeof body.n === "number" && body.n > 1) {
+    throw unsupported("n", "n > 1 is not supported: DeepRecall returns one answer per request.");
+  }
+  if (body.logprobs === true) {
+    throw unsupported(
+      "logprobs",
+      "logprobs are not supported: DeepRecall's answer is not one model's token stream.",
+    );
+  }
+  if (typeof body.top_logprobs === "number" && body.top_logprobs > 0) {
+    throw unsupported("top_logprobs", "top_logprobs is not supported: logprobs are not available.");
+  }
+  const texts = body.messages.map((m, i) => textOf(m, i));
+  let last = -1;
+  for (let i = body.messages.length - 1; i >= 0; i--) {
+    if (body.messages[i]!.role === "user") {
+      last = i;
+      break;
+    }
+  }
+  if (last === -1) {
+    throw new ApiError(
+      400,
+      "messages must contain at least one user message: it is the question to answer.",
+      {
+        param: "messages",
+        code: "missing_user_message",
+      },
+    );
+  }
+  const query = texts[last]!;
+  if (query.trim() === "") {
+    throw new ApiError(400, "The last user message is empty.", {
+      param: `messages[${last}].content`,
+      code: "invalid_value",
+    });
+  }
+  const instructions: string[] = [];
+  const history: ModelMessage[] = [];
+  body.messages.forEach((message, i) => {
+    let text = texts[i]!;
+    if (message.role === "system" || message.role === "developer") {
+      if (text.trim()) instructions.push(text);
+      return;
+    }
+    if (i >= last) return;
+    if (message.role === "assistant" && Array.isArray(message.tool_calls) && message.tool_calls.length > 0) {
+      // Tool calls another agent made: shown as what they were, since no tool ids are replayed.
+      text = `${text}${text ? "\n" : ""}[tool calls] ${JSON.stringify(message.tool_calls).slice(0, 4000)}`;
+    }
+    if (text.trim() === "") return;
+    if (message.role === "user") history.push({ role: "user", content: text });
+    else if (message.role === "assistant") history.push({ role: "assistant", content: text });
+    // Tool/function results from another agent's tool calls are passed on as context the user supplied.
+    else history.push({ role: "user", content: `[${message.role} output]\n${text}` });
+  });
+
+  const options = extensionOptions(body.deeprecall);
+  if (instructions.length) options.instructions = instructions.join("\n\n");
+  if (history.length) options.history = history;
+  const s = sampling(body);
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  if (typeof maxTokens === "number") s.maxOutputTokens = maxTokens;
+
+  const functions: FunctionTool[] = [];
+  const other: string[] = [];
+  (body.tools ?? []).forEach((tool, i) => {
+    if (tool.type === "function" && tool.function) functions.push(tool.function);
+    else if (tool.type === "function") {
+      throw new ApiError(400, "A function tool needs its `function` definition.", {
+        param: `tools[${i}].function`,
+        code: "invalid_value",
+      });
+    } else other.push(tool.type);
+  });
+  const tool = toolShape(
+    functions,
+    other,
+    body.tool_choice,
+    { tools: "tools", toolChoice: "tool_choice" },
+    (choice) => (choice.function as { name?: unknown } | undefined)?.name,
+  );
+  const rf = body.response_format;
+  if (rf?.type === "json_schema" && !rf.json_schema) {
+    throw new ApiError(400, "Missing required parameter: 'response_format.json_schema'.", {
+      param: "response_format.json_schema",
+      code: "invalid_value",
+    });
+  }
+  const shape =
+    tool ??
+    jsonShape(
+      rf ? { type: rf.type, ...(rf.json_schema ?? {}) } : undefined,
+      rf?.type === "json_schema" ? "response_format.json_schema" : "response_format",
+    );
+  return { query, options, stop: stopList(body.stop), shape, sampling: s };
+}
+
+function chatJson(outcome: Outcome, model: string, id: string, created: number) {
+  const message = outcome.toolCall
+    ? {
+        role: "assistant" as const,
+        content: null,
+        refusal: null,
+        tool_calls: [
+          {
+            id: outcome.toolCall.id,
+            type: "function" as const,
+            function: { name: outcome.toolCall.name, arguments: outcome.toolCall.arguments },
+          },
+        ],
+      }
+    : { role: "assistant" as const, content: outcome.text ?? "", refusal: null };
+  return {
+    id,
+    object: "chat.completion" as const,
+    created,
+    model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: outcome.finishReason }],
+    usage: usageJson(outcome.usage),
+    deeprecall: extensionJson(outcome.result),
+  };
+}
+
+export function registerChat(app: App, ctx: RouteContext): void {
+  const route = createRoute({
+    method: "post",
+    path: "/v1/chat/completions",
+    tags: ["OpenAI"],
+    summary: "Chat completion (regular or streaming)",
+    description:
+      'Answers the last user message with DeepRecall. With `"stream": true` the answer is sent as ' +
+      "Server-Sent Events in OpenAI's chunk format, with progress as `delta.reasoning_content`. " +
+      "`response_format` (json_object, json_schema) and a forced `tool_choice` are honoured by one " +
+      "structured-output call after the engine answered.",
+    request: { body: jsonBody(ChatCompletionRequestSchema) },
+    responses: {
+      200: jsonOrStream(
+        ChatCompletionSchema,
+        streamEventSchema(
+          "ChatCompletionStreamEvent",
+          "A JSON chat.completion.chunk, an OpenAI-shaped error object, or the literal [DONE] (always last).",
+        ),
+        "The completion (JSON), or an SSE stream of chunks",
+      ),
+      ...errors(400, 404, 413, 502, 503, ...COMMON),
+    },
+  });
+  app.openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    checkModel(body.model, [ctx.modelName]);
+    const turn = chatTurn(body);
+    checkTurn(ctx.engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "response_format");
+    const id = openaiId("chatcmpl-");
+    const created = Math.floor(Date.now() / 1000);
+    const model = body.model ?? ctx.modelName;
+    if (body.stream) {
+      const response = streamChat(ctx, turn, {
+        id,
+        created,
+        model,
+        includeUsage: body.stream_options?.include_usage === true,
+        signal: c.req.raw.signal,
+        requestId: requestId(c),
+      });
+      // Through the context, so headers set by middleware (request id, rate-limit) are kept.
+      return c.newResponse(response.body, response) as never;
+    }
+    const outcome = await runTurn(ctx.engine, turn, c.req.raw.signal);
+    return jsonResponse(c, JSON.stringify(chatJson(outcome, model, id, created))) as never;
+  });
+}
+
+function streamChat(
+  ctx: RouteContext,
+  turn: Turn,
+  o: {
+    id: string;
+    created: number;
+    model: string;
+    includeUsage: boolean;
+    signal: AbortSignal;
+    requestId: string | undefined;
+  },
+): Response {
+  const base = { id: o.id, object: "chat.completion.chunk", created: o.created, model: o.model };
+  const usageNull = o.includeUsage ? { usage: null } : {};
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, extra: object = {}) => ({
+    ...base,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...usageNull,
+    ...extra,
+  });
+  return sseResponse({
+    signal: o.signal,
+    keepAliveMs: ctx.keepAliveMs,
+    start: (out) => out.send(chunk({ role: "assistant", content: "" })),
+    run: async (out) => {
+      try {
+        for await (const event of streamTurn(ctx.engine, turn, out.signal, ctx.reasoningStream)) {
+          if (event.type === "reasoning") out.send(chunk({ reasoning_content: event.text }));
+          else if (event.type === "text") out.send(chunk({ content: event.text }));
+          else {
+            const outcome = event.outcome;
+            const call = outcome.toolCall;
+            if (call) {
+              out.send(
+                chunk({
+                  tool_calls: [
+                    { index: 0, id: call.id, type: "function", function: { name: call.name, arguments: "" } },
+                  ],
+                }),
+              );
+              out.send(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments } }] }));
+            }
+            const extension = { deeprecall: extensionJson(outcome.result) };
+            if (o.includeUsage) {
+              out.send(chunk({}, outcome.finishReason));
+              out.send({ ...base, choices: [], usage: usageJson(outcome.usage), ...extension });
+            } else {
+              out.send(chunk({}, outcome.finishReason, extension));
+            }
+          }
+        }
+        if (out.signal.aborted) return;
+        out.raw("data: [DONE]\n\n");
+      } catch (error) {
+        if (out.signal.aborted) return; // the client left; nobody to tell
+        const apiError = toApiError(error);
+        ctx.log({
+          level: apiError.status >= 500 ? "error" : "warn",
+          message: "chat completion stream failed",
+          requestId: o.requestId,
+          status: apiError.status,
+          error,
+        });
+        out.send(apiError.toBody());
+        out.raw("data: [DONE]\n\n");
+      }
+    },
+  });
+}

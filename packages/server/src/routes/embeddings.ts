@@ -1,0 +1,82 @@
+/** POST /v1/embeddings: the configured embedding model (the one the store embeds with). */
+import { createRoute } from "@hono/zod-openapi";
+import { ApiError } from "../errors.ts";
+import { checkModel, invalid, unsupported } from "../params.ts";
+import { EmbeddingListSchema, EmbeddingRequestSchema } from "../schemas.ts";
+import { type App, COMMON, errors, json, jsonBody, type RouteContext } from "./shared.ts";
+
+const MAX_INPUTS = 2048;
+
+/** A vector as OpenAI's base64 encoding: little-endian float32s. */
+function base64(vector: number[]): string {
+  const floats = new Float32Array(vector);
+  return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString("base64");
+}
+
+export function registerEmbeddings(app: App, ctx: RouteContext): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/embeddings",
+      tags: ["OpenAI"],
+      summary: "Create embeddings",
+      description:
+        "Embeds text with the server's embedding model (the one its vector store uses). Without one " +
+        "configured, answers 400 `embeddings_not_configured`. `usage` is estimated (4 characters a token).",
+      request: { body: jsonBody(EmbeddingRequestSchema) },
+      responses: {
+        200: json(EmbeddingListSchema, "One embedding per input, in order"),
+        ...errors(400, 404, 413, 502, 503, ...COMMON),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const embedding = ctx.embedding;
+      if (!embedding) {
+        throw new ApiError(
+          400,
+          "No embedding model is configured on this server, so /v1/embeddings is not available (configure the store's embedding model).",
+          { param: "model", code: "embeddings_not_configured" },
+        );
+      }
+      checkModel(body.model, [...embedding.ids, ctx.modelName]);
+      const input = body.input;
+      let texts: string[];
+      if (typeof input === "string") texts = [input];
+      else if (input.every((x) => typeof x === "string")) texts = input as string[];
+      else throw unsupported("input", "Token-id input is not supported: send the input as text.");
+      if (texts.length === 0) throw invalid("input", "input must not be empty.");
+      if (texts.length > MAX_INPUTS) throw invalid("input", `At most ${MAX_INPUTS} inputs per request.`);
+      texts.forEach((t, i) => {
+        if (t === "")
+          throw invalid(
+            typeof input === "string" ? "input" : `input[${i}]`,
+            "input must not contain empty strings.",
+          );
+      });
+      const vectors = await embedding.embed(texts, { signal: c.req.raw.signal });
+      const dimension = vectors[0]?.length ?? 0;
+      if (body.dimensions !== undefined && body.dimensions !== dimension) {
+        throw unsupported(
+          "dimensions",
+          `This embedding model returns ${dimension}-dimensional vectors; dimensions=${body.dimensions} is not supported.`,
+        );
+      }
+      const asBase64 = body.encoding_format === "base64";
+      const tokens = texts.reduce((n, t) => n + Math.ceil(t.length / 4), 0);
+      return c.json(
+        {
+          object: "list" as const,
+          data: vectors.map((v, index) => ({
+            object: "embedding" as const,
+            index,
+            embedding: asBase64 ? base64(v) : v,
+          })),
+          model: body.model ?? embedding.ids[0] ?? ctx.modelName,
+          usage: { prompt_tokens: tokens, total_tokens: tokens },
+        },
+        200,
+      );
+    },
+  );
+}

@@ -1,0 +1,543 @@
+/**
+ * POST /v1/responses: OpenAI's Responses API over the shared pipeline. Responses are not stored,
+ * so `previous_response_id` and `conversation` are refused (send the earlier turns as `input`).
+ */
+import type { DeepRecallResult, ModelMessage } from "@deeprecall/core";
+import { createRoute } from "@hono/zod-openapi";
+import { extensionJson } from "../convert.ts";
+import { ApiError, toApiError } from "../errors.ts";
+import { jsonResponse } from "../headers.ts";
+import {
+  checkModel,
+  extensionOptions,
+  type FunctionTool,
+  invalid,
+  jsonShape,
+  sampling,
+  toolShape,
+  unsupported,
+} from "../params.ts";
+import {
+  checkTurn,
+  type Outcome,
+  randomId,
+  runTurn,
+  streamTurn,
+  type Tokens,
+  type Turn,
+} from "../pipeline.ts";
+import { ResponseObjectSchema, type ResponseRequest, ResponseRequestSchema } from "../schemas.ts";
+import { type SseWriter, sseResponse } from "../sse.ts";
+import {
+  type App,
+  COMMON,
+  errors,
+  jsonBody,
+  jsonOrStream,
+  type RouteContext,
+  requestId,
+  streamEventSchema,
+} from "./shared.ts";
+
+const TEXT_PARTS = new Set(["input_text", "output_text", "text"]);
+
+/** Text of one input item's content; other part types are a 400 naming the exact param. */
+function contentText(content: unknown, role: string, param: string): string {
+  if (content === undefined || content === null) return "";
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content))
+    throw invalid(param, `Invalid value for '${param}': expected a string or an array of content parts.`);
+  return content
+    .map((part: unknown, j) => {
+      const p = (part ?? {}) as { type?: unknown; text?: unknown; refusal?: unknown };
+      if (typeof p.type === "string" && TEXT_PARTS.has(p.type)) {
+        if (typeof p.text !== "string")
+          throw invalid(`${param}[${j}].text`, "A text content part needs a string `text`.");
+        return p.text;
+      }
+      if (p.type === "refusal" && role === "assistant") {
+        if (typeof p.refusal !== "string") {
+          throw invalid(`${param}[${j}].refusal`, "A refusal content part needs a string `refusal`.");
+        }
+        return p.refusal;
+      }
+      throw new ApiError(
+        400,
+        `Unsupported content part type "${String(p.type).slice(0, 40)}": only text parts (and refusal parts in assistant messages) are supported.`,
+        { param: `${param}[${j}]`, code: "unsupported_content" },
+      );
+    })
+    .join("\n");
+}
+
+interface Entry {
+  role: "system" | "user" | "assistant" | "context";
+  text: string;
+}
+
+function inputEntries(input: ResponseRequest["input"]): Entry[] {
+  if (typeof input === "string") return [{ role: "user", text: input }];
+  const entries: Entry[] = [];
+  input.forEach((raw, i) => {
+    const item = raw as Record<string, unknown>;
+    const type = typeof item.type === "string" ? item.type : "message";
+    if (type === "message") {
+      const role = item.role;
+      if (role !== "user" && role !== "assistant" && role !== "system" && role !== "developer") {
+        throw invalid(
+          `input[${i}].role`,
+          `Invalid value for 'input[${i}].role': expected user, assistant, system or developer.`,
+        );
+      }
+      const text = contentText(item.content, role, `input[${i}].content`);
+      entries.push({ role: role === "developer" ? "system" : role, text });
+    } else if (type === "function_call") {
+      entries.push({
+        role: "assistant",
+        text: `[tool call] ${String(item.name ?? "")}(${String(item.arguments ?? "").slice(0, 4000)})`,
+      });
+    } else if (type === "function_call_output") {
+      const output = typeof item.output === "string" ? item.output : JSON.stringify(item.output ?? "");
+      entries.push({ role: "context", text: `[function output]\n${output}` });
+    } else if (type === "reasoning") {
+      // Our own earlier reasoning summaries, sent back by a client: nothing to replay.
+    } else {
+      throw unsupported(
+        `input[${i}].type`,
+        `Input items of type '${type.slice(0, 40)}' are not supported: send messages, function calls and function call outputs.`,
+      );
+    }
+  });
+  return entries;
+}
+
+export function responseTurn(body: ResponseRequest): Turn {
+  if (body.previous_response_id) {
+    throw unsupported(
+      "previous_response_id",
+      "previous_response_id is not supported: this server does not store responses. Send the earlier turns in `input`.",
+    );
+  }
+  if (body.conversation !== undefined && body.conversation !== null) {
+    throw unsupported(
+      "conversation",
+      "conversation is not supported: this server does not store conversations.",
+    );
+  }
+  if (body.background === true) throw unsupported("background", "background responses are not supported.");
+  if (body.prompt !== undefined && body.prompt !== null) {
+    throw unsupported("prompt", "Prompt templates are not supported: send `input` and `instructions`.");
+  }
+  if (typeof body.top_logprobs === "number" && body.top_logprobs > 0) {
+    throw unsupported("top_logprobs", "top_logprobs is not supported: logprobs are not available.");
+  }
+  const entries = inputEntries(body.input);
+  let last = -1;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    if (entries[i]!.role === "user") {
+      last = i;
+      break;
+    }
+  }
+  if (last === -1) {
+    throw new ApiError(400, "input must contain a user message: it is the question to answer.", {
+      param: "input",
+      code: "missing_user_message",
+    });
+  }
+  const query = entries[last]!.text;
+  if (query.trim() === "") throw invalid("input", "The last user message is empty.");
+  const instructions: string[] = body.instructions?.trim() ? [body.instructions] : [];
+  const history: ModelMessage[] = [];
+  entries.forEach((e, i) => {
+    if (e.role === "system") {
+      if (e.text.trim()) instructions.push(e.text);
+      return;
+    }
+    if (i >= last || e.text.trim() === "") return;
+    if (e.role === "assistant") history.push({ role: "assistant", content: e.text });
+    else history.push({ role: "user", content: e.text });
+  });
+  const options = extensionOptions(body.deeprecall);
+  if (instructions.length) options.instructions = instructions.join("\n\n");
+  if (history.length) options.history = history;
+  const s = sampling(body);
+  if (typeof body.max_output_tokens === "number") s.maxOutputTokens = body.max_output_tokens;
+
+  const functions: FunctionTool[] = [];
+  const other: string[] = [];
+  (body.tools ?? []).forEach((tool, i) => {
+    if (tool.type !== "function") {
+      other.push(tool.type);
+      return;
+    }
+    if (typeof tool.name !== "string" || !/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name)) {
+      throw invalid(
+        `tools[${i}].name`,
+        "A function tool needs a name of 1-64 characters of a-z, A-Z, 0-9, _ and -.",
+      );
+    }
+    functions.push({
+      name: tool.name,
+      description: tool.description ?? undefined,
+      parameters: tool.parameters,
+    });
+  });
+  const tool = toolShape(
+    functions,
+    other,
+    body.tool_choice,
+    { tools: "tools", toolChoice: "tool_choice" },
+    (choice) => choice.name,
+  );
+  const format = body.text?.format;
+  const shape = tool ?? jsonShape(format, "text.format");
+  return { query, options, stop: [], shape, sampling: s };
+}
+
+function usageJson(u: Tokens) {
+  return {
+    input_tokens: u.inputTokens,
+    input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: u.totalTokens,
+  };
+}
+
+function toolsJson(body: ResponseRequest) {
+  return (body.tools ?? [])
+    .filter((t) => t.type === "function")
+    .map((t) => ({
+      type: "function" as const,
+      name: t.name ?? "",
+      description: t.description ?? null,
+      parameters: t.parameters ?? null,
+      strict: t.strict ?? true,
+    }));
+}
+
+function textFormatJson(body: ResponseRequest) {
+  const f = body.text?.format;
+  if (!f || f.type === "text") return { format: { type: "text" } };
+  if (f.type === "json_object") return { format: { type: "json_object" } };
+  return {
+    format: {
+      type: "json_schema",
+      name: f.name ?? "response",
+      schema: f.schema ?? { type: "object" },
+      strict: f.strict ?? null,
+      ...(f.description ? { description: f.description } : {}),
+    },
+  };
+}
+
+interface Envelope {
+  id: string;
+  createdAt: number;
+  model: string;
+  body: ResponseRequest;
+}
+
+type Status = "in_progress" | "completed" | "incomplete" | "failed";
+
+function responseJson(
+  env: Envelope,
+  status: Status,
+  output: unknown[],
+  extra: {
+    usage?: Tokens;
+    result?: DeepRecallResult;
+    error?: { code: string; message: string };
+  } = {},
+) {
+  const body = env.body;
+  return {
+    id: env.id,
+    object: "response" as const,
+    created_at: env.createdAt,
+    status,
+    completed_at: status === "completed" ? Math.floor(Date.now() / 1000) : null,
+    background: false,
+    error: extra.error ?? null,
+    incomplete_details: status === "incomplete" ? { reason: "max_output_tokens" as const } : null,
+    instructions: body.instructions ?? null,
+    max_output_tokens: body.max_output_tokens ?? null,
+    model: env.model,
+    output,
+    parallel_tool_calls: body.parallel_tool_calls ?? true,
+    previous_response_id: null,
+    reasoning: null,
+    service_tier: "default" as const,
+    store: false,
+    temperature: body.temperature ?? 1,
+    text: textFormatJson(body),
+    tool_choice: body.tool_choice ?? "auto",
+    tools: toolsJson(body),
+    top_p: body.top_p ?? 1,
+    truncation: "disabled" as const,
+    usage: extra.usage ? usageJson(extra.usage) : null,
+    metadata: body.metadata ?? {},
+    ...(body.user !== undefined ? { user: body.user } : {}),
+    ...(extra.result ? { deeprecall: extensionJson(extra.result) } : {}),
+  };
+}
+
+const textPart = (text: string) => ({ type: "output_text" as const, text, annotations: [], logprobs: [] });
+
+function messageItem(id: string, text: string, status: "in_progress" | "completed") {
+  return {
+    id,
+    type: "message" as const,
+    status,
+    role: "assistant" as const,
+    content: status === "completed" ? [textPart(text)] : [],
+  };
+}
+
+function reasoningItem(id: string, summary: string | null, status: "in_progress" | "completed") {
+  return {
+    id,
+    type: "reasoning" as const,
+    summary: summary === null ? [] : [{ type: "summary_text" as const, text: summary }],
+    status,
+  };
+}
+
+function functionCallItem(id: string, call: { id: string; name: string; arguments: string }, done: boolean) {
+  return {
+    id,
+    type: "function_call" as const,
+    call_id: call.id,
+    name: call.name,
+    arguments: done ? call.arguments : "",
+    status: done ? ("completed" as const) : ("in_progress" as const),
+  };
+}
+
+/** One summary line per reasoning step, for a response that was not streamed. */
+function stepsSummary(result: DeepRecallResult): string | null {
+  const steps = result.reasoningTrace ?? [];
+  if (steps.length === 0) return null;
+  return steps
+    .map((step) => {
+      const searches = (step.searches ?? []).map((s) => `searched "${s.query}" (${s.hits} hits)`);
+      const code = step.code?.length ? [`ran ${step.code.length} code block(s)`] : [];
+      const what = [...searches, ...code];
+      return `Step ${step.iteration}: ${what.length ? what.join("; ") : "thought"}${step.final ? " — answered" : ""}`;
+    })
+    .join("\n");
+}
+
+function statusOf(outcome: Outcome): Status {
+  return outcome.finishReason === "length" ? "incomplete" : "completed";
+}
+
+function outputOf(outcome: Outcome, withReasoning: boolean): unknown[] {
+  const output: unknown[] = [];
+  const summary = withReasoning ? stepsSummary(outcome.result) : null;
+  if (summary !== null) output.push(reasoningItem(randomId("rs_"), summary, "completed"));
+  if (outcome.toolCall) output.push(functionCallItem(randomId("fc_"), outcome.toolCall, true));
+  else output.push(messageItem(randomId("msg_"), outcome.text ?? "", "completed"));
+  return output;
+}
+
+export function registerResponses(app: App, ctx: RouteContext): void {
+  const route = createRoute({
+    method: "post",
+    path: "/v1/responses",
+    tags: ["OpenAI"],
+    summary: "Create a model response (Responses API; regular or streaming)",
+    description:
+      "Answers the last user message of `input` with DeepRecall. Streams OpenAI's event sequence " +
+      "(response.created … response.output_text.delta … response.completed), with the engine's " +
+      "progress as reasoning-summary events. Responses are not stored: `previous_response_id` is a 400.",
+    request: { body: jsonBody(ResponseRequestSchema) },
+    responses: {
+      200: jsonOrStream(
+        ResponseObjectSchema,
+        streamEventSchema(
+          "ResponseStreamEvent",
+          "A JSON Responses API stream event (its `type` is also the SSE `event` name).",
+        ),
+        "The response (JSON), or an SSE stream of events",
+      ),
+      ...errors(400, 404, 413, 502, 503, ...COMMON),
+    },
+  });
+  app.openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    checkModel(body.model, [ctx.modelName]);
+    const turn = responseTurn(body);
+    checkTurn(ctx.engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "text.format");
+    const env: Envelope = {
+      id: randomId("resp_"),
+      createdAt: Math.floor(Date.now() / 1000),
+      model: body.model ?? ctx.modelName,
+      body,
+    };
+    if (!body.stream) {
+      const outcome = await runTurn(ctx.engine, turn, c.req.raw.signal);
+      const json = responseJson(env, statusOf(outcome), outputOf(outcome, ctx.reasoningStream), {
+        usage: outcome.usage,
+        result: outcome.result,
+      });
+      return jsonResponse(c, JSON.stringify(json)) as never;
+    }
+    const response = streamResponse(ctx, turn, env, c.req.raw.signal, requestId(c));
+    return c.newResponse(response.body, response) as never;
+  });
+}
+
+function streamResponse(
+  ctx: RouteContext,
+  turn: Turn,
+  env: Envelope,
+  signal: AbortSignal,
+  rid: string | undefined,
+): Response {
+  let seq = 0;
+  const emit = (out: SseWriter, type: string, fields: Record<string, unknown>) =>
+    out.send({ type, sequence_number: seq++, ...fields }, type);
+  const output: unknown[] = [];
+
+  return sseResponse({
+    signal,
+    keepAliveMs: ctx.keepAliveMs,
+    start: (out) => {
+      emit(out, "response.created", { response: responseJson(env, "in_progress", []) });
+      emit(out, "response.in_progress", { response: responseJson(env, "in_progress", []) });
+    },
+    run: async (out) => {
+      // The reasoning item (open while progress arrives) and the message item (open while text arrives).
+      let reasoning: { id: string; index: number; text: string } | undefined;
+      let message: { id: string; index: number; text: string } | undefined;
+      const closeReasoning = () => {
+        if (!reasoning) return;
+        const r = reasoning;
+        const base = { item_id: r.id, output_index: r.index, summary_index: 0 };
+        emit(out, "response.reasoning_summary_text.done", { ...base, text: r.text });
+        emit(out, "response.reasoning_summary_part.done", {
+          ...base,
+          part: { type: "summary_text", text: r.text },
+        });
+        const item = reasoningItem(r.id, r.text, "completed");
+        output[r.index] = item;
+        emit(out, "response.output_item.done", { output_index: r.index, item });
+        reasoning = undefined;
+      };
+      const openMessage = () => {
+        if (message) return message;
+        closeReasoning();
+        message = { id: randomId("msg_"), index: output.length, text: "" };
+        output.push(messageItem(message.id, "", "in_progress"));
+        emit(out, "response.output_item.added", {
+          output_index: message.index,
+          item: messageItem(message.id, "", "in_progress"),
+        });
+        emit(out, "response.content_part.added", {
+          item_id: message.id,
+          output_index: message.index,
+          content_index: 0,
+          part: textPart(""),
+        });
+        return message;
+      };
+      try {
+        for await (const event of streamTurn(ctx.engine, turn, out.signal, ctx.reasoningStream)) {
+          if (event.type === "reasoning") {
+            if (message) continue; // progress after the answer started has nowhere to go
+            if (!reasoning) {
+              reasoning = { id: randomId("rs_"), index: output.length, text: "" };
+              output.push(reasoningItem(reasoning.id, null, "in_progress"));
+              emit(out, "response.output_item.added", {
+                output_index: reasoning.index,
+                item: reasoningItem(reasoning.id, null, "in_progress"),
+              });
+              emit(out, "response.reasoning_summary_part.added", {
+                item_id: reasoning.id,
+                output_index: reasoning.index,
+                summary_index: 0,
+                part: { type: "summary_text", text: "" },
+              });
+            }
+            const delta = reasoning.text ? `\n${event.text}` : event.text;
+            reasoning.text += delta;
+            emit(out, "response.reasoning_summary_text.delta", {
+              item_id: reasoning.id,
+              output_index: reasoning.index,
+              summary_index: 0,
+              delta,
+            });
+          } else if (event.type === "text") {
+            const m = openMessage();
+            m.text += event.text;
+            emit(out, "response.output_text.delta", {
+              item_id: m.id,
+              output_index: m.index,
+              content_index: 0,
+              delta: event.text,
+              logprobs: [],
+            });
+          } else {
+            const outcome = event.outcome;
+            closeReasoning();
+            if (outcome.toolCall) {
+              const call = outcome.toolCall;
+              const id = randomId("fc_");
+              const index = output.length;
+              output.push(functionCallItem(id, call, false));
+              emit(out, "response.output_item.added", {
+                output_index: index,
+                item: functionCallItem(id, call, false),
+              });
+              emit(out, "response.function_call_arguments.delta", {
+                item_id: id,
+                output_index: index,
+                delta: call.arguments,
+              });
+              emit(out, "response.function_call_arguments.done", {
+                item_id: id,
+                output_index: index,
+                name: call.name,
+                arguments: call.arguments,
+              });
+              output[index] = functionCallItem(id, call, true);
+              emit(out, "response.output_item.done", { output_index: index, item: output[index] });
+            } else {
+              const m = openMessage();
+              const base = { item_id: m.id, output_index: m.index, content_index: 0 };
+              emit(out, "response.output_text.done", { ...base, text: m.text, logprobs: [] });
+              emit(out, "response.content_part.done", { ...base, part: textPart(m.text) });
+              output[m.index] = messageItem(m.id, m.text, "completed");
+              emit(out, "response.output_item.done", { output_index: m.index, item: output[m.index] });
+            }
+            const status = statusOf(outcome);
+            emit(out, status === "incomplete" ? "response.incomplete" : "response.completed", {
+              response: responseJson(env, status, output, { usage: outcome.usage, result: outcome.result }),
+            });
+          }
+        }
+      } catch (error) {
+        if (out.signal.aborted) return; // the client left; nobody to tell
+        const apiError = toApiError(error);
+        ctx.log({
+          level: apiError.status >= 500 ? "error" : "warn",
+          message: "response stream failed",
+          requestId: rid,
+          status: apiError.status,
+          error,
+        });
+        emit(out, "error", { code: apiError.code, message: apiError.message, param: apiError.param });
+        emit(out, "response.failed", {
+          response: responseJson(env, "failed", output, {
+            error: {
+              code: apiError.status === 429 ? "rate_limit_exceeded" : "server_error",
+              message: apiError.message,
+            },
+          }),
+        });
+      }
+    },
+  });
+}

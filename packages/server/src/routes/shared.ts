@@ -1,0 +1,80 @@
+/** What every route module gets from `createApp`, and the OpenAPI helpers they share. */
+import type { DeepRecallEngineApi, EmbeddingFunction, StructuredOutputApi } from "@deeprecall/core";
+import type { ApiKeyAuthVariables } from "@deeprecall/middleware";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { RequestIdVariables } from "hono/request-id";
+import { ErrorSchema } from "../schemas.ts";
+import type { ServerLogger } from "../types.ts";
+
+export type ServerEnv = { Variables: RequestIdVariables & Partial<ApiKeyAuthVariables> };
+export type App = OpenAPIHono<ServerEnv>;
+export type Engine = DeepRecallEngineApi & Partial<StructuredOutputApi>;
+
+export interface RouteContext {
+  engine: Engine;
+  /** The model id clients use for chat, responses and completions. */
+  modelName: string;
+  /** Unix seconds, shown as the models' `created`. */
+  modelCreated: number;
+  startedAt: number;
+  version: string;
+  keepAliveMs: number;
+  reasoningStream: boolean;
+  log: ServerLogger;
+  authEnabled: boolean;
+  exemptPaths: string[];
+  /** The embedding model behind /v1/embeddings, if any, and the ids it answers to. */
+  embedding: { embed: EmbeddingFunction; ids: string[] } | undefined;
+}
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+
+const ERROR_TEXT: Record<number, string> = {
+  400: "Invalid request",
+  401: "Missing or invalid API key",
+  404: "Not found",
+  413: "Request body too large",
+  429: "Rate limit exceeded",
+  500: "Internal error",
+  502: "The model provider or vector store failed",
+  503: "The model provider or vector store is unavailable",
+};
+
+export const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, json(ErrorSchema, ERROR_TEXT[s] ?? "Error")]));
+
+export const COMMON = [401, 429, 500];
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+/** One Server-Sent Event, as a client's SSE parser sees it. */
+export const streamEventSchema = (name: string, description: string) =>
+  z
+    .object({
+      data: z.string().openapi({ description }),
+      event: z.string().optional(),
+      id: z.string().optional(),
+      retry: z.number().int().optional(),
+    })
+    .openapi(name);
+
+/** A 200 that is JSON, or an SSE stream with `"stream": true`. */
+export const jsonOrStream = <T extends z.ZodType, S extends z.ZodType>(
+  schema: T,
+  stream: S,
+  description: string,
+) => ({
+  description,
+  content: { "application/json": { schema }, "text/event-stream": { schema: stream } },
+});
+
+export function requestId(c: Context<ServerEnv>): string | undefined {
+  return c.get("requestId");
+}
