@@ -94,7 +94,7 @@ async function cachingEngine(): Promise<DeepRecallEngine> {
   const model = scriptedModel(
     Array.from({ length: 1_000 }, () => "FINAL(Acme was founded by Jane Doe in 1999.)"),
   );
-  return new DeepRecallEngine({ vectorStore: store, model, cache: new InMemoryCache() });
+  return new DeepRecallEngine({ vectorStore: store, model, cache: new InMemoryCache(), cacheAnswers: true });
 }
 
 main().catch((error: unknown) => {

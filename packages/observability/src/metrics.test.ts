@@ -96,6 +96,7 @@ describe("createMetrics", () => {
       vectorStore: store,
       model,
       cache: metrics.instrumentCache(new InMemoryCache()),
+      cacheAnswers: true,
     });
     cleanup.push(() => engine.close());
     expect(metrics.attach(engine)).toBe(true);
