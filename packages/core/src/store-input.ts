@@ -44,6 +44,14 @@ export function validateAddDocumentsInput(input: AddDocumentsInput): string[] {
     if (typeof meta !== "object" || meta === null || Array.isArray(meta)) {
       throw new ConfigError(`metadatas[${i}] must be an object`, { field: `metadatas[${i}]` });
     }
+    for (const key of Object.keys(meta)) {
+      const problem = metadataKeyProblem(key);
+      if (problem) {
+        throw new ConfigError(`metadatas[${i}] has the key ${JSON.stringify(key)}: ${problem}`, {
+          field: `metadatas[${i}].${key}`,
+        });
+      }
+    }
   });
   if (ids) {
     const seen = new Set<string>();
@@ -58,4 +66,21 @@ export function validateAddDocumentsInput(input: AddDocumentsInput): string[] {
     return [...ids];
   }
   return documents.map(() => crypto.randomUUID());
+}
+
+/** Key prefixes the stores keep for themselves (Chroma: `$` operators, `#document`, `chroma:document`). */
+const RESERVED_KEY_PREFIXES = ["$", "#", "chroma:"];
+
+/**
+ * Why `key` cannot be a metadata key, or null when it can. Every store refuses the same keys:
+ * the empty key, and keys starting with "$", "#" or "chroma:" (operators and fields reserved by
+ * the backends, which one of them would reject or silently drop).
+ */
+export function metadataKeyProblem(key: string): string | null {
+  if (key === "") return "metadata keys must not be empty";
+  const prefix = RESERVED_KEY_PREFIXES.find((p) => key.startsWith(p));
+  if (prefix) {
+    return `metadata keys must not start with ${RESERVED_KEY_PREFIXES.map((p) => JSON.stringify(p)).join(", ")} (reserved by the vector stores); rename it`;
+  }
+  return null;
 }

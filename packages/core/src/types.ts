@@ -41,13 +41,66 @@ export interface SearchOptions {
   signal?: AbortSignal;
 }
 
+export interface ListOptions {
+  /** Documents per page (1-1000). Default 100. */
+  limit?: number;
+  /** `nextCursor` of the previous page; omitted for the first page. */
+  cursor?: string;
+  signal?: AbortSignal;
+}
+
+/** A stored document as `list` returns it. */
+export interface StoredDocument {
+  id: string;
+  content: string;
+  metadata: Record<string, unknown>;
+}
+
+/** One page of `VectorStore.list`. */
+export interface ListPage {
+  documents: StoredDocument[];
+  /**
+   * Opaque cursor of the next page, or null after the last one. Following the cursors from the
+   * first page visits every document once when the store is not written to meanwhile; the order
+   * is the store's own (stable, not by relevance).
+   */
+  nextCursor: string | null;
+}
+
 export interface VectorStore {
   readonly name: string;
   addDocuments(input: AddDocumentsInput): Promise<string[]>;
   search(query: string, options?: SearchOptions): Promise<SearchResult[]>;
   delete(ids: string[]): Promise<void>;
   count(): Promise<number>;
+  /** Pages through what the store holds (optional; local, Chroma and Pinecone stores have it). */
+  list?(options?: ListOptions): Promise<ListPage>;
   close?(): Promise<void>;
+}
+
+/** A collection of a store (a local or Chroma collection, a Pinecone namespace) and its size. */
+export interface CollectionInfo {
+  name: string;
+  /** Documents (chunks) it holds. */
+  count: number;
+}
+
+/**
+ * The collections of one store backend (`LocalStore.collections()`, `ChromaStore.collections()`,
+ * `PineconeStore.collections()`): list them with their sizes, and open the store of one.
+ */
+export interface VectorStoreCollections {
+  /** The backend, e.g. "local", "chroma", "pinecone". */
+  readonly kind: string;
+  /** Every collection that exists, sorted by name, with its document count. */
+  listCollections(options?: { signal?: AbortSignal }): Promise<CollectionInfo[]>;
+  /**
+   * The store of collection `name` (created on its first write). The same open instance is
+   * returned until it is closed, so callers in one process share it.
+   */
+  open(name: string): VectorStore;
+  /** Closes every store `open` returned. */
+  close(): Promise<void>;
 }
 
 /** A plain embedding function: one vector per input text, in order. */

@@ -606,6 +606,118 @@ export function describeVectorStoreConformance(
       );
     });
 
+    describe("metadata every store keeps the same way", () => {
+      for (const key of ["", "$where", "$and", "#document", "#embedding", "chroma:document", "chroma:x"]) {
+        it(
+          `a metadata key ${JSON.stringify(key)} -> ConfigError naming the key, nothing written`,
+          withStore(async (ctx) => {
+            await ctx.add({ documents: ["A seed guide that is already stored."], ids: ["seed"] });
+            const error = await expectRejects(
+              ctx.store.addDocuments({
+                documents: ["intruder mismatch payload one", "intruder mismatch payload two"],
+                metadatas: [{ topic: "fine" }, { topic: "fine", [key]: "value" }],
+                ids: ["x1", "x2"],
+              }),
+            );
+            expect(error.message).toContain(`metadatas[1] has the key ${JSON.stringify(key)}`);
+            expect((error as DeepRecallError & { field?: string }).field).toBe(`metadatas[1].${key}`);
+            expect(await ctx.store.count(), "count unchanged after rejected input").toBe(1);
+          }),
+          timeout,
+        );
+      }
+
+      it(
+        "null values and empty lists are not kept; a filter on null matches nothing, $ne null everything",
+        withStore(async (ctx) => {
+          await ctx.add({
+            documents: ["A guide with a null author and an empty tag list.", "A guide with a named author."],
+            metadatas: [
+              { author: null, tags: [], topic: "nulls" },
+              { author: "Ada", topic: "nulls" },
+            ],
+            ids: ["null-author", "named-author"],
+          });
+          const all = await ctx.store.search(MATCH_ALL_QUERY, { topK: 10 });
+          expect(all.find((r) => r.id === "null-author")?.metadata).toEqual({ topic: "nulls" });
+          expect(all.find((r) => r.id === "named-author")?.metadata).toEqual({
+            author: "Ada",
+            topic: "nulls",
+          });
+          const search = (filters: MetadataFilter) =>
+            ctx.store.search(MATCH_ALL_QUERY, { topK: 10, filters }).then((r) => sorted(ids(r)));
+          expect(await search({ author: null })).toEqual([]);
+          expect(await search({ author: { $eq: null } })).toEqual([]);
+          expect(await search({ author: { $ne: null } })).toEqual(["named-author", "null-author"]);
+          // (the type allows no null in $in; JSON from a client can hold one)
+          expect(await search({ author: { $in: [null, "Ada"] } } as unknown as MetadataFilter)).toEqual([
+            "named-author",
+          ]);
+        }),
+        timeout,
+      );
+    });
+
+    describe("list (paging)", () => {
+      it(
+        "pages through every document exactly once, with content and metadata",
+        withStore(async (ctx) => {
+          if (!ctx.store.list) return expect.fail(`${name} has no list()`);
+          await ctx.addCorpus();
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          let pages = 0;
+          do {
+            const page = await ctx.store.list({ limit: 5, ...(cursor ? { cursor } : {}) });
+            pages++;
+            expect(page.documents.length).toBeLessThanOrEqual(5);
+            for (const doc of page.documents) {
+              const expected = conformanceCorpus.find((d) => d.id === doc.id);
+              expect(expected, `unknown id ${doc.id}`).toBeDefined();
+              expect(doc.content).toBe(expected!.content);
+              expect(doc.metadata).toEqual(expected!.metadata);
+              seen.push(doc.id);
+            }
+            cursor = page.nextCursor ?? undefined;
+            expect(pages, "paging ends").toBeLessThan(20);
+          } while (cursor);
+          expect(sorted(seen)).toEqual(sorted(conformanceCorpus.map((d) => d.id)));
+          expect(pages).toBe(Math.ceil(conformanceCorpus.length / 5));
+          const everything = await ctx.store.list({ limit: 1000 });
+          expect(everything.nextCursor).toBeNull();
+          expect(sorted(everything.documents.map((d) => d.id))).toEqual(sorted(seen));
+        }),
+        timeout,
+      );
+
+      it(
+        "an empty store lists nothing; a bad limit or cursor -> ConfigError",
+        withStore(async ({ store }) => {
+          if (!store.list) return expect.fail(`${name} has no list()`);
+          expect(await store.list()).toEqual({ documents: [], nextCursor: null });
+          await expectRejects(store.list({ limit: 0 }));
+          await expectRejects(store.list({ limit: 1001 }));
+          await expectRejects(store.list({ limit: 2.5 }));
+          await expectRejects(store.list({ cursor: "not a cursor!" }));
+        }),
+        timeout,
+      );
+
+      it(
+        "deleted documents are not listed",
+        withStore(async (ctx) => {
+          if (!ctx.store.list) return expect.fail(`${name} has no list()`);
+          await ctx.addCorpus();
+          await ctx.store.delete(["doc-bread", "doc-rust"]);
+          await settle(ctx.store);
+          const { documents } = await ctx.store.list({ limit: 100 });
+          expect(documents.map((d) => d.id)).not.toContain("doc-bread");
+          expect(documents).toHaveLength(conformanceCorpus.length - 2);
+        }),
+        timeout,
+      );
+    });
+
     describe("persistence", () => {
       if (!options.persistent) {
         it.skip(`${name} is not persistent (options.persistent not set)`, () => {});

@@ -4,6 +4,8 @@ import {
   ConfigError,
   type Embedding,
   type EmbeddingFunction,
+  type ListOptions,
+  type ListPage,
   type Metadata,
   matchesFilter,
   type SearchOptions,
@@ -46,7 +48,7 @@ export class InMemoryVectorStore implements VectorStore {
     ids.forEach((id, i) => {
       this.#entries.set(id, {
         content: input.documents[i]!,
-        metadata: structuredClone(input.metadatas?.[i] ?? {}),
+        metadata: withoutEmptyValues(structuredClone(input.metadatas?.[i] ?? {})),
         vector: normalise(vectors[i]!),
       });
     });
@@ -86,7 +88,34 @@ export class InMemoryVectorStore implements VectorStore {
     return this.#entries.size;
   }
 
+  /** Pages in id order; the cursor is the last id listed (base64url). */
+  async list(options: ListOptions = {}): Promise<ListPage> {
+    const limit = options.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new ConfigError("limit must be an integer from 1 to 1000", { field: "limit" });
+    if (options.cursor !== undefined && !/^[A-Za-z0-9_-]+$/.test(options.cursor))
+      throw new ConfigError("cursor is not one this store returned", { field: "cursor" });
+    const after =
+      options.cursor === undefined ? undefined : Buffer.from(options.cursor, "base64url").toString();
+    const ids = [...this.#entries.keys()].sort().filter((id) => after === undefined || id > after);
+    const page = ids.slice(0, limit);
+    return {
+      documents: page.map((id) => {
+        const e = this.#entries.get(id)!;
+        return { id, content: e.content, metadata: structuredClone(e.metadata) };
+      }),
+      nextCursor: ids.length > limit ? Buffer.from(page.at(-1)!).toString("base64url") : null,
+    };
+  }
+
   async close(): Promise<void> {}
+}
+
+/** Stores keep no null values and no empty lists (as Chroma and Pinecone). */
+function withoutEmptyValues(metadata: Metadata): Metadata {
+  return Object.fromEntries(
+    Object.entries(metadata).filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0)),
+  );
 }
 
 function normalise(v: number[]): number[] {

@@ -11,6 +11,7 @@ import {
   WalWriter,
   writeFileAtomic,
 } from "./storage.ts";
+import { TOKENIZER_VERSION } from "./tokenize.ts";
 import { VectorSlab } from "./vector-slab.ts";
 
 /**
@@ -28,6 +29,8 @@ interface Manifest {
   /** Bytes of the snapshot files (docs + vectors + lexical index), for the compaction policy. */
   snapshotBytes: number;
   hasSnapshot: boolean;
+  /** `TOKENIZER_VERSION` the lexical index was built with (absent: 1). */
+  tokenizer?: number;
 }
 
 /** A log record as written (JSON; vectors as base64 float32). */
@@ -127,18 +130,22 @@ export class CollectionStorage {
         dimension: null,
         snapshotBytes: 0,
         hasSnapshot: false,
+        tokenizer: TOKENIZER_VERSION,
       };
       writeFileAtomic(manifestPath, JSON.stringify(this.#manifest));
     }
     this.#removeStrayFiles();
     table.dimension = this.#manifest.dimension;
-    if (this.#manifest.hasSnapshot) this.#loadSnapshot(table, legacy);
+    // A lexical index of an older format or tokenizer is rebuilt from the documents.
+    const rebuild =
+      legacy || (this.#manifest.hasSnapshot && (this.#manifest.tokenizer ?? 1) !== TOKENIZER_VERSION);
+    if (this.#manifest.hasSnapshot) this.#loadSnapshot(table, rebuild);
     const walPath = `${this.#file("wal")}.log`;
     const wal = readWal<WalRecord>(walPath);
     for (const record of wal.records) replay(table, record);
     this.#wal = new WalWriter(walPath, wal.validLength);
-    // Rewrite a collection of an older format in the current one (a regular compaction).
-    if (legacy) this.compact(table);
+    // Rewrite a collection of an older format or tokenizer in the current one (a regular compaction).
+    if (rebuild) this.compact(table);
   }
 
   /** Appends `record` to the log and fsyncs it: once this returns, the write is durable. */
@@ -181,6 +188,7 @@ export class CollectionStorage {
       dimension: table.dimension,
       snapshotBytes: docsBytes + vectorBytes + lexicalBytes,
       hasSnapshot: true,
+      tokenizer: TOKENIZER_VERSION,
     };
     try {
       writeFileAtomic(join(this.path, "manifest.json"), JSON.stringify(manifest));
@@ -223,12 +231,15 @@ export class CollectionStorage {
     }
   }
 
-  #loadSnapshot(table: SlotTable, legacy: boolean): void {
+  /** `rebuildLexical`: ignore the stored lexical index (older format or tokenizer) and build it from the documents. */
+  #loadSnapshot(table: SlotTable, rebuildLexical: boolean): void {
     const rows = JSON.parse(readFileSync(`${this.#file("docs")}.json`, "utf8")) as SnapshotRow[];
     const dimension = this.#manifest.dimension;
     const vectors = dimension ? VectorSlab.readFile(`${this.#file("vectors")}.f32`, dimension) : undefined;
-    // Format 1 kept a MiniSearch index: the table rebuilds ours from the documents.
-    const lexical = legacy ? null : Bm25Index.deserialize(readFileSync(`${this.#file("lexical")}.bin`));
+    // Format 1 kept a MiniSearch index, older tokenizers other terms: the table rebuilds ours.
+    const lexical = rebuildLexical
+      ? null
+      : Bm25Index.deserialize(readFileSync(`${this.#file("lexical")}.bin`));
     if (lexical && lexical.slotCount !== rows.length) {
       throw new VectorStoreError(
         `The lexical index ${this.#file("lexical")}.bin does not match the documents (${lexical.slotCount} vs ${rows.length} slots)`,
@@ -263,5 +274,40 @@ function replay(table: SlotTable, record: WalRecord): void {
     );
   } else {
     table.delete(record.ids);
+  }
+}
+
+/**
+ * The number of documents in the collection at `path`, read from its files without taking its
+ * lock (a store in this or another process may hold it open): the snapshot's ids, then every
+ * whole record of the log. A compaction running meanwhile can delete the files being read; the
+ * read is then retried on the new generation.
+ */
+export function peekCollectionCount(path: string): number {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(path, "manifest.json"), "utf8")) as Manifest;
+      const ids = new Set<string>();
+      if (manifest.hasSnapshot) {
+        const rows = JSON.parse(
+          readFileSync(join(path, `docs-${manifest.generation}.json`), "utf8"),
+        ) as SnapshotRow[];
+        for (const row of rows) ids.add(row[0]);
+      }
+      for (const record of readWal<WalRecord>(join(path, `wal-${manifest.generation}.log`)).records) {
+        if (record.op === "add") for (const doc of record.docs) ids.add(doc.id);
+        else for (const id of record.ids) ids.delete(id);
+      }
+      return ids.size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" && attempt < 5) continue;
+      throw new VectorStoreError(
+        `Could not read the local collection at ${path}: ${getErrorMessage(error)}`,
+        {
+          store: "local",
+          cause: error,
+        },
+      );
+    }
   }
 }

@@ -1,2 +1,2 @@
-export { LocalStore, type LocalStoreOptions } from "./local-store.ts";
+export { type LocalCollectionsOptions, LocalStore, type LocalStoreOptions } from "./local-store.ts";
 export { tokenize } from "./tokenize.ts";

@@ -15,9 +15,10 @@ import { join } from "node:path";
 import { ConfigError, VectorStoreError } from "@deeprecall/core";
 import { conformanceCorpus, fakeEmbedding } from "@deeprecall/test-utils";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { Bm25Index } from "./bm25.ts";
 import { LocalStore } from "./local-store.ts";
 import { encodeWalRecord, WalWriter } from "./storage.ts";
-import { tokenize } from "./tokenize.ts";
+import { TOKENIZER_VERSION, tokenize } from "./tokenize.ts";
 
 let directory: string;
 const open: LocalStore[] = [];
@@ -499,4 +500,111 @@ describe("dense retrieval at scale", () => {
       expect((await reopened.search("zzz", { topK: 10 })).map((r) => r.id)).toEqual(expected);
     },
   );
+});
+
+describe("text search in Korean, with emoji and in other scripts", () => {
+  const docs = [
+    { id: "ko-seoul", content: "서울은 한국의 수도이다. 인구는 약 천만 명이다." },
+    { id: "ko-busan", content: "부산은 한국에서 두 번째로 큰 도시이며 항구가 유명하다." },
+    { id: "zh", content: "北京是中国的首都。" },
+    { id: "ja", content: "東京は日本の首都です。" },
+    { id: "ar", content: "القاهرة هي عاصمة مصر وأكبر مدنها." },
+    { id: "emoji-rocket", content: "Launch day 🚀 went well, the team cheered ❤️" },
+    { id: "emoji-pizza", content: "Friday lunch was 🍕 for everyone 👩‍💻" },
+  ];
+  const ids = (results: Array<{ id: string }>) => results.map((r) => r.id);
+
+  it("finds Korean words without their particles, emoji, and Chinese, Japanese and Arabic words", async () => {
+    const store = make();
+    await store.addDocuments({ documents: docs.map((d) => d.content), ids: docs.map((d) => d.id) });
+    for (const [query, expected] of [
+      ["서울", "ko-seoul"],
+      ["수도", "ko-seoul"],
+      ["서울의 인구", "ko-seoul"],
+      ["부산", "ko-busan"],
+      ["항구", "ko-busan"],
+      ["🚀", "emoji-rocket"],
+      ["❤", "emoji-rocket"],
+      ["🍕", "emoji-pizza"],
+      ["👩‍💻", "emoji-pizza"],
+      ["首都 北京", "zh"],
+      ["東京", "ja"],
+      ["القاهرة", "ar"],
+    ] as const) {
+      expect(ids(await store.search(query, { topK: 1 })), query).toEqual([expected]);
+    }
+    // 한국 is in both Korean documents (한국의, 한국에서), and in nothing else.
+    expect(ids(await store.search("한국", { topK: 10 })).sort()).toEqual(["ko-busan", "ko-seoul"]);
+    // A query with the particle still finds the word without it.
+    await store.addDocuments({ documents: ["대전 과학 도시"], ids: ["ko-daejeon"] });
+    expect(ids(await store.search("대전은", { topK: 1 }))).toEqual(["ko-daejeon"]);
+  });
+
+  it("a collection indexed by an older tokenizer is re-indexed when opened", async () => {
+    const store = make();
+    await store.addDocuments({ documents: docs.map((d) => d.content), ids: docs.map((d) => d.id) });
+    await store.compact();
+    await store.close();
+    const path = join(directory, "deeprecall");
+    const manifest = JSON.parse(readFileSync(join(path, "manifest.json"), "utf8"));
+    expect(manifest.tokenizer).toBe(TOKENIZER_VERSION);
+    // Replace the lexical index by one whose terms match nothing: as if built by another tokenizer.
+    const stale = new Bm25Index();
+    for (let slot = 0; slot < docs.length; slot++) stale.add(slot, ["stale"]);
+    const lexicalFile = join(path, `lexical-${manifest.generation}.bin`);
+    writeFileSync(lexicalFile, Buffer.concat([...stale.serializeParts()]));
+
+    // Same tokenizer version: the stored index is trusted (and finds nothing).
+    const trusted = make();
+    expect(await trusted.search("서울", { topK: 1 })).toEqual([]);
+    await trusted.close();
+    // An older version: rebuilt from the documents on open.
+    const { tokenizer: _, ...older } = manifest;
+    writeFileSync(join(path, "manifest.json"), JSON.stringify(older));
+    const reopened = make();
+    expect(ids(await reopened.search("서울", { topK: 1 }))).toEqual(["ko-seoul"]);
+    expect(JSON.parse(readFileSync(join(path, "manifest.json"), "utf8")).tokenizer).toBe(TOKENIZER_VERSION);
+  });
+});
+
+describe("several collections in one directory", () => {
+  it("listCollections names every collection with its count, even one another store holds open", async () => {
+    expect(await LocalStore.listCollections(join(directory, "missing"))).toEqual([]);
+    const wiki = make({ collection: "wiki" });
+    await wiki.addDocuments({ documents: ["a", "b", "c"].map((x) => `page ${x}`) });
+    const contracts = make({ collection: "contracts" });
+    await contracts.addDocuments({ documents: ["contract one"], ids: ["c1"] });
+    await contracts.compact();
+    await contracts.addDocuments({ documents: ["contract two", "contract one again"], ids: ["c2", "c1"] });
+    await contracts.delete(["c2"]);
+    mkdirSync(join(directory, "not-a-collection"));
+    // wiki and contracts are still open (locked): read from disk without their locks.
+    expect(await LocalStore.listCollections(directory)).toEqual([
+      { name: "contracts", count: 1 },
+      { name: "wiki", count: 3 },
+    ]);
+  });
+
+  it("collections() opens one store per name, shares it until closed, and counts through it", async () => {
+    const collections = LocalStore.collections({ directory });
+    expect(collections.kind).toBe("local");
+    const a = collections.open("alpha");
+    expect(collections.open("alpha")).toBe(a);
+    await a.addDocuments({ documents: ["first alpha doc", "second alpha doc"] });
+    await collections.open("beta").addDocuments({ documents: ["only beta doc"] });
+    expect(await collections.listCollections()).toEqual([
+      { name: "alpha", count: 2 },
+      { name: "beta", count: 1 },
+    ]);
+    expect((await a.search("beta", { topK: 5 })).length).toBe(0);
+    await a.close?.();
+    const again = collections.open("alpha");
+    expect(again).not.toBe(a);
+    expect(await again.count()).toBe(2);
+    await collections.close();
+    // Everything was closed: the locks are free for another store.
+    const other = make({ collection: "alpha" });
+    expect(await other.count()).toBe(2);
+    expect(() => collections.open("../escape")).toThrow(ConfigError);
+  });
 });

@@ -1,24 +1,28 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   type AddDocumentsInput,
   assertDimensions,
+  type CollectionInfo,
   ConfigError,
   DeepRecallError,
   type Embedding,
   type EmbeddingFunction,
   getErrorMessage,
+  type ListOptions,
+  type ListPage,
   type Metadata,
   matchesFilter,
   type SearchOptions,
   type SearchResult,
   toEmbeddingFunction,
   type VectorStore,
+  type VectorStoreCollections,
   VectorStoreError,
   validateAddDocumentsInput,
   validateFilter,
 } from "@deeprecall/core";
-import { CollectionStorage, type PendingRecord } from "./collection-storage.ts";
+import { CollectionStorage, type PendingRecord, peekCollectionCount } from "./collection-storage.ts";
 import { denseTopK, normalise } from "./dense-top-k.ts";
 import { DirectoryLock } from "./lock.ts";
 import { reciprocalRankFusion } from "./rank-fusion.ts";
@@ -44,6 +48,9 @@ export interface LocalStoreOptions {
 }
 
 const COLLECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Options of `LocalStore.collections`: those of a store, without the collection. */
+export type LocalCollectionsOptions = Omit<LocalStoreOptions, "collection">;
 
 /** A write: the log record that makes it durable, and how memory then reflects it. */
 interface WritePlan {
@@ -74,6 +81,8 @@ export class LocalStore implements VectorStore {
   #opening: Promise<void> | undefined;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Live ids in `compareIds` order, for `list`; dropped by every write. */
+  #sortedIds: string[] | undefined;
 
   constructor(options: LocalStoreOptions) {
     if (!options || typeof options.directory !== "string" || options.directory === "") {
@@ -95,6 +104,78 @@ export class LocalStore implements VectorStore {
     this.#compactionThreshold = options.compactionThresholdBytes ?? 16 * 1024 * 1024;
     this.#lock = new DirectoryLock(this.path);
     this.#storage = new CollectionStorage(this.path);
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The collections under `directory` (sub-directories holding a local store), sorted by name,
+   * with their document counts. Collections another store (or process) holds open are read
+   * without taking their lock, so this works next to a running server.
+   */
+  static async listCollections(directory: string): Promise<CollectionInfo[]> {
+    const root = resolve(directory);
+    let names: string[];
+    try {
+      names = readdirSync(root, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && COLLECTION_NAME.test(entry.name))
+        .map((entry) => entry.name)
+        .filter((name) => existsSync(join(root, name, "manifest.json")));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw new VectorStoreError(
+        `Could not read the local store directory ${root}: ${getErrorMessage(error)}`,
+        {
+          store: "local",
+          cause: error,
+        },
+      );
+    }
+    return names.sort().map((name) => ({ name, count: peekCollectionCount(join(root, name)) }));
+  }
+
+  /**
+   * Every collection under one directory: `listCollections()` with counts, and `open(name)` for
+   * the store of one (the same instance until it is closed: a collection has one writer per
+   * process). Open stores count themselves; the others are read from disk.
+   */
+  static collections(options: LocalCollectionsOptions): VectorStoreCollections {
+    if (!options || typeof options.directory !== "string" || options.directory === "") {
+      throw new ConfigError("LocalStore.collections needs a directory", { field: "directory" });
+    }
+    const open = new Map<string, LocalStore>();
+    const live = (name: string) => {
+      const store = open.get(name);
+      return store && !store.closed ? store : undefined;
+    };
+    return {
+      kind: "local",
+      listCollections: async () => {
+        const onDisk = await LocalStore.listCollections(options.directory);
+        return Promise.all(
+          onDisk.map(async (info) => {
+            const store = live(info.name);
+            return store ? { name: info.name, count: await store.count() } : info;
+          }),
+        );
+      },
+      open: (name: string) => {
+        let store = live(name);
+        if (!store) {
+          store = new LocalStore({ ...options, collection: name });
+          open.set(name, store);
+        }
+        return store;
+      },
+      close: async () => {
+        const stores = [...open.values()];
+        open.clear();
+        await Promise.all(stores.map((store) => store.close()));
+      },
+    };
   }
 
   /** Opens the collection (takes the lock, loads the data). Called implicitly by every method. */
@@ -171,6 +252,37 @@ export class LocalStore implements VectorStore {
   async count(): Promise<number> {
     await this.open();
     return this.#table.size;
+  }
+
+  /** Pages through the documents in id order; the cursor is the last id of the previous page. */
+  async list(options: ListOptions = {}): Promise<ListPage> {
+    const { limit, after } = parseListOptions(options);
+    options.signal?.throwIfAborted();
+    await this.open();
+    const table = this.#table;
+    this.#sortedIds ??= [...table.slotOf.keys()].sort(compareIds);
+    const sortedIds = this.#sortedIds;
+    let start = 0;
+    if (after !== undefined) {
+      // first id > after (binary search)
+      let hi = sortedIds.length;
+      while (start < hi) {
+        const mid = (start + hi) >>> 1;
+        if (compareIds(sortedIds[mid]!, after) <= 0) start = mid + 1;
+        else hi = mid;
+      }
+    }
+    const page = sortedIds.slice(start, start + limit);
+    const documents = page.map((id) => {
+      const slot = table.slotOf.get(id)!;
+      return {
+        id,
+        content: table.contents[slot]!,
+        metadata: structuredClone(table.metadatas[slot]!) as Record<string, unknown>,
+      };
+    });
+    const more = start + limit < sortedIds.length;
+    return { documents, nextCursor: more && page.length > 0 ? encodeCursor(page.at(-1)!) : null };
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
@@ -285,15 +397,47 @@ export class LocalStore implements VectorStore {
       if (!write) return;
       this.#storage.append(write.record);
       write.apply();
+      this.#sortedIds = undefined;
       const threshold = Math.max(this.#compactionThreshold, this.#storage.snapshotBytes / 2);
       if (this.#storage.logSize >= threshold) this.#storage.compact(this.#table);
     });
   }
 }
 
+const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function encodeCursor(id: string): string {
+  return Buffer.from(id, "utf8").toString("base64url");
+}
+
+/** Checks `list` options; `after` is the id the cursor points past. */
+function parseListOptions(options: ListOptions): { limit: number; after: string | undefined } {
+  const limit = options.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new ConfigError(`limit must be an integer from 1 to 1000, got ${String(limit)}`, {
+      field: "limit",
+    });
+  }
+  if (options.cursor === undefined) return { limit, after: undefined };
+  if (typeof options.cursor !== "string" || !/^[A-Za-z0-9_-]+$/.test(options.cursor)) {
+    throw new ConfigError("cursor is not one this store returned (use nextCursor of the previous page)", {
+      field: "cursor",
+    });
+  }
+  return { limit, after: Buffer.from(options.cursor, "base64url").toString("utf8") };
+}
+
+/**
+ * A JSON copy of one metadata object, without null values and empty arrays: no store keeps those
+ * (Chroma and Pinecone drop them), so a filter on null matches the same documents everywhere.
+ */
 function cloneMetadata(metadata: Metadata, index: number): Metadata {
   try {
-    return JSON.parse(JSON.stringify(metadata)) as Metadata;
+    const copy = JSON.parse(JSON.stringify(metadata)) as Metadata;
+    for (const [key, value] of Object.entries(copy)) {
+      if (value === null || (Array.isArray(value) && value.length === 0)) delete copy[key];
+    }
+    return copy;
   } catch (error) {
     throw new ConfigError(`metadatas[${index}] is not JSON-serialisable: ${getErrorMessage(error)}`, {
       field: `metadatas[${index}]`,
