@@ -82,11 +82,12 @@ function check(value: unknown, schema: JsonSchema, path: string, errors: string[
       ctx.depth--;
     }
   };
+  // `nullable` beside a `$ref` (as OpenAI writes it) allows null for the referenced schema too.
+  if (value === null && ctx.nullable && s.nullable === true) return;
   if (typeof s.$ref === "string") {
     sub(value, resolveRef(ctx.root, s.$ref), path, errors);
     // Siblings of $ref (allowed in 2019+) are checked as well.
   }
-  if (value === null && ctx.nullable && s.nullable === true) return;
 
   if (s.type !== undefined) {
     const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];

@@ -276,7 +276,8 @@ function responseJson(
     tools: toolsJson(body),
     top_p: body.top_p ?? 1,
     truncation: "disabled" as const,
-    usage: extra.usage ? usageJson(extra.usage) : null,
+    // OpenAI's schema has no null usage: absent until the response is done.
+    ...(extra.usage ? { usage: usageJson(extra.usage) } : {}),
     metadata: body.metadata ?? {},
     ...(body.user !== undefined ? { user: body.user } : {}),
     ...(extra.result ? { deeprecall: extensionJson(extra.result) } : {}),
