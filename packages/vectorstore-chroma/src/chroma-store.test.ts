@@ -221,6 +221,39 @@ describe("ChromaStore against a real Chroma server", () => {
   });
 });
 
+describe("ChromaStore.collections: every collection of a server", () => {
+  it("lists collections with their counts and opens one store per name", async () => {
+    const collections = ChromaStore.collections({ url, embedding: compass });
+    expect(collections.kind).toBe("chroma");
+    const [first, second] = [uniqueName("wiki"), uniqueName("contracts")];
+    const wiki = collections.open(first);
+    expect(collections.open(first)).toBe(wiki);
+    await wiki.addDocuments({ documents: ["east page", "north page", "west page"] });
+    await collections.open(second).addDocuments({ documents: ["east contract"], ids: ["c1"] });
+    const listed = await collections.listCollections();
+    expect(listed).toContainEqual({ name: first, count: 3 });
+    expect(listed).toContainEqual({ name: second, count: 1 });
+    const names = listed.map((c) => c.name);
+    expect(names).toEqual([...names].sort());
+    // Collections are separate stores.
+    expect((await wiki.search("east contract", { topK: 10 })).map((r) => r.content)).not.toContain(
+      "east contract",
+    );
+    await collections.close();
+    expect(collections.open(first)).not.toBe(wiki);
+    await collections.close();
+    for (const name of [first, second]) await chromaClient().deleteCollection({ name });
+    expect((await collections.listCollections()).map((c) => c.name)).not.toContain(first);
+  });
+
+  it("an unreachable server is a VectorStoreError naming the URL", async () => {
+    const collections = ChromaStore.collections({ url: "http://127.0.0.1:9" });
+    await expect(collections.listCollections()).rejects.toThrow(
+      /Cannot reach the Chroma server at http:\/\/127\.0\.0\.1:9/,
+    );
+  });
+});
+
 describe("ChromaStore with no server", () => {
   it("throws VectorStoreError naming the URL, without the credentials in it", async () => {
     const port = await freePort();

@@ -2,18 +2,22 @@ import {
   AbortError,
   type AddDocumentsInput,
   assertDimensions,
+  type CollectionInfo,
   ConfigError,
   DeepRecallError,
   type Embedding,
   type EmbeddingFunction,
   getErrorMessage,
   isAbortError,
+  type ListOptions,
+  type ListPage,
   type Metadata,
   raceAbort,
   type SearchOptions,
   type SearchResult,
   toEmbeddingFunction,
   type VectorStore,
+  type VectorStoreCollections,
   VectorStoreError,
   validateAddDocumentsInput,
 } from "@deeprecall/core";
@@ -55,6 +59,9 @@ export interface ChromaStoreOptions {
 }
 
 const DEFAULT_URL = "http://localhost:8000";
+
+/** Options of `ChromaStore.collections`: those of a store, without the collection. */
+export type ChromaCollectionsOptions = Omit<ChromaStoreOptions, "collection">;
 /** Soft cap on one write request's JSON body, well under typical proxy and server limits. */
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 
@@ -209,6 +216,39 @@ export class ChromaStore implements VectorStore {
     });
   }
 
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Every collection of one Chroma server (tenant and database): `listCollections()` with
+   * counts, and `open(name)` for the store of one (created on its first write; the same
+   * instance until it is closed).
+   */
+  static collections(options: ChromaCollectionsOptions = {}): VectorStoreCollections {
+    // A store for no collection in particular: it holds the client, the headers and the error mapping.
+    const server = new ChromaStore({ ...options, collection: "-" });
+    const open = new Map<string, ChromaStore>();
+    return {
+      kind: "chroma",
+      listCollections: (listOptions) => server.#listCollections(listOptions?.signal),
+      open: (name: string) => {
+        let store = open.get(name);
+        if (!store || store.closed) {
+          store = new ChromaStore({ ...options, collection: name });
+          open.set(name, store);
+        }
+        return store;
+      },
+      close: async () => {
+        const stores = [...open.values()];
+        open.clear();
+        await Promise.all(stores.map((store) => store.close()));
+      },
+    };
+  }
+
   async addDocuments(input: AddDocumentsInput): Promise<string[]> {
     this.#assertOpen();
     const ids = validateAddDocumentsInput(input);
@@ -352,6 +392,48 @@ export class ChromaStore implements VectorStore {
     }
   }
 
+  /**
+   * Pages through the collection in Chroma's own order (insertion order); the cursor is the
+   * offset of the next page.
+   */
+  async list(options: ListOptions = {}): Promise<ListPage> {
+    this.#assertOpen();
+    const limit = options.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new ConfigError(`limit must be an integer from 1 to 1000, got ${String(limit)}`, {
+        field: "limit",
+      });
+    }
+    let offset = 0;
+    if (options.cursor !== undefined) {
+      if (typeof options.cursor !== "string" || !/^\d{1,15}$/.test(options.cursor)) {
+        throw new ConfigError("cursor is not one this store returned (use nextCursor of the previous page)", {
+          field: "cursor",
+        });
+      }
+      offset = Number(options.cursor);
+    }
+    throwIfAborted(options.signal);
+    const collection = await this.#getCollection();
+    let result: Awaited<ReturnType<Collection["get"]>>;
+    try {
+      // One more than asked for, to know whether another page follows.
+      result = await raceAbort(
+        collection.get({ limit: limit + 1, offset, include: ["documents", "metadatas"] }),
+        options.signal,
+        "ChromaStore list was aborted",
+      );
+    } catch (error) {
+      this.#fail("list", error);
+    }
+    const documents = result.ids.slice(0, limit).map((id, i) => ({
+      id,
+      content: result.documents[i] ?? "",
+      metadata: { ...(result.metadatas[i] ?? {}) },
+    }));
+    return { documents, nextCursor: result.ids.length > limit ? String(offset + limit) : null };
+  }
+
   /** The store holds no sockets of its own; after `close()` every call fails clearly. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -474,6 +556,71 @@ export class ChromaStore implements VectorStore {
     if (start < documents.length) yield [start, documents.length];
   }
 
+  /** Every collection of the server's tenant and database, sorted by name, with its count (REST, paged). */
+  async #listCollections(signal?: AbortSignal): Promise<CollectionInfo[]> {
+    const base = `/api/v2/tenants/${encodeURIComponent(this.#tenant ?? "default_tenant")}/databases/${encodeURIComponent(this.#database ?? "default_database")}/collections`;
+    const out: CollectionInfo[] = [];
+    try {
+      const page = 100;
+      for (let offset = 0; ; offset += page) {
+        const batch = (await this.#rest(
+          "GET",
+          `${base}?limit=${page}&offset=${offset}`,
+          undefined,
+          signal,
+        )) as Array<{ id: string; name: string }> | undefined;
+        for (const { id, name } of batch ?? []) {
+          const count = await this.#rest("GET", `${base}/${encodeURIComponent(id)}/count`, undefined, signal);
+          out.push({ name, count: typeof count === "number" ? count : 0 });
+        }
+        if (!batch || batch.length < page) break;
+      }
+    } catch (error) {
+      this.#fail("list collections", error);
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** One request to Chroma's REST API; errors carry the names the chromadb client uses (for `#fail`). */
+  async #rest(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    const base = `${this.#server.ssl ? "https" : "http"}://${this.#server.host.includes(":") ? `[${this.#server.host}]` : this.#server.host}:${this.#server.port}`;
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers: { ...this.#headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (cause) {
+      if (isAbortError(cause)) throw cause;
+      const error = new Error(`fetch failed: ${getErrorMessage(cause)}`);
+      error.name = "ChromaConnectionError";
+      throw error;
+    }
+    if (!response.ok) {
+      let message = `${response.status} ${response.statusText}`;
+      try {
+        const json = (await response.json()) as { message?: string; error?: string };
+        message = json.message ?? json.error ?? message;
+      } catch {
+        // keep the status line
+      }
+      const error = new Error(message);
+      error.name =
+        response.status === 401
+          ? "ChromaAuthError"
+          : response.status === 403
+            ? "ChromaForbiddenError"
+            : response.status >= 500
+              ? "ChromaServerError"
+              : "ChromaClientError";
+      throw error;
+    }
+    const text = await response.text();
+    return text === "" ? undefined : JSON.parse(text);
+  }
+
   /**
    * Upsert with replace semantics. Chroma's upsert merges metadata into an existing record's, so
    * keys the new metadata no longer has are sent as null (which Chroma treats as "remove"). The
@@ -501,36 +648,12 @@ export class ChromaStore implements VectorStore {
       return Object.keys(next).length === 0 ? null : next;
     });
     const path = `/api/v2/tenants/${encodeURIComponent(collection.tenant)}/databases/${encodeURIComponent(collection.database)}/collections/${encodeURIComponent(collection.id)}/upsert`;
-    const base = `${this.#server.ssl ? "https" : "http"}://${this.#server.host.includes(":") ? `[${this.#server.host}]` : this.#server.host}:${this.#server.port}`;
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, {
-        method: "POST",
-        headers: { ...this.#headers, "content-type": "application/json" },
-        body: JSON.stringify({
-          ids: batch.ids,
-          documents: batch.documents,
-          embeddings: batch.embeddings,
-          metadatas,
-        }),
-      });
-    } catch (cause) {
-      const error = new Error(`fetch failed: ${getErrorMessage(cause)}`);
-      error.name = "ChromaConnectionError";
-      throw error;
-    }
-    if (!response.ok) {
-      let message = `${response.status} ${response.statusText}`;
-      try {
-        const body = (await response.json()) as { message?: string; error?: string };
-        message = body.message ?? body.error ?? message;
-      } catch {
-        // keep the status line
-      }
-      const error = new Error(message);
-      error.name = response.status >= 500 ? "ChromaServerError" : "ChromaClientError";
-      throw error;
-    }
+    await this.#rest("POST", path, {
+      ids: batch.ids,
+      documents: batch.documents,
+      embeddings: batch.embeddings,
+      metadatas,
+    });
   }
 
   #redact(text: string): string {

@@ -1,4 +1,4 @@
-export { ChromaStore, type ChromaStoreOptions } from "./chroma-store.ts";
+export { type ChromaCollectionsOptions, ChromaStore, type ChromaStoreOptions } from "./chroma-store.ts";
 export { chromaDefaultEmbedding, DEFAULT_EMBED_PACKAGE } from "./default-embedding.ts";
 export { type TranslatedFilter, translateFilter } from "./filter.ts";
 export { type ChromaSpace, distanceToScore } from "./scores.ts";
