@@ -1,3 +1,8 @@
 export { type PineconeFilter, type TranslatedPineconeFilter, translatePineconeFilter } from "./filter.ts";
-export { PineconeStore, type PineconeStoreOptions } from "./pinecone-store.ts";
+export {
+  DEFAULT_NAMESPACE,
+  type PineconeCollectionsOptions,
+  PineconeStore,
+  type PineconeStoreOptions,
+} from "./pinecone-store.ts";
 export { type PineconeMetric, pineconeScore } from "./scores.ts";

@@ -2,7 +2,7 @@ import { AbortError, ConfigError, VectorStoreError } from "@deeprecall/core";
 import { fakeEmbedding } from "@deeprecall/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakePinecone } from "./__fixtures__/fake-pinecone.ts";
-import { PineconeStore, type PineconeStoreOptions } from "./pinecone-store.ts";
+import { DEFAULT_NAMESPACE, PineconeStore, type PineconeStoreOptions } from "./pinecone-store.ts";
 import { pineconeScore } from "./scores.ts";
 
 const API_KEY = "pc-secret-key-abcdef0123456789";
@@ -312,5 +312,47 @@ describe("PineconeStore errors (never leaking the API key)", () => {
     expect(error).toBeInstanceOf(VectorStoreError);
     expect((error as VectorStoreError).retryable).toBe(true);
     expect(exposed(error)).not.toContain(API_KEY);
+  });
+});
+
+describe("PineconeStore.collections: the namespaces of an index", () => {
+  it("lists namespaces with their counts (the default one as __default__) and opens one store per name", async () => {
+    fake.createIndex({ name: "collections", dimension: 2, metric: "cosine" });
+    const collections = PineconeStore.collections({
+      apiKey: API_KEY,
+      index: "collections",
+      embedding: compass,
+      controllerHostUrl: fake.url,
+    });
+    expect(collections.kind).toBe("pinecone");
+    expect(await collections.listCollections()).toEqual([]);
+    const wiki = collections.open("wiki");
+    expect(collections.open("wiki")).toBe(wiki);
+    await wiki.addDocuments({ documents: ["east page", "north page"] });
+    await collections.open(DEFAULT_NAMESPACE).addDocuments({ documents: ["west default"], ids: ["d1"] });
+    expect(await collections.listCollections()).toEqual([
+      { name: DEFAULT_NAMESPACE, count: 1 },
+      { name: "wiki", count: 2 },
+    ]);
+    // The default namespace really is Pinecone's default one.
+    expect(fake.records("collections").map((r) => r.id)).toEqual(["d1"]);
+    expect((await wiki.list!()).documents.map((d) => d.content).sort()).toEqual(["east page", "north page"]);
+    expect(() => collections.open("")).toThrow(ConfigError);
+    await collections.close();
+    expect(collections.open("wiki")).not.toBe(wiki);
+  });
+
+  it("list pages past Pinecone's 100 ids per list call", async () => {
+    const store = open();
+    const documents = Array.from({ length: 230 }, (_, i) => `east record ${i}`);
+    await store.addDocuments({ documents, ids: documents.map((_, i) => `r${String(i).padStart(3, "0")}`) });
+    const first = await store.list({ limit: 150 });
+    expect(first.documents).toHaveLength(150);
+    expect(first.documents[0]).toEqual({ id: "r000", content: "east record 0", metadata: {} });
+    const second = await store.list({ limit: 150, cursor: first.nextCursor! });
+    expect(second.documents.map((d) => d.id)).toEqual(
+      Array.from({ length: 80 }, (_, i) => `r${String(150 + i).padStart(3, "0")}`),
+    );
+    expect(second.nextCursor).toBeNull();
   });
 });

@@ -2,18 +2,22 @@ import {
   AbortError,
   type AddDocumentsInput,
   assertDimensions,
+  type CollectionInfo,
   ConfigError,
   DeepRecallError,
   type Embedding,
   type EmbeddingFunction,
   getErrorMessage,
   isAbortError,
+  type ListOptions,
+  type ListPage,
   type Metadata,
   raceAbort,
   type SearchOptions,
   type SearchResult,
   toEmbeddingFunction,
   type VectorStore,
+  type VectorStoreCollections,
   VectorStoreError,
   validateAddDocumentsInput,
 } from "@deeprecall/core";
@@ -48,6 +52,12 @@ export interface PineconeStoreOptions {
   defaultTopK?: number;
 }
 
+/** Options of `PineconeStore.collections`: those of a store, without the namespace. */
+export type PineconeCollectionsOptions = Omit<PineconeStoreOptions, "namespace">;
+
+/** The name `collections()` gives Pinecone's default namespace (Pinecone's own name for it). */
+export const DEFAULT_NAMESPACE = "__default__";
+
 /** Pinecone's documented request limits. */
 const LIMITS = {
   upsertRecords: 1000,
@@ -57,6 +67,8 @@ const LIMITS = {
   metadataBytes: 40 * 1024,
   topK: 10_000,
   topKWithMetadata: 1000,
+  listIds: 100,
+  fetchIds: 1000,
 } as const;
 /** Bytes kept free in every write request for the JSON envelope. */
 const ENVELOPE_BYTES = 4 * 1024;
@@ -210,6 +222,46 @@ export class PineconeStore implements VectorStore {
     }
   }
 
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The namespaces of one index as collections: `listCollections()` with record counts (from
+   * `describeIndexStats`, eventually consistent; the default namespace is named "__default__"),
+   * and `open(name)` for the store of one (the same instance until it is closed).
+   */
+  static collections(options: PineconeCollectionsOptions): VectorStoreCollections {
+    const index = new PineconeStore(options);
+    const open = new Map<string, PineconeStore>();
+    return {
+      kind: "pinecone",
+      listCollections: () => index.#listNamespaces(),
+      open: (name: string) => {
+        let store = open.get(name);
+        if (!store || store.closed) {
+          if (typeof name !== "string" || name === "") {
+            throw new ConfigError("a Pinecone namespace name must be a non-empty string", {
+              field: "namespace",
+            });
+          }
+          store = new PineconeStore({
+            ...options,
+            ...(name === DEFAULT_NAMESPACE ? {} : { namespace: name }),
+          });
+          open.set(name, store);
+        }
+        return store;
+      },
+      close: async () => {
+        const stores = [...open.values()];
+        open.clear();
+        await Promise.all([index.close(), ...stores.map((store) => store.close())]);
+      },
+    };
+  }
+
   async addDocuments(input: AddDocumentsInput): Promise<string[]> {
     this.#assertOpen();
     const ids = validateAddDocumentsInput(input);
@@ -318,6 +370,71 @@ export class PineconeStore implements VectorStore {
     }
   }
 
+  /**
+   * Pages through the namespace in id order (Pinecone's list operation, then a fetch of the
+   * records); the cursor is Pinecone's pagination token. Serverless indexes only.
+   */
+  async list(options: ListOptions = {}): Promise<ListPage> {
+    this.#assertOpen();
+    const limit = options.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new ConfigError(`limit must be an integer from 1 to 1000, got ${String(limit)}`, {
+        field: "limit",
+      });
+    }
+    if (
+      options.cursor !== undefined &&
+      (typeof options.cursor !== "string" || !/^[A-Za-z0-9+/=_-]+$/.test(options.cursor))
+    ) {
+      throw new ConfigError("cursor is not one this store returned (use nextCursor of the previous page)", {
+        field: "cursor",
+      });
+    }
+    const { signal } = options;
+    throwIfAborted(signal);
+    const info = await raceAbort(this.#getInfo(), signal, ABORTED);
+    const ids: string[] = [];
+    let token = options.cursor;
+    try {
+      do {
+        const page = await raceAbort(
+          info.index.listPaginated({
+            limit: Math.min(LIMITS.listIds, limit - ids.length),
+            ...(token ? { paginationToken: token } : {}),
+          }),
+          signal,
+          ABORTED,
+        );
+        for (const item of page.vectors ?? []) if (item.id) ids.push(item.id);
+        token = page.pagination?.next || undefined;
+      } while (token && ids.length < limit);
+    } catch (error) {
+      this.#fail("list", error);
+    }
+    const textKey = info.integratedTextField ?? this.#textKey;
+    const records = new Map<string, RecordMetadata | undefined>();
+    for (let start = 0; start < ids.length; start += LIMITS.fetchIds) {
+      try {
+        const fetched = await raceAbort(
+          info.index.fetch({ ids: ids.slice(start, start + LIMITS.fetchIds) }),
+          signal,
+          ABORTED,
+        );
+        for (const [id, record] of Object.entries(fetched.records ?? {})) records.set(id, record.metadata);
+      } catch (error) {
+        this.#fail("list", error);
+      }
+    }
+    // A record deleted between the list and the fetch is left out.
+    const documents = ids
+      .filter((id) => records.has(id))
+      .map((id) => {
+        const { [textKey]: text, ...metadata } = (records.get(id) ?? {}) as Record<string, unknown>;
+        return { id, content: typeof text === "string" ? text : "", metadata };
+      });
+    return { documents, nextCursor: token ?? null };
+  }
+
   /** Records in this store's namespace, from `describeIndexStats` (eventually consistent). */
   async count(): Promise<number> {
     this.#assertOpen();
@@ -340,6 +457,25 @@ export class PineconeStore implements VectorStore {
   /** The client holds no sockets of its own; after `close()` every call fails clearly. */
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  async #listNamespaces(): Promise<CollectionInfo[]> {
+    this.#assertOpen();
+    const info = await this.#getInfo();
+    let stats: Awaited<ReturnType<Index["describeIndexStats"]>>;
+    try {
+      stats = await info.index.describeIndexStats();
+    } catch (error) {
+      this.#fail("list namespaces", error);
+    }
+    const counts = new Map<string, number>();
+    for (const [key, summary] of Object.entries(stats.namespaces ?? {})) {
+      const name = key === "" ? DEFAULT_NAMESPACE : key;
+      counts.set(name, (counts.get(name) ?? 0) + (summary.recordCount ?? 0));
+    }
+    return [...counts]
+      .map(([name, count]) => ({ name, count }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async #addVectors(

@@ -385,6 +385,35 @@ export class FakePinecone {
       return;
     }
 
+    if (route === "/vectors/list" && req.method === "GET") {
+      // Ids in lexicographic order, as Pinecone lists them; the token is the last id listed.
+      const limit = Number(url.searchParams.get("limit") ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+        throw new HttpError(400, "limit must be in 1..100");
+      const prefix = url.searchParams.get("prefix") ?? "";
+      const token = url.searchParams.get("paginationToken");
+      let after: string | undefined;
+      if (token) {
+        after = Buffer.from(token, "base64url").toString("utf8");
+        if (Buffer.from(after, "utf8").toString("base64url") !== token)
+          throw new HttpError(400, "Invalid pagination token");
+      }
+      const ns = this.#namespace(index, url.searchParams.get("namespace"));
+      const ids = [...ns.keys()]
+        .filter((id) => id.startsWith(prefix) && (after === undefined || id > after))
+        .sort();
+      const page = ids.slice(0, limit);
+      this.#send(res, 200, {
+        vectors: page.map((id) => ({ id })),
+        ...(ids.length > limit
+          ? { pagination: { next: Buffer.from(page.at(-1)!).toString("base64url") } }
+          : {}),
+        namespace: url.searchParams.get("namespace") ?? "",
+        usage: { readUnits: 1 },
+      });
+      return;
+    }
+
     if (route === "/vectors/delete" && req.method === "POST") {
       const ns = this.#namespace(index, body?.namespace);
       if (body?.deleteAll) ns.clear();
