@@ -449,7 +449,7 @@ describe("POST /v1/embeddings", () => {
     });
     const body = (await raw.json()) as { data: Array<{ embedding: number[] }> };
     expectOpenAISchema("CreateEmbeddingResponse", body);
-    expect(body.data[0].embedding).toEqual([4, 0.5, -0.25]);
+    expect(body.data[0]!.embedding).toEqual([4, 0.5, -0.25]);
     const models = await client.models.list();
     expect(models.data.map((m) => m.id)).toEqual(["deeprecall", "local-embed"]);
     await expectError(
