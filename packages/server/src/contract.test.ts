@@ -228,6 +228,22 @@ describe("POST /v1/responses", () => {
     expect(final.usage?.total_tokens).toBe(150);
   });
 
+  it("streams the real engine's run (its progress as reasoning summary, its answer as output text)", async () => {
+    const { client } = await real("Built in Paris in 1889.", () => ({}));
+    const stream = client.responses.stream({ model: "deeprecall", input: "When was the tower built?" });
+    const types: string[] = [];
+    for await (const event of stream) {
+      expectOpenAISchema("ResponseStreamEvent", event);
+      types.push(event.type);
+    }
+    const final = await stream.finalResponse();
+    expectOpenAISchema("Response", final);
+    expect(final.output_text).toBe("Built in Paris in 1889.");
+    expect(types).toContain("response.reasoning_summary_text.delta");
+    expect(final.output.map((o) => o.type)).toEqual(["reasoning", "message"]);
+    expect(final.usage!.total_tokens).toBe(15);
+  });
+
   it("a budget-cut answer is status incomplete (response.incomplete when streaming)", async () => {
     const { client, engine } = await scripted();
     engine.onQuery = async (q) => {
