@@ -1,3 +1,4 @@
+export { type AbortProbe, abortableDelay, abortProbe, untilAborted } from "./abort-probe.ts";
 export {
   type ConformanceOptions,
   type ConformanceStoreHandle,
@@ -15,7 +16,10 @@ export {
 } from "./corpus.ts";
 export { fakeEmbedding, fakeEmbeddingTokens } from "./fake-embedding.ts";
 export { type FilterGeneratorOptions, filterMismatches, generateFilters, prng } from "./filter-oracle.ts";
+export { freePort } from "./free-port.ts";
 export { InMemoryVectorStore } from "./memory-store.ts";
-export { eventually, findRedisServer, freePort, RedisServerProcess } from "./redis-server.ts";
+export { type PercentileMethod, percentile } from "./percentile.ts";
+export { eventually, findRedisServer, RedisServerProcess } from "./redis-server.ts";
 export { mockUsage, type ScriptedReply, scriptedModel } from "./scripted-model.ts";
 export { SEED_CORPUS, SEED_INVESTIGATION, seededEngine } from "./seeded-engine.ts";
+export { SOURCE_HOOKS } from "./source-hooks-path.ts";

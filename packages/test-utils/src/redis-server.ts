@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { delimiter, join } from "node:path";
+import { freePort } from "./free-port.ts";
 
 /** Finds `redis-server` ($REDIS_SERVER_BIN, else PATH) or fails saying how to install it. */
 export function findRedisServer(): string {
@@ -20,17 +21,6 @@ export function findRedisServer(): string {
       "against a real Redis: install it with `apt-get install -y redis-server` (Debian/Ubuntu) or " +
       "`brew install redis` (macOS).",
   );
-}
-
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 function ping(port: number): Promise<boolean> {
