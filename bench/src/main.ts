@@ -17,6 +17,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { getErrorMessage } from "@deeprecall/core";
 import { type BenchContext, defaultOutDir, type ScenarioReport } from "./context.ts";
 import { machineInfo, npmVersions } from "./machine.ts";
 import { pinLoadGenerator, REPO_DIR } from "./proc.ts";
@@ -170,7 +171,7 @@ async function runChild(name: string, out: string): Promise<void> {
   try {
     outcome = { ok: true, report: await SCENARIOS[name]!(ctx), versions: ctx.versions };
   } catch (error) {
-    outcome = { ok: false, reason: `failed — ${error instanceof Error ? error.message : String(error)}` };
+    outcome = { ok: false, reason: `failed — ${getErrorMessage(error)}` };
   }
   await writeFile(out, JSON.stringify(outcome));
   process.exit(0);

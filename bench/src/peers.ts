@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { BENCH_DIR, freePort, REPO_DIR, type RunningProcess, spawnServer } from "./proc.ts";
+import { freePort } from "@deeprecall/test-utils";
+import { BENCH_DIR, REPO_DIR, type RunningProcess, spawnServer } from "./proc.ts";
 
 const run = promisify(execFile);
 

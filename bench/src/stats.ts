@@ -1,17 +1,5 @@
-/** Small, dependency-free statistics helpers used by every scenario. */
-
-/** The q-th percentile (0..100) of `values` by linear interpolation between closest ranks. */
-export function percentile(values: readonly number[], q: number): number {
-  if (values.length === 0) throw new RangeError("percentile of an empty list");
-  if (!(q >= 0 && q <= 100)) throw new RangeError(`percentile must be within 0..100, got ${q}`);
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (q / 100) * (sorted.length - 1);
-  const low = Math.floor(rank);
-  const high = Math.ceil(rank);
-  const lowValue = sorted[low]!;
-  const highValue = sorted[high]!;
-  return lowValue + (highValue - lowValue) * (rank - low);
-}
+/** Small statistics helpers used by every scenario (percentiles by linear interpolation). */
+import { percentile } from "@deeprecall/test-utils";
 
 export function median(values: readonly number[]): number {
   return percentile(values, 50);

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from "@ai-sdk/provider";
 import { createSandboxPool, DeepRecallEngine, type SandboxHost } from "@deeprecall/core";
-import { InMemoryVectorStore } from "@deeprecall/test-utils";
+import { InMemoryVectorStore, mockUsage } from "@deeprecall/test-utils";
 import { MockLanguageModelV4 } from "ai/test";
 import type { BenchContext, Goal, ScenarioReport } from "../context.ts";
 import { fmt, type Summary, summarize } from "../stats.ts";
@@ -22,10 +22,7 @@ export function instantModel(codeTurns: number, block = SEARCH_BLOCK) {
       return {
         content: [{ type: "text", text }],
         finishReason: { unified: "stop", raw: "stop" },
-        usage: {
-          inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
-          outputTokens: { total: 5, text: 5, reasoning: 0 },
-        },
+        usage: mockUsage(10, 5),
         warnings: [],
       };
     },
