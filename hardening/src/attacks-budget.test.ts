@@ -7,16 +7,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from "@ai-sdk/provider";
-import {
-  DeepRecallEngine,
-  type DeepRecallEngineOptions,
-  type QueryBudget,
-  type SearchOptions,
-  type VectorStore,
-} from "@deeprecall/core";
+import { DeepRecallEngine, type DeepRecallEngineOptions, type QueryBudget } from "@deeprecall/core";
+import { abortableDelay, mockUsage } from "@deeprecall/test-utils";
 import { LocalStore } from "@deeprecall/vectorstore-local";
 import { MockLanguageModelV4 } from "ai/test";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { countingStore } from "./harness/counting-store.ts";
 import { SEED_DOCUMENTS } from "./harness/server.ts";
 
 let dir: string;
@@ -38,21 +34,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The local store, counting every search that reaches it. */
-function countingStore(): VectorStore & { searches: string[] } {
-  const searches: string[] = [];
-  return {
-    name: "attacks",
-    searches,
-    addDocuments: (input) => local.addDocuments(input),
-    search: (query: string, options?: SearchOptions) => {
-      searches.push(query);
-      return local.search(query, options);
-    },
-    delete: (ids) => local.delete(ids),
-    count: () => local.count(),
-  };
-}
+/** The seeded local store, recording every search that reaches it. */
+const attackStore = () => countingStore(local, "attacks");
 
 const promptOf = (call: LanguageModelV4CallOptions) => JSON.stringify(call.prompt);
 
@@ -70,15 +53,7 @@ function attacker(attack: string, options: { delayMs?: number; childAttack?: boo
       seen.inFlight++;
       seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
       try {
-        if (options.delayMs) {
-          await new Promise<void>((resolve, reject) => {
-            const t = setTimeout(resolve, options.delayMs);
-            call.abortSignal?.addEventListener("abort", () => {
-              clearTimeout(t);
-              reject(call.abortSignal?.reason);
-            });
-          });
-        }
+        if (options.delayMs) await abortableDelay(options.delayMs, call.abortSignal);
         const prompt = promptOf(call);
         const root = prompt.includes("Question: ");
         const child = !root && prompt.includes("REPL") && options.childAttack;
@@ -93,10 +68,7 @@ function attacker(attack: string, options: { delayMs?: number; childAttack?: boo
         return {
           content: [{ type: "text", text }],
           finishReason: { unified: "stop", raw: "stop" },
-          usage: {
-            inputTokens: { total: 50, noCache: 50, cacheRead: 0, cacheWrite: 0 },
-            outputTokens: { total: 50, text: 50, reasoning: 0 },
-          },
+          usage: mockUsage(50, 50),
           warnings: [],
         };
       } finally {
@@ -114,7 +86,7 @@ async function run(
   modelOptions: Parameters<typeof attacker>[1] = {},
 ) {
   const { model, seen } = attacker(attack, modelOptions);
-  const store = countingStore();
+  const store = attackStore();
   const engine = new DeepRecallEngine({
     vectorStore: store,
     model,

@@ -14,12 +14,12 @@ import {
   type DeepRecallEngineOptions,
   type SandboxPool,
   type SandboxWorkerReport,
-  type SearchOptions,
-  type VectorStore,
 } from "@deeprecall/core";
+import { abortableDelay, mockUsage } from "@deeprecall/test-utils";
 import { LocalStore } from "@deeprecall/vectorstore-local";
 import { MockLanguageModelV4 } from "ai/test";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { countingStore } from "./harness/counting-store.ts";
 import { SEED_DOCUMENTS } from "./harness/server.ts";
 
 let dir: string;
@@ -43,20 +43,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function countingStore(): VectorStore & { searches: string[] } {
-  const searches: string[] = [];
-  return {
-    name: "attacks",
-    searches,
-    addDocuments: (input) => local.addDocuments(input),
-    search: (query: string, options?: SearchOptions) => {
-      searches.push(query);
-      return local.search(query, options);
-    },
-    delete: (ids) => local.delete(ids),
-    count: () => local.count(),
-  };
-}
+/** The seeded local store, recording every search that reaches it. */
+const attackStore = () => countingStore(local, "attacks");
 
 const promptOf = (call: LanguageModelV4CallOptions) => JSON.stringify(call.prompt);
 
@@ -80,28 +68,19 @@ function scripted(turns: string[], options: { subDelayMs?: number } = {}) {
       } else {
         seen.sub++;
         if (options.subDelayMs) {
-          await new Promise<void>((resolve, reject) => {
-            const onAbort = () => {
-              clearTimeout(t);
-              seen.aborted++;
-              reject(call.abortSignal?.reason);
-            };
-            const t = setTimeout(() => {
-              call.abortSignal?.removeEventListener("abort", onAbort);
-              resolve();
-            }, options.subDelayMs);
-            call.abortSignal?.addEventListener("abort", onAbort, { once: true });
-          });
+          try {
+            await abortableDelay(options.subDelayMs, call.abortSignal);
+          } catch (error) {
+            seen.aborted++;
+            throw error;
+          }
         }
         text = "sub-answer";
       }
       return {
         content: [{ type: "text", text }],
         finishReason: { unified: "stop", raw: "stop" },
-        usage: {
-          inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
-          outputTokens: { total: 10, text: 10, reasoning: 0 },
-        },
+        usage: mockUsage(10, 10),
         warnings: [],
       };
     },
@@ -114,7 +93,7 @@ async function run(
   options: { engine?: Partial<DeepRecallEngineOptions>; subDelayMs?: number; query?: string } = {},
 ) {
   const { model, seen } = scripted(turns, options);
-  const store = countingStore();
+  const store = attackStore();
   const engine = new DeepRecallEngine({
     vectorStore: store,
     model,
@@ -256,15 +235,12 @@ describe("sandbox attacks (issue 17)", () => {
         return {
           content: [{ type: "text", text }],
           finishReason: { unified: "stop", raw: "stop" },
-          usage: {
-            inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },
-            outputTokens: { total: 1, text: 1, reasoning: 0 },
-          },
+          usage: mockUsage(1, 1),
           warnings: [],
         };
       },
     });
-    const victim = new DeepRecallEngine({ vectorStore: countingStore(), model: victimModel, sandbox: pool });
+    const victim = new DeepRecallEngine({ vectorStore: attackStore(), model: victimModel, sandbox: pool });
     engines.push(victim);
     const victimRun = victim.query("Victim question?");
     await victimCalled;

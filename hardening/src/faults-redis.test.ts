@@ -1,8 +1,9 @@
 import { createRedisState, type RedisLogEntry, type RedisState } from "@deeprecall/redis";
+import { RedisServerProcess } from "@deeprecall/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatBody, getJson, postJson } from "./harness/http.ts";
 import { startTestServer, type TestServer } from "./harness/server.ts";
-import { findRedis, REDIS_HINT, RedisProcess } from "./harness/services.ts";
+import { findRedis, REDIS_HINT } from "./harness/services.ts";
 import { isCI, waitFor } from "./harness/util.ts";
 
 const haveRedis = findRedis() !== undefined;
@@ -16,7 +17,7 @@ interface Fleet {
   logs: RedisLogEntry[];
 }
 
-async function replica(redis: RedisProcess, failOpen: boolean, prefix: string): Promise<Fleet> {
+async function replica(redis: RedisServerProcess, failOpen: boolean, prefix: string): Promise<Fleet> {
   const logs: RedisLogEntry[] = [];
   const state = createRedisState({
     url: redis.url,
@@ -40,21 +41,21 @@ async function burst(url: string, n: number): Promise<number[]> {
 }
 
 describe.skipIf(!haveRedis)("fault injection: Redis goes down and comes back", () => {
-  let redis: RedisProcess;
+  let redis: RedisServerProcess;
   beforeAll(async () => {
-    redis = await RedisProcess.start();
+    redis = await RedisServerProcess.start();
   });
   afterAll(() => redis?.stop());
 
   it("fail open: limits hold, the outage lets traffic through with a warning, usage survives, limits return", async () => {
     const { server, state, logs } = await replica(redis, true, "hardening-open:");
     try {
-      const usage0 = await getJson<{ total_queries: number }>(`${server.url}/v1/usage`);
+      const usage0 = await getJson<{ usage: { total_queries: number } }>(`${server.url}/v1/usage`);
       expect(usage0.status).toBe(200);
-      expect(usage0.body.total_queries).toBe(0);
+      expect(usage0.body.usage.total_queries).toBe(0);
       // The bucket held LIMIT tokens; one went to the usage read above.
       expect(await burst(server.url, LIMIT + 1)).toEqual([...Array(LIMIT - 1).fill(200), 429, 429]);
-      await redis.kill();
+      await redis.stop();
       // Rate limit: allowed while Redis is away (fail open), with a logged warning.
       expect(await burst(server.url, 3)).toEqual([200, 200, 200]);
       expect(logs.some((l) => l.level === "warn" || l.level === "error")).toBe(true);
@@ -68,14 +69,14 @@ describe.skipIf(!haveRedis)("fault injection: Redis goes down and comes back", (
       const usageDown = await getJson<{ error: { code: string } }>(`${server.url}/v1/usage`);
       expect(usageDown.status).toBe(503);
 
-      await redis.up();
+      await redis.restart();
       // The query answered during the outage is not lost from the fleet's usage (exactly one).
-      let usage = await getJson<{ total_queries: number }>(`${server.url}/v1/usage`);
+      let usage = await getJson<{ usage: { total_queries: number } }>(`${server.url}/v1/usage`);
       await waitFor(async () => {
-        usage = await getJson<{ total_queries: number }>(`${server.url}/v1/usage`);
-        return usage.status === 200 && usage.body.total_queries >= 1;
+        usage = await getJson<{ usage: { total_queries: number } }>(`${server.url}/v1/usage`);
+        return usage.status === 200 && usage.body.usage.total_queries >= 1;
       }, "usage to come back with the pending query");
-      expect(usage.body.total_queries).toBe(1);
+      expect(usage.body.usage.total_queries).toBe(1);
       // Limits are enforced again (the restarted Redis starts with fresh buckets, and the
       // polling above used some of its tokens).
       const after = await burst(server.url, LIMIT + 1);
@@ -91,7 +92,7 @@ describe.skipIf(!haveRedis)("fault injection: Redis goes down and comes back", (
     const { server, state } = await replica(redis, false, "hardening-closed:");
     try {
       expect((await fetch(`${server.url}/v1/models`)).status).toBe(200);
-      await redis.kill();
+      await redis.stop();
       const down = await fetch(`${server.url}/v1/models`);
       expect(down.status).toBe(503);
       expect(down.headers.get("retry-after")).toBeTruthy();
@@ -99,7 +100,7 @@ describe.skipIf(!haveRedis)("fault injection: Redis goes down and comes back", (
       expect(body.error.message).not.toMatch(/redis:\/\/|127\.0\.0\.1:\d+/);
       // Health stays exempt and up.
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
-      await redis.up();
+      await redis.restart();
       await waitFor(async () => (await fetch(`${server.url}/v1/models`)).status === 200, "service to resume");
     } finally {
       await server.close();

@@ -18,4 +18,4 @@ export {
   type TestServer,
   type TestServerOptions,
 } from "./harness/server.ts";
-export { ChromaProcess, RedisProcess } from "./harness/services.ts";
+export { ChromaProcess } from "./harness/services.ts";

@@ -2,11 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RedisServerProcess } from "@deeprecall/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppProcess, startAppProcess } from "./harness/app-process.ts";
 import { type FakeLlm, ragReply, startFakeLlm } from "./harness/fake-llm.ts";
 import { chatBody } from "./harness/http.ts";
-import { findRedis, REDIS_HINT, RedisProcess } from "./harness/services.ts";
+import { findRedis, REDIS_HINT } from "./harness/services.ts";
 import { isCI, sleep, waitFor } from "./harness/util.ts";
 
 const REPLICA = fileURLToPath(new URL("./bin/fleet-replica.ts", import.meta.url));
@@ -45,13 +46,13 @@ function slope(points: Array<[number, number]>): number {
 describe.skipIf(!haveRedis)(
   `load: ${REPLICAS} replicas, one Redis, ${CLIENTS} streaming clients for ${SECONDS} s`,
   () => {
-    let redis: RedisProcess;
+    let redis: RedisServerProcess;
     let llm: FakeLlm;
     let dirs: string[] = [];
     let fleet: AppProcess[] = [];
 
     beforeAll(async () => {
-      redis = await RedisProcess.start();
+      redis = await RedisServerProcess.start();
       llm = await startFakeLlm((call) => ({
         ...(ragReply(call) as { kind: "reply"; text: string }),
         delayMs: LLM_DELAY_MS,

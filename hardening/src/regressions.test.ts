@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { SOURCE_HOOKS } from "@deeprecall/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FlakyStore } from "./harness/flaky-store.ts";
 import { chatBody, postJson } from "./harness/http.ts";
@@ -9,7 +9,6 @@ import { startTestServer, type TestServer } from "./harness/server.ts";
  * Regression tests for the bugs the hardening suite found in other packages (all fixed; see
  * README.md, "Findings"). Each failed before its fix.
  */
-const HOOKS = fileURLToPath(new URL("./harness/source-hooks.ts", import.meta.url));
 
 describe("bugs found by the hardening suite stay fixed", () => {
   let server: TestServer;
@@ -84,7 +83,7 @@ describe("bugs found by the hardening suite stay fixed", () => {
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(
         process.execPath,
-        ["--expose-gc", "--import", HOOKS, "--input-type=module", "-e", script],
+        ["--expose-gc", "--import", SOURCE_HOOKS, "--input-type=module", "-e", script],
         {
           stdio: ["ignore", "pipe", "pipe"],
         },

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { SOURCE_HOOKS } from "@deeprecall/test-utils";
 
-const HOOKS = fileURLToPath(new URL("./source-hooks.ts", import.meta.url));
 const APP_MAIN = fileURLToPath(new URL("../../../apps/server/src/main.ts", import.meta.url));
 
 export interface AppProcess {
@@ -48,7 +48,7 @@ export function startAppProcess(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [...(options.nodeArgs ?? []), "--import", HOOKS, script, ...(options.args ?? [])],
+      [...(options.nodeArgs ?? []), "--import", SOURCE_HOOKS, script, ...(options.args ?? [])],
       {
         env: cleanEnv(env),
         stdio: ["ignore", "pipe", "pipe"],

@@ -1,4 +1,5 @@
 import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from "@ai-sdk/provider";
+import { abortableDelay, mockUsage } from "@deeprecall/test-utils";
 import { MockLanguageModelV4 } from "ai/test";
 
 /** The marker our first-turn code carries, so the second turn knows the search already ran. */
@@ -55,28 +56,6 @@ export function answerTurn(call: LanguageModelV4CallOptions): string {
   ].join("\n");
 }
 
-function usage(input: number, output: number) {
-  return {
-    inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
-    outputTokens: { total: output, text: output, reasoning: 0 },
-  };
-}
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-}
-
 export interface ReplModelOptions {
   /** Replies; default {@link answerTurn} (search, then FINAL), stateless so it serves any number of runs. */
   reply?: (call: LanguageModelV4CallOptions, callIndex: number) => string | Promise<string>;
@@ -106,7 +85,7 @@ export function replModel(options: ReplModelOptions = {}) {
       options.onCall?.(call);
       if (options.delayMs) {
         try {
-          await delay(options.delayMs, call.abortSignal);
+          await abortableDelay(options.delayMs, call.abortSignal);
         } catch (error) {
           options.onAbort?.();
           throw error;
@@ -117,7 +96,7 @@ export function replModel(options: ReplModelOptions = {}) {
       return {
         content: [{ type: "text", text }],
         finishReason: { unified: "stop", raw: "stop" },
-        usage: usage(12, Math.max(1, Math.ceil(text.length / 4))),
+        usage: mockUsage(12, Math.max(1, Math.ceil(text.length / 4))),
         warnings: [],
       };
     },

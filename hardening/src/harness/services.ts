@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findExecutable, freePort, waitFor } from "./util.ts";
+import { freePort } from "@deeprecall/test-utils";
+import { findExecutable, waitFor } from "./util.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -16,73 +16,6 @@ export const CHROMA_HINT =
 export const findRedis = () => findExecutable([process.env.REDIS_SERVER_BIN, "redis-server"]);
 export const findChroma = () =>
   findExecutable([process.env.CHROMA_BIN, join(REPO_ROOT, ".venv/bin/chroma"), "chroma"]);
-
-/** Sends one inline Redis command and resolves with the first reply line (or null if down). */
-export function redisCommand(port: number, command: string): Promise<string | null> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    let data = "";
-    socket.setTimeout(2000, () => {
-      socket.destroy();
-      resolve(null);
-    });
-    socket.on("connect", () => socket.write(`${command}\r\n`));
-    socket.on("data", (chunk) => {
-      data += chunk.toString();
-      if (data.includes("\r\n")) {
-        socket.destroy();
-        resolve(data.split("\r\n")[0]!);
-      }
-    });
-    socket.on("error", () => resolve(null));
-  });
-}
-
-/** A throwaway redis-server (no persistence) on a fixed port that can be killed and restarted. */
-export class RedisProcess {
-  readonly port: number;
-  readonly url: string;
-  #child: ChildProcess | null = null;
-
-  private constructor(port: number) {
-    this.port = port;
-    this.url = `redis://127.0.0.1:${port}`;
-  }
-
-  static async start(): Promise<RedisProcess> {
-    const redis = new RedisProcess(await freePort());
-    await redis.up();
-    return redis;
-  }
-
-  async up(): Promise<void> {
-    const bin = findRedis();
-    if (!bin) throw new Error(REDIS_HINT);
-    const child = spawn(
-      bin,
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      { stdio: "ignore" },
-    );
-    this.#child = child;
-    await waitFor(async () => (await redisCommand(this.port, "PING")) === "+PONG", "redis-server to start", {
-      everyMs: 50,
-    });
-  }
-
-  /** SIGKILL: the server vanishes the way a crashed dependency does. */
-  async kill(): Promise<void> {
-    const child = this.#child;
-    if (!child) return;
-    this.#child = null;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGKILL");
-    await exited;
-  }
-
-  async stop(): Promise<void> {
-    await this.kill();
-  }
-}
 
 /** `chroma run` on a free port with a fresh data directory; kill() and restart keep the data. */
 export class ChromaProcess {
