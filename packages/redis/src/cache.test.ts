@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { deserializeValue as deserialize, serializeValue as serialize } from "@deeprecall/core";
+import { freePort } from "@deeprecall/test-utils";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { freePort } from "./__fixtures__/redis-server.ts";
 import { RedisCache } from "./cache.ts";
 import { RedisConnection } from "./connection.ts";
 import { RedisUnavailableError } from "./errors.ts";

@@ -1,10 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { DeepRecallEngine } from "@deeprecall/core";
 import { createApp, type RunningServer, startServer } from "@deeprecall/server";
-import { InMemoryVectorStore } from "@deeprecall/test-utils";
+import { eventually, InMemoryVectorStore, RedisServerProcess, scriptedModel } from "@deeprecall/test-utils";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { finalAnswerModel } from "./__fixtures__/model.ts";
-import { eventually, RedisServerProcess } from "./__fixtures__/redis-server.ts";
 import { createRedisState, type RedisState } from "./state.ts";
 
 const url = inject("redisUrl");
@@ -17,8 +15,10 @@ afterEach(async () => {
 async function replica(state: RedisState, rateLimit = 1000): Promise<RunningServer> {
   const engine = new DeepRecallEngine({
     vectorStore: new InMemoryVectorStore(),
-    model: finalAnswerModel(),
+    // Every chat is answered "42" at once; no test here makes more than a few model calls.
+    model: scriptedModel(Array.from({ length: 10 }, () => "FINAL(42)")),
     cache: state.cache,
+    cacheAnswers: true,
     callbacks: [state.usageTracker],
   });
   const app = createApp(engine, { rateLimit: { requestsPerMinute: rateLimit, store: state.rateLimitStore } });
@@ -51,7 +51,10 @@ describe("server replicas on one Redis", () => {
       ((await cached.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content,
     ).toBe("42");
     const usage = (await (await fetch(`${a.url}/v1/usage`)).json()) as Record<string, unknown>;
-    expect(usage).toMatchObject({ available: true, total_queries: 2, llm_calls: 2, prompt_tokens: 20 });
+    expect(usage).toMatchObject({
+      status: "ok",
+      usage: { total_queries: 2, llm_calls: 2, prompt_tokens: 20 },
+    });
     const cleared = await fetch(`${b.url}/v1/cache/clear`, { method: "POST" });
     expect(cleared.status).toBe(200);
   });

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { rateLimiter } from "@deeprecall/middleware";
+import { freePort } from "@deeprecall/test-utils";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { freePort } from "./__fixtures__/redis-server.ts";
 import { RedisConnection } from "./connection.ts";
 import { RedisUnavailableError } from "./errors.ts";
 import { RedisRateLimitStore } from "./rate-limit.ts";

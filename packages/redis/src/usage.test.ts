@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type DeepRecallResult, UsageTrackingCallback } from "@deeprecall/core";
+import { eventually, RedisServerProcess } from "@deeprecall/test-utils";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { eventually, RedisServerProcess } from "./__fixtures__/redis-server.ts";
 import { RedisUnavailableError } from "./errors.ts";
 import { RedisUsageTracker } from "./usage.ts";
 

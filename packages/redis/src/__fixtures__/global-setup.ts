@@ -1,5 +1,5 @@
+import { RedisServerProcess } from "@deeprecall/test-utils";
 import type { TestProject } from "vitest/node";
-import { RedisServerProcess } from "./redis-server.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
