@@ -8,7 +8,8 @@ import { cleanEnv } from "../../../packages/cli/src/testing/cli-process.ts";
 import { type FakeLlm, ragScript, startFakeLlm } from "../../../packages/cli/src/testing/fake-llm.ts";
 import { configFromEnv, gracePeriodMs, jsonLogger } from "./app.ts";
 
-const HOOKS = fileURLToPath(new URL("../../../packages/cli/src/testing/source-hooks.ts", import.meta.url));
+// The workspace loader hook (SOURCE_HOOKS in @deeprecall/test-utils, which this app does not depend on).
+const HOOKS = fileURLToPath(new URL("../../../packages/test-utils/src/source-hooks.ts", import.meta.url));
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 
 interface AppProcess {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { getErrorMessage } from "@deeprecall/core";
 import { jsonLogger, startFromEnv } from "./app.ts";
 
 const log = jsonLogger();
@@ -6,7 +7,7 @@ startFromEnv({ log }).catch((error: unknown) => {
   log({
     level: "error",
     msg: "startup failed",
-    error: error instanceof Error ? error.message : String(error),
+    error: getErrorMessage(error),
   });
   process.exitCode = 1;
 });
@@ -15,7 +16,7 @@ process.on("unhandledRejection", (reason) => {
   log({
     level: "error",
     msg: "unhandled rejection",
-    error: reason instanceof Error ? reason.message : String(reason),
+    error: getErrorMessage(reason),
   });
 });
 process.on("uncaughtException", (error) => {
