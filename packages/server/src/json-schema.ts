@@ -55,6 +55,22 @@ export function resolveRef(root: unknown, ref: string): JsonSchema {
   return node as JsonSchema;
 }
 
+const patterns = new Map<string, (value: string) => boolean>();
+/** A compiled `pattern`; one that is not a valid regular expression checks nothing. */
+function patternOf(pattern: string): (value: string) => boolean {
+  let test = patterns.get(pattern);
+  if (!test) {
+    try {
+      const re = new RegExp(pattern, "u");
+      test = (value) => re.test(value);
+    } catch {
+      test = () => true;
+    }
+    if (patterns.size < 500) patterns.set(pattern, test);
+  }
+  return test;
+}
+
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
@@ -123,7 +139,7 @@ function check(value: unknown, schema: JsonSchema, path: string, errors: string[
       errors.push(`${path}: shorter than ${s.minLength}`);
     if (typeof s.maxLength === "number" && length > s.maxLength)
       errors.push(`${path}: longer than ${s.maxLength}`);
-    if (typeof s.pattern === "string" && !new RegExp(s.pattern, "u").test(value))
+    if (typeof s.pattern === "string" && !patternOf(s.pattern)(value))
       errors.push(`${path}: does not match ${s.pattern}`);
   }
   if (Array.isArray(value)) {

@@ -6,6 +6,7 @@
 import type { QueryBudget, QueryOptions } from "@deeprecall/core";
 import { validateFilter } from "@deeprecall/core";
 import { ApiError } from "./errors.ts";
+import { resolveRef } from "./json-schema.ts";
 import type { Shape } from "./pipeline.ts";
 
 /** The 404 OpenAI answers for a model it does not serve, naming the ids this server serves. */
@@ -85,8 +86,14 @@ export function checkSchema(schema: unknown, param: string): asserts schema is R
   }
   const refs = JSON.stringify(schema).match(/"\$ref":"([^"]*)"/g) ?? [];
   for (const ref of refs) {
-    if (!ref.includes('"#')) {
+    const target = ref.slice('"$ref":"'.length, -1);
+    if (!target.startsWith("#")) {
       throw unsupported(param, `Invalid schema for '${param}': only local $ref ("#/...") is supported.`);
+    }
+    try {
+      resolveRef(schema, target);
+    } catch {
+      throw invalid(param, `Invalid schema for '${param}': $ref ${target.slice(0, 100)} does not resolve.`);
     }
   }
 }

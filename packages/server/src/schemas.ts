@@ -344,6 +344,14 @@ export const ChatCompletionRequestSchema = z
     tools: z.array(ChatToolSchema).optional(),
     tool_choice: ToolChoiceSchema,
     parallel_tool_calls: z.boolean().nullable().optional(),
+    function_call: z
+      .union([z.string(), z.object({ name: z.string() }).loose()])
+      .nullable()
+      .optional()
+      .openapi({
+        description: 'Deprecated. "none"/"auto" are ignored; naming a function is a 400 (use tool_choice).',
+      }),
+    modalities: z.array(z.string()).nullable().optional(),
     ...SamplingFields,
     deeprecall: DeepRecallRequestSchema.optional(),
   })

@@ -83,6 +83,15 @@ export function chatTurn(body: ChatCompletionRequest): Turn {
   if (typeof body.top_logprobs === "number" && body.top_logprobs > 0) {
     throw unsupported("top_logprobs", "top_logprobs is not supported: logprobs are not available.");
   }
+  if (typeof body.function_call === "object" && body.function_call !== null) {
+    throw unsupported(
+      "function_call",
+      "Forcing a function with the deprecated function_call is not supported: use tools and tool_choice.",
+    );
+  }
+  if (body.modalities?.some((m) => m !== "text")) {
+    throw unsupported("modalities", "Only text output is supported.");
+  }
   const texts = body.messages.map((m, i) => textOf(m, i));
   let last = -1;
   for (let i = body.messages.length - 1; i >= 0; i--) {
