@@ -12,6 +12,10 @@ describe("untilAborted", () => {
     await expect(untilAborted(AbortSignal.abort(reason))).rejects.toBe(reason);
   });
 
+  it("rejects at once without a signal, since nothing could ever end the wait", async () => {
+    await expect(untilAborted(undefined)).rejects.toThrow("the model call got no abort signal");
+  });
+
   it("never settles before the abort", async () => {
     const controller = new AbortController();
     const settled = vi.fn();
@@ -60,9 +64,9 @@ describe("abortProbe", () => {
     expect(probe.aborted).toBe(true);
   });
 
-  it("reports not aborted when the call got no signal", async () => {
+  it("fails the call at once when it got no abort signal (it could never be cancelled)", async () => {
     const probe = abortProbe();
-    void probe.reply({});
+    await expect(probe.reply({})).rejects.toThrow("the model call got no abort signal");
     await probe.started;
     expect(probe.signal).toBeUndefined();
     expect(probe.aborted).toBe(false);

@@ -1,11 +1,12 @@
 /**
  * Rejects with `signal.reason` once `signal` aborts (at once if it already has). It never
- * resolves, so a model call that awaits it can only end by being cancelled; without a signal it
- * never settles.
+ * resolves, so a model call that awaits it can only end by being cancelled. Without a signal it
+ * rejects at once ("the model call got no abort signal"): that call could never be cancelled, and
+ * the test should say so instead of hanging.
  */
 export function untilAborted(signal: AbortSignal | undefined): Promise<never> {
   return new Promise((_, reject) => {
-    if (!signal) return;
+    if (!signal) return reject(new Error("the model call got no abort signal"));
     if (signal.aborted) return reject(signal.reason);
     signal.addEventListener("abort", () => reject(signal.reason), { once: true });
   });
