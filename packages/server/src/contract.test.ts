@@ -716,6 +716,27 @@ describe("chat completions: exact semantics", () => {
         "tools",
         "unsupported_value",
       ],
+      [{ functions: [{ name: "a" }], function_call: { name: "a" } }, "function_call", "unsupported_value"],
+      [
+        {
+          response_format: {
+            type: "json_schema",
+            json_schema: { name: "x", schema: { $ref: "#/$defs/missing" } },
+          },
+        },
+        "response_format.json_schema.schema",
+        "invalid_value",
+      ],
+      [
+        {
+          response_format: {
+            type: "json_schema",
+            json_schema: { name: "x", schema: { $ref: "https://e.x/s.json" } },
+          },
+        },
+        "response_format.json_schema.schema",
+        "unsupported_value",
+      ],
     ];
     for (const [extra, param, code] of cases) {
       await expectError(
