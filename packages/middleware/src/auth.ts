@@ -21,7 +21,7 @@ export interface ApiKeyAuthOptions {
    * speed: `burst` failures are answered 401, then every request from that address (right key or
    * wrong) gets 429 with `Retry-After` until the bucket has refilled at `perMinute` failures a
    * minute. Pass a shared `store` (e.g. Redis) so replicas count together. Default
-   * `{ burst: 10, perMinute: 10 }` in process memory; `false` turns it off.
+   * `{ burst: 10, perMinute: 30 }` in process memory; `false` turns it off.
    */
   throttle?: false | AuthThrottleOptions;
   /** Told about every failed attempt (never the key), e.g. to log it. */
@@ -110,7 +110,7 @@ export function apiKeyAuth(
   const enabled = keys.length > 0 || validate !== undefined;
   const throttle = options.throttle === false ? undefined : (options.throttle ?? {});
   const burst = throttle?.burst ?? 10;
-  const perMinute = throttle?.perMinute ?? 10;
+  const perMinute = throttle?.perMinute ?? 30;
   if (throttle && (!(burst >= 1) || !(perMinute > 0))) {
     throw new RangeError("throttle.burst must be >= 1 and throttle.perMinute > 0");
   }

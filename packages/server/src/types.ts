@@ -39,7 +39,7 @@ export interface CreateAppOptions {
   cors?: boolean | string | string[] | CorsOptions;
   /**
    * Failed-authentication throttling per client address (with auth on): a burst of 401s, then
-   * 429 + Retry-After. Default `{ burst: 10, perMinute: 10 }`, counted in the rate limiter's
+   * 429 + Retry-After. Default `{ burst: 10, perMinute: 30 }`, counted in the rate limiter's
    * store when it has one (e.g. Redis), else in memory. `false` turns it off.
    */
   authThrottle?: false | AuthThrottleOptions;
