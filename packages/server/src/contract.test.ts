@@ -181,6 +181,26 @@ describe("POST /v1/responses", () => {
     });
   });
 
+  it("resolves item_reference to an earlier response's message (the AI SDK's openai provider sends those); skips unknown ones", async () => {
+    const { client, engine } = await scripted();
+    const first = await client.responses.create({ model: "deeprecall", input: "Tell me about bananas." });
+    const message = first.output.find((o) => o.type === "message")!;
+    const second = await client.responses.create({
+      model: "deeprecall",
+      input: [
+        { role: "user", content: "Tell me about bananas." },
+        { type: "item_reference", id: message.id! },
+        { type: "item_reference", id: "msg_unknown" },
+        { role: "user", content: "And the tower?" },
+      ],
+    });
+    expectOpenAISchema("Response", second);
+    expect(engine.calls.at(-1)!.options?.history).toEqual([
+      { role: "user", content: "Tell me about bananas." },
+      { role: "assistant", content: "Answer to: Tell me about bananas." },
+    ]);
+  });
+
   it("responses.stream: the standard event sequence, each event per OpenAI's schema, reasoning as summary events", async () => {
     const { client } = await scripted();
     const stream = client.responses.stream({

@@ -75,7 +75,51 @@ interface Entry {
   text: string;
 }
 
-function inputEntries(input: ResponseRequest["input"]): Entry[] {
+/**
+ * The output items of recent responses, by id, so an `item_reference` to one of them (the AI
+ * SDK's OpenAI provider sends earlier assistant turns that way) can be resolved. In process and
+ * bounded: responses are not stored beyond this, and an unknown reference is skipped.
+ */
+export class RecentItems {
+  readonly #items = new Map<string, Entry>();
+  readonly #max: number;
+  constructor(max = 10_000) {
+    this.#max = max;
+  }
+  remember(output: unknown[]): void {
+    for (const raw of output) {
+      const item = raw as {
+        id?: string;
+        type?: string;
+        content?: Array<{ text?: string }>;
+        name?: string;
+        arguments?: string;
+      };
+      if (!item.id) continue;
+      if (item.type === "message") {
+        this.#set(item.id, {
+          role: "assistant",
+          text: (item.content ?? []).map((p) => p.text ?? "").join("\n"),
+        });
+      } else if (item.type === "function_call") {
+        this.#set(item.id, {
+          role: "assistant",
+          text: `[tool call] ${item.name ?? ""}(${(item.arguments ?? "").slice(0, 4000)})`,
+        });
+      }
+    }
+  }
+  get(id: string): Entry | undefined {
+    return this.#items.get(id);
+  }
+  #set(id: string, entry: Entry): void {
+    this.#items.delete(id);
+    this.#items.set(id, entry);
+    if (this.#items.size > this.#max) this.#items.delete(this.#items.keys().next().value!);
+  }
+}
+
+function inputEntries(input: ResponseRequest["input"], recent?: RecentItems): Entry[] {
   if (typeof input === "string") return [{ role: "user", text: input }];
   const entries: Entry[] = [];
   input.forEach((raw, i) => {
@@ -101,6 +145,10 @@ function inputEntries(input: ResponseRequest["input"]): Entry[] {
       entries.push({ role: "context", text: `[function output]\n${output}` });
     } else if (type === "reasoning") {
       // Our own earlier reasoning summaries, sent back by a client: nothing to replay.
+    } else if (type === "item_reference") {
+      // An earlier output item by id: replayed when this process still has it, else skipped.
+      const found = typeof item.id === "string" ? recent?.get(item.id) : undefined;
+      if (found) entries.push(found);
     } else {
       throw unsupported(
         `input[${i}].type`,
@@ -111,7 +159,7 @@ function inputEntries(input: ResponseRequest["input"]): Entry[] {
   return entries;
 }
 
-export function responseTurn(body: ResponseRequest): Turn {
+export function responseTurn(body: ResponseRequest, recent?: RecentItems): Turn {
   if (body.previous_response_id) {
     throw unsupported(
       "previous_response_id",
@@ -131,7 +179,7 @@ export function responseTurn(body: ResponseRequest): Turn {
   if (typeof body.top_logprobs === "number" && body.top_logprobs > 0) {
     throw unsupported("top_logprobs", "top_logprobs is not supported: logprobs are not available.");
   }
-  const entries = inputEntries(body.input);
+  const entries = inputEntries(body.input, recent);
   let last = -1;
   for (let i = entries.length - 1; i >= 0; i--) {
     if (entries[i]!.role === "user") {
@@ -344,6 +392,7 @@ function outputOf(outcome: Outcome, withReasoning: boolean): unknown[] {
 }
 
 export function registerResponses(app: App, ctx: RouteContext): void {
+  const recent = new RecentItems();
   const route = createRoute({
     method: "post",
     path: "/v1/responses",
@@ -369,7 +418,7 @@ export function registerResponses(app: App, ctx: RouteContext): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     checkModel(body.model, [ctx.modelName]);
-    const turn = responseTurn(body);
+    const turn = responseTurn(body, recent);
     checkTurn(ctx.engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "text.format");
     const env: Envelope = {
       id: randomId("resp_"),
@@ -379,13 +428,15 @@ export function registerResponses(app: App, ctx: RouteContext): void {
     };
     if (!body.stream) {
       const outcome = await runTurn(ctx.engine, turn, c.req.raw.signal);
-      const json = responseJson(env, statusOf(outcome), outputOf(outcome, ctx.reasoningStream), {
+      const output = outputOf(outcome, ctx.reasoningStream);
+      recent.remember(output);
+      const json = responseJson(env, statusOf(outcome), output, {
         usage: outcome.usage,
         result: outcome.result,
       });
       return jsonResponse(c, JSON.stringify(json)) as never;
     }
-    const response = streamResponse(ctx, turn, env, c.req.raw.signal, requestId(c));
+    const response = streamResponse(ctx, turn, env, c.req.raw.signal, requestId(c), recent);
     return c.newResponse(response.body, response) as never;
   });
 }
@@ -396,6 +447,7 @@ function streamResponse(
   env: Envelope,
   signal: AbortSignal,
   rid: string | undefined,
+  recent: RecentItems,
 ): Response {
   let seq = 0;
   const emit = (out: SseWriter, type: string, fields: Record<string, unknown>) =>
@@ -514,6 +566,7 @@ function streamResponse(
               emit(out, "response.output_item.done", { output_index: m.index, item: output[m.index] });
             }
             const status = statusOf(outcome);
+            recent.remember(output);
             emit(out, status === "incomplete" ? "response.incomplete" : "response.completed", {
               response: responseJson(env, status, output, { usage: outcome.usage, result: outcome.result }),
             });
