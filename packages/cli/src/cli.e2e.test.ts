@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -152,11 +153,14 @@ describe("ingest, re-ingest and delete", () => {
     const glob = await runCli(["ingest", "--path", path.join(docs, "**/*.pdf")], { cwd });
     expect(glob.code).toBe(0);
     expect(glob.stdout).toMatch(
-      /^Ingested 1 of 1 files as 1 chunks in .*; skipped 0\. The store now holds \d+ documents\.\n$/,
+      /^Ingested 1 of 1 files \(0 added, 0 updated, 0 removed, 1 unchanged\) as 0 new chunks in .*; skipped 0\. The store now holds \d+ documents\.\n$/,
     );
 
-    // Delete a chunk by its stable id.
-    const id = chunkId(path.join(docs, "freedonia.txt"), 0);
+    // Delete a chunk by its stable id (collection, path and content hash, chunk index).
+    const hash = createHash("sha256")
+      .update(readFileSync(path.join(docs, "freedonia.txt")))
+      .digest("hex");
+    const id = chunkId("deeprecall", path.join(docs, "freedonia.txt"), hash, 0);
     const del = await runCli(["delete", id, "not-there", "--json"], { cwd });
     expect(del.code).toBe(0);
     expect(JSON.parse(del.stdout)).toEqual({ requested: 2, deleted: 1, remaining: summary.storeCount - 1 });
@@ -174,14 +178,15 @@ describe("ingest, re-ingest and delete", () => {
       { cwd },
     );
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ chunks: 3, storeCount: 3, staleRemoved: 0 });
+    expect(JSON.parse(first.stdout)).toMatchObject({ chunks: 3, storeCount: 3, deletedChunks: 0 });
     writeFileSync(file, "Paragraph 0 only now.");
     const second = await runCli(
       ["ingest", "--path", "notes.md", "--chunk-size", "200", "--chunk-overlap", "0"],
       { cwd },
     );
     expect(second.code).toBe(0);
-    expect(second.stdout).toContain("removed 2 stale chunks. The store now holds 1 documents.");
+    expect(second.stdout).toContain("1 updated");
+    expect(second.stdout).toContain("deleted 3 old chunks. The store now holds 1 documents.");
   });
 
   it("fails with one line for a missing path, a bad chunk setting, or no ingestible file", async () => {

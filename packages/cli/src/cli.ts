@@ -64,6 +64,15 @@ export function buildProgram(ctx: CommandContext): Command {
       "Add files to the store: .txt .md .json .csv, source code, .html, .pdf (file, directory or glob)",
     )
     .addOption(new Option("--path <path...>", "file, directory (recursive) or glob; repeatable"))
+    .option(
+      "--sync",
+      "also remove the chunks of files under --path that are gone (a folder that stays in sync); unchanged files are always skipped",
+    )
+    .option("--watch", "keep syncing as files change (implies --sync; Ctrl+C to stop)")
+    .option(
+      "--debounce <ms>",
+      "with --watch: wait this long after the last change before syncing (default 500)",
+    )
     .option("--json", "print the summary as JSON");
   addConfigOptions(ingest, [...STORE_FIELDS, ...INGEST_FIELDS]);
   addCommonOptions(ingest).action(async (opts) => {
@@ -73,9 +82,12 @@ export function buildProgram(ctx: CommandContext): Command {
 
   const del = program
     .command("delete")
-    .description("Delete documents by id")
+    .description("Delete documents by id, or every chunk of ingested files (--path)")
     .argument("[ids...]", "ids to delete")
     .option("--ids <list>", "comma-separated ids")
+    .addOption(
+      new Option("--path <path...>", "an ingested file, or a folder: delete the chunks of its files"),
+    )
     .option("--json", "print the result as JSON");
   addConfigOptions(del, STORE_FIELDS);
   addCommonOptions(del).action(async (ids: string[], opts) => {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { ConfigError, type VectorStore } from "@deeprecall/core";
+import { ConfigError, type VectorStore, type VectorStoreCollections } from "@deeprecall/core";
 import { type BundledChroma, startBundledChroma } from "./chroma-server.ts";
 import type { DeepRecallConfig } from "./config/index.ts";
 import { createEmbeddingModel } from "./models.ts";
@@ -14,6 +14,10 @@ export interface StoreInfo {
 
 export interface StoreHandle {
   store: VectorStore;
+  /** The collection `store` holds. */
+  collection: string;
+  /** The backend with all its collections (`store` is `collections.collections.open(collection)`). */
+  collections: CollectionsHandle;
   info: StoreInfo;
   /** Closes the store and stops a bundled Chroma server if one was started. */
   close(): Promise<void>;
@@ -26,31 +30,46 @@ export interface OpenStoreOptions {
   log?: (line: string) => void;
 }
 
-/** Opens the configured vector store (starting a bundled Chroma server when needed). */
-export async function openVectorStore(
+export interface CollectionsHandle {
+  /** List the store's collections with counts; open the store of one (shared until closed). */
+  collections: VectorStoreCollections;
+  /** The collection the configuration names: --collection (Pinecone: --pinecone-namespace, else "__default__"). */
+  defaultCollection: string;
+  kind: DeepRecallConfig["vectorstore"];
+  /** One line for humans about the backend, e.g. "local store in /data/.deeprecall". */
+  description: string;
+  /** True when stores compute dense vectors with --embedding-model. */
+  embedding: boolean;
+  /** Closes every store `collections.open` returned and stops a bundled Chroma server. */
+  close(): Promise<void>;
+  /** Stops only what was started (a bundled Chroma server), for when the stores were closed elsewhere. */
+  stopServices(): Promise<void>;
+}
+
+/**
+ * Opens the configured backend with all its collections (local collections under --persist-dir,
+ * Chroma collections, Pinecone namespaces), starting a bundled Chroma server when needed. The
+ * server serves one engine per collection from `collections.open(name)`; `listCollections()`
+ * gives the names and counts for its model list.
+ */
+export async function openStoreCollections(
   config: DeepRecallConfig,
   options: OpenStoreOptions = {},
-): Promise<StoreHandle> {
+): Promise<CollectionsHandle> {
   const embedding = createEmbeddingModel(config);
-  const embeddingNote = config.embeddingModel ? `, embeddings ${config.embeddingModel}` : "";
+  const embeddingNote = config.embeddingModel ? `embeddings ${config.embeddingModel}` : "";
+  const withEmbedding = embedding ? { embedding } : {};
   switch (config.vectorstore) {
     case "local": {
       const { LocalStore } = await import("@deeprecall/vectorstore-local");
-      const store = new LocalStore({
-        directory: config.persistDir,
-        collection: config.collection,
-        ...(embedding ? { embedding } : {}),
-      });
+      const collections = LocalStore.collections({ directory: config.persistDir, ...withEmbedding });
       return {
-        store,
-        info: {
-          kind: "local",
-          description: `local store in ${config.persistDir} (collection ${config.collection}${embeddingNote || ", BM25 only"})`,
-          embedding: embedding !== undefined,
-        },
-        close: async () => {
-          await store.close?.();
-        },
+        collections,
+        defaultCollection: config.collection,
+        kind: "local",
+        description: `local store in ${config.persistDir}`,
+        embedding: embedding !== undefined,
+        close: () => collections.close(),
         stopServices: async () => {},
       };
     }
@@ -65,21 +84,16 @@ export async function openVectorStore(
         );
         url = bundled.url;
       }
-      const store = new ChromaStore({
-        url,
-        collection: config.collection,
-        ...(embedding ? { embedding } : {}),
-      });
+      const collections = ChromaStore.collections({ url, ...withEmbedding });
       return {
-        store,
-        info: {
-          kind: "chroma",
-          description: `chroma at ${url}${bundled ? ` (bundled, data in ${bundled.path})` : ""} (collection ${config.collection}${embeddingNote})`,
-          embedding: embedding !== undefined,
-        },
+        collections,
+        defaultCollection: config.collection,
+        kind: "chroma",
+        description: `chroma at ${url}${bundled ? ` (bundled, data in ${bundled.path})` : ""}`,
+        embedding: embedding !== undefined,
         close: async () => {
           try {
-            await store.close?.();
+            await collections.close();
           } finally {
             await bundled?.stop();
           }
@@ -95,25 +109,61 @@ export async function openVectorStore(
           field: "pineconeApiKey",
         });
       }
-      const { PineconeStore } = await import("@deeprecall/vectorstore-pinecone");
-      const store = new PineconeStore({
+      const { DEFAULT_NAMESPACE, PineconeStore } = await import("@deeprecall/vectorstore-pinecone");
+      const collections = PineconeStore.collections({
         apiKey: config.pineconeApiKey,
         index: config.pineconeIndex!,
-        ...(config.pineconeNamespace ? { namespace: config.pineconeNamespace } : {}),
-        ...(embedding ? { embedding } : {}),
+        ...withEmbedding,
       });
       return {
-        store,
-        info: {
-          kind: "pinecone",
-          description: `pinecone index ${config.pineconeIndex}${config.pineconeNamespace ? ` namespace ${config.pineconeNamespace}` : ""}${embeddingNote}`,
-          embedding: embedding !== undefined,
-        },
-        close: async () => {
-          await store.close?.();
-        },
+        collections,
+        defaultCollection: config.pineconeNamespace ?? DEFAULT_NAMESPACE,
+        kind: "pinecone",
+        description: `pinecone index ${config.pineconeIndex}${embeddingNote ? `, ${embeddingNote}` : ""}`,
+        embedding: embedding !== undefined,
+        close: () => collections.close(),
         stopServices: async () => {},
       };
     }
   }
+}
+
+/** One line for humans about one collection of the store. */
+function describeCollection(handle: CollectionsHandle, config: DeepRecallConfig, collection: string): string {
+  const embeddingNote = config.embeddingModel ? `, embeddings ${config.embeddingModel}` : "";
+  if (handle.kind === "pinecone") {
+    return `${handle.description}${collection === config.pineconeNamespace ? ` namespace ${collection}` : ""}`;
+  }
+  return `${handle.description} (collection ${collection}${embeddingNote || (handle.kind === "local" ? ", BM25 only" : "")})`;
+}
+
+/**
+ * Opens the configured vector store: the store of `collection` (default: the configured one),
+ * starting a bundled Chroma server when needed.
+ */
+export async function openVectorStore(
+  config: DeepRecallConfig,
+  options: OpenStoreOptions & { collection?: string } = {},
+): Promise<StoreHandle> {
+  const handle = await openStoreCollections(config, options);
+  const collection = options.collection ?? handle.defaultCollection;
+  let store: VectorStore;
+  try {
+    store = handle.collections.open(collection);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return {
+    store,
+    collection,
+    collections: handle,
+    info: {
+      kind: handle.kind,
+      description: describeCollection(handle, config, collection),
+      embedding: handle.embedding,
+    },
+    close: () => handle.close(),
+    stopServices: () => handle.stopServices(),
+  };
 }

@@ -9,11 +9,21 @@ export async function runDelete(
 ): Promise<void> {
   const fromFlag = typeof opts.ids === "string" ? opts.ids.split(",") : [];
   const all = [...ids, ...fromFlag].map((s) => s.trim()).filter((s) => s.length > 0);
-  if (all.length === 0)
-    throw new CliError("give the ids to delete: deeprecall delete ID [ID...] (or --ids a,b)", 2);
+  const paths = ((opts.path as string[] | undefined) ?? []).filter((p) => p.trim() !== "");
+  if (all.length === 0 && paths.length === 0)
+    throw new CliError(
+      "give the ids to delete: deeprecall delete ID [ID...] (or --ids a,b), or the ingested files: --path FILE_OR_DIR",
+      2,
+    );
+  if (all.length > 0 && paths.length > 0) throw new CliError("give ids or --path, not both", 2);
   const { config } = loadConfig(ctx, opts);
   const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
   try {
+    if (paths.length > 0) {
+      const { runDeletePath } = await import("./ingest.ts");
+      await runDeletePath(ctx, paths, opts, handle, config);
+      return;
+    }
     const before = await handle.store.count();
     await handle.store.delete(all);
     const after = await handle.store.count();

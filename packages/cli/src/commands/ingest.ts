@@ -1,44 +1,102 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { type FSWatcher, readFileSync, watch } from "node:fs";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import cliProgress from "cli-progress";
-import { ingestPaths } from "../ingest/index.ts";
-import { CliError, formatDuration } from "../output.ts";
-import { openVectorStore } from "../stores.ts";
+import type { DeepRecallConfig } from "../config/index.ts";
+import {
+  IngestManifest,
+  type IngestSummary,
+  ingestPaths,
+  legacyChunkId,
+  removePath,
+} from "../ingest/index.ts";
+import { CliError, formatDuration, type Io } from "../output.ts";
+import { openVectorStore, type StoreHandle } from "../stores.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
-/** Where chunk counts of earlier ingests into this store are remembered (to remove stale chunks). */
-function manifestPath(config: ReturnType<typeof loadConfig>["config"]): string {
+/**
+ * The manifest of the files ingested into one collection, kept with the store:
+ * `<persist-dir>/ingest/<backend>-<collection>.json` (Chroma: the server's address is part of it).
+ */
+export function manifestFile(config: DeepRecallConfig, collection: string): string {
+  const target =
+    config.vectorstore === "pinecone"
+      ? `pinecone-${config.pineconeIndex}-${collection}`
+      : config.vectorstore === "chroma" && config.chromaUrl
+        ? `chroma-${createHash("sha256").update(config.chromaUrl).digest("hex").slice(0, 8)}-${collection}`
+        : `${config.vectorstore}-${collection}`;
+  return path.join(config.persistDir, "ingest", `${target.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
+}
+
+/** The manifest of earlier versions (absolute path -> chunk count), read once to carry it over. */
+function legacyManifest(config: DeepRecallConfig): Map<string, string[]> | undefined {
   const target =
     config.vectorstore === "pinecone"
       ? `pinecone-${config.pineconeIndex}-${config.pineconeNamespace ?? "default"}`
       : `${config.vectorstore}-${config.collection}`;
-  return path.join(config.persistDir, `ingested-${target.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
-}
-
-function readManifest(file: string): Record<string, number> {
+  const file = path.join(config.persistDir, `ingested-${target.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
   try {
-    const data = JSON.parse(readFileSync(file, "utf8")) as unknown;
-    return data && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, number>) : {};
+    const counts = JSON.parse(readFileSync(file, "utf8")) as Record<string, number>;
+    return new Map(
+      Object.entries(counts).map(([name, n]) => [
+        name,
+        Array.from({ length: n }, (_, i) => legacyChunkId(name, i)),
+      ]),
+    );
   } catch {
-    return {};
+    return undefined;
   }
 }
 
-function writeManifest(file: string, data: Record<string, number>): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(data));
-  renameSync(temp, file);
+export function openManifest(config: DeepRecallConfig, collection: string): IngestManifest {
+  return IngestManifest.load(manifestFile(config, collection), () =>
+    collection === config.collection ? legacyManifest(config) : undefined,
+  );
 }
 
-export async function runIngest(ctx: CommandContext, opts: Record<string, unknown>): Promise<void> {
-  const paths = (opts.path as string[] | undefined) ?? [];
-  if (paths.length === 0) throw new CliError("--path is required (a file, a directory or a glob)", 2);
-  const { config } = loadConfig(ctx, opts);
-  const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
+/** Rewrites "store is locked" errors of the local store with what to do about it. */
+function explainLock(config: DeepRecallConfig, error: unknown): unknown {
+  if (
+    config.vectorstore === "local" &&
+    error instanceof Error &&
+    /\blocked by process\b/.test(error.message)
+  ) {
+    return new CliError(
+      `${error.message} Is \`deeprecall serve\` running on this store? Stop it first, or send documents to its POST /v1/documents.`,
+    );
+  }
+  return error;
+}
+
+function summaryLine(summary: IngestSummary, total: number | undefined): string {
+  const parts = [
+    `${summary.added} added`,
+    `${summary.updated} updated`,
+    `${summary.removed} removed`,
+    `${summary.unchanged} unchanged`,
+  ];
+  return (
+    `Ingested ${summary.ingestedFiles} of ${summary.files} files (${parts.join(", ")}) as ${summary.chunks} new chunks in ${formatDuration(summary.timeMs)}` +
+    `; skipped ${summary.skipped.length}` +
+    (summary.deletedChunks > 0 ? `; deleted ${summary.deletedChunks} old chunks` : "") +
+    (summary.ignored > 0 ? `; ignored ${summary.ignored} of unsupported types` : "") +
+    (summary.gitignored > 0 ? `; ${summary.gitignored} excluded by .gitignore` : "") +
+    (total !== undefined ? `. The store now holds ${total} documents.` : ".")
+  );
+}
+
+/** One ingest run with progress output; returns the summary. */
+async function runOnce(
+  ctx: CommandContext,
+  handle: StoreHandle,
+  manifest: IngestManifest,
+  config: DeepRecallConfig,
+  paths: string[],
+  opts: Record<string, unknown>,
+  progress: boolean,
+): Promise<IngestSummary> {
   const { io } = ctx;
-  const manifestFile = manifestPath(config);
-  const previousChunks = readManifest(manifestFile);
   let bar: cliProgress.SingleBar | undefined;
   try {
     const summary = await ingestPaths(
@@ -50,10 +108,13 @@ export async function runIngest(ctx: CommandContext, opts: Record<string, unknow
         maxFileSize: config.maxFileSize,
         cwd: ctx.cwd,
         exclude: [config.persistDir],
-        previousChunks,
+        manifest,
+        collection: handle.collection,
+        sync: opts.sync === true || opts.watch === true,
       },
       {
         onStart: (total) => {
+          if (!progress) return;
           io.err(`Ingesting ${total} file${total === 1 ? "" : "s"} into ${handle.info.description}`);
           if (io.isTTY && !opts.json && total > 0) {
             bar = new cliProgress.SingleBar(
@@ -68,53 +129,195 @@ export async function runIngest(ctx: CommandContext, opts: Record<string, unknow
             bar.start(total, 0, { file: "" });
           }
         },
-        onFile: ({ file, index, total, chunks, skipped }) => {
+        onFile: ({ file, index, total, chunks, outcome, skipped }) => {
           const rel = path.relative(ctx.cwd, file) || file;
           if (skipped) {
             // Warnings always go out as their own line, above the bar.
             bar?.stop();
-            io.err(`warning: skipped ${rel}: ${skipped}`);
-            if (bar) bar.start(total, index + 1, { file: rel });
+            io.err(
+              outcome === "removed" ? `removed ${rel}: ${skipped}` : `warning: skipped ${rel}: ${skipped}`,
+            );
+            if (bar && index >= 0) bar.start(total, index + 1, { file: rel });
           } else if (bar) {
             bar.update(index + 1, { file: rel });
-          } else {
-            io.err(`[${index + 1}/${total}] ${rel}: ${chunks} chunk${chunks === 1 ? "" : "s"}`);
+          } else if (progress || outcome !== "unchanged") {
+            io.err(`[${index + 1}/${total}] ${rel}: ${chunks} chunk${chunks === 1 ? "" : "s"} (${outcome})`);
           }
         },
       },
     );
-    bar?.stop();
-    bar = undefined;
-    writeManifest(manifestFile, previousChunks);
-    const total = await handle.store.count().catch(() => undefined);
-    if (opts.json) {
-      io.out(JSON.stringify({ ...summary, storeCount: total ?? null }, null, 2));
-    } else {
-      io.out(
-        `Ingested ${summary.ingestedFiles} of ${summary.files} files as ${summary.chunks} chunks in ${formatDuration(summary.timeMs)}` +
-          `; skipped ${summary.skipped.length}` +
-          (summary.staleRemoved > 0 ? `; removed ${summary.staleRemoved} stale chunks` : "") +
-          (summary.ignored > 0 ? `; ignored ${summary.ignored} of unsupported types` : "") +
-          (total !== undefined ? `. The store now holds ${total} documents.` : "."),
-      );
-    }
-    if (summary.files > 0 && summary.ingestedFiles === 0) {
-      throw new CliError(`none of the ${summary.files} files could be ingested (see the warnings above)`);
-    }
-    if (summary.files === 0) throw new CliError(`no supported files found under ${paths.join(", ")}`);
-  } catch (error) {
-    if (
-      config.vectorstore === "local" &&
-      error instanceof Error &&
-      /\blocked by process\b/.test(error.message)
-    ) {
-      throw new CliError(
-        `${error.message} Is \`deeprecall serve\` running on this store? Stop it first, or send documents to its POST /v1/documents.`,
-      );
-    }
-    throw error;
+    return summary;
   } finally {
     bar?.stop();
+  }
+}
+
+export async function runIngest(ctx: CommandContext, opts: Record<string, unknown>): Promise<void> {
+  const paths = (opts.path as string[] | undefined) ?? [];
+  if (paths.length === 0) throw new CliError("--path is required (a file, a directory or a glob)", 2);
+  const { config } = loadConfig(ctx, opts);
+  const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
+  const manifest = openManifest(config, handle.collection);
+  const { io } = ctx;
+  try {
+    const summary = await runOnce(ctx, handle, manifest, config, paths, opts, true);
+    const total = await handle.store.count().catch(() => undefined);
+    if (opts.json) io.out(JSON.stringify({ ...summary, storeCount: total ?? null }, null, 2));
+    else io.out(summaryLine(summary, total));
+    if (!opts.watch) {
+      if (summary.files > 0 && summary.ingestedFiles === 0 && summary.removed === 0) {
+        throw new CliError(`none of the ${summary.files} files could be ingested (see the warnings above)`);
+      }
+      if (summary.files === 0 && summary.removed === 0) {
+        throw new CliError(`no supported files found under ${paths.join(", ")}`);
+      }
+      return;
+    }
+    await watchAndSync(ctx, handle, manifest, config, paths, opts);
+  } catch (error) {
+    throw explainLock(config, error);
+  } finally {
+    manifest.close();
     await handle.close();
+  }
+}
+
+/**
+ * `--watch`: syncs again whenever something changes under the given paths (node:fs watch,
+ * recursive), once things have been quiet for `--debounce` ms (default 500). Runs until SIGINT
+ * or SIGTERM; a sync in progress finishes first.
+ */
+async function watchAndSync(
+  ctx: CommandContext,
+  handle: StoreHandle,
+  manifest: IngestManifest,
+  config: DeepRecallConfig,
+  paths: string[],
+  opts: Record<string, unknown>,
+): Promise<void> {
+  const { io } = ctx;
+  const debounceMs = opts.debounce === undefined ? 500 : Number(opts.debounce);
+  if (!Number.isFinite(debounceMs) || debounceMs < 0) {
+    throw new CliError(`--debounce: expected a number of milliseconds >= 0, got ${String(opts.debounce)}`, 2);
+  }
+  const persistDir = path.resolve(ctx.cwd, config.persistDir);
+  const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopping = false;
+  let resolveDone!: () => void;
+  let rejectDone!: (error: unknown) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+
+  const sync = async () => {
+    const summary = await runOnce(ctx, handle, manifest, config, paths, { ...opts, json: false }, false);
+    if (summary.added + summary.updated + summary.removed > 0) {
+      const total = await handle.store.count().catch(() => undefined);
+      io.out(
+        opts.json ? JSON.stringify({ ...summary, storeCount: total ?? null }) : summaryLine(summary, total),
+      );
+    }
+  };
+  const trigger = () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = sync()
+      .catch((error: unknown) => {
+        stop();
+        rejectDone(error);
+      })
+      .finally(() => {
+        running = undefined;
+        if (again && !stopping) {
+          again = false;
+          trigger();
+        } else if (stopping) {
+          resolveDone();
+        }
+      });
+  };
+  const onChange = (_event: string, name: string | Buffer | null) => {
+    const changed = name ? path.resolve(String(name)) : "";
+    if (changed.startsWith(persistDir + path.sep)) return;
+    clearTimeout(timer);
+    timer = setTimeout(trigger, debounceMs);
+  };
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    clearTimeout(timer);
+    for (const w of watchers) w.close();
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    if (!running) resolveDone();
+  };
+
+  for (const input of paths) {
+    const absolute = path.resolve(ctx.cwd, input);
+    const info = await stat(absolute).catch(() => undefined);
+    // A glob or a file: watch the folder it is in.
+    const target = info?.isDirectory()
+      ? absolute
+      : path.dirname(info ? absolute : absolute.split(/[*?[{]/)[0]!);
+    const watcher = watch(target, { recursive: true }, (event, name) =>
+      onChange(event, name ? path.join(target, String(name)) : null),
+    );
+    watcher.on("error", (error) => {
+      stop();
+      rejectDone(error);
+    });
+    watchers.push(watcher);
+  }
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  io.err(`Watching ${paths.join(", ")} for changes (Ctrl+C to stop)`);
+  await done;
+  io.err("Stopped watching.");
+}
+
+export async function runDeletePath(
+  ctx: CommandContext,
+  targets: string[],
+  opts: Record<string, unknown>,
+  handle: StoreHandle,
+  config: DeepRecallConfig,
+): Promise<void> {
+  const manifest = openManifest(config, handle.collection);
+  try {
+    const before = await handle.store.count();
+    const removed: string[] = [];
+    let chunks = 0;
+    for (const target of targets) {
+      const result = await removePath(handle.store, manifest, path.resolve(ctx.cwd, target));
+      removed.push(...result.files);
+      chunks += result.chunks;
+    }
+    const after = await handle.store.count();
+    const io: Io = ctx.io;
+    if (opts.json) {
+      io.out(
+        JSON.stringify({
+          paths: targets,
+          files: removed.map((f) => path.relative(ctx.cwd, f) || f),
+          deleted: before - after,
+          remaining: after,
+        }),
+      );
+    } else {
+      io.out(
+        `Removed ${removed.length} file${removed.length === 1 ? "" : "s"} (${chunks} chunks); ${after} documents remain.`,
+      );
+    }
+    if (removed.length === 0) {
+      throw new CliError(`no ingested file at ${targets.join(", ")} in collection ${handle.collection}`);
+    }
+  } finally {
+    manifest.close();
   }
 }

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import type { CollectionInfo } from "@deeprecall/core";
 import {
   describeValueSource,
   FIELD_NAMES,
@@ -48,12 +49,31 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
     };
   }
   const llm = createLanguageModels(config);
-  let store: { description: string; reachable: boolean; documents?: number; error?: string };
+  let store: {
+    description: string;
+    reachable: boolean;
+    documents?: number;
+    collection?: string;
+    collections?: CollectionInfo[];
+    error?: string;
+  };
   try {
     const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
     try {
       const documents = await handle.store.count();
-      store = { description: handle.info.description, reachable: true, documents };
+      const collections = await handle.collections.collections.listCollections();
+      // The configured collection is listed even before its first document.
+      if (!collections.some((c) => c.name === handle.collection)) {
+        collections.push({ name: handle.collection, count: documents });
+        collections.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      }
+      store = {
+        description: handle.info.description,
+        reachable: true,
+        documents,
+        collection: handle.collection,
+        collections,
+      };
     } catch (error) {
       store = { description: handle.info.description, reachable: false, error: oneLine(error) };
     } finally {
@@ -94,6 +114,15 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
         ? `Store: ${store.description}: reachable, ${store.documents} documents`
         : `Store: ${store.description}: NOT reachable: ${store.error}`,
     );
+    if (store.collections) {
+      out(`Collections (${store.collections.length}):`);
+      const width = Math.max(...store.collections.map((c) => c.name.length));
+      for (const { name, count } of store.collections) {
+        out(
+          `  ${name.padEnd(width)}  ${count} document${count === 1 ? "" : "s"}${name === store.collection ? "  (--collection)" : ""}`,
+        );
+      }
+    }
     out(
       llm.configured
         ? `Model: ${llm.description}`

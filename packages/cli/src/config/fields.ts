@@ -60,6 +60,38 @@ function enumSchema<const T extends readonly [string, ...string[]]>(values: T) {
     .pipe(z.enum(values));
 }
 
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+
+/** A byte count: a number, or a number with a unit (2MB, 1.5 GiB, 500kb; KB/MB/GB = 1000^n, K/KiB/M/MiB/G/GiB = 1024^n). */
+function byteSizeSchema(min: number, max: number) {
+  return z
+    .union([
+      z.number(),
+      z
+        .string()
+        .trim()
+        .regex(/^(\d+(?:\.\d+)?|\.\d+)\s*(b|kb|mb|gb|k|m|g|kib|mib|gib)?$/i),
+    ])
+    .transform((v) => {
+      if (typeof v === "number") return v;
+      const [, amount, unit = ""] = /^([\d.]+)\s*([a-z]*)$/i.exec(v.trim())!;
+      return Math.round(Number(amount) * SIZE_UNITS[unit.toLowerCase()]!);
+    })
+    .pipe(z.number().int().min(min).max(max));
+}
+
 const listSchema = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter((s) => s.length > 0))
@@ -350,9 +382,9 @@ export const FIELDS = {
     flag: "--max-file-size",
     env: ["DEEPRECALL_MAX_FILE_SIZE"],
     toml: "max_file_size",
-    schema: intSchema(1, 2_000_000_000),
-    expected: "a number of bytes >= 1",
-    description: "Ingest: larger files are skipped",
+    schema: byteSizeSchema(1, 2_000_000_000),
+    expected: "a size of at least 1 byte and at most 2GB: bytes, or with a unit (500KB, 2MB, 1GiB)",
+    description: "Ingest: larger files are skipped (bytes, or KB/MB/GB = 1000^n, KiB/MiB/GiB = 1024^n)",
   },
   // --- secrets (environment only) ---
   openaiApiKey: {

@@ -46,11 +46,14 @@ describe("chunkText", () => {
 });
 
 describe("chunkId", () => {
-  it("is stable for a path and chunk, different across either", () => {
-    expect(chunkId("/a/b.txt", 0)).toBe(chunkId("/a/../a/b.txt", 0));
-    expect(chunkId("/a/b.txt", 0)).not.toBe(chunkId("/a/b.txt", 1));
-    expect(chunkId("/a/b.txt", 0)).not.toBe(chunkId("/a/c.txt", 0));
-    expect(chunkId("/a/b.txt", 3)).toMatch(/^[0-9a-f]{24}-3$/);
+  it("is stable for a collection, path, content and chunk, different across any of them", () => {
+    const id = chunkId("c", "/a/b.txt", "h1", 0);
+    expect(chunkId("c", "/a/../a/b.txt", "h1", 0)).toBe(id);
+    expect(chunkId("c", "/a/b.txt", "h1", 1)).not.toBe(id);
+    expect(chunkId("c", "/a/c.txt", "h1", 0)).not.toBe(id);
+    expect(chunkId("c", "/a/b.txt", "h2", 0)).not.toBe(id);
+    expect(chunkId("d", "/a/b.txt", "h1", 0)).not.toBe(id);
+    expect(chunkId("c", "/a/b.txt", "h1", 3)).toMatch(/^[0-9a-f]{24}-3$/);
   });
 
   it("sourceLabel is relative inside cwd and absolute outside", () => {

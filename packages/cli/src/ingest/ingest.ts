@@ -1,42 +1,66 @@
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Metadata, VectorStore } from "@deeprecall/core";
 import { type ChunkOptions, chunkText } from "./chunk.ts";
-import { collectFiles } from "./files.ts";
+import { collectFiles, inScope } from "./files.ts";
 import { chunkId } from "./ids.ts";
-import { loadFile } from "./loaders.ts";
+import { parseSource, readSource } from "./loaders.ts";
+import type { IngestManifest, TrackedFile } from "./manifest.ts";
 
 export interface IngestOptions extends ChunkOptions {
   maxFileSize: number;
-  /** Documents per addDocuments call. Default 64. */
+  /** The files already in this collection; updated as the run goes. */
+  manifest: IngestManifest;
+  /** Collection name, part of every chunk id. */
+  collection: string;
+  /**
+   * Also remove the chunks of tracked files within the inputs that are gone from disk (a folder
+   * that stays in sync). Without it, only files found are added, updated or removed.
+   */
+  sync?: boolean;
+  /** Chunks per addDocuments call (a file's chunks always go in one call). Default 64. */
   batchSize?: number;
   cwd?: string;
   /** Paths never walked into (e.g. the store's own persist directory). */
   exclude?: string[];
   signal?: AbortSignal;
-  /**
-   * Chunk counts from earlier ingests (absolute path -> chunks), updated in place. When a file
-   * now has fewer chunks than before, the ids of the chunks it lost are deleted, so a shrunken
-   * file leaves nothing stale behind.
-   */
-  previousChunks?: Record<string, number>;
 }
+
+export type FileOutcome = "added" | "updated" | "unchanged" | "removed" | "skipped";
 
 export interface IngestEvents {
   /** Called once the file list is known. */
   onStart?(total: number): void;
-  /** Called after each file, ingested or skipped. */
-  onFile?(event: { file: string; index: number; total: number; chunks: number; skipped?: string }): void;
+  /** Called after each file found (and each tracked file that is gone, with `index` -1). */
+  onFile?(event: {
+    file: string;
+    index: number;
+    total: number;
+    chunks: number;
+    outcome: FileOutcome;
+    skipped?: string;
+  }): void;
 }
 
 export interface IngestSummary {
+  /** Supported files found. */
   files: number;
+  /** Files whose chunks are in the store after the run (added + updated + unchanged). */
   ingestedFiles: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  /** Files whose chunks were removed: gone from disk (--sync), empty now, or no longer readable. */
+  removed: number;
+  /** Chunks written. */
   chunks: number;
+  /** Chunks deleted (old versions of updated files, and removed files). */
+  deletedChunks: number;
   skipped: Array<{ file: string; reason: string }>;
-  /** Chunks removed because their file got shorter since the last ingest. */
-  staleRemoved: number;
   /** Files of unsupported types found in directories/globs and not read. */
   ignored: number;
+  /** Files and folders a .gitignore excluded. */
+  gitignored: number;
   timeMs: number;
 }
 
@@ -47,7 +71,27 @@ export function sourceLabel(file: string, cwd: string): string {
   return label.split(path.sep).join("/");
 }
 
-/** Reads, chunks and writes files into a store with stable ids (re-ingesting updates in place). */
+/** Files modified less than this long ago are hashed again on the next run, whatever their mtime. */
+const RACY_MS = 2000;
+
+interface Prepared {
+  file: string;
+  index: number;
+  entry: TrackedFile;
+  documents: string[];
+  metadatas: Metadata[];
+  outcome: "added" | "updated";
+}
+
+/**
+ * Brings a collection in line with files on disk, tracked by path and content hash in
+ * `options.manifest`. Unchanged files (same size and mtime, or same hash) are not read again or
+ * embedded; new and changed files are chunked and written under ids derived from their content
+ * (see `chunkId`); a file's old chunks are deleted only once its new ones are written; a file
+ * that is empty or unreadable now, or gone (with `sync`), loses its chunks. Every step is logged
+ * in the manifest first, so an interrupted run leaves each file with its old chunks or its new
+ * ones, and the next run finishes what was started.
+ */
 export async function ingestPaths(
   store: VectorStore,
   inputs: string[],
@@ -56,71 +100,178 @@ export async function ingestPaths(
 ): Promise<IngestSummary> {
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
+  const { manifest } = options;
   const batchSize = options.batchSize ?? 64;
-  const collectOptions = options.exclude ? { cwd, exclude: options.exclude } : { cwd };
-  const { files, ignored } = await collectFiles(inputs, collectOptions);
+  const { files, ignored, gitignored } = await collectFiles(inputs, {
+    cwd,
+    ...(options.exclude ? { exclude: options.exclude } : {}),
+  });
   events.onStart?.(files.length);
-
   const summary: IngestSummary = {
     files: files.length,
     ingestedFiles: 0,
+    added: 0,
+    updated: 0,
+    unchanged: 0,
+    removed: 0,
     chunks: 0,
+    deletedChunks: 0,
     skipped: [],
-    staleRemoved: 0,
     ignored,
+    gitignored,
     timeMs: 0,
   };
-  let documents: string[] = [];
-  let metadatas: Metadata[] = [];
-  let ids: string[] = [];
+  const report = (file: string, index: number, chunks: number, outcome: FileOutcome, skipped?: string) =>
+    events.onFile?.({
+      file,
+      index,
+      total: files.length,
+      chunks,
+      outcome,
+      ...(skipped ? { skipped } : {}),
+    });
+
+  const removeFile = async (file: string): Promise<number> => {
+    const ids = manifest.knownIds(file);
+    if (ids.length > 0) await store.delete(ids);
+    manifest.remove(file);
+    summary.removed++;
+    summary.deletedChunks += ids.length;
+    return ids.length;
+  };
+
+  // Files are written in batches: log the new ids of every file in the batch, write all their
+  // chunks, delete the old chunks, then log each file's new state.
+  let batch: Prepared[] = [];
+  let batchChunks = 0;
   const flush = async () => {
-    if (documents.length === 0) return;
-    await store.addDocuments({ documents, metadatas, ids });
-    documents = [];
-    metadatas = [];
-    ids = [];
+    if (batch.length === 0) return;
+    const current = batch;
+    batch = [];
+    batchChunks = 0;
+    for (const p of current) manifest.setPending(p.file, p.entry.ids);
+    await store.addDocuments({
+      documents: current.flatMap((p) => p.documents),
+      metadatas: current.flatMap((p) => p.metadatas),
+      ids: current.flatMap((p) => p.entry.ids),
+    });
+    for (const p of current) {
+      const keep = new Set(p.entry.ids);
+      const stale = manifest.knownIds(p.file).filter((id) => !keep.has(id));
+      if (stale.length > 0) await store.delete(stale);
+      manifest.commit(p.file, p.entry);
+      summary[p.outcome]++;
+      summary.ingestedFiles++;
+      summary.chunks += p.documents.length;
+      summary.deletedChunks += stale.length;
+      report(p.file, p.index, p.documents.length, p.outcome);
+    }
   };
 
   for (const [index, file] of files.entries()) {
     options.signal?.throwIfAborted();
-    const loaded = await loadFile(file, { maxFileSize: options.maxFileSize });
+    const tracked = manifest.get(file);
+    const info = await stat(file).catch(() => undefined);
+    if (
+      tracked &&
+      !tracked.pending &&
+      info &&
+      tracked.size === info.size &&
+      tracked.mtimeMs === info.mtimeMs
+    ) {
+      summary.unchanged++;
+      summary.ingestedFiles++;
+      report(file, index, tracked.ids.length, "unchanged");
+      continue;
+    }
+    const read = await readSource(file, { maxFileSize: options.maxFileSize });
+    const skip = async (reason: string) => {
+      summary.skipped.push({ file, reason });
+      if (tracked) await removeFile(file);
+      report(file, index, 0, tracked ? "removed" : "skipped", reason);
+    };
+    if (!read.ok) {
+      await skip(read.reason);
+      continue;
+    }
+    const size = read.bytes.length;
+    // An mtime this recent may not change with the next write ("racy" like git's): hash next time.
+    const mtimeMs = info && Date.now() - info.mtimeMs > RACY_MS ? info.mtimeMs : -1;
+    if (tracked && !tracked.pending && tracked.hash === read.sha256) {
+      // Touched but not changed: remember the new mtime, read nothing more.
+      manifest.commit(file, { ...tracked, size, mtimeMs });
+      summary.unchanged++;
+      summary.ingestedFiles++;
+      report(file, index, tracked.ids.length, "unchanged");
+      continue;
+    }
+    const loaded = await parseSource(file, read.bytes);
     if (!loaded.ok) {
-      summary.skipped.push({ file, reason: loaded.reason });
-      events.onFile?.({ file, index, total: files.length, chunks: 0, skipped: loaded.reason });
+      await skip(loaded.reason);
       continue;
     }
     const chunks = chunkText(loaded.text, options);
     if (chunks.length === 0) {
-      summary.skipped.push({ file, reason: "no text" });
-      events.onFile?.({ file, index, total: files.length, chunks: 0, skipped: "no text" });
+      await skip("no text");
       continue;
     }
     const source = sourceLabel(file, cwd);
     const filename = path.basename(file);
-    for (const [chunk, text] of chunks.entries()) {
-      documents.push(text);
-      metadatas.push({ source, filename, chunk, chunks: chunks.length, type: loaded.kind });
-      ids.push(chunkId(file, chunk));
-      if (documents.length >= batchSize) await flush();
-    }
-    summary.ingestedFiles++;
-    summary.chunks += chunks.length;
-    // Flush per file so progress reflects what is really stored.
-    await flush();
-    if (options.previousChunks) {
-      const before = options.previousChunks[file] ?? 0;
-      if (before > chunks.length) {
-        const stale = Array.from({ length: before - chunks.length }, (_, i) =>
-          chunkId(file, chunks.length + i),
-        );
-        await store.delete(stale);
-        summary.staleRemoved += stale.length;
-      }
-      options.previousChunks[file] = chunks.length;
-    }
-    events.onFile?.({ file, index, total: files.length, chunks: chunks.length });
+    batch.push({
+      file,
+      index,
+      entry: {
+        hash: read.sha256,
+        size,
+        mtimeMs,
+        ids: chunks.map((_, i) => chunkId(options.collection, file, read.sha256, i)),
+      },
+      documents: chunks,
+      metadatas: chunks.map((_, chunk) => ({
+        source,
+        filename,
+        chunk,
+        chunks: chunks.length,
+        type: loaded.kind,
+      })),
+      outcome: tracked && tracked.ids.length > 0 ? "updated" : "added",
+    });
+    batchChunks += chunks.length;
+    if (batchChunks >= batchSize) await flush();
   }
   await flush();
+
+  if (options.sync) {
+    const found = new Set(files);
+    for (const file of manifest.files()) {
+      if (found.has(file) || !inScope(file, inputs, cwd)) continue;
+      options.signal?.throwIfAborted();
+      await removeFile(file);
+      report(file, -1, 0, "removed", "gone from disk");
+    }
+  }
+  manifest.save();
   summary.timeMs = Math.round(performance.now() - started);
   return summary;
+}
+
+/**
+ * Removes the chunks of every tracked file at `target` (a file) or under it (a folder). Returns
+ * the files and chunks removed.
+ */
+export async function removePath(
+  store: VectorStore,
+  manifest: IngestManifest,
+  target: string,
+): Promise<{ files: string[]; chunks: number }> {
+  const files = manifest.files().filter((file) => inScope(file, [target], "/"));
+  let chunks = 0;
+  for (const file of files) {
+    const ids = manifest.knownIds(file);
+    if (ids.length > 0) await store.delete(ids);
+    manifest.remove(file);
+    chunks += ids.length;
+  }
+  manifest.save();
+  return { files, chunks };
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { convert as htmlToText } from "html-to-text";
@@ -130,14 +131,13 @@ export function extractHtmlText(html: string): string {
   }).trim();
 }
 
-/**
- * Reads one file as text. Never throws for a bad file: too large, unreadable, not UTF-8,
- * binary or an unparseable PDF come back as `{ ok: false, reason }`.
- */
-export async function loadFile(filePath: string, options: LoadOptions): Promise<LoadResult> {
+/** A file's bytes and their SHA-256, or why it could not be read. */
+export type ReadResult = { ok: true; bytes: Buffer; sha256: string } | { ok: false; reason: string };
+
+/** Reads a supported file (size-checked) and hashes it; never throws. */
+export async function readSource(filePath: string, options: LoadOptions): Promise<ReadResult> {
   const ext = path.extname(filePath).toLowerCase();
   if (!isSupportedFile(filePath)) return { ok: false, reason: `unsupported file type "${ext || "(none)"}"` };
-  let bytes: Buffer;
   try {
     const info = await stat(filePath);
     if (!info.isFile()) return { ok: false, reason: "not a regular file" };
@@ -147,11 +147,17 @@ export async function loadFile(filePath: string, options: LoadOptions): Promise<
         reason: `too large (${formatBytes(info.size)} > ${formatBytes(options.maxFileSize)}; raise --max-file-size)`,
       };
     }
-    bytes = await readFile(filePath);
+    const bytes = await readFile(filePath);
+    return { ok: true, bytes, sha256: createHash("sha256").update(bytes).digest("hex") };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { ok: false, reason: `unreadable (${code ?? (error as Error).message})` };
   }
+}
+
+/** Turns a file's bytes into text by its type; never throws. */
+export async function parseSource(filePath: string, bytes: Buffer): Promise<LoadResult> {
+  const ext = path.extname(filePath).toLowerCase();
   if (PDF_EXTENSIONS.has(ext)) {
     try {
       // verbosity 0: pdf.js would otherwise print recovery warnings to the console.
@@ -170,4 +176,13 @@ export async function loadFile(filePath: string, options: LoadOptions): Promise<
   if (text === null) return { ok: false, reason: "not UTF-8 text" };
   if (HTML_EXTENSIONS.has(ext)) return { ok: true, text: extractHtmlText(text), kind: "html" };
   return { ok: true, text, kind: CODE_EXTENSIONS.has(ext) ? "code" : "text" };
+}
+
+/**
+ * Reads one file as text. Never throws for a bad file: too large, unreadable, not UTF-8,
+ * binary or an unparseable PDF come back as `{ ok: false, reason }`.
+ */
+export async function loadFile(filePath: string, options: LoadOptions): Promise<LoadResult> {
+  const read = await readSource(filePath, options);
+  return read.ok ? parseSource(filePath, read.bytes) : read;
 }
