@@ -16,7 +16,14 @@ import type { DeepRecallConfig } from "./config/index.ts";
 import { createLanguageModels, type LanguageModels } from "./models.ts";
 import { type OpenStoreOptions, openVectorStore, type StoreInfo } from "./stores.ts";
 
-export { type OpenStoreOptions, openVectorStore, type StoreHandle, type StoreInfo } from "./stores.ts";
+export {
+  type CollectionsHandle,
+  type OpenStoreOptions,
+  openStoreCollections,
+  openVectorStore,
+  type StoreHandle,
+  type StoreInfo,
+} from "./stores.ts";
 
 /**
  * The per-query budget from --max-iterations, --max-searches, --max-tokens, --max-time, --max-cost.

@@ -2,11 +2,13 @@ export { type BundledChroma, freePort, startBundledChroma } from "./chroma-serve
 export { buildProgram, type MainOptions, main } from "./cli.ts";
 export {
   budgetFromConfig,
+  type CollectionsHandle,
   type ComposeOptions,
   type Composition,
   composeEngine,
   createCache,
   type OpenStoreOptions,
+  openStoreCollections,
   openVectorStore,
   type StoreHandle,
   type StoreInfo,

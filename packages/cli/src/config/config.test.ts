@@ -91,6 +91,26 @@ describe("resolveConfig precedence", () => {
     expect(config.rateLimit).toBe(60);
   });
 
+  it("--max-file-size takes bytes or a size with a unit, from every source", () => {
+    const size = (value: string | number, source: "flags" | "env" = "flags") =>
+      source === "flags"
+        ? resolveIn({ flags: { maxFileSize: value } }).config.maxFileSize
+        : resolveIn({ env: { DEEPRECALL_MAX_FILE_SIZE: String(value) } }).config.maxFileSize;
+    expect(size("1234")).toBe(1234);
+    expect(size("2MB")).toBe(2_000_000);
+    expect(size("2 mb")).toBe(2_000_000);
+    expect(size("1.5KB")).toBe(1500);
+    expect(size("2MiB")).toBe(2 * 1024 * 1024);
+    expect(size("3KiB", "env")).toBe(3072);
+    expect(size("1GB")).toBe(1_000_000_000);
+    expect(size("1G")).toBe(1024 ** 3);
+    writeFileSync(path.join(dir, "deeprecall.toml"), 'max_file_size = "500KB"\n');
+    expect(resolveIn().config.maxFileSize).toBe(500_000);
+    for (const bad of ["2XB", "MB", "-1MB", "3GB", "0"]) {
+      expect(errorOf(() => size(bad)).message, bad).toMatch(/--max-file-size: expected a size/);
+    }
+  });
+
   it("resolves relative paths in the toml file against the file's directory", () => {
     const sub = path.join(dir, "conf");
     rmSync(sub, { recursive: true, force: true });
