@@ -92,7 +92,12 @@ export function replModel(options: ReplModelOptions = {}) {
         }
       }
       await options.beforeReply?.(call);
-      const text = await reply(call, index);
+      // A structured-output call (response_format / text.format) gets JSON that fits its schema,
+      // as a model that supports structured output would answer.
+      const text =
+        call.responseFormat?.type === "json"
+          ? JSON.stringify(exampleFor(call.responseFormat.schema ?? {}))
+          : await reply(call, index);
       return {
         content: [{ type: "text", text }],
         finishReason: { unified: "stop", raw: "stop" },
@@ -112,4 +117,47 @@ export function snippetModel(code: string, finalText = "corpus-done") {
       return `\`\`\`repl\nFINAL(${JSON.stringify(finalText)})\n\`\`\``;
     },
   });
+}
+
+/**
+ * A small value that satisfies a JSON Schema, for the structured-output calls of the mock model:
+ * the first of `const`/`enum`/`anyOf`/`oneOf`, every `required` property of an object, the
+ * minimum length of arrays and strings, the minimum of numbers.
+ */
+export function exampleFor(schema: unknown, depth = 0): unknown {
+  if (schema === true || schema === undefined || schema === null || depth > 8) return {};
+  if (typeof schema !== "object") return {};
+  const s = schema as Record<string, unknown>;
+  if ("const" in s) return s.const;
+  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
+  for (const key of ["anyOf", "oneOf"] as const) {
+    const options = s[key];
+    if (Array.isArray(options) && options.length > 0) return exampleFor(options[0], depth + 1);
+  }
+  if (Array.isArray(s.allOf) && s.allOf.length > 0) {
+    return Object.assign({}, ...s.allOf.map((part) => exampleFor(part, depth + 1)));
+  }
+  const type = Array.isArray(s.type) ? s.type[0] : s.type;
+  switch (type) {
+    case "string":
+      return "x".repeat(typeof s.minLength === "number" ? s.minLength : 0);
+    case "integer":
+    case "number":
+      return typeof s.minimum === "number" ? s.minimum : 0;
+    case "boolean":
+      return false;
+    case "null":
+      return null;
+    case "array": {
+      const count = typeof s.minItems === "number" ? s.minItems : 0;
+      return Array.from({ length: count }, () => exampleFor(s.items, depth + 1));
+    }
+    default: {
+      const out: Record<string, unknown> = {};
+      const properties = (s.properties ?? {}) as Record<string, unknown>;
+      const required = Array.isArray(s.required) ? (s.required as string[]) : [];
+      for (const name of required) out[name] = exampleFor(properties[name], depth + 1);
+      return out;
+    }
+  }
 }
