@@ -17,7 +17,8 @@ import { type CommandContext, loadConfig } from "./common.ts";
 
 /**
  * The manifest of the files ingested into one collection, kept with the store:
- * `<persist-dir>/ingest/<backend>-<collection>.json` (Chroma: the server's address is part of it).
+ * `<persist-dir>/.ingest/<backend>-<collection>.json` (Chroma: the server's address is part of it). A hidden
+ * folder, so it can never be taken for a local collection.
  */
 export function manifestFile(config: DeepRecallConfig, collection: string): string {
   const target =
@@ -26,7 +27,7 @@ export function manifestFile(config: DeepRecallConfig, collection: string): stri
       : config.vectorstore === "chroma" && config.chromaUrl
         ? `chroma-${createHash("sha256").update(config.chromaUrl).digest("hex").slice(0, 8)}-${collection}`
         : `${config.vectorstore}-${collection}`;
-  return path.join(config.persistDir, "ingest", `${target.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
+  return path.join(config.persistDir, ".ingest", `${target.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
 }
 
 /** The manifest of earlier versions (absolute path -> chunk count), read once to carry it over. */
