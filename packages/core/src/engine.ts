@@ -1,4 +1,4 @@
-import { generateText, jsonSchema, Output } from "ai";
+import { generateText, jsonSchema, Output, streamText } from "ai";
 import { synthesizeAnswer } from "./answer-check.ts";
 import { type CachedAnswer, EventRecorder, isCachedAnswer, replayEvents } from "./cache/answer-record.ts";
 import { generationKey, newGeneration } from "./cache/generation.ts";
@@ -13,11 +13,13 @@ import {
   ConfigError,
   DeepRecallError,
   isAbortError,
+  LLMProviderError,
   VectorStoreError,
 } from "./errors.ts";
 import { EventChannel } from "./event-channel.ts";
 import { validateFilter } from "./filters.ts";
-import { type DeepRecallEngineOptions, parseBudget, parseEngineOptions } from "./options.ts";
+import { cannotStream, promptChars, usageOrEstimate } from "./model-call.ts";
+import { CALL_DEFAULTS, type DeepRecallEngineOptions, parseBudget, parseEngineOptions } from "./options.ts";
 import { runReplLoop } from "./repl-loop.ts";
 import { applyReranker } from "./rerank.ts";
 import { isTransientError, redactSecrets, toLLMProviderError, withRetry } from "./retry.ts";
@@ -27,7 +29,10 @@ import type { SandboxPool } from "./sandbox/types.ts";
 import { runToolsLoop } from "./tools-loop.ts";
 import type {
   AddDocumentsInput,
+  CompleteRequest,
+  CompleteResult,
   DeepRecallResult,
+  DirectCompletionApi,
   EngineEvent,
   QueryBudget,
   QueryOptions,
@@ -39,7 +44,7 @@ import type {
   UsageSummary,
   VectorStore,
 } from "./types.ts";
-import { callCost, readUsage } from "./usage.ts";
+import { type CallUsage, callCost, readUsage } from "./usage.ts";
 
 const DEFAULTS = {
   maxIterations: 15,
@@ -60,7 +65,7 @@ interface UsageSource {
  * The DeepRecall engine: an LLM that searches the vector store, writes JavaScript over what it
  * found in a sandbox, asks sub-models for help, searches again, and then answers.
  */
-export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputApi {
+export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputApi, DirectCompletionApi {
   readonly vectorStore: VectorStore;
   readonly modelId: string;
   private readonly options: ResolvedOptions;
@@ -70,6 +75,8 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
   private closed = false;
   /** The cache whole answers go in: `cache` when `cacheAnswers` is on, else none. */
   private readonly answerCache: CacheStore | undefined;
+  /** False once the root model failed to stream a direct call: later ones use generateText. */
+  private streamsDirect = true;
   /** A new store generation being stored by this engine (see `generation()`). */
   private startingGeneration: Promise<string> | null = null;
 
@@ -288,6 +295,129 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       }
     }
     throw toLLMProviderError(lastError);
+  }
+
+  /**
+   * One direct call of the root model: the messages as they are, no retrieval, no sandbox, the
+   * model's own answer (for chat UIs' housekeeping: titles, tags, follow-ups). It takes the path
+   * of the engine's own model calls: streamed from the backend when the model can stream (text
+   * handed to `onText` as it arrives), the per-call timeout (`callTimeoutMs`), transient failures
+   * retried per `retry` while nothing has been streamed yet, usage read from the provider or
+   * estimated. Provider failures become `LLMProviderError`; an abort throws the abort.
+   */
+  async complete(request: CompleteRequest): Promise<CompleteResult> {
+    this.assertOpen();
+    if (!request || !Array.isArray(request.messages) || request.messages.length === 0) {
+      throw new ConfigError("complete() needs at least one message", { field: "messages" });
+    }
+    const model = this.options.model;
+    const signal = request.signal ?? new AbortController().signal;
+    const timeoutMs = this.options.callTimeoutMs ?? CALL_DEFAULTS.callTimeoutMs;
+    const format = request.responseFormat;
+    const output = !format
+      ? undefined
+      : format.schema === null
+        ? Output.json()
+        : Output.object({
+            schema: jsonSchema<unknown>(format.schema),
+            ...(format.name ? { name: format.name } : {}),
+            ...(format.description ? { description: format.description } : {}),
+          });
+    const settings = {
+      model,
+      ...(request.instructions ? { instructions: request.instructions } : {}),
+      messages: request.messages,
+      maxRetries: 0,
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.topP !== undefined ? { topP: request.topP } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
+      ...(request.stopSequences?.length ? { stopSequences: request.stopSequences } : {}),
+      ...(output ? { output } : {}),
+    };
+    const inputChars = promptChars(request);
+    const usage: UsageSummary = { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0, byModel: {} };
+    const count = (call: CallUsage, providerMetadata: unknown) =>
+      addUsage(usage, this.modelId, call, this.options.pricing, providerMetadata);
+    let streamed = false;
+    let useStream = this.streamsDirect;
+    try {
+      return await withRetry(
+        async () => {
+          const timer = new AbortController();
+          const handle = setTimeout(
+            () => timer.abort(new DOMException("model call timed out", "TimeoutError")),
+            timeoutMs,
+          );
+          const abortSignal = AbortSignal.any([signal, timer.signal]);
+          let text = "";
+          try {
+            if (useStream) {
+              try {
+                const result = streamText({ ...settings, abortSignal, onError: () => {} });
+                let reported: Parameters<typeof usageOrEstimate>[0];
+                let providerMetadata: unknown;
+                let finish: string | undefined;
+                for await (const part of result.fullStream) {
+                  if (part.type === "text-delta") {
+                    text += part.text;
+                    streamed = true;
+                    request.onText?.(part.text);
+                  } else if (part.type === "error") throw part.error;
+                  else if (part.type === "finish-step") providerMetadata = part.providerMetadata;
+                  else if (part.type === "finish") {
+                    reported = part.totalUsage;
+                    finish = part.finishReason;
+                  } else if (part.type === "abort") break;
+                }
+                if (abortSignal.aborted) throw abortSignal.reason;
+                count(usageOrEstimate(reported, inputChars, text).usage, providerMetadata);
+                return { text, usage, finishReason: finish === "length" ? "length" : "stop" };
+              } catch (error) {
+                if (abortSignal.aborted || text !== "" || !cannotStream(error)) throw error;
+                useStream = false;
+                this.streamsDirect = false;
+              }
+            }
+            const result = await generateText({ ...settings, abortSignal });
+            text = result.text;
+            if (text) request.onText?.(text);
+            streamed = text !== "";
+            count(
+              usageOrEstimate(result.totalUsage ?? result.usage, inputChars, text).usage,
+              result.providerMetadata,
+            );
+            return {
+              text,
+              usage,
+              finishReason: result.finishReason === "length" ? ("length" as const) : ("stop" as const),
+            };
+          } catch (error) {
+            // A cut attempt was spent all the same: count what it had generated.
+            if (abortSignal.aborted) count(usageOrEstimate(undefined, inputChars, text).usage, undefined);
+            if (timer.signal.aborted && !signal.aborted) {
+              throw new LLMProviderError(
+                `LLM provider error: the model call timed out after ${Math.round(timeoutMs / 100) / 10} s (callTimeoutMs)`,
+                { retryable: true },
+              );
+            }
+            throw error;
+          } finally {
+            clearTimeout(handle);
+          }
+        },
+        {
+          ...this.options.retry,
+          signal,
+          // Text already handed out cannot be taken back: only a call that streamed nothing is retried.
+          isRetryable: (error) => !streamed && isTransientError(error),
+        },
+      );
+    } catch (error) {
+      if (signal.aborted || isAbortError(error)) throw signal.aborted ? (signal.reason ?? error) : error;
+      if (error instanceof DeepRecallError) throw error;
+      throw toLLMProviderError(error);
+    }
   }
 
   async clearCache(): Promise<void> {
@@ -650,6 +780,28 @@ function addCallUsage(
 ): void {
   const call = readUsage(reported);
   const cost = callCost(modelId, call, pricing, result.providerMetadata);
+  usage.inputTokens += call.inputTokens;
+  usage.outputTokens += call.outputTokens;
+  usage.totalTokens += call.totalTokens;
+  usage.calls += 1;
+  if (cost !== undefined) usage.costUsd = (usage.costUsd ?? 0) + cost;
+  const own = usage.byModel[modelId] ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0 };
+  usage.byModel[modelId] = own;
+  own.inputTokens += call.inputTokens;
+  own.outputTokens += call.outputTokens;
+  own.totalTokens += call.totalTokens;
+  own.calls += 1;
+  if (cost !== undefined) own.costUsd = (own.costUsd ?? 0) + cost;
+}
+
+function addUsage(
+  usage: UsageSummary,
+  modelId: string,
+  call: CallUsage,
+  pricing: Parameters<typeof callCost>[2],
+  providerMetadata: unknown,
+): void {
+  const cost = callCost(modelId, call, pricing, providerMetadata);
   usage.inputTokens += call.inputTokens;
   usage.outputTokens += call.outputTokens;
   usage.totalTokens += call.totalTokens;

@@ -6,6 +6,13 @@ import type { SearchResult } from "./types.ts";
  * drives: JavaScript (not Python), host functions that look synchronous, how to finish.
  */
 
+/**
+ * How the model cites: the short handles [n] the retrieved passages carry (the server turns them
+ * into citations that link to the source), or a passage's id in brackets when it has no handle.
+ */
+export const CITE_RULE =
+  'Cite the passages your answer relies on with their handles, e.g. "... founded in 1999 [1]." or "[1][3]": a handle [n] is the number shown before a passage in "Passages already retrieved". For a passage you found yourself that has no handle, cite its id in brackets, e.g. [doc-12]. Never write raw ids without brackets, and do not list sources at the end.';
+
 export interface PromptContext {
   storeName: string;
   documentCount: number | null;
@@ -39,7 +46,8 @@ How to work:
 1. Search first, with several phrasings if needed. Print what matters (titles, short excerpts), not everything.
 2. Read, then refine: follow names, dates and terms you found with new searches (multi-hop).
 3. For long material, summarise with llmQuery or llmQueryBatched over chunks.
-4. Finish when you can answer from the evidence: write FINAL(your answer) on its own line outside code, or call FINAL(answer) in code, or FINAL_VAR(variableName) outside code to answer with a variable's value. Cite sources by id or metadata when helpful. If the documents do not contain the answer, say so.
+4. Finish when you can answer from the evidence: write FINAL(your answer) on its own line outside code, or call FINAL(answer) in code, or FINAL_VAR(variableName) outside code to answer with a variable's value. If the documents do not contain the answer, say so.
+5. ${CITE_RULE}
 
 Example turn:
 \`\`\`repl
@@ -55,7 +63,7 @@ print(notes.join("\\n"));
 \`\`\`
 
 Example finish (outside code):
-FINAL(The crisis was driven mainly by ... [sources: doc-12, doc-40])
+FINAL(The crisis was driven mainly by ... [1][3])
 
 Limits: at most ${ctx.maxIterations} turns${ctx.maxSearchCalls !== undefined ? ` and ${ctx.maxSearchCalls} searches` : ""}. Each block has a time and memory limit, and long output is truncated. The document store is "${ctx.storeName}"${ctx.documentCount !== null ? ` with ${ctx.documentCount} documents` : ""}.`;
 }
@@ -64,8 +72,10 @@ Limits: at most ${ctx.maxIterations} turns${ctx.maxSearchCalls !== undefined ? `
 export const GROUNDING_SNIPPET_CHARS = 300;
 
 /**
- * The passages the grounding search found, as shown to the model: id, score and a one-line
- * snippet (code fences removed) each, best first. Empty string when there are none.
+ * The passages the grounding search found, as shown to the model: the handle [n] to cite it by,
+ * its id, score and a one-line snippet (code fences removed) each, best first. Empty string when
+ * there are none. Handle n is the n-th distinct source of the run in the order it was first
+ * found (the grounding search comes first), which is how the server maps handles back.
  */
 export function groundingBlock(hits: SearchResult[]): string {
   if (hits.length === 0) return "";
@@ -73,7 +83,7 @@ export function groundingBlock(hits: SearchResult[]): string {
     (h, i) =>
       `[${i + 1}] id=${JSON.stringify(h.id)} score=${h.score.toFixed(2)}: ${quoteSnippet(h.content, GROUNDING_SNIPPET_CHARS)}`,
   );
-  return `Passages already retrieved for this question (a search for the question itself, best first):\n${lines.join("\n")}`;
+  return `Passages already retrieved for this question (a search for the question itself, best first; cite one by its handle, e.g. [1]):\n${lines.join("\n")}`;
 }
 
 /**
@@ -124,7 +134,7 @@ export function forcedFinalMessage(reason: string): string {
 }
 
 export function toolsSystemPrompt(ctx: PromptContext): string {
-  return `You answer questions about a collection of documents (the "${ctx.storeName}" store${ctx.documentCount !== null ? `, ${ctx.documentCount} documents` : ""}). Use the searchDb tool, several times with refined queries if needed (multi-hop), before answering. Do not write text before a tool call; when you have enough evidence, write the final answer directly, citing sources by id or metadata where helpful. If the documents do not contain the answer, say so.`;
+  return `You answer questions about a collection of documents (the "${ctx.storeName}" store${ctx.documentCount !== null ? `, ${ctx.documentCount} documents` : ""}). Use the searchDb tool, several times with refined queries if needed (multi-hop), before answering. Do not write text before a tool call; when you have enough evidence, write the final answer directly. If the documents do not contain the answer, say so. ${CITE_RULE}`;
 }
 
 export function compactionPrompt(transcript: string): string {

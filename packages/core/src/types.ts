@@ -294,3 +294,43 @@ export interface StructureResult {
 export interface StructuredOutputApi {
   structure(request: StructureRequest): Promise<StructureResult>;
 }
+
+/**
+ * One direct call of the root model (`DeepRecallEngine.complete`): no retrieval, no sandbox,
+ * the model's own answer to the messages. Chat UIs' housekeeping requests (titles, tags,
+ * follow-up suggestions) go this way through the server's task model.
+ */
+export interface CompleteRequest {
+  /** The conversation, oldest first (system messages may be given here or as `instructions`). */
+  messages: ModelMessage[];
+  /** System instructions. */
+  instructions?: string;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  /** Output-token cap of this call. */
+  maxOutputTokens?: number;
+  /** Stop sequences sent to the backend. */
+  stopSequences?: string[];
+  /**
+   * Ask the backend for JSON: a JSON Schema (with an optional name and description), or
+   * `schema: null` for any JSON object. The text is the backend's own JSON, not validated here.
+   */
+  responseFormat?: { schema: Record<string, unknown> | null; name?: string; description?: string };
+  /** Called with each piece of text as the backend streams it. */
+  onText?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface CompleteResult {
+  text: string;
+  /** What this call spent (estimated when the backend reports none). */
+  usage: UsageSummary;
+  /** "length" when the backend stopped at the output-token cap, else "stop". */
+  finishReason: "stop" | "length";
+}
+
+/** Engines that can pass a request straight to their model (`DeepRecallEngine` can). */
+export interface DirectCompletionApi {
+  complete(request: CompleteRequest): Promise<CompleteResult>;
+}
