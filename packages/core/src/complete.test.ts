@@ -4,7 +4,13 @@ import { MemoryStore } from "./__fixtures__/memory-store.ts";
 import { scriptedModel, streamingModel, textStep } from "./__fixtures__/scripted-model.ts";
 import { DeepRecallEngine } from "./engine.ts";
 import { ConfigError, LLMProviderError } from "./errors.ts";
-import { CITE_RULE, firstUserMessage, groundingBlock, replSystemPrompt, toolsSystemPrompt } from "./prompts.ts";
+import {
+  CITE_RULE,
+  firstUserMessage,
+  groundingBlock,
+  replSystemPrompt,
+  toolsSystemPrompt,
+} from "./prompts.ts";
 
 const engines: DeepRecallEngine[] = [];
 afterEach(async () => {
