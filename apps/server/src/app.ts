@@ -7,6 +7,7 @@ import {
   type ResolvedConfig,
   type RunningServer,
   resolveConfig,
+  serverOptionsFromConfig,
   startServer,
 } from "@deeprecall/cli";
 
@@ -59,6 +60,9 @@ function describe(config: DeepRecallConfig) {
   return {
     auth: config.apiKeys ? `on (${config.apiKeys.length} keys: ${maskList(config.apiKeys)})` : "off",
     rateLimit: config.rateLimit ?? null,
+    cors: config.cors ? (config.cors.includes("*") ? "*" : config.cors) : null,
+    cache:
+      config.cache === "none" ? "off" : config.cacheAnswers === "on" ? "searches and answers" : "searches",
     sharedState: config.redisUrl ? `redis (fail ${config.redisFailure})` : "none (this process only)",
     metrics: config.metrics === "on",
     mcp: config.mcp === "on",
@@ -82,12 +86,7 @@ export async function startFromEnv(options: StartFromEnvOptions = {}): Promise<R
     throw error;
   }
   const running = await startServer(composition, {
-    host: config.host,
-    port: config.port,
-    ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}),
-    ...(config.rateLimit !== undefined ? { rateLimit: config.rateLimit } : {}),
-    metrics: config.metrics === "on",
-    mcp: config.mcp === "on",
+    ...serverOptionsFromConfig(config),
     gracePeriodMs: grace,
     log,
     handleSignals: options.handleSignals ?? true,
@@ -107,6 +106,7 @@ export async function startFromEnv(options: StartFromEnvOptions = {}): Promise<R
     modelMissingKey: composition.llm.configured ? null : composition.llm.missingKeyVariable,
     configFile: configFile ?? null,
     shutdownGraceMs: grace,
+    embeddings: composition.embedding ? (composition.embeddingModelName ?? null) : null,
     docs: `${running.url}/docs`,
     ...describe(config),
   });

@@ -6,7 +6,12 @@ import { generateText } from "ai";
 import { afterAll, describe, expect, it } from "vitest";
 import { budgetFromConfig, composeEngine } from "./compose.ts";
 import { DEFAULT_MAX_TIME_SECONDS, resolveConfig } from "./config/index.ts";
-import { createEmbeddingModel, createLanguageModels, UnconfiguredLanguageModel } from "./models.ts";
+import {
+  createEmbeddingModel,
+  createLanguageModels,
+  embeddingModelId,
+  UnconfiguredLanguageModel,
+} from "./models.ts";
 
 const dirs: string[] = [];
 function config(flags: Record<string, string> = {}, env: Record<string, string> = {}) {
@@ -119,6 +124,30 @@ describe("composeEngine", () => {
     const again = await composeEngine(cfg);
     expect(await again.store.count()).toBe(1);
     await again.close();
+  });
+
+  it("exposes the store's embedding model and the id clients send to /v1/embeddings", async () => {
+    expect(embeddingModelId(config({ embeddingModel: "openai:text-embedding-3-small" }))).toBe(
+      "text-embedding-3-small",
+    );
+    expect(embeddingModelId(config({ embeddingModel: "my:model" }))).toBe("my:model");
+    expect(embeddingModelId(config())).toBeUndefined();
+
+    const without = await composeEngine(config());
+    expect(without.embedding).toBeUndefined();
+    expect(without.embeddingModelName).toBeUndefined();
+    await without.close();
+
+    const cfg = config({ embeddingModel: "openai:text-embedding-3-small" }, { OPENAI_API_KEY: "sk" });
+    const composition = await composeEngine(cfg);
+    try {
+      expect(typeof composition.embedding === "object" && composition.embedding.modelId).toBe(
+        "text-embedding-3-small",
+      );
+      expect(composition.embeddingModelName).toBe("text-embedding-3-small");
+    } finally {
+      await composition.close();
+    }
   });
 
   it("the sqlite cache lives under the persist dir", async () => {

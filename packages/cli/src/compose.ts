@@ -4,6 +4,7 @@ import {
   ConfigError,
   type DeepRecallCallbacks,
   DeepRecallEngine,
+  type EmbeddingModel,
   InMemoryCache,
   JsonlCallback,
   type QueryBudget,
@@ -13,7 +14,7 @@ import {
 } from "@deeprecall/core";
 import { createRedisState, type RedisState } from "@deeprecall/redis";
 import type { DeepRecallConfig } from "./config/index.ts";
-import { createLanguageModels, type LanguageModels } from "./models.ts";
+import { createLanguageModels, embeddingModelId, type LanguageModels } from "./models.ts";
 import { type OpenStoreOptions, openVectorStore, type StoreInfo } from "./stores.ts";
 
 export {
@@ -69,6 +70,10 @@ export interface Composition {
   store: VectorStore;
   storeInfo: StoreInfo;
   llm: LanguageModels;
+  /** The --embedding-model the store embeds with; `serve` offers it at POST /v1/embeddings. */
+  embedding?: EmbeddingModel;
+  /** The id clients send to POST /v1/embeddings: --embedding-model without its provider prefix. */
+  embeddingModelName?: string;
   /** Always registered, so GET /v1/usage reports: fleet-wide in Redis with --redis-url, else in-process. */
   usage: UsageTrackingCallback | RedisState["usageTracker"];
   /** Shared state in Redis (rate-limit store, cache, usage) when --redis-url is set. */
@@ -122,8 +127,12 @@ export async function composeEngine(
       topK: config.topK,
       ...(budget ? { budget } : {}),
       callbacks,
-      ...(cache ? { cache, cacheTtlSeconds: config.cacheTtl } : {}),
+      // Search results are cached; whole answers only with --cache-answers on.
+      ...(cache
+        ? { cache, cacheTtlSeconds: config.cacheTtl, cacheAnswers: config.cacheAnswers === "on" }
+        : {}),
     });
+    const embeddingModelName = embeddingModelId(config);
     let closed: Promise<void> | undefined;
     return {
       config,
@@ -131,6 +140,8 @@ export async function composeEngine(
       store: handle.store,
       storeInfo: handle.info,
       llm,
+      ...(handle.embeddingModel ? { embedding: handle.embeddingModel } : {}),
+      ...(handle.embeddingModel && embeddingModelName ? { embeddingModelName } : {}),
       usage,
       ...(redis ? { redis } : {}),
       close: () => {

@@ -18,7 +18,14 @@ export * from "./ingest/index.ts";
 export {
   createEmbeddingModel,
   createLanguageModels,
+  embeddingModelId,
   type LanguageModels,
   UnconfiguredLanguageModel,
 } from "./models.ts";
-export { type LogEntry, type RunningServer, type StartServerOptions, startServer } from "./server-runner.ts";
+export {
+  type LogEntry,
+  type RunningServer,
+  type StartServerOptions,
+  serverOptionsFromConfig,
+  startServer,
+} from "./server-runner.ts";

@@ -141,6 +141,22 @@ export function createLanguageModels(config: DeepRecallConfig): LanguageModels {
   return { model, ...(subModel ? { subModel } : {}), configured: true, description };
 }
 
+function embeddingModelSpec(config: DeepRecallConfig, spec: string): { backend: ProviderName; id: string } {
+  const colon = spec.indexOf(":");
+  if (colon > 0 && (BACKENDS as readonly string[]).includes(spec.slice(0, colon))) {
+    return { backend: spec.slice(0, colon) as ProviderName, id: spec.slice(colon + 1) };
+  }
+  return { backend: config.backend, id: spec };
+}
+
+/**
+ * The model id of `--embedding-model` without its provider prefix ("openai:text-embedding-3-small"
+ * → "text-embedding-3-small"): the name clients send to `POST /v1/embeddings`.
+ */
+export function embeddingModelId(config: DeepRecallConfig): string | undefined {
+  return config.embeddingModel ? embeddingModelSpec(config, config.embeddingModel).id : undefined;
+}
+
 /**
  * The embedding model named by `--embedding-model`: "model" uses the LLM backend's provider,
  * "provider:model" another one (openai, openai-compatible or google), e.g.
@@ -149,13 +165,7 @@ export function createLanguageModels(config: DeepRecallConfig): LanguageModels {
 export function createEmbeddingModel(config: DeepRecallConfig): EmbeddingModel | undefined {
   const spec = config.embeddingModel;
   if (!spec) return undefined;
-  let backend: ProviderName = config.backend;
-  let id = spec;
-  const colon = spec.indexOf(":");
-  if (colon > 0 && (BACKENDS as readonly string[]).includes(spec.slice(0, colon))) {
-    backend = spec.slice(0, colon) as ProviderName;
-    id = spec.slice(colon + 1);
-  }
+  const { backend, id } = embeddingModelSpec(config, spec);
   const apiKey = keyFor(config, backend);
   if (backend === "openai-compatible" && !config.baseUrl) {
     throw new ConfigError("--embedding-model: openai-compatible embeddings need --base-url", {

@@ -57,6 +57,26 @@ describe("serve --redis-url", () => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
   });
 
+  it("without --rate-limit, the failed-auth throttle is still shared by the replicas", async () => {
+    const flags = ["--port", "0", "--api-keys", "sk-fleet-key", "--redis-url", redis.url];
+    const a = await startServe(flags, { cwd: dir("throttle-a") });
+    serves.push(a);
+    const b = await startServe(flags, { cwd: dir("throttle-b") });
+    serves.push(b);
+    expect(a.stdout()).toContain("Rate limit: off");
+    // Wrong keys from one address, alternating between the replicas: the default burst of 10
+    // failures is counted once in Redis (in memory, each replica would allow 10 of its own).
+    const statuses: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      const res = await fetch(`${(i % 2 ? a : b).url}/v1/models`, {
+        headers: { authorization: `Bearer sk-wrong-${i}` },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual(Array(4).fill(429));
+  });
+
   it("serves Prometheus metrics when asked", async () => {
     const s = await startServe(["--port", "0", "--metrics", "on"], { cwd: dir("metrics") });
     serves.push(s);

@@ -1,8 +1,10 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { getErrorMessage } from "@deeprecall/core";
 import { createApp, type ServerLogEntry } from "@deeprecall/server";
 import { serve } from "@hono/node-server";
 import type { Composition } from "./compose.ts";
+import type { DeepRecallConfig } from "./config/index.ts";
 
 export interface LogEntry {
   level: "info" | "warn" | "error";
@@ -15,6 +17,8 @@ export interface StartServerOptions {
   port: number;
   apiKeys?: string[];
   rateLimit?: number;
+  /** CORS: the browser origins allowed to call the API, or `true` for any origin. Default off. */
+  cors?: string[] | true;
   /** Serve Prometheus metrics at GET /metrics. */
   metrics?: boolean;
   /** Serve MCP (Streamable HTTP) at /mcp. */
@@ -34,6 +38,24 @@ export interface RunningServer {
   server: Server;
   /** Stop accepting, let in-flight requests finish within the grace period, close the engine and store. */
   shutdown(reason?: string): Promise<void>;
+}
+
+/**
+ * The server settings of a configuration (`serve` and apps/server): address, API keys, CORS, rate
+ * limit, metrics, MCP. `--cors "*"` (alone or in the list) means any origin.
+ */
+export function serverOptionsFromConfig(
+  config: DeepRecallConfig,
+): Pick<StartServerOptions, "host" | "port" | "apiKeys" | "rateLimit" | "cors" | "metrics" | "mcp"> {
+  return {
+    host: config.host,
+    port: config.port,
+    ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}),
+    ...(config.cors ? { cors: config.cors.includes("*") ? true : config.cors } : {}),
+    ...(config.rateLimit !== undefined ? { rateLimit: config.rateLimit } : {}),
+    metrics: config.metrics === "on",
+    mcp: config.mcp === "on",
+  };
 }
 
 /** The server's log entry as a flat JSON-friendly record; errors reduced to their message. */
@@ -56,14 +78,26 @@ export async function startServer(
   options: StartServerOptions,
 ): Promise<RunningServer> {
   const log = options.log;
+  const redis = composition.redis;
   const app = createApp(composition.engine, {
     ...(log ? { logger: (entry: ServerLogEntry) => log(toLogEntry(entry)) } : {}),
     ...(options.apiKeys && options.apiKeys.length > 0 ? { apiKeys: options.apiKeys } : {}),
+    ...(options.cors ? { cors: options.cors } : {}),
     ...(options.rateLimit !== undefined
       ? {
-          rateLimit: composition.redis
-            ? { requestsPerMinute: options.rateLimit, store: composition.redis.rateLimitStore }
+          rateLimit: redis
+            ? { requestsPerMinute: options.rateLimit, store: redis.rateLimitStore }
             : options.rateLimit,
+        }
+      : // The failed-auth throttle shares the rate limiter's store; without a rate limit it
+        // still counts in Redis, so a client cannot spread its guesses over the replicas.
+        redis
+        ? { authThrottle: { store: redis.rateLimitStore } }
+        : {}),
+    ...(composition.embedding
+      ? {
+          embedding: composition.embedding,
+          ...(composition.embeddingModelName ? { embeddingModelName: composition.embeddingModelName } : {}),
         }
       : {}),
     ...(options.metrics ? { metrics: true } : {}),
@@ -118,7 +152,7 @@ export async function startServer(
           log?.({
             level: "error",
             msg: "shutdown failed",
-            error: error instanceof Error ? error.message : String(error),
+            error: getErrorMessage(error),
           });
           process.exit(1);
         },

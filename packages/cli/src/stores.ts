@@ -1,5 +1,10 @@
 import path from "node:path";
-import { ConfigError, type VectorStore, type VectorStoreCollections } from "@deeprecall/core";
+import {
+  ConfigError,
+  type EmbeddingModel,
+  type VectorStore,
+  type VectorStoreCollections,
+} from "@deeprecall/core";
 import { type BundledChroma, startBundledChroma } from "./chroma-server.ts";
 import type { DeepRecallConfig } from "./config/index.ts";
 import { createEmbeddingModel } from "./models.ts";
@@ -19,6 +24,8 @@ export interface StoreHandle {
   /** The backend with all its collections (`store` is `collections.collections.open(collection)`). */
   collections: CollectionsHandle;
   info: StoreInfo;
+  /** The --embedding-model the store embeds with, if any. */
+  embeddingModel?: EmbeddingModel;
   /** Closes the store and stops a bundled Chroma server if one was started. */
   close(): Promise<void>;
   /** Stops only what was started for the store (a bundled Chroma server), for when the engine closed the store. */
@@ -40,6 +47,8 @@ export interface CollectionsHandle {
   description: string;
   /** True when stores compute dense vectors with --embedding-model. */
   embedding: boolean;
+  /** The --embedding-model the stores embed with (also what `serve` offers at POST /v1/embeddings). */
+  embeddingModel?: EmbeddingModel;
   /** Closes every store `collections.open` returned and stops a bundled Chroma server. */
   close(): Promise<void>;
   /** Stops only what was started (a bundled Chroma server), for when the stores were closed elsewhere. */
@@ -59,6 +68,7 @@ export async function openStoreCollections(
   const embedding = createEmbeddingModel(config);
   const embeddingNote = config.embeddingModel ? `embeddings ${config.embeddingModel}` : "";
   const withEmbedding = embedding ? { embedding } : {};
+  const withEmbeddingModel = embedding ? { embeddingModel: embedding } : {};
   switch (config.vectorstore) {
     case "local": {
       const { LocalStore } = await import("@deeprecall/vectorstore-local");
@@ -69,6 +79,7 @@ export async function openStoreCollections(
         kind: "local",
         description: `local store in ${config.persistDir}`,
         embedding: embedding !== undefined,
+        ...withEmbeddingModel,
         close: () => collections.close(),
         stopServices: async () => {},
       };
@@ -91,6 +102,7 @@ export async function openStoreCollections(
         kind: "chroma",
         description: `chroma at ${url}${bundled ? ` (bundled, data in ${bundled.path})` : ""}`,
         embedding: embedding !== undefined,
+        ...withEmbeddingModel,
         close: async () => {
           try {
             await collections.close();
@@ -121,6 +133,7 @@ export async function openStoreCollections(
         kind: "pinecone",
         description: `pinecone index ${config.pineconeIndex}${embeddingNote ? `, ${embeddingNote}` : ""}`,
         embedding: embedding !== undefined,
+        ...withEmbeddingModel,
         close: () => collections.close(),
         stopServices: async () => {},
       };
@@ -163,6 +176,7 @@ export async function openVectorStore(
       description: describeCollection(handle, config, collection),
       embedding: handle.embedding,
     },
+    ...(handle.embeddingModel ? { embeddingModel: handle.embeddingModel } : {}),
     close: () => handle.close(),
     stopServices: () => handle.stopServices(),
   };

@@ -1,6 +1,6 @@
 import { budgetFromConfig, composeEngine } from "../compose.ts";
 import { maskList } from "../config/index.ts";
-import { startServer } from "../server-runner.ts";
+import { serverOptionsFromConfig, startServer } from "../server-runner.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
 /** The per-query budget in words, e.g. "300 s, 5 iterations per query (a request's "budget" overrides)". */
@@ -31,12 +31,7 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
   let running: Awaited<ReturnType<typeof startServer>>;
   try {
     running = await startServer(composition, {
-      host: config.host,
-      port: config.port,
-      ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}),
-      ...(config.rateLimit !== undefined ? { rateLimit: config.rateLimit } : {}),
-      metrics: config.metrics === "on",
-      mcp: config.mcp === "on",
+      ...serverOptionsFromConfig(config),
       log: (entry) => {
         if (entry.msg === "request") {
           if (opts.verbose)
@@ -73,6 +68,15 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
     `  Rate limit: ${config.rateLimit !== undefined ? `${config.rateLimit} requests/min per key${composition.redis ? " (fleet-wide, in Redis)" : ""}` : "off"}`,
   );
   io.out(`  Budget:     ${describeBudget(config)}`);
+  const cacheWhere = composition.redis ? "Redis" : config.cache;
+  const cached =
+    config.cacheAnswers === "on" ? "search results and answers" : "search results (answers run fresh)";
+  io.out(`  Cache:      ${config.cache === "none" ? "off" : `${cacheWhere}, ${cached}`}`);
+  if (config.cors)
+    io.out(`  CORS:       ${config.cors.includes("*") ? "any origin" : config.cors.join(", ")}`);
+  if (composition.embedding) {
+    io.out(`  Embeddings: POST ${running.url}/v1/embeddings (model ${composition.embeddingModelName})`);
+  }
   if (composition.redis) {
     io.out(`  Shared:     Redis (rate limit, cache, usage; if unreachable: fail ${config.redisFailure})`);
   }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { ConfigError } from "@deeprecall/core";
 import { parse as parseToml } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { serverOptionsFromConfig } from "../server-runner.ts";
 import { configTemplate, maskList, maskSecret, resolveConfig } from "./index.ts";
 
 let dir: string;
@@ -109,6 +110,44 @@ describe("resolveConfig precedence", () => {
     for (const bad of ["2XB", "MB", "-1MB", "3GB", "0"]) {
       expect(errorOf(() => size(bad)).message, bad).toMatch(/--max-file-size: expected a size/);
     }
+  });
+
+  it("--cors takes a list of origins or *, from every source; unset means no CORS", () => {
+    expect(resolveIn().config.cors).toBeUndefined();
+    expect(
+      resolveIn({ flags: { cors: "https://a.example.com, http://localhost:3000/" } }).config.cors,
+    ).toEqual(["https://a.example.com", "http://localhost:3000"]);
+    expect(resolveIn({ env: { DEEPRECALL_CORS: "*" } }).config.cors).toEqual(["*"]);
+    writeFileSync(path.join(dir, "deeprecall.toml"), 'cors = ["https://app.example.com"]\n');
+    const { config, sources } = resolveIn();
+    expect(config.cors).toEqual(["https://app.example.com"]);
+    expect(sources.cors).toMatchObject({ kind: "config file", key: "cors" });
+    expect(errorOf(() => resolveIn({ env: { DEEPRECALL_CORS: "app.example.com" } })).message).toBe(
+      'DEEPRECALL_CORS: expected a comma-separated list of origins (e.g. https://app.example.com) or *, got "app.example.com" (from environment)',
+    );
+    expect(errorOf(() => resolveIn({ flags: { cors: " , " } })).message).toMatch(/^--cors: expected/);
+  });
+
+  it("serverOptionsFromConfig: * anywhere in --cors means any origin", () => {
+    const options = (flags: Record<string, string>) => serverOptionsFromConfig(resolveIn({ flags }).config);
+    expect(options({}).cors).toBeUndefined();
+    expect(options({ cors: "https://a.example.com" }).cors).toEqual(["https://a.example.com"]);
+    expect(options({ cors: "https://a.example.com,*" }).cors).toBe(true);
+    expect(options({ port: "9000", rateLimit: "5" })).toMatchObject({ port: 9000, rateLimit: 5, mcp: false });
+  });
+
+  it("--cache-answers on|off from every source, default off", () => {
+    const { config, sources } = resolveIn();
+    expect(config.cacheAnswers).toBe("off");
+    expect(sources.cacheAnswers?.kind).toBe("default");
+    expect(resolveIn({ flags: { cacheAnswers: "ON" } }).config.cacheAnswers).toBe("on");
+    expect(resolveIn({ env: { DEEPRECALL_CACHE_ANSWERS: "on" } }).config.cacheAnswers).toBe("on");
+    writeFileSync(path.join(dir, "deeprecall.toml"), 'cache_answers = "on"\n');
+    expect(resolveIn().config.cacheAnswers).toBe("on");
+    expect(resolveIn({ flags: { cacheAnswers: "off" } }).config.cacheAnswers).toBe("off");
+    expect(errorOf(() => resolveIn({ flags: { cacheAnswers: "yes" } })).message).toBe(
+      '--cache-answers: expected on or off, got "yes" (from flag)',
+    );
   });
 
   it("resolves relative paths in the toml file against the file's directory", () => {

@@ -97,6 +97,11 @@ const listSchema = z
   .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter((s) => s.length > 0))
   .pipe(z.array(z.string()).min(1));
 
+/** Browser origins for CORS: "*" or scheme://host[:port] (a trailing slash is dropped: browsers never send one). */
+const corsSchema = listSchema
+  .transform((list) => list.map((origin) => (origin === "*" ? origin : origin.replace(/\/+$/, ""))))
+  .pipe(z.array(z.string().regex(/^(\*|[a-z][a-z0-9+.-]*:\/\/[^/\s?#]+)$/i)).min(1));
+
 const httpUrl = z
   .string()
   .trim()
@@ -273,7 +278,17 @@ export const FIELDS = {
     toml: "cache",
     schema: enumSchema(CACHES),
     expected: "one of none, memory, sqlite",
-    description: "Query/search cache: none, memory (LRU) or sqlite (under --persist-dir)",
+    description:
+      "Cache of search results (and of whole answers with --cache-answers on): none, memory (LRU) or sqlite (under --persist-dir)",
+  },
+  cacheAnswers: {
+    flag: "--cache-answers",
+    env: ["DEEPRECALL_CACHE_ANSWERS"],
+    toml: "cache_answers",
+    schema: enumSchema(["on", "off"]),
+    expected: "on or off",
+    description:
+      "Also cache whole answers (needs --cache): a repeated question is then answered from the cache without asking the model; off = every question runs fresh",
   },
   cacheTtl: {
     flag: "--cache-ttl",
@@ -315,6 +330,14 @@ export const FIELDS = {
     expected: "a comma-separated list of keys",
     description: "Bearer keys clients must send (auth is off without them)",
     secret: true,
+  },
+  cors: {
+    flag: "--cors",
+    env: ["DEEPRECALL_CORS"],
+    toml: "cors",
+    schema: corsSchema,
+    expected: "a comma-separated list of origins (e.g. https://app.example.com) or *",
+    description: "Allow browsers on these origins to call the API (CORS); * allows any origin",
   },
   rateLimit: {
     flag: "--rate-limit",
@@ -442,6 +465,7 @@ export const DEFAULTS = {
   maxTime: DEFAULT_MAX_TIME_SECONDS,
   cache: "memory",
   cacheTtl: 3600,
+  cacheAnswers: "off",
   host: "127.0.0.1",
   port: 8000,
   chunkSize: 1000,
@@ -482,12 +506,14 @@ export const ENGINE_FIELDS: FieldName[] = [
   "maxCost",
   "cache",
   "cacheTtl",
+  "cacheAnswers",
   "logFile",
 ];
 export const SERVER_FIELDS: FieldName[] = [
   "host",
   "port",
   "apiKeys",
+  "cors",
   "rateLimit",
   "redisUrl",
   "redisFailure",

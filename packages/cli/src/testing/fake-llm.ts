@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fakeEmbedding } from "@deeprecall/test-utils";
 
 /**
  * An OpenAI-compatible fake LLM for tests: a real HTTP server on a free port answering
@@ -9,6 +10,9 @@ import type { AddressInfo } from "node:net";
  * The default script answers like a model using the DeepRecall sandbox: first a ```repl block
  * that searches the store for the question, then `FINAL(...)` built from the top hit, so the
  * answer is grounded in whatever was ingested.
+ *
+ * `POST /v1/embeddings` answers with `fakeEmbedding` vectors (deterministic, 256 dimensions), so
+ * `--embedding-model` works offline against it too.
  */
 
 export interface ChatMessage {
@@ -35,6 +39,8 @@ export interface FakeLlm {
   port: number;
   /** Every chat request received, in order. */
   requests: FakeLlmRequest[];
+  /** The inputs of every embeddings request received, in order. */
+  embeddingRequests: Array<{ model: string; input: string[] }>;
   close(): Promise<void>;
 }
 
@@ -99,6 +105,8 @@ export async function startFakeLlm(
 ): Promise<FakeLlm> {
   const script = options.script ?? ragScript;
   const requests: FakeLlmRequest[] = [];
+  const embeddingRequests: FakeLlm["embeddingRequests"] = [];
+  const embed = fakeEmbedding();
   let calls = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -107,6 +115,23 @@ export async function startFakeLlm(
       res.writeHead(200, { "content-type": "application/json" });
       res.end(
         JSON.stringify({ object: "list", data: [{ id: "fake-model", object: "model", owned_by: "tests" }] }),
+      );
+      return;
+    }
+    if (req.method === "POST" && url.pathname === "/v1/embeddings") {
+      const body = JSON.parse(await readBody(req)) as { model?: unknown; input?: unknown };
+      const input = (Array.isArray(body.input) ? body.input : [body.input]).map(String);
+      embeddingRequests.push({ model: String(body.model ?? ""), input });
+      const vectors = await embed(input);
+      const tokens = input.reduce((n, t) => n + Math.ceil(t.length / 4), 0);
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          object: "list",
+          data: vectors.map((embedding, index) => ({ object: "embedding", index, embedding })),
+          model: String(body.model ?? ""),
+          usage: { prompt_tokens: tokens, total_tokens: tokens },
+        }),
       );
       return;
     }
@@ -192,6 +217,7 @@ export async function startFakeLlm(
     baseUrl: `http://${host}:${port}/v1`,
     port,
     requests,
+    embeddingRequests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,0 +1,210 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, type ServeProcess, startServe } from "./testing/cli-process.ts";
+import { type FakeLlm, startFakeLlm } from "./testing/fake-llm.ts";
+
+// `serve` wiring of --cors, --embedding-model (POST /v1/embeddings) and --cache-answers, through
+// a real process on a real port, with the OpenAI-compatible fake LLM (which also serves embeddings).
+
+let root: string;
+let llm: FakeLlm;
+const serves: ServeProcess[] = [];
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), "deeprecall-cli-serve-options-"));
+  llm = await startFakeLlm();
+});
+
+afterAll(async () => {
+  await Promise.all(serves.map((s) => s.stop()));
+  await llm?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function dir(name: string): string {
+  const d = path.join(root, name);
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+const llmFlags = () => ["--backend", "openai-compatible", "--base-url", llm.baseUrl, "--model", "fake-model"];
+
+async function serve(args: string[], cwd: string, env?: Record<string, string>): Promise<ServeProcess> {
+  const s = await startServe(["--port", "0", ...args], { cwd, ...(env ? { env } : {}) });
+  serves.push(s);
+  return s;
+}
+
+function preflight(url: string, origin: string): Promise<Response> {
+  return fetch(`${url}/v1/chat/completions`, {
+    method: "OPTIONS",
+    headers: {
+      origin,
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "authorization, content-type",
+    },
+  });
+}
+
+async function chat(url: string, question: string): Promise<string> {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "deeprecall", messages: [{ role: "user", content: question }] }),
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+  return body.choices[0]!.message.content;
+}
+
+describe("serve --cors", () => {
+  it("answers a preflight from an allowed origin (even with auth on) and exposes x-request-id", async () => {
+    const s = await serve(
+      ["--cors", "https://app.example.com,https://admin.example.com/", "--api-keys", "sk-cors-test"],
+      dir("cors"),
+    );
+    expect(s.stdout()).toContain("CORS:       https://app.example.com, https://admin.example.com");
+
+    const allowed = await preflight(s.url, "https://app.example.com");
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(allowed.headers.get("access-control-allow-methods")).toContain("POST");
+    expect(allowed.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
+    expect(allowed.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("x-request-id");
+    // The trailing slash of a configured origin is dropped: browsers never send one.
+    const second = await preflight(s.url, "https://admin.example.com");
+    expect(second.headers.get("access-control-allow-origin")).toBe("https://admin.example.com");
+
+    // An actual request from the origin can read the request id.
+    const res = await fetch(`${s.url}/v1/models`, {
+      headers: { origin: "https://app.example.com", authorization: "Bearer sk-cors-test" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(res.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("x-request-id");
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+
+    const other = await preflight(s.url, "https://evil.example.com");
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("DEEPRECALL_CORS=* allows any origin; without it there is no CORS", async () => {
+    const any = await serve([], dir("cors-any"), { DEEPRECALL_CORS: "*" });
+    expect(any.stdout()).toContain("CORS:       any origin");
+    const res = await preflight(any.url, "https://anywhere.example.org");
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+
+    const none = await serve([], dir("cors-none"));
+    expect(none.stdout()).not.toContain("CORS:");
+    const plain = await preflight(none.url, "https://app.example.com");
+    expect(plain.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("rejects an origin with a path, naming the flag", async () => {
+    const run = await runCli(["serve", "--port", "0", "--cors", "https://app.example.com/path"], {
+      cwd: dir("cors-bad"),
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      'error: --cors: expected a comma-separated list of origins (e.g. https://app.example.com) or *, got "https://app.example.com/path" (from flag)',
+    );
+  });
+});
+
+describe("serve --embedding-model: POST /v1/embeddings", () => {
+  it("embeds with the store's embedding model, under its id", async () => {
+    const cwd = dir("embeddings");
+    writeFileSync(path.join(cwd, "fact.txt"), "The lighthouse of Fredville was built in 1887 by Ada Quill.");
+    // `ingest` takes no LLM flags: the openai-compatible base URL comes from the environment.
+    const env = { DEEPRECALL_BASE_URL: llm.baseUrl, DEEPRECALL_MODEL: "fake-model" };
+    const flags = ["--embedding-model", "openai-compatible:fake-embed"];
+    const ingest = await runCli(["ingest", "--path", "fact.txt", ...flags], { cwd, env });
+    expect(ingest.code).toBe(0);
+    expect(llm.embeddingRequests.some((r) => r.model === "fake-embed")).toBe(true);
+
+    const s = await serve(flags, cwd, env);
+    expect(s.stdout()).toContain(`Embeddings: POST ${s.url}/v1/embeddings (model fake-embed)`);
+    const res = await fetch(`${s.url}/v1/embeddings`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "fake-embed", input: ["lighthouse", "Ada Quill"] }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      object: string;
+      model: string;
+      data: Array<{ index: number; embedding: number[] }>;
+    };
+    expect(body.object).toBe("list");
+    expect(body.model).toBe("fake-embed");
+    expect(body.data.map((d) => d.index)).toEqual([0, 1]);
+    expect(body.data[0]!.embedding).toHaveLength(256);
+    expect(llm.embeddingRequests.at(-1)).toEqual({ model: "fake-embed", input: ["lighthouse", "Ada Quill"] });
+
+    // Search runs on the same embeddings.
+    const search = await fetch(`${s.url}/v1/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "who built the lighthouse", top_k: 1 }),
+    });
+    expect(JSON.stringify(await search.json())).toContain("Ada Quill");
+  });
+
+  it("answers 400 embeddings_not_configured without --embedding-model", async () => {
+    const s = await serve(llmFlags(), dir("no-embeddings"));
+    expect(s.stdout()).not.toContain("Embeddings:");
+    const res = await fetch(`${s.url}/v1/embeddings`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "text-embedding-3-small", input: "hello" }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("embeddings_not_configured");
+  });
+});
+
+describe("serve --cache-answers", () => {
+  const question = "When was the lighthouse of Fredville built?";
+
+  async function askTwice(args: string[], name: string) {
+    const cwd = dir(name);
+    writeFileSync(path.join(cwd, "fact.txt"), "The lighthouse of Fredville was built in 1887 by Ada Quill.");
+    expect((await runCli(["ingest", "--path", "fact.txt"], { cwd })).code).toBe(0);
+    const s = await serve([...llmFlags(), ...args], cwd);
+    const before = llm.requests.length;
+    const first = await chat(s.url, question);
+    const afterFirst = llm.requests.length;
+    const second = await chat(s.url, question);
+    return {
+      s,
+      first,
+      second,
+      firstCalls: afterFirst - before,
+      secondCalls: llm.requests.length - afterFirst,
+    };
+  }
+
+  it("by default the same question runs fresh: the model is asked again", async () => {
+    const { s, first, second, firstCalls, secondCalls } = await askTwice([], "answers-fresh");
+    expect(s.stdout()).toContain("Cache:      memory, search results (answers run fresh)");
+    expect(first).toContain("1887");
+    expect(second).toBe(first);
+    expect(firstCalls).toBeGreaterThan(0);
+    expect(secondCalls).toBe(firstCalls);
+  });
+
+  it("with --cache-answers on the second answer comes from the cache, without a model call", async () => {
+    const { s, first, second, firstCalls, secondCalls } = await askTwice(
+      ["--cache-answers", "on"],
+      "answers-cached",
+    );
+    expect(s.stdout()).toContain("Cache:      memory, search results and answers");
+    expect(first).toContain("1887");
+    expect(second).toBe(first);
+    expect(firstCalls).toBeGreaterThan(0);
+    expect(secondCalls).toBe(0);
+  });
+});
