@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import {
   ConfigError,
   type DeepRecallEngineApi,
+  type DirectCompletionApi,
   type Embedding,
   type EmbeddingFunction,
   isAbortError,
@@ -23,6 +24,7 @@ import { registerEmbeddings } from "./routes/embeddings.ts";
 import { registerModels } from "./routes/models.ts";
 import { registerResponses } from "./routes/responses.ts";
 import type { App, RouteContext, ServerEnv } from "./routes/shared.ts";
+import { isHousekeeping } from "./task.ts";
 import type { CreateAppOptions, ServerLogger } from "./types.ts";
 
 export type { ServerEnv };
@@ -72,21 +74,8 @@ export function createApp(
     },
   });
 
-  app.onError((error, c) => {
-    const apiError = toApiError(error, { bodyLimitBytes });
-    if (apiError.status >= 500) {
-      log({
-        level: "error",
-        message: "request failed",
-        requestId: c.get("requestId"),
-        method: c.req.method,
-        path: c.req.path,
-        status: apiError.status,
-        error,
-      });
-    }
-    return errorResponse(c, apiError);
-  });
+  // Failures are logged on the request's one log line (middleware.ts), with the original error.
+  app.onError((error, c) => errorResponse(c, toApiError(error, { bodyLimitBytes })));
   app.notFound((c) =>
     errorResponse(
       c,
@@ -107,6 +96,8 @@ export function createApp(
     log,
     authEnabled,
     exemptPaths,
+    task: taskModel(engine, options, modelName),
+    publicUrl: options.publicUrl?.replace(/\/+$/, ""),
     embedding: options.embedding
       ? { embed: embedFunction(options.embedding), ids: [embeddingName(options, modelName)] }
       : undefined,
@@ -143,6 +134,23 @@ export function createApp(
   });
   app.get("/docs", swaggerUI({ url: "/openapi.json", title: "DeepRecall API" }));
   return app;
+}
+
+/** The task model when the engine can make direct calls and it is not turned off. */
+function taskModel(
+  engine: DeepRecallEngineApi,
+  options: CreateAppOptions,
+  modelName: string,
+): RouteContext["task"] {
+  const direct = engine as DeepRecallEngineApi & Partial<DirectCompletionApi>;
+  if (options.taskModel === false || typeof direct.complete !== "function") return undefined;
+  const routing = options.taskRouting ?? true;
+  return {
+    name: options.taskModel ?? `${modelName}-task`,
+    engine: direct as DirectCompletionApi,
+    detect:
+      routing === false ? undefined : routing === true ? isHousekeeping : (routing.detect ?? isHousekeeping),
+  };
 }
 
 function embeddingName(options: CreateAppOptions, modelName: string): string {

@@ -4,6 +4,7 @@
  * throttling per client address), rate limit, and the request body (limit, UTF-8, JSON).
  */
 import { isUtf8 } from "node:buffer";
+import { isAbortError } from "@deeprecall/core";
 import {
   type AuthThrottleOptions,
   apiKeyAuth,
@@ -16,9 +17,9 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { ApiError } from "./errors.ts";
+import { ApiError, toApiError } from "./errors.ts";
 import { responseHeaders } from "./headers.ts";
-import type { App } from "./routes/shared.ts";
+import type { App, RequestLog, ServerEnv } from "./routes/shared.ts";
 import type { CorsOptions, CreateAppOptions, ServerLogger } from "./types.ts";
 
 /** Headers a browser may read from our responses. */
@@ -70,21 +71,7 @@ export function installMiddleware(app: App, s: StackOptions): ReturnType<typeof 
     app.use(metrics.middleware());
     metrics.attach(s.engine);
   }
-  if (options.logger) {
-    app.use(async (c, next) => {
-      const t0 = performance.now();
-      await next();
-      log({
-        level: "info",
-        message: "request",
-        requestId: c.get("requestId"),
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        durationMs: Math.round(performance.now() - t0),
-      });
-    });
-  }
+  if (options.logger) app.use(requestLogger(log));
   // CORS first among the checks: a preflight must not meet a 405, a 401 or a 429.
   const corsConfig = corsOptions(options.cors);
   if (corsConfig) app.use(cors(corsConfig));
@@ -139,6 +126,77 @@ export function installMiddleware(app: App, s: StackOptions): ReturnType<typeof 
   if (rl) app.use(rateLimiter({ exemptPaths, ...rl }));
   app.use(requestBody(s.bodyLimitBytes));
   return metrics;
+}
+
+/**
+ * One log line per request, when the response has ended: method, path, status, request id, the
+ * total time (for a stream: until its last byte or the client's disconnect, not time-to-headers)
+ * and the outcome — "completed", "client disconnected, run aborted", or "failed: <reason>" (a
+ * stream that failed after its 200 went out names the error status it sent in the stream). The
+ * level is `info`, `warn` for a 4xx failure, `error` (with the original error) for a 5xx one.
+ */
+function requestLogger(log: ServerLogger): MiddlewareHandler<ServerEnv> {
+  return async (c, next) => {
+    const t0 = performance.now();
+    const record: RequestLog = {};
+    c.set("requestLog", record);
+    await next();
+    const signal = c.req.raw.signal;
+    let done = false;
+    const finish = (disconnected: boolean) => {
+      if (done) return;
+      done = true;
+      const error = record.error ?? c.error;
+      const failure = error !== undefined ? toApiError(error) : undefined;
+      const status = failure && record.errorStatus !== undefined ? record.errorStatus : c.res.status;
+      const left = disconnected || (signal.aborted && failure === undefined) || isAbortError(error);
+      const outcome = left
+        ? "client disconnected, run aborted"
+        : failure
+          ? `failed: ${failure.message}`
+          : "completed";
+      log({
+        level: left ? "info" : !failure ? "info" : failure.status >= 500 ? "error" : "warn",
+        message: "request",
+        requestId: c.get("requestId"),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        durationMs: Math.round(performance.now() - t0),
+        outcome,
+        ...(record.route ? { route: record.route } : {}),
+        ...(failure && status !== c.res.status ? { errorStatus: status } : {}),
+        ...(failure && !left ? { error } : {}),
+      });
+    };
+    const body = c.res.body;
+    if (!body || !(c.res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+      finish(false);
+      return;
+    }
+    // A stream: logged when its last byte is read or the client goes away.
+    const reader = body.getReader();
+    const wrapped = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done: end, value } = await reader.read();
+          if (end) {
+            controller.close();
+            finish(false);
+          } else controller.enqueue(value);
+        } catch (error) {
+          record.error ??= error;
+          finish(false);
+          controller.error(error);
+        }
+      },
+      cancel(reason) {
+        finish(true);
+        return reader.cancel(reason);
+      },
+    });
+    c.res = new Response(wrapped, { status: c.res.status, headers: c.res.headers });
+  };
 }
 
 /**

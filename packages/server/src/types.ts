@@ -3,6 +3,7 @@ import type { McpHttpOptions } from "@deeprecall/mcp";
 import type { AuthThrottleOptions, RateLimiterOptions } from "@deeprecall/middleware";
 import type { HttpTracingOptions, Metrics } from "@deeprecall/observability";
 import type { cors } from "hono/cors";
+import type { TaskDetector } from "./task.ts";
 
 export interface ServerLogEntry {
   level: "debug" | "info" | "warn" | "error";
@@ -11,7 +12,17 @@ export interface ServerLogEntry {
   method?: string;
   path?: string;
   status?: number;
+  /** Total time: for a stream, until it ended (last byte or client disconnect). */
   durationMs?: number;
+  /**
+   * How the request ended (request lines): "completed", "client disconnected, run aborted", or
+   * "failed: <reason>".
+   */
+  outcome?: string;
+  /** "task" when the request went to the task model (one direct model call). */
+  route?: string;
+  /** The error status a stream sent after its 200 went out. */
+  errorStatus?: number;
   /** The original error (server-side only; never sent to clients). */
   error?: unknown;
 }
@@ -62,7 +73,33 @@ export interface CreateAppOptions {
   reasoningStream?: boolean;
   /** SSE keep-alive comment interval during silences, in ms (0 disables). Default 15000. */
   keepAliveMs?: number;
-  /** Log hook (request lines at "info", failures at "warn"/"error"). Default: silent. */
+  /**
+   * The task model's id (listed by /v1/models): chat requests to it are passed straight to the
+   * engine's model — one call, no retrieval, the model's own answer (`stream`, `response_format`,
+   * `max_tokens`/`max_completion_tokens`, `stop`, `temperature` honoured). Set it as the "Task
+   * Model" of a chat UI. Needs an engine with `complete()` (`DeepRecallEngine`); otherwise no task
+   * model is served. Default "<modelName>-task" ("deeprecall-task"); `false` serves none.
+   */
+  taskModel?: string | false;
+  /**
+   * Routes chat UIs' housekeeping requests sent to the chat model (Open WebUI's `### Task:`
+   * prompts for titles, tags, follow-ups, search queries and autocomplete; LibreChat's title
+   * requests) to the task model. `true` (default) uses the built-in detector, `{ detect }` your
+   * own `(messages: { role, content }[]) => boolean`, `false` turns routing off (the task model
+   * is still served by its id).
+   */
+  taskRouting?: boolean | { detect?: TaskDetector };
+  /**
+   * The public base URL of this server (e.g. "https://recall.example.com"), for the citation
+   * links of sources without their own http(s) `metadata.url`: `<publicUrl>/v1/documents/<id>`.
+   * Default: the origin of each request.
+   */
+  publicUrl?: string;
+  /**
+   * Log hook: one line per request (`info`; `warn`/`error` with the original error when it
+   * failed) with its id, status, total time and outcome, written when the response has ended.
+   * Default: silent.
+   */
   logger?: ServerLogger;
   /**
    * Prometheus metrics at `GET /metrics` (behind auth unless "/metrics" is in `exemptPaths`):

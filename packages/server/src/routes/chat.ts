@@ -1,6 +1,7 @@
 /** POST /v1/chat/completions. */
-import type { ModelMessage } from "@deeprecall/core";
+import type { DirectCompletionApi, ModelMessage } from "@deeprecall/core";
 import { createRoute } from "@hono/zod-openapi";
+import { citationAnnotations } from "../citations.ts";
 import { extensionJson, openaiId, usageJson } from "../convert.ts";
 import { ApiError, toApiError } from "../errors.ts";
 import { jsonResponse } from "../headers.ts";
@@ -9,29 +10,41 @@ import {
   extensionOptions,
   type FunctionTool,
   jsonShape,
+  type Sampling,
   sampling,
   stopList,
   toolShape,
   unsupported,
 } from "../params.ts";
-import { checkTurn, type Outcome, runTurn, streamTurn, type Turn } from "../pipeline.ts";
+import {
+  checkTurn,
+  type Outcome,
+  randomId,
+  runTurn,
+  type Shape,
+  streamTurn,
+  type Turn,
+  tokens,
+} from "../pipeline.ts";
 import { type ChatCompletionRequest, ChatCompletionRequestSchema, ChatCompletionSchema } from "../schemas.ts";
-import { sseResponse } from "../sse.ts";
+import { type SseWriter, sseResponse } from "../sse.ts";
+import { runTask, type TaskCall, type TaskMessage, type TaskOutcome, taskMessages } from "../task.ts";
 import {
   type App,
   COMMON,
   errors,
   jsonBody,
   jsonOrStream,
+  noteStreamFailure,
+  type RequestLog,
   type RouteContext,
-  requestId,
   streamEventSchema,
 } from "./shared.ts";
 
 type Message = ChatCompletionRequest["messages"][number];
 
 /** Joins text parts (and refusal parts); any other part type is a 400 naming the exact param. */
-function textOf(message: Message, index: number): string {
+export function textOf(message: Message, index: number): string {
   const content = message.content;
   if (content === null || content === undefined)
     return message.role === "assistant" ? (message.refusal ?? "") : "";
@@ -71,27 +84,7 @@ function textOf(message: Message, index: number): string {
  * is the query; `response_format` and a forced `tool_choice` become the shape.
  */
 export function chatTurn(body: ChatCompletionRequest): Turn {
-  if (typeof body.n === "number" && body.n > 1) {
-    throw unsupported("n", "n > 1 is not supported: DeepRecall returns one answer per request.");
-  }
-  if (body.logprobs === true) {
-    throw unsupported(
-      "logprobs",
-      "logprobs are not supported: DeepRecall's answer is not one model's token stream.",
-    );
-  }
-  if (typeof body.top_logprobs === "number" && body.top_logprobs > 0) {
-    throw unsupported("top_logprobs", "top_logprobs is not supported: logprobs are not available.");
-  }
-  if (typeof body.function_call === "object" && body.function_call !== null) {
-    throw unsupported(
-      "function_call",
-      "Forcing a function with the deprecated function_call is not supported: use tools and tool_choice.",
-    );
-  }
-  if (body.modalities?.some((m) => m !== "text")) {
-    throw unsupported("modalities", "Only text output is supported.");
-  }
+  checkChatParams(body);
   const texts = body.messages.map((m, i) => textOf(m, i));
   let last = -1;
   for (let i = body.messages.length - 1; i >= 0; i--) {
@@ -140,10 +133,44 @@ export function chatTurn(body: ChatCompletionRequest): Turn {
   const options = extensionOptions(body.deeprecall);
   if (instructions.length) options.instructions = instructions.join("\n\n");
   if (history.length) options.history = history;
+  return { query, options, stop: stopList(body.stop), shape: chatShape(body), sampling: chatSampling(body) };
+}
+
+/** `temperature`, `top_p`, `seed` and the output cap (`max_completion_tokens`, else `max_tokens`). */
+export function chatSampling(body: ChatCompletionRequest): Sampling {
   const s = sampling(body);
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
   if (typeof maxTokens === "number") s.maxOutputTokens = maxTokens;
+  return s;
+}
 
+/** The 400s for what no answer of ours can honour (n > 1, logprobs, forced function_call, audio). */
+export function checkChatParams(body: ChatCompletionRequest): void {
+  if (typeof body.n === "number" && body.n > 1) {
+    throw unsupported("n", "n > 1 is not supported: DeepRecall returns one answer per request.");
+  }
+  if (body.logprobs === true) {
+    throw unsupported(
+      "logprobs",
+      "logprobs are not supported: DeepRecall's answer is not one model's token stream.",
+    );
+  }
+  if (typeof body.top_logprobs === "number" && body.top_logprobs > 0) {
+    throw unsupported("top_logprobs", "top_logprobs is not supported: logprobs are not available.");
+  }
+  if (typeof body.function_call === "object" && body.function_call !== null) {
+    throw unsupported(
+      "function_call",
+      "Forcing a function with the deprecated function_call is not supported: use tools and tool_choice.",
+    );
+  }
+  if (body.modalities?.some((m) => m !== "text")) {
+    throw unsupported("modalities", "Only text output is supported.");
+  }
+}
+
+/** What the answer must become: a forced tool call, JSON (`response_format`), or null for text. */
+export function chatShape(body: ChatCompletionRequest): Shape | null {
   const functions: FunctionTool[] = [];
   const other: string[] = [];
   (body.tools ?? []).forEach((tool, i) => {
@@ -169,16 +196,16 @@ export function chatTurn(body: ChatCompletionRequest): Turn {
       code: "invalid_value",
     });
   }
-  const shape =
+  return (
     tool ??
     jsonShape(
       rf ? { type: rf.type, ...(rf.json_schema ?? {}) } : undefined,
       rf?.type === "json_schema" ? "response_format.json_schema" : "response_format",
-    );
-  return { query, options, stop: stopList(body.stop), shape, sampling: s };
+    )
+  );
 }
 
-function chatJson(outcome: Outcome, model: string, id: string, created: number) {
+function chatJson(outcome: Outcome, model: string, id: string, created: number, baseUrl: string) {
   const message = outcome.toolCall
     ? {
         role: "assistant" as const,
@@ -191,8 +218,14 @@ function chatJson(outcome: Outcome, model: string, id: string, created: number) 
             function: { name: outcome.toolCall.name, arguments: outcome.toolCall.arguments },
           },
         ],
+        annotations: [],
       }
-    : { role: "assistant" as const, content: outcome.text ?? "", refusal: null };
+    : {
+        role: "assistant" as const,
+        content: outcome.text ?? "",
+        refusal: null,
+        annotations: citationAnnotations(outcome.text ?? "", outcome.result, baseUrl),
+      };
   return {
     id,
     object: "chat.completion" as const,
@@ -202,6 +235,16 @@ function chatJson(outcome: Outcome, model: string, id: string, created: number) 
     usage: usageJson(outcome.usage),
     deeprecall: extensionJson(outcome.result),
   };
+}
+
+/** Where the citation links point: the configured public URL, else this request's origin. */
+function baseUrlOf(ctx: RouteContext, url: string): string {
+  return ctx.publicUrl ?? new URL(url).origin;
+}
+
+/** The request's messages as role + text, for the task detector and the task model. */
+function taskMessagesOf(body: ChatCompletionRequest): TaskMessage[] {
+  return body.messages.map((m, i) => ({ role: m.role, content: textOf(m, i) }));
 }
 
 export function registerChat(app: App, ctx: RouteContext): void {
@@ -214,7 +257,11 @@ export function registerChat(app: App, ctx: RouteContext): void {
       'Answers the last user message with DeepRecall. With `"stream": true` the answer is sent as ' +
       "Server-Sent Events in OpenAI's chunk format, with progress as `delta.reasoning_content`. " +
       "`response_format` (json_object, json_schema) and a forced `tool_choice` are honoured by one " +
-      "structured-output call after the engine answered.",
+      "structured-output call after the engine answered. The sources the answer draws on come as " +
+      "`url_citation` annotations (`message.annotations`; when streaming, `delta.annotations` once " +
+      "the answer is complete). The task model (`<model>-task`, e.g. `deeprecall-task`) and chat UIs' " +
+      "housekeeping requests (Open WebUI `### Task:` prompts, LibreChat title requests) are passed " +
+      "straight to the backend model: one call, no retrieval.",
     request: { body: jsonBody(ChatCompletionRequestSchema) },
     responses: {
       200: jsonOrStream(
@@ -230,41 +277,64 @@ export function registerChat(app: App, ctx: RouteContext): void {
   });
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
-    checkModel(body.model, [ctx.modelName]);
-    const turn = chatTurn(body);
-    checkTurn(ctx.engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "response_format");
+    const task = ctx.task;
+    checkModel(body.model, task ? [ctx.modelName, task.name] : [ctx.modelName]);
     const id = openaiId("chatcmpl-");
     const created = Math.floor(Date.now() / 1000);
     const model = body.model ?? ctx.modelName;
+    const stream = {
+      id,
+      created,
+      model,
+      includeUsage: body.stream_options?.include_usage === true,
+      signal: c.req.raw.signal,
+      record: c.get("requestLog"),
+    };
+    if (task) {
+      const explicit = body.model === task.name;
+      const messages = explicit || task.detect ? taskMessagesOf(body) : undefined;
+      if (explicit || task.detect?.(messages!)) {
+        checkChatParams(body);
+        const call: TaskCall = {
+          instructions: undefined,
+          ...taskMessages(messages!),
+          sampling: chatSampling(body),
+          stop: stopList(body.stop),
+          shape: chatShape(body),
+        };
+        const record = c.get("requestLog");
+        if (record) record.route = "task";
+        if (body.stream) {
+          const response = streamTask(ctx, task.engine, call, stream);
+          return c.newResponse(response.body, response) as never;
+        }
+        const outcome = await runTask(task.engine, call, c.req.raw.signal);
+        return jsonResponse(c, JSON.stringify(taskJson(outcome, model, id, created))) as never;
+      }
+    }
+    const turn = chatTurn(body);
+    checkTurn(ctx.engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "response_format");
+    const baseUrl = baseUrlOf(ctx, c.req.url);
     if (body.stream) {
-      const response = streamChat(ctx, turn, {
-        id,
-        created,
-        model,
-        includeUsage: body.stream_options?.include_usage === true,
-        signal: c.req.raw.signal,
-        requestId: requestId(c),
-      });
+      const response = streamChat(ctx, turn, { ...stream, baseUrl });
       // Through the context, so headers set by middleware (request id, rate-limit) are kept.
       return c.newResponse(response.body, response) as never;
     }
     const outcome = await runTurn(ctx.engine, turn, c.req.raw.signal);
-    return jsonResponse(c, JSON.stringify(chatJson(outcome, model, id, created))) as never;
+    return jsonResponse(c, JSON.stringify(chatJson(outcome, model, id, created, baseUrl))) as never;
   });
 }
 
-function streamChat(
-  ctx: RouteContext,
-  turn: Turn,
-  o: {
-    id: string;
-    created: number;
-    model: string;
-    includeUsage: boolean;
-    signal: AbortSignal;
-    requestId: string | undefined;
-  },
-): Response {
+interface StreamMeta {
+  id: string;
+  created: number;
+  model: string;
+  includeUsage: boolean;
+  signal: AbortSignal;
+  record: RequestLog | undefined;
+}
+
+function chunker(o: StreamMeta) {
   const base = { id: o.id, object: "chat.completion.chunk", created: o.created, model: o.model };
   const usageNull = o.includeUsage ? { usage: null } : {};
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, extra: object = {}) => ({
@@ -273,6 +343,80 @@ function streamChat(
     ...usageNull,
     ...extra,
   });
+  return { base, chunk };
+}
+
+/** A stream that failed after its headers went out: the error event, and the request log's outcome. */
+function streamFailed(out: SseWriter, record: RequestLog | undefined, error: unknown): void {
+  const apiError = toApiError(error);
+  noteStreamFailure(record, error, apiError.status);
+  out.send(apiError.toBody());
+  out.raw("data: [DONE]\n\n");
+}
+
+function taskJson(outcome: TaskOutcome, model: string, id: string, created: number) {
+  const message = outcome.toolCall
+    ? {
+        role: "assistant" as const,
+        content: null,
+        refusal: null,
+        tool_calls: [
+          {
+            id: randomId("call_"),
+            type: "function" as const,
+            function: { name: outcome.toolCall.name, arguments: outcome.text },
+          },
+        ],
+        annotations: [],
+      }
+    : { role: "assistant" as const, content: outcome.text, refusal: null, annotations: [] };
+  return {
+    id,
+    object: "chat.completion" as const,
+    created,
+    model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: outcome.finishReason }],
+    usage: usageJson(tokens(outcome.usage)),
+  };
+}
+
+function streamTask(ctx: RouteContext, engine: DirectCompletionApi, call: TaskCall, o: StreamMeta): Response {
+  const { base, chunk } = chunker(o);
+  return sseResponse({
+    signal: o.signal,
+    keepAliveMs: ctx.keepAliveMs,
+    start: (out) => out.send(chunk({ role: "assistant", content: "" })),
+    run: async (out) => {
+      try {
+        const outcome = await runTask(engine, call, out.signal, (text) => out.send(chunk({ content: text })));
+        if (out.signal.aborted) return;
+        if (outcome.toolCall) {
+          out.send(
+            chunk({
+              tool_calls: [
+                {
+                  index: 0,
+                  id: randomId("call_"),
+                  type: "function",
+                  function: { name: outcome.toolCall.name, arguments: outcome.text },
+                },
+              ],
+            }),
+          );
+        }
+        out.send(chunk({}, outcome.finishReason));
+        if (o.includeUsage) out.send({ ...base, choices: [], usage: usageJson(tokens(outcome.usage)) });
+        out.raw("data: [DONE]\n\n");
+      } catch (error) {
+        if (out.signal.aborted) return; // the client left; the request log says so
+        streamFailed(out, o.record, error);
+      }
+    },
+  });
+}
+
+function streamChat(ctx: RouteContext, turn: Turn, o: StreamMeta & { baseUrl: string }): Response {
+  const { base, chunk } = chunker(o);
   return sseResponse({
     signal: o.signal,
     keepAliveMs: ctx.keepAliveMs,
@@ -294,6 +438,10 @@ function streamChat(
                 }),
               );
               out.send(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments } }] }));
+            } else {
+              // The citations, once the answer is complete (Open WebUI reads delta.annotations).
+              const annotations = citationAnnotations(outcome.text ?? "", outcome.result, o.baseUrl);
+              if (annotations.length > 0) out.send(chunk({ annotations }));
             }
             const extension = { deeprecall: extensionJson(outcome.result) };
             if (o.includeUsage) {
@@ -307,17 +455,8 @@ function streamChat(
         if (out.signal.aborted) return;
         out.raw("data: [DONE]\n\n");
       } catch (error) {
-        if (out.signal.aborted) return; // the client left; nobody to tell
-        const apiError = toApiError(error);
-        ctx.log({
-          level: apiError.status >= 500 ? "error" : "warn",
-          message: "chat completion stream failed",
-          requestId: o.requestId,
-          status: apiError.status,
-          error,
-        });
-        out.send(apiError.toBody());
-        out.raw("data: [DONE]\n\n");
+        if (out.signal.aborted) return; // the client left; the request log says so
+        streamFailed(out, o.record, error);
       }
     },
   });

@@ -13,8 +13,8 @@ import {
   errors,
   jsonBody,
   jsonOrStream,
+  noteStreamFailure,
   type RouteContext,
-  requestId,
   streamEventSchema,
 } from "./shared.ts";
 
@@ -107,7 +107,7 @@ export function registerCompletions(app: App, ctx: RouteContext): void {
       ...(includeUsage ? { usage: null } : {}),
       ...extra,
     });
-    const rid = requestId(c);
+    const record = c.get("requestLog");
     const response = sseResponse({
       signal: c.req.raw.signal,
       keepAliveMs: ctx.keepAliveMs,
@@ -129,13 +129,7 @@ export function registerCompletions(app: App, ctx: RouteContext): void {
         } catch (error) {
           if (out.signal.aborted) return;
           const apiError = toApiError(error);
-          ctx.log({
-            level: apiError.status >= 500 ? "error" : "warn",
-            message: "completion stream failed",
-            requestId: rid,
-            status: apiError.status,
-            error,
-          });
+          noteStreamFailure(record, error, apiError.status);
           out.send(apiError.toBody());
           out.raw("data: [DONE]\n\n");
         }

@@ -5,7 +5,8 @@ import { ModelListSchema, ModelSchema } from "../schemas.ts";
 import { type App, COMMON, errors, json, type RouteContext } from "./shared.ts";
 
 export function servedModels(ctx: RouteContext): string[] {
-  return [ctx.modelName, ...(ctx.embedding?.ids ?? []).filter((id) => id !== ctx.modelName)];
+  const ids = [ctx.modelName, ...(ctx.task ? [ctx.task.name] : []), ...(ctx.embedding?.ids ?? [])];
+  return [...new Set(ids)];
 }
 
 export function registerModels(app: App, ctx: RouteContext): void {

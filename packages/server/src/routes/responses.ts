@@ -34,8 +34,9 @@ import {
   errors,
   jsonBody,
   jsonOrStream,
+  noteStreamFailure,
+  type RequestLog,
   type RouteContext,
-  requestId,
   streamEventSchema,
 } from "./shared.ts";
 
@@ -436,7 +437,7 @@ export function registerResponses(app: App, ctx: RouteContext): void {
       });
       return jsonResponse(c, JSON.stringify(json)) as never;
     }
-    const response = streamResponse(ctx, turn, env, c.req.raw.signal, requestId(c), recent);
+    const response = streamResponse(ctx, turn, env, c.req.raw.signal, c.get("requestLog"), recent);
     return c.newResponse(response.body, response) as never;
   });
 }
@@ -446,7 +447,7 @@ function streamResponse(
   turn: Turn,
   env: Envelope,
   signal: AbortSignal,
-  rid: string | undefined,
+  record: RequestLog | undefined,
   recent: RecentItems,
 ): Response {
   let seq = 0;
@@ -575,13 +576,7 @@ function streamResponse(
       } catch (error) {
         if (out.signal.aborted) return; // the client left; nobody to tell
         const apiError = toApiError(error);
-        ctx.log({
-          level: apiError.status >= 500 ? "error" : "warn",
-          message: "response stream failed",
-          requestId: rid,
-          status: apiError.status,
-          error,
-        });
+        noteStreamFailure(record, error, apiError.status);
         emit(out, "error", { code: apiError.code, message: apiError.message, param: apiError.param });
         emit(out, "response.failed", {
           response: responseJson(env, "failed", output, {

@@ -1,13 +1,33 @@
 /** What every route module gets from `createApp`, and the OpenAPI helpers they share. */
-import type { DeepRecallEngineApi, EmbeddingFunction, StructuredOutputApi } from "@deeprecall/core";
+import type {
+  DeepRecallEngineApi,
+  DirectCompletionApi,
+  EmbeddingFunction,
+  StructuredOutputApi,
+} from "@deeprecall/core";
 import type { ApiKeyAuthVariables } from "@deeprecall/middleware";
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import { ErrorSchema } from "../schemas.ts";
+import type { TaskDetector } from "../task.ts";
 import type { ServerLogger } from "../types.ts";
 
-export type ServerEnv = { Variables: RequestIdVariables & Partial<ApiKeyAuthVariables> };
+/**
+ * What the request log line reports about a request beyond its status: filled in by the routes
+ * (a stream's failure happens after the status went out) and read when the response has ended.
+ */
+export interface RequestLog {
+  /** "task" when the request went to the task model. */
+  route?: "task";
+  /** The failure that ended a stream (the status was already 200). */
+  error?: unknown;
+  errorStatus?: number;
+}
+
+export type ServerEnv = {
+  Variables: RequestIdVariables & Partial<ApiKeyAuthVariables> & { requestLog?: RequestLog };
+};
 export type App = OpenAPIHono<ServerEnv>;
 export type Engine = DeepRecallEngineApi & Partial<StructuredOutputApi>;
 
@@ -24,6 +44,13 @@ export interface RouteContext {
   log: ServerLogger;
   authEnabled: boolean;
   exemptPaths: string[];
+  /**
+   * The task model (one direct model call, no retrieval) when the engine can make direct calls:
+   * its id, and the detector that routes chat UIs' housekeeping requests to it (none = off).
+   */
+  task: { name: string; engine: DirectCompletionApi; detect: TaskDetector | undefined } | undefined;
+  /** Base of the citation links (`<publicUrl>/v1/documents/<id>`); default: the request's origin. */
+  publicUrl: string | undefined;
   /** The embedding model behind /v1/embeddings, if any, and the ids it answers to. */
   embedding: { embed: EmbeddingFunction; ids: string[] } | undefined;
 }
@@ -77,4 +104,11 @@ export const jsonOrStream = <T extends z.ZodType, S extends z.ZodType>(
 
 export function requestId(c: Context<ServerEnv>): string | undefined {
   return c.get("requestId");
+}
+
+/** Notes the failure that ended a stream, for the request's one log line. */
+export function noteStreamFailure(record: RequestLog | undefined, error: unknown, status: number): void {
+  if (!record) return;
+  record.error = error;
+  record.errorStatus = status;
 }
