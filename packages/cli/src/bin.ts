@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { getErrorMessage } from "@deeprecall/core";
 import { main } from "./cli.ts";
 import { installQuietErrors } from "./quiet-errors.ts";
 
@@ -23,7 +24,7 @@ main(process.argv).then(
     if (code !== 0) process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${getErrorMessage(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -57,11 +57,3 @@ export function indent(text: string, prefix = "    "): string {
     .map((l) => prefix + l)
     .join("\n");
 }
-
-/** Nearest-rank percentile of numbers (p in 0..100). */
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
-}

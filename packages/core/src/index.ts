@@ -41,6 +41,7 @@ export {
 export { matchesFilter, validateFilter } from "./filters.ts";
 export type { DeepRecallEngineOptions } from "./options.ts";
 export { extractCodeBlocks, findFinal } from "./parse.ts";
+export { type PercentileMethod, percentile } from "./percentile.ts";
 export { describeEngineEvent } from "./progress.ts";
 export { applyReranker, type Reranker, type RerankFunction } from "./rerank.ts";
 export {

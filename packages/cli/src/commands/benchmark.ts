@@ -1,9 +1,9 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { ConfigError } from "@deeprecall/core";
+import { ConfigError, percentile } from "@deeprecall/core";
 import { composeEngine } from "../compose.ts";
-import { CliError, formatDuration, oneLine, percentile, truncate } from "../output.ts";
+import { CliError, formatDuration, oneLine, truncate } from "../output.ts";
 import { keywordHit, singlePassRag } from "../rag-baseline.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
@@ -147,6 +147,11 @@ export interface BenchmarkSummary {
   accuracy: number | null;
 }
 
+/** Nearest-rank percentile (always a measured time); 0 when nothing was measured. */
+function percentileMs(times: number[], q: number): number {
+  return times.length === 0 ? 0 : percentile(times, q, "nearest-rank");
+}
+
 /** p50/p95/mean time, tokens, steps and keyword accuracy of one mode's entries. */
 export function summarise(entries: BenchmarkEntry[]): BenchmarkSummary {
   const times = entries.map((e) => e.timeMs);
@@ -156,8 +161,8 @@ export function summarise(entries: BenchmarkEntry[]): BenchmarkSummary {
     queries: entries.length,
     errors: entries.filter((e) => e.failed).length,
     endedByBudget: entries.filter((e) => !e.failed && e.error).length,
-    p50Ms: percentile(times, 50),
-    p95Ms: percentile(times, 95),
+    p50Ms: percentileMs(times, 50),
+    p95Ms: percentileMs(times, 95),
     meanMs: Math.round(times.reduce((a, b) => a + b, 0) / n),
     totalTokens: entries.reduce((a, e) => a + e.totalTokens, 0),
     meanTokens: Math.round(entries.reduce((a, e) => a + e.totalTokens, 0) / n),

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { SOURCE_HOOKS as HOOKS } from "@deeprecall/test-utils";
 
-const HOOKS = fileURLToPath(new URL("./source-hooks.ts", import.meta.url));
 const SRC_BIN = fileURLToPath(new URL("../bin.ts", import.meta.url));
 
 /**
