@@ -202,6 +202,15 @@ export const DeleteDocumentsResponseSchema = z
   })
   .openapi("DeleteDocumentsResponse");
 
+export const DocumentSchema = z
+  .object({
+    object: z.literal("document"),
+    id: z.string(),
+    content: z.string(),
+    metadata: z.record(z.string(), z.unknown()),
+  })
+  .openapi("Document", { description: "A stored document (chunk): what citation links point at." });
+
 export const SearchRequestSchema = z
   .object({
     query: z.string().trim().min(1),

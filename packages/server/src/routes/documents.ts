@@ -1,13 +1,15 @@
-/** POST/DELETE /v1/documents and POST /v1/search: the vector store, no LLM. */
+/** POST/DELETE /v1/documents, GET /v1/documents/{id} and POST /v1/search: the vector store, no LLM. */
 import type { DeepRecallEngineApi } from "@deeprecall/core";
 import { validateAddDocumentsInput } from "@deeprecall/core";
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { checkFilters, sourceJson } from "../convert.ts";
+import { ApiError } from "../errors.ts";
 import {
   AddDocumentsRequestSchema,
   AddDocumentsResponseSchema,
   DeleteDocumentsRequestSchema,
   DeleteDocumentsResponseSchema,
+  DocumentSchema,
   SearchRequestSchema,
   SearchResponseSchema,
 } from "../schemas.ts";
@@ -15,6 +17,46 @@ import { type App, COMMON, type Engine, errors, json, jsonBody, type RouteContex
 
 /** Stores may say which ids they hold; the ones that do make deletes one call. */
 type HasIds = { has?: (ids: string[]) => Promise<boolean[]> };
+/** Stores may fetch documents by id (none of ours must; `list` is the fallback). */
+type GetsIds = {
+  get?: (
+    ids: string[],
+  ) => Promise<Array<{ id: string; content: string; metadata?: Record<string, unknown> } | null>>;
+};
+
+const LIST_PAGE = 1000;
+
+/**
+ * The stored document `id`: the store's own `get(ids)` when it has one; else, after `has(ids)`
+ * says it is there (when the store can say), a walk through the store's `list()` pages. Never a
+ * similarity search. null when the store does not hold it; throws 501 when the store can
+ * neither get nor list.
+ */
+async function findDocument(
+  store: DeepRecallEngineApi["vectorStore"],
+  id: string,
+  signal: AbortSignal,
+): Promise<{ id: string; content: string; metadata: Record<string, unknown> } | null> {
+  const s = store as DeepRecallEngineApi["vectorStore"] & HasIds & GetsIds;
+  if (typeof s.get === "function") {
+    const [doc] = await s.get([id]);
+    return doc ? { id: doc.id, content: doc.content, metadata: doc.metadata ?? {} } : null;
+  }
+  if (typeof s.list !== "function") {
+    throw new ApiError(501, `The ${store.name} store cannot look documents up by id.`, {
+      code: "not_implemented",
+    });
+  }
+  if (typeof s.has === "function" && !(await s.has([id]))[0]) return null;
+  let cursor: string | undefined;
+  do {
+    const page = await s.list({ limit: LIST_PAGE, signal, ...(cursor ? { cursor } : {}) });
+    const doc = page.documents.find((d) => d.id === id);
+    if (doc) return { id: doc.id, content: doc.content, metadata: doc.metadata ?? {} };
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return null;
+}
 
 /**
  * Deletes `ids` and says which were there. With a store that implements `has(ids)` that is one
@@ -87,6 +129,33 @@ export function registerDocuments(app: App, ctx: RouteContext): void {
         { ids: removed, count: removed.length, deleted: removed.length > 0, not_found: notFound },
         200,
       );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/documents/{id}",
+      tags: ["DeepRecall"],
+      summary: "Get a document by id",
+      description:
+        "The stored document (content and metadata): where the `url_citation` links of chat answers point for sources without their own http(s) `metadata.url`. Looked up with the store's `get` when it has one, else by paging through its `list` (never a similarity search); 501 for a store that can do neither.",
+      request: { params: z.object({ id: z.string().min(1) }) },
+      responses: {
+        200: json(DocumentSchema, "The document"),
+        ...errors(404, 501, 502, 503, ...COMMON),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const doc = await findDocument(engine.vectorStore, id, c.req.raw.signal);
+      if (!doc) {
+        throw new ApiError(404, `No document with id '${id.slice(0, 200)}' in the store.`, {
+          param: "id",
+          code: "document_not_found",
+        });
+      }
+      return c.json({ object: "document" as const, ...doc }, 200);
     },
   );
 

@@ -67,6 +67,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: "Request body too large",
   429: "Rate limit exceeded",
   500: "Internal error",
+  501: "Not supported by this server's vector store",
   502: "The model provider or vector store failed",
   503: "The model provider or vector store is unavailable",
 };
