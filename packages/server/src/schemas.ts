@@ -155,6 +155,22 @@ export const ChatCompletionSchema = z
               }),
             )
             .optional(),
+          annotations: z
+            .array(
+              z.object({
+                type: z.literal("url_citation"),
+                url_citation: z.object({
+                  url: z.string(),
+                  title: z.string(),
+                  start_index: z.number().int(),
+                  end_index: z.number().int(),
+                }),
+              }),
+            )
+            .openapi({
+              description:
+                "The sources of the answer as citations: one per place the answer cites a source ([1], [2], …; start_index/end_index span it), then one per uncited source at the end of the answer (start_index = end_index = its length). `url` is the source's own http(s) `metadata.url`, else `<server>/v1/documents/<id>`; `title` its metadata title/source/path, else its id. When streaming they come as `delta.annotations` once the answer is complete.",
+            }),
         }),
         logprobs: z.null(),
         finish_reason: z.enum(["stop", "length", "tool_calls"]).openapi({
@@ -164,7 +180,9 @@ export const ChatCompletionSchema = z
       }),
     ),
     usage: UsageSchema,
-    deeprecall: DeepRecallExtensionSchema,
+    deeprecall: DeepRecallExtensionSchema.optional().openapi({
+      description: "Absent on answers of the task model (a direct model call: no sources, no steps).",
+    }),
   })
   .openapi("ChatCompletion");
 
