@@ -267,4 +267,25 @@ describe("sandbox attacks (issue 17)", () => {
     expect(result.answer).toBe("at once");
     expect(pool.stats().workersStarted).toBe(0);
   });
+
+  it("gives every session and its worker back, however the run ends (FINAL after code, limits, child loops)", async () => {
+    const pool = createSandboxPool({ workers: 1, timeoutMs: 500 });
+    pools.push(pool);
+    const endings: Array<[string[], Partial<DeepRecallEngineOptions>]> = [
+      [["print(searchDb('Ada').length)", "FINAL(done)"], {}],
+      [["const a = 1", "const b = 2"], { maxIterations: 2 }],
+      [["while (true) {}", "FINAL(done)"], {}],
+      [["print(llmQuery('dig into Ada'))", "FINAL(done)"], { maxDepth: 2 }],
+    ];
+    for (let i = 0; i < 3; i++) {
+      for (const [turns, engine] of endings) {
+        const { result } = await run(turns, { engine: { sandbox: pool, ...engine } });
+        expect(result.answer.trim()).not.toBe("");
+      }
+    }
+    expect(pool.stats().sessions).toBe(0);
+    // Workers whose session ended go back to the warm set (at most `workers`) or are terminated.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(pool.stats().workersAlive).toBeLessThanOrEqual(1);
+  });
 });

@@ -143,87 +143,85 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
 
   // The iteration in progress, so a budget that stops it part-way still gets its step.
   let current: { iteration: number; started: number } | null = null;
+  // Every way out of the loop (the model's FINAL, a limit, a failure) frees the sandbox.
   try {
-    for (let iteration = 1; iteration <= maxIterations; iteration++) {
-      run.checkAbort();
-      signal.throwIfAborted();
-      if (run.budget.check()) break;
-      const started = performance.now();
-      current = { iteration, started };
-      if (isRoot) {
-        run.currentIteration = iteration;
-        run.budget.iterations = iteration;
-        run.emit({ type: "iteration-start", iteration });
-        await run.hook("onIterationStart", run.ctx, iteration);
-        await run.warnBudget();
-      }
-
-      const reply = await run.callModel(
-        model,
-        { instructions, messages, ...modelSettings },
-        { signal, what },
-      );
-      if (isRoot) run.emit({ type: "model-text", iteration, text: reply });
-
-      const { outputs, final, code } = await runBlocks(run, sessions, reply, iteration, isRoot, signal);
-      if (run.fatal) throw run.fatal;
-
-      let answer = final;
-      let finalNote: string | undefined;
-      if (answer === undefined) {
-        const directive = findFinal(reply);
-        if (directive?.kind === "answer") answer = directive.answer;
-        else if (directive?.kind === "var") {
-          const value = await sessions.existing()?.getVar(directive.name);
-          if (value !== undefined) answer = value;
-          else
-            finalNote = `FINAL_VAR(${directive.name}): there is no variable named "${directive.name}". Define it in a repl block first, or use FINAL(answer).`;
+    try {
+      for (let iteration = 1; iteration <= maxIterations; iteration++) {
+        run.checkAbort();
+        signal.throwIfAborted();
+        if (run.budget.check()) break;
+        const started = performance.now();
+        current = { iteration, started };
+        if (isRoot) {
+          run.currentIteration = iteration;
+          run.budget.iterations = iteration;
+          run.emit({ type: "iteration-start", iteration });
+          await run.hook("onIterationStart", run.ctx, iteration);
+          await run.warnBudget();
         }
-      }
-      if (answer !== undefined) {
-        const problem = answerProblem(answer, input.query);
-        if (problem) {
-          finalNote = rejectedFinalMessage(problem);
-          answer = undefined;
-        } else {
-          answer = cleanAnswer(answer);
-        }
-      }
-      if (finalNote) outputs.push(finalNote);
-      if (code.length === 0 && answer === undefined && !finalNote) {
-        outputs.push(extractPythonBlocks(reply).length > 0 ? PYTHON_NUDGE : NO_CODE_NUDGE);
-      }
-      const output = truncate(outputs.join("\n\n"), engine.maxOutputChars);
-      const step = takeStep(
-        run,
-        { iteration, modelText: reply, code, output, started, final: answer !== undefined },
-        isRoot,
-      );
-      steps.push(step);
-      current = null;
-      if (isRoot) {
-        run.emit({ type: "iteration-complete", step });
-        await run.hook("onReasoningStep", run.ctx, step);
-        await run.hook("onIterationComplete", run.ctx, step);
-      }
-      if (answer !== undefined) return { answer, steps, ending: "final" };
 
-      // The model sees what its code printed, also in the forced last turn after a limit.
-      messages.push(
-        { role: "assistant", content: reply },
-        { role: "user", content: replOutputMessage([output]) },
-      );
-      if (run.budget.exceeded) break;
-      await maybeCompact(run, sessions.existing(), messages, input, signal);
+        const reply = await run.callModel(
+          model,
+          { instructions, messages, ...modelSettings },
+          { signal, what },
+        );
+        if (isRoot) run.emit({ type: "model-text", iteration, text: reply });
+
+        const { outputs, final, code } = await runBlocks(run, sessions, reply, iteration, isRoot, signal);
+        if (run.fatal) throw run.fatal;
+
+        let answer = final;
+        let finalNote: string | undefined;
+        if (answer === undefined) {
+          const directive = findFinal(reply);
+          if (directive?.kind === "answer") answer = directive.answer;
+          else if (directive?.kind === "var") {
+            const value = await sessions.existing()?.getVar(directive.name);
+            if (value !== undefined) answer = value;
+            else
+              finalNote = `FINAL_VAR(${directive.name}): there is no variable named "${directive.name}". Define it in a repl block first, or use FINAL(answer).`;
+          }
+        }
+        if (answer !== undefined) {
+          const problem = answerProblem(answer, input.query);
+          if (problem) {
+            finalNote = rejectedFinalMessage(problem);
+            answer = undefined;
+          } else {
+            answer = cleanAnswer(answer);
+          }
+        }
+        if (finalNote) outputs.push(finalNote);
+        if (code.length === 0 && answer === undefined && !finalNote) {
+          outputs.push(extractPythonBlocks(reply).length > 0 ? PYTHON_NUDGE : NO_CODE_NUDGE);
+        }
+        const output = truncate(outputs.join("\n\n"), engine.maxOutputChars);
+        const step = takeStep(
+          run,
+          { iteration, modelText: reply, code, output, started, final: answer !== undefined },
+          isRoot,
+        );
+        steps.push(step);
+        current = null;
+        if (isRoot) {
+          run.emit({ type: "iteration-complete", step });
+          await run.hook("onReasoningStep", run.ctx, step);
+          await run.hook("onIterationComplete", run.ctx, step);
+        }
+        if (answer !== undefined) return { answer, steps, ending: "final" };
+
+        // The model sees what its code printed, also in the forced last turn after a limit.
+        messages.push(
+          { role: "assistant", content: reply },
+          { role: "user", content: replOutputMessage([output]) },
+        );
+        if (run.budget.exceeded) break;
+        await maybeCompact(run, sessions.existing(), messages, input, signal);
+      }
+    } catch (error) {
+      if (!isBudgetStop(run, error)) throw error;
+      if (isRoot && current !== null) await recordStoppedStep(run, steps, current);
     }
-  } catch (error) {
-    if (!isBudgetStop(run, error)) {
-      await holder.session?.dispose().catch(() => {});
-      throw error;
-    }
-    if (isRoot && current !== null) await recordStoppedStep(run, steps, current);
-  }
-  try {
     return await endWithoutFinal(loop, sessions.existing(), maxIterations);
   } finally {
     await holder.session?.dispose().catch(() => {});
