@@ -73,6 +73,12 @@ describe("configuration from the environment", () => {
     expect(configFromEnv({ PORT: "9001" }, root).config.port).toBe(9001);
     expect(configFromEnv({}, root).config.maxTime).toBe(300);
     expect(configFromEnv({ DEEPRECALL_MAX_TIME: "30" }, root).config.maxTime).toBe(30);
+    expect(configFromEnv({ DEEPRECALL_CORS: "https://a.example.com,*" }, root).config.cors).toEqual([
+      "https://a.example.com",
+      "*",
+    ]);
+    expect(configFromEnv({}, root).config.cacheAnswers).toBe("off");
+    expect(configFromEnv({ DEEPRECALL_CACHE_ANSWERS: "on" }, root).config.cacheAnswers).toBe("on");
     expect(gracePeriodMs({})).toBe(30_000);
     expect(gracePeriodMs({ DEEPRECALL_SHUTDOWN_GRACE_SECONDS: "2.5" })).toBe(2500);
     expect(() => gracePeriodMs({ DEEPRECALL_SHUTDOWN_GRACE_SECONDS: "soon" })).toThrow(
@@ -132,6 +138,8 @@ describe("the deployable server process", () => {
         DEEPRECALL_MODEL: "fake-model",
         DEEPRECALL_API_KEYS: "sk-app-key-000000001",
         DEEPRECALL_SHUTDOWN_GRACE_SECONDS: "60",
+        DEEPRECALL_CORS: "https://app.example.com",
+        DEEPRECALL_EMBEDDING_MODEL: "fake-embed",
       });
       const auth = { authorization: "Bearer sk-app-key-000000001", "content-type": "application/json" };
       const listening = app.logs().find((l) => l.msg === "listening")!;
@@ -140,7 +148,25 @@ describe("the deployable server process", () => {
         model: `openai-compatible fake-model at ${llm.baseUrl}`,
         // The default per-query time budget.
         budget: { maxTimeSeconds: 300 },
+        cors: ["https://app.example.com"],
+        cache: "searches",
+        embeddings: "fake-embed",
       });
+      const preflight = await fetch(`${app.url}/v1/chat/completions`, {
+        method: "OPTIONS",
+        headers: { origin: "https://app.example.com", "access-control-request-method": "POST" },
+      });
+      expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+      expect(preflight.headers.get("access-control-expose-headers")).toContain("x-request-id");
+      const embeddings = await fetch(`${app.url}/v1/embeddings`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ model: "fake-embed", input: "lighthouse" }),
+      });
+      expect(embeddings.status).toBe(200);
+      expect(
+        ((await embeddings.json()) as { data: Array<{ embedding: number[] }> }).data[0]!.embedding,
+      ).toHaveLength(256);
       expect(String(listening.auth)).toMatch(/^on \(1 keys: sk-…0001\)$/);
       expect(JSON.stringify(app.logs())).not.toContain("sk-app-key-000000001");
 
