@@ -268,6 +268,27 @@ describe("sandbox attacks (issue 17)", () => {
     expect(pool.stats().workersStarted).toBe(0);
   });
 
+  it("FINAL_VAR of a value whose toJSON loops over llmQuery or throws: no call goes out, the run ends, the model is told", async () => {
+    const loop = await run(
+      [
+        "var trap = { toJSON() { let n = 0; for (;;) { try { llmQuery('leak' + n++) } catch (e) {} } } }",
+        "FINAL_VAR(trap)",
+        "FINAL(recovered)",
+      ],
+      { engine: { sandbox: { workers: 1, timeoutMs: 1_000, wallTimeoutMs: 3_000 } } },
+    );
+    expect(loop.seen.sub).toBe(0);
+    expect(loop.result.answer).toBe("recovered");
+    expect(loop.result.reasoningTrace[1]!.output).toMatch(/FINAL_VAR\(trap\): reading the variable failed/);
+    const throwing = await run([
+      "var x = { toJSON() { throw 1 }, toString() { throw 2 } }",
+      "FINAL_VAR(x)",
+      "FINAL(recovered)",
+    ]);
+    expect(throwing.result.answer).toBe("recovered");
+    expect(throwing.result.reasoningTrace[1]!.output).toMatch(/FINAL_VAR\(x\): reading the variable failed/);
+  });
+
   it("gives every session and its worker back, however the run ends (FINAL after code, limits, child loops)", async () => {
     const pool = createSandboxPool({ workers: 1, timeoutMs: 500 });
     pools.push(pool);

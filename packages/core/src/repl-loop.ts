@@ -176,10 +176,15 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
           const directive = findFinal(reply);
           if (directive?.kind === "answer") answer = directive.answer;
           else if (directive?.kind === "var") {
-            const value = await sessions.existing()?.getVar(directive.name);
-            if (value !== undefined) answer = value;
+            // Reading the variable runs guest code (toJSON, getters): its failure is the
+            // model's to hear about, never the run's end.
+            const read = await readVariable(sessions.existing(), directive.name);
+            if (read.value !== undefined) answer = read.value;
             else
-              finalNote = `FINAL_VAR(${directive.name}): there is no variable named "${directive.name}". Define it in a repl block first, or use FINAL(answer).`;
+              finalNote =
+                read.error === undefined
+                  ? `FINAL_VAR(${directive.name}): there is no variable named "${directive.name}". Define it in a repl block first, or use FINAL(answer).`
+                  : `FINAL_VAR(${directive.name}): reading the variable failed (${read.error}). Put the answer in a string and use FINAL(answer).`;
           }
         }
         if (answer !== undefined) {
@@ -256,6 +261,20 @@ async function recordStoppedStep(
   await run.hook("onIterationComplete", run.ctx, step);
 }
 
+/** A sandbox variable as text, or why it could not be read (never throws). */
+async function readVariable(
+  session: SandboxSession | null,
+  name: string,
+): Promise<{ value?: string; error?: string }> {
+  if (session === null) return {};
+  try {
+    const value = await session.getVar(name);
+    return value === undefined ? {} : { value };
+  } catch (error) {
+    return { error: getErrorMessage(error) };
+  }
+}
+
 interface LoopContext {
   run: RunState;
   input: LoopInput;
@@ -312,7 +331,7 @@ async function endWithoutFinal(
       const directive = findFinal(reply);
       let raw: string | undefined;
       if (directive?.kind === "answer") raw = directive.answer;
-      else if (directive?.kind === "var") raw = await session?.getVar(directive.name).catch(() => undefined);
+      else if (directive?.kind === "var") raw = (await readVariable(session, directive.name)).value;
       // Without FINAL, a reply is the answer only when it is plain prose: prose that goes on
       // into code ("Let me check. ```js ...") is the model still investigating.
       if (raw === undefined && extractCodeBlocks(reply).length === 0 && !reply.includes("```")) raw = reply;

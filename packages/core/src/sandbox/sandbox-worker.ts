@@ -218,7 +218,9 @@ export class SandboxWorker {
   private watchdogBudget(request: WorkerRequest): number {
     const limits = this.tenant?.limits;
     if (request.type === "run" && limits !== undefined) return limits.timeoutMs + WATCHDOG_GRACE_MS;
-    return HOUSEKEEPING_BUDGET_MS;
+    if (request.type === "create" || limits === undefined) return HOUSEKEEPING_BUDGET_MS;
+    // getVar and friends run guest code for at most min(timeoutMs, 2 s).
+    return Math.min(limits.timeoutMs, 2_000) + WATCHDOG_GRACE_MS;
   }
 
   private pump(): void {

@@ -26,6 +26,8 @@ const MEMORY_CHECK_INTERVAL_MS = 10;
  */
 const PRESSURE_THRESHOLD = 0.75;
 
+/** Execution time (ms) an internal helper such as getVar may take (guest getters, toJSON). */
+const INTERNAL_CALL_MS = 2_000;
 /** A bare `null` thrown with a heap fuller than this share of the limit is taken as out of memory. */
 const NULL_THROW_SHARE = 0.25;
 
@@ -49,6 +51,8 @@ export class SandboxVm {
   private deadline = Number.POSITIVE_INFINITY;
   private nextMemoryCheck = 0;
   private interruptReason: InterruptReason | undefined;
+  /** True while an internal helper (getVar, listVars, setVar) runs: host calls are refused. */
+  private internal = false;
 
   // Per-block output state.
   private outputParts: string[] = [];
@@ -89,6 +93,16 @@ export class SandboxVm {
 
     const host = context.newFunction("host", (fnHandle, argsHandle) => {
       const fn = context.getString(fnHandle) as HostFunctionName;
+      if (this.internal) {
+        // Guest code reached from reading a variable (a toJSON, a getter): it may not reach out.
+        return context.newString(
+          JSON.stringify({
+            ok: false,
+            name: "Error",
+            message: `${fn} cannot be called while a variable is being read`,
+          }),
+        );
+      }
       const argsJson = context.getString(argsHandle);
       const started = performance.now();
       const replyJson = this.hostBridge(this.requestId, fn, argsJson);
@@ -432,10 +446,17 @@ export class SandboxVm {
     this.callInternal(requestId, "setVar", name, json);
   }
 
-  /** Calls an internal helper with string arguments; returns its string result. */
+  /**
+   * Calls an internal helper with string arguments; returns its string result. Reading a
+   * variable can run guest code (toJSON, toString, getters): it gets a short deadline and no
+   * host calls, so FINAL_VAR cannot be used to run a loop of model calls.
+   * @throws Error with the guest error's text.
+   */
   private callInternal(requestId: number, method: string, ...args: string[]): string | undefined {
     const context = this.context;
     this.beginRequest(requestId);
+    this.deadline = performance.now() + Math.min(this.limits.timeoutMs, INTERNAL_CALL_MS);
+    this.internal = true;
     const handles = args.map((arg) => context.newString(arg));
     const fn = context.getProp(this.internals, method);
     try {
@@ -450,6 +471,7 @@ export class SandboxVm {
       value.dispose();
       return text;
     } finally {
+      this.internal = false;
       fn.dispose();
       for (const handle of handles) handle.dispose();
       this.endRequest();
