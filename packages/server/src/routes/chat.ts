@@ -205,7 +205,24 @@ export function chatShape(body: ChatCompletionRequest): Shape | null {
   );
 }
 
-function chatJson(outcome: Outcome, model: string, id: string, created: number, baseUrl: string) {
+/**
+ * The citations of an answer. A shaped answer (JSON) is not prose: its brackets are JSON arrays,
+ * not citations, so its sources come without positions.
+ */
+function annotationsOf(outcome: Outcome, shaped: boolean, baseUrl: string) {
+  return citationAnnotations(shaped ? "" : (outcome.text ?? ""), outcome.result, baseUrl).map((a) =>
+    shaped ? { ...a, url_citation: { ...a.url_citation, start_index: 0, end_index: 0 } } : a,
+  );
+}
+
+function chatJson(
+  outcome: Outcome,
+  model: string,
+  id: string,
+  created: number,
+  baseUrl: string,
+  shaped: boolean,
+) {
   const message = outcome.toolCall
     ? {
         role: "assistant" as const,
@@ -224,7 +241,7 @@ function chatJson(outcome: Outcome, model: string, id: string, created: number, 
         role: "assistant" as const,
         content: outcome.text ?? "",
         refusal: null,
-        annotations: citationAnnotations(outcome.text ?? "", outcome.result, baseUrl),
+        annotations: annotationsOf(outcome, shaped, baseUrl),
       };
   return {
     id,
@@ -321,7 +338,10 @@ export function registerChat(app: App, ctx: RouteContext): void {
       return c.newResponse(response.body, response) as never;
     }
     const outcome = await runTurn(ctx.engine, turn, c.req.raw.signal);
-    return jsonResponse(c, JSON.stringify(chatJson(outcome, model, id, created, baseUrl))) as never;
+    return jsonResponse(
+      c,
+      JSON.stringify(chatJson(outcome, model, id, created, baseUrl, turn.shape !== null)),
+    ) as never;
   });
 }
 
@@ -440,7 +460,7 @@ function streamChat(ctx: RouteContext, turn: Turn, o: StreamMeta & { baseUrl: st
               out.send(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments } }] }));
             } else {
               // The citations, once the answer is complete (Open WebUI reads delta.annotations).
-              const annotations = citationAnnotations(outcome.text ?? "", outcome.result, o.baseUrl);
+              const annotations = annotationsOf(outcome, turn.shape !== null, o.baseUrl);
               if (annotations.length > 0) out.send(chunk({ annotations }));
             }
             const extension = { deeprecall: extensionJson(outcome.result) };
