@@ -183,7 +183,7 @@ describe("sandbox attacks (issue 17)", () => {
     const { result, seen, store } = await run([
       [
         "const huge = 'q'.repeat(20_000_000);",
-        "for (const f of [() => searchDb(huge), () => llmQuery(huge), () => llmQueryBatched([huge])]) {",
+        "for (const f of [() => searchDb(huge), () => llmQuery(huge), () => llmQueryBatched([huge]), () => searchDb('Ada', 5, { n: { $ne: huge } })]) {",
         "  try { f(); } catch (e) { print(e.name + ': ' + e.message.slice(0, 60)); }",
         "}",
       ].join("\n"),
@@ -195,6 +195,18 @@ describe("sandbox attacks (issue 17)", () => {
     expect(told).toContain("RangeError: searchDb: the query is 20000000 characters");
     expect(told).toContain("RangeError: llmQuery: the prompt is 20000000 characters");
     expect(told).toContain("RangeError: llmQueryBatched: the prompt is 20000000 characters");
+    expect(told).toMatch(/RangeError: searchDb: the filter \(as JSON\) is 200000\d\d characters/);
+  });
+
+  it("the reasoning trace stays small when sub-calls carry huge prompts", async () => {
+    const { result, seen } = await run([
+      "const p = 'p'.repeat(99_000); for (let i = 0; i < 30; i++) llmQuery(p + i); print('sent')",
+    ]);
+    expect(seen.sub).toBe(30);
+    const calls = result.reasoningTrace[0]!.subLLMCalls;
+    expect(calls).toHaveLength(30);
+    expect(calls.every((c) => c.prompt.length < 5_000)).toBe(true);
+    expect(JSON.stringify(result).length).toBeLessThan(500_000);
   });
 
   it("a 40-million-character FINAL is refused; the answer stays bounded", async () => {

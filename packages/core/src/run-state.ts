@@ -20,6 +20,7 @@ import {
 } from "./model-call.ts";
 import { CALL_DEFAULTS, type DeepRecallEngineOptions } from "./options.ts";
 import { isTransientError, toLLMProviderError, withRetry } from "./retry/index.ts";
+import { truncate } from "./truncate.ts";
 import type {
   EngineEvent,
   MetadataFilter,
@@ -31,6 +32,9 @@ import type {
   TokenUsage,
 } from "./types.ts";
 import { type CallUsage, callCost, UsageAccumulator } from "./usage.ts";
+
+/** Characters of a sub-LLM prompt or response kept in the reasoning trace. */
+export const MAX_TRACE_TEXT_CHARS = 4_000;
 
 export type ResolvedEngineOptions = Required<
   Pick<DeepRecallEngineOptions, "maxIterations" | "maxDepth" | "topK" | "maxOutputChars" | "maxConcurrency">
@@ -352,7 +356,17 @@ export class RunState {
     }
   }
 
+  /**
+   * Records a sub-LLM call in the step (and its event), with the prompt and response cut to
+   * {@link MAX_TRACE_TEXT_CHARS}: the trace travels in every response, and 3,000 calls with
+   * 100,000-character prompts would otherwise make it hundreds of megabytes.
+   */
   recordSubCall(call: SubLLMCall): void {
+    call = {
+      ...call,
+      prompt: truncate(call.prompt, MAX_TRACE_TEXT_CHARS),
+      response: truncate(call.response, MAX_TRACE_TEXT_CHARS),
+    };
     this.stepSubCalls.push(call);
     this.emit({ type: "sub-llm", iteration: this.currentIteration, call });
   }

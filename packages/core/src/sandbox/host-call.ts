@@ -26,6 +26,9 @@ export async function invokeHost(
         const [query, topK, filters] = args;
         const text = String(query);
         checkLength("searchDb", "query", text, limits.maxQueryChars);
+        if (filters !== null && typeof filters === "object") {
+          checkLength("searchDb", "filter (as JSON)", JSON.stringify(filters), limits.maxFilterChars);
+        }
         const hits = await host.searchDb(
           text,
           typeof topK === "number" ? topK : undefined,

@@ -119,6 +119,15 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson, limitsJson) {
       throw new TypeErrorRef("searchDb(query, topK = 5, filters?): filters must be an object");
     }
     checkLength("searchDb", "query", query, limits.maxQueryChars);
+    if (filters !== undefined && filters !== null) {
+      let json = "";
+      try {
+        json = stringify(filters) ?? "";
+      } catch (e) {
+        // Not serialisable: the host call below reports it.
+      }
+      checkLength("searchDb", "filter (as JSON)", json, limits.maxFilterChars);
+    }
     const hits = call("searchDb", [query, topK ?? null, filters ?? null]);
     return thenable(hits);
   }

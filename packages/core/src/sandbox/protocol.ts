@@ -36,6 +36,7 @@ export interface ResolvedLimits {
   memoryBytes: number;
   maxOutputChars: number;
   maxQueryChars: number;
+  maxFilterChars: number;
   maxPromptChars: number;
   maxBatchSize: number;
   maxFinalChars: number;

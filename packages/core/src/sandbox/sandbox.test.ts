@@ -903,6 +903,10 @@ describe("size caps", () => {
     expect(prompt.error).toMatch(/^RangeError: llmQuery: the prompt is 1001 characters/);
     const batch = await s.run("llmQueryBatched(['a', 'b', 'c', 'd'])");
     expect(batch.error).toMatch(/^RangeError: llmQueryBatched: 4 prompts is more than the limit of 3/);
+    const filter = await s.run("searchDb('q', 1, { k: 'f'.repeat(20_000) })");
+    expect(filter.error).toMatch(
+      /^RangeError: searchDb: the filter \(as JSON\) is 20008 characters, more than the limit of 10000/,
+    );
     const batchPrompt = await s.run("llmQueryBatched(['a', 'p'.repeat(1001)])");
     expect(batchPrompt.error).toMatch(/^RangeError: llmQueryBatched: the prompt is 1001 characters/);
     expect(calls).toEqual([]);

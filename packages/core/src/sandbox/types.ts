@@ -49,6 +49,8 @@ export interface SandboxLimits {
   maxOutputChars?: number;
   /** Longest `searchDb` query (characters). Default 4 000. Longer → `RangeError` in the block. */
   maxQueryChars?: number;
+  /** Longest `searchDb` filter, as JSON (characters). Default 10 000. Longer → `RangeError`. */
+  maxFilterChars?: number;
   /** Longest `llmQuery` / `llmQueryBatched` prompt (characters). Default 100 000. → `RangeError`. */
   maxPromptChars?: number;
   /** Most prompts in one `llmQueryBatched` call. Default 256. → `RangeError`. */
