@@ -179,6 +179,25 @@ describe("sandbox attacks (issue 17)", () => {
     expect(result.answer).toBe("done");
   });
 
+  it("many blocks in one reply: every block's error reaches the model, and runaway blocks cost one timeout", async () => {
+    const noisy = Array.from({ length: 7 }, () => 'throw new Error("x".repeat(5000))');
+    const { result, seen } = await run([[...noisy, "while (true) {}"].join("\n```\n```repl\n")], {
+      engine: { sandbox: { workers: 1, timeoutMs: 300 } },
+    });
+    const told = result.reasoningTrace[0]!.output;
+    expect(told).toContain("[block 8]\nError: TimeoutError: block exceeded 300 ms");
+    expect(seen.rootPrompts[1]).toContain("TimeoutError: block exceeded 300 ms");
+    const spinning = await run(
+      [Array.from({ length: 20 }, () => "while (true) {}").join("\n```\n```repl\n")],
+      {
+        engine: { sandbox: { workers: 1, timeoutMs: 300 } },
+      },
+    );
+    const spun = spinning.result.reasoningTrace[0]!;
+    expect(spun.output).toContain("[blocks 2–20 were not run: an earlier block was stopped by a limit]");
+    expect(spun.code).toHaveLength(1); // only the first runaway block ran
+  });
+
   it("oversized host-call arguments never go out, and the model is told the limit", async () => {
     const { result, seen, store } = await run([
       [

@@ -352,6 +352,9 @@ async function endWithoutFinal(
   return { answer, steps, ending: run.budget.exceeded ? "budget" : "forced" };
 }
 
+/** Code blocks run from one reply; the rest are reported as not run. */
+export const MAX_BLOCKS_PER_TURN = 8;
+
 async function runBlocks(
   run: RunState,
   sessions: { get(): Promise<SandboxSession> },
@@ -360,9 +363,17 @@ async function runBlocks(
   emit: boolean,
   signal: AbortSignal,
 ): Promise<{ outputs: string[]; final: string | undefined; code: string[] }> {
-  const blocks = extractCodeBlocks(reply);
+  const found = extractCodeBlocks(reply);
+  const blocks = found.slice(0, MAX_BLOCKS_PER_TURN);
   const outputs: string[] = [];
   const code: string[] = [];
+  // Each block gets its share of the turn's output, so every block's error reaches the model.
+  const share = Math.max(300, Math.floor(run.engine.maxOutputChars / (blocks.length + 1)) - 80);
+  const notRun = (from: number, why: string) => {
+    if (from < found.length) {
+      outputs.push(`[blocks ${from + 1}–${found.length} were not run: ${why}]`);
+    }
+  };
   for (const [index, block] of blocks.entries()) {
     run.checkAbort();
     code.push(block.code);
@@ -378,13 +389,17 @@ async function runBlocks(
         ...(result.error ? { error: result.error } : {}),
       });
     }
-    // Each block gets its share of the turn's output, so every block's error reaches the model.
-    const share = Math.floor(run.engine.maxOutputChars / blocks.length) - 80;
     const text = formatBlockResult(result, share);
-    outputs.push(blocks.length > 1 ? `[block ${index + 1}]\n${text}` : text);
+    outputs.push(found.length > 1 ? `[block ${index + 1}]\n${text}` : text);
     if (result.final !== undefined) return { outputs, final: result.final, code };
     if (run.fatal || run.budget.exceeded || signal.aborted) break;
+    if (result.limit === "timeout" || result.limit === "memory") {
+      // A reply of many runaway blocks would cost a timeout each: one is enough to learn from.
+      notRun(index + 1, "an earlier block was stopped by a limit");
+      return { outputs, final: undefined, code };
+    }
   }
+  notRun(blocks.length, `at most ${MAX_BLOCKS_PER_TURN} blocks run per turn`);
   return { outputs, final: undefined, code };
 }
 

@@ -12,7 +12,9 @@ const MAX_ERROR_CHARS = 2_000;
  * left with nothing.
  */
 export function formatBlockResult(result: BlockResult, maxChars = Number.POSITIVE_INFINITY): string {
-  const error = result.error === undefined ? "" : `Error: ${truncate(result.error, MAX_ERROR_CHARS)}`;
+  // An error longer than half the room is cut too, so a block's text stays within `maxChars`.
+  const errorRoom = Math.max(100, Math.min(MAX_ERROR_CHARS, Math.floor(maxChars / 2)));
+  const error = result.error === undefined ? "" : `Error: ${truncate(result.error, errorRoom)}`;
   const room = Math.max(0, maxChars - error.length - 1);
   const output = truncate(result.output.trimEnd(), room);
   const limitFirst = result.limit === "timeout" || result.limit === "memory";
