@@ -25,6 +25,11 @@ const LIBRECHAT_TITLE = [
   /please generate a concise title \(max \d+ characters\) for a conversation/i,
 ];
 
+/** A quick pre-check of a last message's text: false when no housekeeping pattern can match. */
+export function mightBeTask(text: string): boolean {
+  return text.includes("### Task:") || /title/i.test(text);
+}
+
 /**
  * Whether a request is a chat UI's housekeeping request:
  * - Open WebUI's tasks (title, tags, follow-ups, search query generation, autocomplete, emoji):

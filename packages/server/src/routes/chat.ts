@@ -28,7 +28,15 @@ import {
 } from "../pipeline.ts";
 import { type ChatCompletionRequest, ChatCompletionRequestSchema, ChatCompletionSchema } from "../schemas.ts";
 import { type SseWriter, sseResponse } from "../sse.ts";
-import { runTask, type TaskCall, type TaskMessage, type TaskOutcome, taskMessages } from "../task.ts";
+import {
+  isHousekeeping,
+  mightBeTask,
+  runTask,
+  type TaskCall,
+  type TaskMessage,
+  type TaskOutcome,
+  taskMessages,
+} from "../task.ts";
 import {
   type App,
   COMMON,
@@ -256,7 +264,17 @@ function chatJson(
 
 /** Where the citation links point: the configured public URL, else this request's origin. */
 function baseUrlOf(ctx: RouteContext, url: string): string {
-  return ctx.publicUrl ?? new URL(url).origin;
+  if (ctx.publicUrl) return ctx.publicUrl;
+  const end = url.indexOf("/", url.indexOf("//") + 2);
+  return end === -1 ? url : url.slice(0, end);
+}
+
+/** False when the built-in detector would surely say no (cheap: the last message's text only). */
+function mightBeHousekeeping(body: ChatCompletionRequest): boolean {
+  const last = body.messages[body.messages.length - 1]!;
+  const content = last.content;
+  if (typeof content !== "string") return true;
+  return mightBeTask(content);
 }
 
 /** The request's messages as role + text, for the task detector and the task model. */
@@ -309,8 +327,13 @@ export function registerChat(app: App, ctx: RouteContext): void {
     };
     if (task) {
       const explicit = body.model === task.name;
-      const messages = explicit || task.detect ? taskMessagesOf(body) : undefined;
-      if (explicit || task.detect?.(messages!)) {
+      // The built-in detector only reads the last message: most chats are told apart without
+      // converting the others.
+      const maybe =
+        explicit ||
+        (task.detect !== undefined && (task.detect !== isHousekeeping || mightBeHousekeeping(body)));
+      const messages = maybe ? taskMessagesOf(body) : undefined;
+      if (explicit || (maybe && task.detect?.(messages!))) {
         checkChatParams(body);
         const call: TaskCall = {
           instructions: undefined,
