@@ -11,29 +11,33 @@ import type { SearchResult } from "./types.ts";
  */
 const PLACEHOLDERS = new Set(
   [
-    "answer",
-    "the answer",
-    "your answer",
-    "your final answer",
-    "final answer",
-    "the final answer",
-    "my answer",
-    "answer here",
-    "your answer here",
-    "the answer here",
-    "answer text",
-    "the actual answer",
-    "answer now",
     "a string",
     "string",
+    "text",
     "variablename",
+    "variable name",
     "none",
     "null",
     "undefined",
+    "nan",
     "todo",
+    "tbd",
+    "placeholder",
+    "xxx",
+    "lorem ipsum",
+    "insert answer",
+    "n a",
     "the crisis was driven mainly by",
   ].map((s) => normalize(s)),
 );
+
+/**
+ * Placeholder phrasings, after {@link normalize}: "answer", "your answer", "the final answer
+ * here", "my final answer goes here", "<answer>", "[your answer]", "insert your answer here",
+ * "the answer to the question", "answer text"...
+ */
+const PLACEHOLDER_PATTERN =
+  /^(?:(?:insert|write|put|type|enter|give|provide)\s+)?(?:(?:your|the|my|our|a|an|actual|real|final|short|full|complete|best|effort|concise)\s+)*answers?(?:\s+(?:text|string|here|goes\s+here|now|to\s+(?:the|this|your)\s+question|to\s+the\s+user|in\s+your\s+own\s+words|based\s+on\s+the\s+passages(?:\s+you\s+found)?))*$/;
 
 /** Lowercase words only: punctuation, quotes, FINAL( wrappers and whitespace runs removed. */
 function normalize(text: string): string {
@@ -42,6 +46,11 @@ function normalize(text: string): string {
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, " ")
     .trim();
+}
+
+/** The text without citation markers ("[1]", "[doc-12]", "[sources: a, b]"). */
+function withoutCitations(text: string): string {
+  return text.replace(/\[[^\]\n]{0,120}\]/g, " ");
 }
 
 /**
@@ -57,25 +66,161 @@ export function cleanAnswer(text: string): string {
 }
 
 /**
- * Why `answer` is not an answer to `question`, or null when it is one. Rejected: empty (or only
- * code), placeholder wording from the prompt ("the answer", "your answer", "FINAL(your answer)"),
- * an echo of the question itself, or of the question's first-message framing ("Question: ...").
+ * The wording of the prompt a model was given, for the echo check of {@link answerProblem}: the
+ * system prompt and the first user message with the material in it that is not our wording —
+ * the grounding passages (document snippets), the caller's context and the question itself —
+ * cut out (copying a document is not an echo; repeating the question is checked on its own).
  */
-export function answerProblem(answer: string, question: string): string | null {
+export function promptWording(
+  system: string,
+  firstMessage: string,
+  material: ReadonlyArray<string | undefined>,
+): string[] {
+  let first = firstMessage;
+  for (const part of material) if (part && part.trim() !== "") first = first.split(part).join("\n");
+  return [system, first].filter((t) => t.trim() !== "");
+}
+
+/** Answers shorter than this (normalised words) are never called an echo of the prompt: "Paris", "Founded in 1999". */
+const ECHO_MIN_WORDS = 4;
+/** Word n-grams for the "mostly the prompt's wording" check, and the answers long enough for it. */
+const ECHO_NGRAM = 3;
+const ECHO_NGRAM_MIN_WORDS = 8;
+/** Share of an answer's words inside n-grams of the prompt above which it is the prompt's wording. */
+const ECHO_COVERAGE = 0.8;
+
+/**
+ * "The documents do not contain the answer", "I could not find ...", "No information was found":
+ * the honest ending the prompt asks for ("If the documents do not contain the answer, say so"),
+ * so never called an echo of it.
+ */
+const NOT_FOUND =
+  /^(?:(?:the|these|those) )?(?:documents?|passages?|sources?|store|collection|texts?|search(?:es)?)\b.*\b(?:do|does|did) not (?:contain|say|mention|include|give|provide|state|answer|cover|show)\b|^(?:no|nothing|none)\b.*\b(?:found|documents?|passages?|information|sources?)\b|^(?:i|we) (?:could|can|did|do) not find\b|^(?:i|we) cannot (?:find|answer)\b/;
+
+function ngrams(words: string[], n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + n <= words.length; i++) out.push(words.slice(i, i + n).join(" "));
+  return out;
+}
+
+/**
+ * Whether `norm` (a normalised answer, citations removed) is the prompt's own wording: an answer
+ * of {@link ECHO_MIN_WORDS} words or more contained in one of `prompts` (normalised), or a longer
+ * one made mostly of the prompts' 3-word runs (pieces of the instructions strung together).
+ */
+function echoesPrompt(norm: string, prompts: readonly string[]): boolean {
+  const words = norm.split(" ");
+  if (words.length < ECHO_MIN_WORDS || prompts.length === 0) return false;
+  if (NOT_FOUND.test(norm.replace(/\b(can|do|does|did|could) ?n ?t\b/g, "$1 not"))) return false;
+  const normalized = prompts.map((p) => ` ${normalize(withoutCitations(p))} `);
+  if (normalized.some((p) => p.includes(` ${norm} `))) return true;
+  if (words.length < ECHO_NGRAM_MIN_WORDS) return false;
+  const known = new Set(normalized.flatMap((p) => ngrams(p.trim().split(" "), ECHO_NGRAM)));
+  const covered = new Array<boolean>(words.length).fill(false);
+  for (let i = 0; i + ECHO_NGRAM <= words.length; i++) {
+    if (known.has(words.slice(i, i + ECHO_NGRAM).join(" "))) covered.fill(true, i, i + ECHO_NGRAM);
+  }
+  return covered.filter(Boolean).length / words.length >= ECHO_COVERAGE;
+}
+
+/** The host functions of the sandbox and the usual ways of printing: calling one is code, not prose. */
+const HOST_CALL =
+  /^(?:await\s+)?(?:searchDb|search_db|llmQuery|llm_query|llmQueryBatched|llm_query_batched|print|SHOW_VARS|FINAL_VAR|console\.\w+)\s*\(/;
+/**
+ * One statement of code: a declaration, an import, a control-flow header, `return`/`await`, a
+ * call with no space before its parenthesis (`foo(1)`, `hits.map(...)`), an assignment to a
+ * property (`a.b = 1`), or a line of only brackets and punctuation (`}`, `});`).
+ */
+const STATEMENT =
+  /^(?:(?:const|let|var)\s+[\w${}[\],\s]+=|(?:export\s+)?(?:async\s+)?function\b|def\s+\w+\s*\(|import\s+[\w{*]|from\s+\S+\s+import\b|return\b|await\s+\S|(?:for|while|if|switch)\s*\(.*\)\s*\{?$|[\w$]+(?:\.[\w$]+)+\s*=(?!=)|[\w$]+\s*=\s*(?:await\s+)?(?:searchDb|search_db|llmQuery|llm_query|llmQueryBatched|llm_query_batched)\s*\(|[\w$]+(?:\.[\w$]+)*\(.*\)[\s;]*$|[{}()[\];,]+$)/;
+
+/**
+ * Whether a line is code rather than prose: it calls a host function of the sandbox
+ * (`searchDb(...)`, `print(x)`), or every `;`-separated statement on it is code.
+ */
+function isCodeLine(line: string): boolean {
+  const statements = line
+    .trim()
+    .split(";")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (statements.length === 0) return /;/.test(line);
+  if (statements.some((s) => HOST_CALL.test(s))) return true;
+  return statements.every((s) => STATEMENT.test(s));
+}
+
+/**
+ * Whether the text is code written without a fence, or a tool call written as text: a line that
+ * calls a sandbox function, at least half of its lines code, or a JSON / `<tool_call>` call of
+ * `searchDb`.
+ */
+export function looksLikeCode(text: string): boolean {
+  if (/<\/?tool_call>|"name"\s*:\s*"(?:searchDb|search_db)"/.test(text)) return true;
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  if (lines.length === 0) return false;
+  if (
+    lines.some((l) =>
+      l
+        .trim()
+        .split(";")
+        .some((s) => HOST_CALL.test(s.trim())),
+    )
+  )
+    return true;
+  const code = lines.filter(isCodeLine).length;
+  return code * 2 >= lines.length;
+}
+
+/** Whether `norm` is `q` said one or more times (optionally introduced by "question"). */
+function repeatsQuestion(norm: string, q: string): boolean {
+  if (q === "") return false;
+  let rest = ` ${norm} `;
+  let times = 0;
+  for (;;) {
+    const next = rest.replace(/^ (?:question )?/, " ");
+    if (!next.startsWith(` ${q} `)) break;
+    rest = next.slice(q.length + 1);
+    times++;
+  }
+  return times > 0 && rest.trim() === "";
+}
+
+/**
+ * Why `answer` is not an answer to `question`, or null when it is one. Rejected: empty (or only
+ * code), placeholder wording ("the answer", "your final answer here", "<answer>", "..."), code
+ * written without a fence (`const x = searchDb("q"); print(x)`), the question said again (once
+ * or more, or with its first-message framing "Question: ..."), or an echo of the prompt's own
+ * wording — `prompts` are the texts the model was given (see {@link promptWording}): an answer
+ * of a few words or more that is contained in them (citation markers aside), or made almost
+ * entirely of their phrases. Short answers ("Paris") are never called an echo.
+ */
+export function answerProblem(
+  answer: string,
+  question: string,
+  prompts: readonly string[] = [],
+): string | null {
   const cleaned = cleanAnswer(answer);
   const norm = normalize(cleaned);
   if (norm === "") return "it is empty";
-  if (PLACEHOLDERS.has(norm)) return "it repeats the placeholder wording of the instructions";
+  const bare = normalize(withoutCitations(cleaned));
+  if (PLACEHOLDERS.has(norm) || PLACEHOLDERS.has(bare) || PLACEHOLDER_PATTERN.test(bare) || bare === "")
+    return "it repeats the placeholder wording of the instructions";
+  if (looksLikeCode(cleaned)) return "it is code, not an answer (write code only in ```repl blocks)";
   const q = normalize(question);
-  if (q !== "" && (norm === q || norm === `question ${q}`)) return "it repeats the question";
-  if (/^question\s*:/i.test(cleaned)) return "it repeats the question";
+  if (repeatsQuestion(norm, q) || repeatsQuestion(bare, q) || /^question\s*:/i.test(cleaned))
+    return "it repeats the question";
+  if (echoesPrompt(bare, prompts)) return "it repeats the wording of the instructions instead of answering";
   return null;
 }
 
 /** The cleaned answer when it is a usable answer to `question`, else null. */
-export function usableAnswer(raw: string | undefined, question: string): string | null {
+export function usableAnswer(
+  raw: string | undefined,
+  question: string,
+  prompts: readonly string[] = [],
+): string | null {
   if (raw === undefined) return null;
-  return answerProblem(raw, question) === null ? cleanAnswer(raw) : null;
+  return answerProblem(raw, question, prompts) === null ? cleanAnswer(raw) : null;
 }
 
 const STOPWORDS = new Set(

@@ -1,5 +1,5 @@
 import type { LanguageModel, ModelMessage } from "ai";
-import { answerProblem, cleanAnswer, synthesizeAnswer, usableAnswer } from "./answer-check.ts";
+import { answerProblem, cleanAnswer, promptWording, synthesizeAnswer, usableAnswer } from "./answer-check.ts";
 import { HARD_LIMITS } from "./budget.ts";
 import {
   BudgetExceededError,
@@ -16,6 +16,7 @@ import {
   compactionPrompt,
   firstUserMessage,
   forcedFinalMessage,
+  groundingBlock,
   NO_CODE_NUDGE,
   type PromptContext,
   PYTHON_NUDGE,
@@ -75,9 +76,8 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
   const engine = run.engine;
   const budgetIterations = run.budget.limits.maxIterations;
   const isRoot = input.depth === 1;
-  const maxIterations = isRoot
-    ? Math.min(engine.maxIterations, budgetIterations ?? Number.POSITIVE_INFINITY)
-    : engine.maxIterations;
+  // The query budget's maxIterations bounds every loop, child investigations included.
+  const maxIterations = Math.min(engine.maxIterations, budgetIterations ?? Number.POSITIVE_INFINITY);
   const signal = anySignal(run.signal, input.signal);
   const promptCtx: PromptContext = {
     storeName: engine.vectorStore.name,
@@ -100,19 +100,21 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
     ...(isRoot && run.options.temperature !== undefined ? { temperature: run.options.temperature } : {}),
   };
   const what = isRoot ? "root model turn" : `model turn of a depth-${input.depth} llmQuery`;
-  const messages: ModelMessage[] = [
-    ...(input.history ?? []),
-    {
-      role: "user",
-      content: firstUserMessage(
-        input.query,
-        promptCtx,
-        input.contextPrefix,
-        input.rootPrompt,
-        input.grounding,
-      ),
-    },
-  ];
+  const firstMessage = firstUserMessage(
+    input.query,
+    promptCtx,
+    input.contextPrefix,
+    input.rootPrompt,
+    input.grounding,
+  );
+  const messages: ModelMessage[] = [...(input.history ?? []), { role: "user", content: firstMessage }];
+  // The prompt's own wording, so an answer that only echoes it is not taken (document snippets,
+  // the caller's context and the question are not wording: quoting them is no echo).
+  const wording = promptWording(instructions, firstMessage, [
+    groundingBlock(input.grounding ?? []),
+    input.contextPrefix,
+    input.query,
+  ]);
   const steps: ReasoningStep[] = [];
   const host: SandboxHost = {
     searchDb: (q, k, f, o) => run.searchForModel(q, k, f, anySignal(signal, o?.signal)),
@@ -139,6 +141,7 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
     steps,
     signal,
     what,
+    wording,
   };
 
   // The iteration in progress, so a budget that stops it part-way still gets its step.
@@ -188,7 +191,7 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
           }
         }
         if (answer !== undefined) {
-          const problem = answerProblem(answer, input.query);
+          const problem = answerProblem(answer, input.query, loop.wording);
           if (problem) {
             finalNote = rejectedFinalMessage(problem);
             answer = undefined;
@@ -286,6 +289,8 @@ interface LoopContext {
   steps: ReasoningStep[];
   signal: AbortSignal;
   what: string;
+  /** The prompt texts the model was given, for the answer check's echo test. */
+  wording: string[];
 }
 
 /**
@@ -335,7 +340,7 @@ async function endWithoutFinal(
       // Without FINAL, a reply is the answer only when it is plain prose: prose that goes on
       // into code ("Let me check. ```js ...") is the model still investigating.
       if (raw === undefined && extractCodeBlocks(reply).length === 0 && !reply.includes("```")) raw = reply;
-      answer = usableAnswer(raw, input.query);
+      answer = usableAnswer(raw, input.query, loop.wording);
     }
     if (isRoot) {
       const step = takeStep(
