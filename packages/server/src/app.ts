@@ -101,6 +101,8 @@ export function createApp(
     embedding: options.embedding
       ? { embed: embedFunction(options.embedding), ids: [embeddingName(options, modelName)] }
       : undefined,
+    collections: options.collections,
+    onEngine: metrics ? (e) => metrics.attach(e) : undefined,
   };
   registerChat(app, ctx);
   registerResponses(app, ctx);
@@ -240,6 +242,21 @@ function checkOptions(engine: DeepRecallEngineApi, options: CreateAppOptions): v
     throw new ConfigError("cors must be true, an origin, a list of origins or Hono cors() options", {
       field: "cors",
     });
+  }
+  const collections = options.collections as unknown as Record<string, unknown> | undefined;
+  if (
+    collections !== undefined &&
+    (typeof collections !== "object" ||
+      collections === null ||
+      typeof collections.defaultName !== "string" ||
+      collections.defaultName === "" ||
+      typeof collections.list !== "function" ||
+      typeof collections.engineFor !== "function")
+  ) {
+    throw new ConfigError(
+      "collections must be { defaultName: string, list(): Promise<{ name, count }[]>, engineFor(name): Promise<engine | undefined> }",
+      { field: "collections" },
+    );
   }
   if (
     options.embedding !== undefined &&

@@ -41,11 +41,15 @@ export function sourceTitle(source: SearchResult): string {
   return source.id;
 }
 
-/** The source's own http(s) URL (metadata `url`), else its document in this server. */
-export function sourceUrl(source: SearchResult, baseUrl: string): string {
+/**
+ * The source's own http(s) URL (metadata `url`), else its document in this server (in
+ * `collection` when the answer came from a collection other than the default one).
+ */
+export function sourceUrl(source: SearchResult, baseUrl: string, collection?: string): string {
   const url = source.metadata?.url;
   if (typeof url === "string" && HTTP_URL.test(url.trim())) return url.trim();
-  return `${baseUrl.replace(/\/+$/, "")}/v1/documents/${encodeURIComponent(source.id)}`;
+  const query = collection === undefined ? "" : `?collection=${encodeURIComponent(collection)}`;
+  return `${baseUrl.replace(/\/+$/, "")}/v1/documents/${encodeURIComponent(source.id)}${query}`;
 }
 
 // [1], [12], [1, 2], [1][3] (each bracket on its own), and [id] for an id of the run's sources.
@@ -62,6 +66,7 @@ export function citationAnnotations(
   answer: string,
   result: DeepRecallResult | undefined,
   baseUrl: string,
+  collection?: string,
 ): UrlCitation[] {
   if (!result) return [];
   const handles = sourcesByHandle(result);
@@ -74,7 +79,7 @@ export function citationAnnotations(
     out.push({
       type: "url_citation",
       url_citation: {
-        url: sourceUrl(source, baseUrl),
+        url: sourceUrl(source, baseUrl, collection),
         title: sourceTitle(source),
         start_index: start,
         end_index: end,

@@ -404,6 +404,7 @@ describe("models, usage, cache, health, docs", () => {
         "POST /v1/embeddings",
         "POST /v1/documents",
         "DELETE /v1/documents",
+        "GET /v1/documents",
         "GET /v1/documents/{id}",
         "POST /v1/search",
         "GET /v1/models",

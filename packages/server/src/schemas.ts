@@ -186,6 +186,12 @@ export const ChatCompletionSchema = z
   })
   .openapi("ChatCompletion");
 
+const CollectionField = z.string().min(1).max(200).optional().openapi({
+  description:
+    "DeepRecall extension: the collection (served as the model `deeprecall/<collection>`). Default: the default collection (model `deeprecall`); an unknown one is a 404 `collection_not_found`.",
+  example: "contracts",
+});
+
 export const AddDocumentsRequestSchema = z
   .object({
     // Element checks are left to core's validateAddDocumentsInput, so the server rejects
@@ -200,6 +206,11 @@ export const AddDocumentsRequestSchema = z
       .optional()
       .openapi({ example: ["doc-1", "doc-2"] }),
     embeddings: z.array(z.array(z.number())).optional(),
+    collection: CollectionField.openapi({
+      description:
+        "The collection to add to (created when new; it is then served as the model `deeprecall/<collection>`). Default: the default collection.",
+      example: "contracts",
+    }),
   })
   .openapi("AddDocumentsRequest");
 
@@ -208,7 +219,7 @@ export const AddDocumentsResponseSchema = z
   .openapi("AddDocumentsResponse");
 
 export const DeleteDocumentsRequestSchema = z
-  .object({ ids: z.array(z.string().min(1)).min(1) })
+  .object({ ids: z.array(z.string().min(1)).min(1), collection: CollectionField })
   .openapi("DeleteDocumentsRequest", { example: { ids: ["doc-1"] } });
 
 export const DeleteDocumentsResponseSchema = z
@@ -229,11 +240,35 @@ export const DocumentSchema = z
   })
   .openapi("Document", { description: "A stored document (chunk): what citation links point at." });
 
+export const CollectionQuerySchema = z.object({ collection: CollectionField });
+
+export const ListDocumentsQuerySchema = z.object({
+  collection: CollectionField,
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .openapi({ description: "Documents per page (1–1000). Default 100.", example: 100 }),
+  after: z.string().min(1).optional().openapi({ description: "The `next_cursor` of the previous page." }),
+});
+
+export const DocumentListSchema = z
+  .object({
+    object: z.literal("list"),
+    data: z.array(DocumentSchema),
+    has_more: z.boolean(),
+    next_cursor: z.string().nullable().openapi({ description: "Pass as `after` for the next page." }),
+  })
+  .openapi("DocumentList");
+
 export const SearchRequestSchema = z
   .object({
     query: z.string().trim().min(1),
     top_k: z.number().int().positive().max(1000).optional(),
     filters: FilterSchema.optional(),
+    collection: CollectionField,
   })
   .openapi("SearchRequest", { example: { query: "credit default swaps", top_k: 5 } });
 
@@ -242,7 +277,19 @@ export const SearchResponseSchema = z
   .openapi("SearchResponse");
 
 export const ModelSchema = z
-  .object({ id: z.string(), object: z.literal("model"), created: z.number(), owned_by: z.string() })
+  .object({
+    id: z.string(),
+    object: z.literal("model"),
+    created: z.number(),
+    owned_by: z.string(),
+    collection: z.string().optional().openapi({
+      description:
+        "DeepRecall extension, when the server serves several collections: the collection this model answers from.",
+    }),
+    documents: z.number().int().optional().openapi({
+      description: "DeepRecall extension: how many documents (chunks) the collection holds.",
+    }),
+  })
   .openapi("Model");
 
 export const ModelListSchema = z

@@ -1,4 +1,4 @@
-import type { Embedding } from "@deeprecall/core";
+import type { DeepRecallEngineApi, Embedding } from "@deeprecall/core";
 import type { McpHttpOptions } from "@deeprecall/mcp";
 import type { AuthThrottleOptions, RateLimiterOptions } from "@deeprecall/middleware";
 import type { HttpTracingOptions, Metrics } from "@deeprecall/observability";
@@ -31,6 +31,35 @@ export interface ServerLogEntry {
 export type ServerLogger = (entry: ServerLogEntry) => void;
 
 export type CorsOptions = NonNullable<Parameters<typeof cors>[0]>;
+
+/**
+ * Several collections behind one server (`createApp(engine, { collections })`): each collection
+ * is served as the model `<modelName>/<collection>` (e.g. `deeprecall/contracts`), the default
+ * one (whose engine is `createApp`'s first argument) as `<modelName>` itself. Chat completions,
+ * responses and completions pick the engine by `model`; the document and search endpoints by
+ * their `collection` field or query parameter.
+ */
+export interface ServedCollections {
+  /** The name of the collection `createApp`'s engine answers from: served as plain `<modelName>`. */
+  defaultName: string;
+  /**
+   * Every collection with its document count, e.g. `[{ name: "a", count: 12 }]` (sorted or not;
+   * the default one may be missing when it holds nothing yet). Read by `GET /v1/models` and for
+   * the list of served ids in 404s; a failure is a 502/503 like any store failure.
+   */
+  list(): Promise<Array<{ name: string; count: number }>>;
+  /**
+   * The engine of collection `name` (called for names other than `defaultName`), or undefined
+   * when there is no such collection (the request then gets a 404: `model_not_found` for a
+   * model, `collection_not_found` for a `collection`). With `{ create: true }` (`POST
+   * /v1/documents` into a new collection) it should create the collection rather than answer
+   * undefined. Engines are the implementer's to cache (one per collection) and to close. A
+   * `ConfigError` (e.g. an invalid collection name) becomes a 400. Engines of different
+   * collections that share a cache must have stores with distinct `name`s: the store name is
+   * part of every cache key.
+   */
+  engineFor(name: string, options?: { create?: boolean }): Promise<DeepRecallEngineApi | undefined>;
+}
 
 export interface CreateAppOptions {
   /** Accepted Bearer keys. With neither this nor `validateKey`, the API is open. */
@@ -65,6 +94,12 @@ export interface CreateAppOptions {
    * model's own `modelId`, else "<modelName>-embedding".
    */
   embeddingModelName?: string;
+  /**
+   * Serve several collections: `createApp`'s engine answers for the default collection (model
+   * `<modelName>`), `collections.engineFor(name)` for model `<modelName>/<name>`. Without it the
+   * server serves the one engine and refuses any `collection` with a 404.
+   */
+  collections?: ServedCollections;
   /** Largest accepted request body; bigger ones get 413. Default 1 MiB. */
   bodyLimitBytes?: number;
   /** The model id clients see in /v1/models and responses. Default "deeprecall". */

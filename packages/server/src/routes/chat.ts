@@ -2,11 +2,11 @@
 import type { DirectCompletionApi, ModelMessage } from "@deeprecall/core";
 import { createRoute } from "@hono/zod-openapi";
 import { citationAnnotations } from "../citations.ts";
+import { targetOfModel } from "../collections.ts";
 import { extensionJson, openaiId, usageJson } from "../convert.ts";
 import { ApiError, toApiError } from "../errors.ts";
 import { jsonResponse } from "../headers.ts";
 import {
-  checkModel,
   extensionOptions,
   type FunctionTool,
   jsonShape,
@@ -40,6 +40,7 @@ import {
 import {
   type App,
   COMMON,
+  type Engine,
   errors,
   jsonBody,
   jsonOrStream,
@@ -213,14 +214,23 @@ export function chatShape(body: ChatCompletionRequest): Shape | null {
   );
 }
 
+/** Where citation links point: this server's documents, in the answer's collection. */
+interface Links {
+  baseUrl: string;
+  collection: string | undefined;
+}
+
 /**
  * The citations of an answer. A shaped answer (JSON) is not prose: its brackets are JSON arrays,
  * not citations, so its sources come without positions.
  */
-function annotationsOf(outcome: Outcome, shaped: boolean, baseUrl: string) {
-  return citationAnnotations(shaped ? "" : (outcome.text ?? ""), outcome.result, baseUrl).map((a) =>
-    shaped ? { ...a, url_citation: { ...a.url_citation, start_index: 0, end_index: 0 } } : a,
-  );
+function annotationsOf(outcome: Outcome, shaped: boolean, links: Links) {
+  return citationAnnotations(
+    shaped ? "" : (outcome.text ?? ""),
+    outcome.result,
+    links.baseUrl,
+    links.collection,
+  ).map((a) => (shaped ? { ...a, url_citation: { ...a.url_citation, start_index: 0, end_index: 0 } } : a));
 }
 
 function chatJson(
@@ -228,7 +238,7 @@ function chatJson(
   model: string,
   id: string,
   created: number,
-  baseUrl: string,
+  links: Links,
   shaped: boolean,
 ) {
   const message = outcome.toolCall
@@ -249,7 +259,7 @@ function chatJson(
         role: "assistant" as const,
         content: outcome.text ?? "",
         refusal: null,
-        annotations: annotationsOf(outcome, shaped, baseUrl),
+        annotations: annotationsOf(outcome, shaped, links),
       };
   return {
     id,
@@ -313,7 +323,9 @@ export function registerChat(app: App, ctx: RouteContext): void {
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
     const task = ctx.task;
-    checkModel(body.model, task ? [ctx.modelName, task.name] : [ctx.modelName]);
+    const explicitTask = task !== undefined && body.model === task.name;
+    // The engine is resolved first (a 404 for an unknown model), except for the task model.
+    const target = explicitTask ? undefined : await targetOfModel(ctx, body.model);
     const id = openaiId("chatcmpl-");
     const created = Math.floor(Date.now() / 1000);
     const model = body.model ?? ctx.modelName;
@@ -326,7 +338,7 @@ export function registerChat(app: App, ctx: RouteContext): void {
       record: c.get("requestLog"),
     };
     if (task) {
-      const explicit = body.model === task.name;
+      const explicit = explicitTask;
       // The built-in detector only reads the last message: most chats are told apart without
       // converting the others.
       const maybe =
@@ -352,18 +364,19 @@ export function registerChat(app: App, ctx: RouteContext): void {
         return jsonResponse(c, JSON.stringify(taskJson(outcome, model, id, created))) as never;
       }
     }
+    const { engine, collection } = target!;
     const turn = chatTurn(body);
-    checkTurn(ctx.engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "response_format");
-    const baseUrl = baseUrlOf(ctx, c.req.url);
+    checkTurn(engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "response_format");
+    const links: Links = { baseUrl: baseUrlOf(ctx, c.req.url), collection };
     if (body.stream) {
-      const response = streamChat(ctx, turn, { ...stream, baseUrl });
+      const response = streamChat(ctx, engine, turn, { ...stream, links });
       // Through the context, so headers set by middleware (request id, rate-limit) are kept.
       return c.newResponse(response.body, response) as never;
     }
-    const outcome = await runTurn(ctx.engine, turn, c.req.raw.signal);
+    const outcome = await runTurn(engine, turn, c.req.raw.signal);
     return jsonResponse(
       c,
-      JSON.stringify(chatJson(outcome, model, id, created, baseUrl, turn.shape !== null)),
+      JSON.stringify(chatJson(outcome, model, id, created, links, turn.shape !== null)),
     ) as never;
   });
 }
@@ -458,7 +471,12 @@ function streamTask(ctx: RouteContext, engine: DirectCompletionApi, call: TaskCa
   });
 }
 
-function streamChat(ctx: RouteContext, turn: Turn, o: StreamMeta & { baseUrl: string }): Response {
+function streamChat(
+  ctx: RouteContext,
+  engine: Engine,
+  turn: Turn,
+  o: StreamMeta & { links: Links },
+): Response {
   const { base, chunk } = chunker(o);
   return sseResponse({
     signal: o.signal,
@@ -466,7 +484,7 @@ function streamChat(ctx: RouteContext, turn: Turn, o: StreamMeta & { baseUrl: st
     start: (out) => out.send(chunk({ role: "assistant", content: "" })),
     run: async (out) => {
       try {
-        for await (const event of streamTurn(ctx.engine, turn, out.signal, ctx.reasoningStream)) {
+        for await (const event of streamTurn(engine, turn, out.signal, ctx.reasoningStream)) {
           if (event.type === "reasoning") out.send(chunk({ reasoning_content: event.text }));
           else if (event.type === "text") out.send(chunk({ content: event.text }));
           else {
@@ -483,7 +501,7 @@ function streamChat(ctx: RouteContext, turn: Turn, o: StreamMeta & { baseUrl: st
               out.send(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments } }] }));
             } else {
               // The citations, once the answer is complete (Open WebUI reads delta.annotations).
-              const annotations = annotationsOf(outcome, turn.shape !== null, o.baseUrl);
+              const annotations = annotationsOf(outcome, turn.shape !== null, o.links);
               if (annotations.length > 0) out.send(chunk({ annotations }));
             }
             const extension = { deeprecall: extensionJson(outcome.result) };

@@ -1,9 +1,10 @@
 /** POST /v1/completions: the legacy text completion API, answered like a one-message chat. */
 import { createRoute } from "@hono/zod-openapi";
+import { targetOfModel } from "../collections.ts";
 import { extensionJson, openaiId, usageJson } from "../convert.ts";
 import { toApiError } from "../errors.ts";
 import { jsonResponse } from "../headers.ts";
-import { checkModel, extensionOptions, invalid, sampling, stopList, unsupported } from "../params.ts";
+import { extensionOptions, invalid, sampling, stopList, unsupported } from "../params.ts";
 import { type Outcome, runTurn, streamTurn, type Turn } from "../pipeline.ts";
 import { type CompletionRequest, CompletionRequestSchema, CompletionSchema } from "../schemas.ts";
 import { sseResponse } from "../sse.ts";
@@ -90,13 +91,13 @@ export function registerCompletions(app: App, ctx: RouteContext): void {
   });
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
-    checkModel(body.model, [ctx.modelName]);
+    const { engine } = await targetOfModel(ctx, body.model);
     const turn = completionTurn(body);
     const id = openaiId("cmpl-");
     const created = Math.floor(Date.now() / 1000);
     const model = body.model ?? ctx.modelName;
     if (!body.stream) {
-      const outcome = await runTurn(ctx.engine, turn, c.req.raw.signal);
+      const outcome = await runTurn(engine, turn, c.req.raw.signal);
       return jsonResponse(c, JSON.stringify(completionJson(outcome, model, id, created))) as never;
     }
     const includeUsage = body.stream_options?.include_usage === true;
@@ -114,7 +115,7 @@ export function registerCompletions(app: App, ctx: RouteContext): void {
       run: async (out) => {
         try {
           // Reasoning progress has no place in this format: only the answer is streamed.
-          for await (const event of streamTurn(ctx.engine, turn, out.signal, false)) {
+          for await (const event of streamTurn(engine, turn, out.signal, false)) {
             if (event.type === "text") out.send(chunk(event.text));
             else if (event.type === "done") {
               const extension = { deeprecall: extensionJson(event.outcome.result) };

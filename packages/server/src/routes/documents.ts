@@ -2,14 +2,18 @@
 import type { DeepRecallEngineApi } from "@deeprecall/core";
 import { validateAddDocumentsInput } from "@deeprecall/core";
 import { createRoute, z } from "@hono/zod-openapi";
+import { targetOfCollection } from "../collections.ts";
 import { checkFilters, sourceJson } from "../convert.ts";
 import { ApiError } from "../errors.ts";
 import {
   AddDocumentsRequestSchema,
   AddDocumentsResponseSchema,
+  CollectionQuerySchema,
   DeleteDocumentsRequestSchema,
   DeleteDocumentsResponseSchema,
+  DocumentListSchema,
   DocumentSchema,
+  ListDocumentsQuerySchema,
   SearchRequestSchema,
   SearchResponseSchema,
 } from "../schemas.ts";
@@ -90,22 +94,25 @@ async function deleteAndReport(
 }
 
 export function registerDocuments(app: App, ctx: RouteContext): void {
-  const { engine } = ctx;
   app.openapi(
     createRoute({
       method: "post",
       path: "/v1/documents",
       tags: ["DeepRecall"],
       summary: "Add documents to the vector store",
+      description:
+        "Adds to the default collection, or to `collection` (created when new, and then served as the model `deeprecall/<collection>` when the server serves several collections).",
       request: { body: jsonBody(AddDocumentsRequestSchema) },
       responses: {
         200: json(AddDocumentsResponseSchema, "The ids written"),
-        ...errors(400, 413, 502, 503, ...COMMON),
+        ...errors(400, 404, 413, 502, 503, ...COMMON),
       },
     }),
     async (c) => {
-      const input = c.req.valid("json") as Parameters<DeepRecallEngineApi["addDocuments"]>[0];
+      const { collection, ...rest } = c.req.valid("json");
+      const input = rest as Parameters<DeepRecallEngineApi["addDocuments"]>[0];
       validateAddDocumentsInput(input);
+      const { engine } = await targetOfCollection(ctx, collection, { create: true });
       const ids = await engine.addDocuments(input);
       return c.json({ ids, count: ids.length }, 200);
     },
@@ -118,12 +125,16 @@ export function registerDocuments(app: App, ctx: RouteContext): void {
       tags: ["DeepRecall"],
       summary: "Delete documents by id",
       description:
-        "Removes the documents with these ids; says which were removed and which the store did not hold.",
+        "Removes the documents with these ids from the default collection or `collection`; says which were removed and which the store did not hold.",
       request: { body: jsonBody(DeleteDocumentsRequestSchema) },
-      responses: { 200: json(DeleteDocumentsResponseSchema, "Deleted"), ...errors(400, 502, 503, ...COMMON) },
+      responses: {
+        200: json(DeleteDocumentsResponseSchema, "Deleted"),
+        ...errors(400, 404, 502, 503, ...COMMON),
+      },
     }),
     async (c) => {
-      const { ids } = c.req.valid("json");
+      const { ids, collection } = c.req.valid("json");
+      const { engine } = await targetOfCollection(ctx, collection);
       const { removed, notFound } = await deleteAndReport(engine, ids);
       return c.json(
         { ids: removed, count: removed.length, deleted: removed.length > 0, not_found: notFound },
@@ -135,22 +146,64 @@ export function registerDocuments(app: App, ctx: RouteContext): void {
   app.openapi(
     createRoute({
       method: "get",
+      path: "/v1/documents",
+      tags: ["DeepRecall"],
+      summary: "List documents",
+      description:
+        "A page of the documents (chunks) of the default collection or `collection`, in the store's own stable order; follow `next_cursor` (as `after`) for the next page. 501 for a store that cannot list.",
+      request: { query: ListDocumentsQuerySchema },
+      responses: {
+        200: json(DocumentListSchema, "A page of documents"),
+        ...errors(400, 404, 501, 502, 503, ...COMMON),
+      },
+    }),
+    async (c) => {
+      const { collection, limit, after } = c.req.valid("query");
+      const { engine } = await targetOfCollection(ctx, collection);
+      const store = engine.vectorStore;
+      if (typeof store.list !== "function") {
+        throw new ApiError(501, `The ${store.name} store cannot list its documents.`, {
+          code: "not_implemented",
+        });
+      }
+      const page = await store.list({
+        limit: limit ?? 100,
+        signal: c.req.raw.signal,
+        ...(after ? { cursor: after } : {}),
+      });
+      const data = page.documents.map((d) => ({
+        object: "document" as const,
+        id: d.id,
+        content: d.content,
+        metadata: d.metadata ?? {},
+      }));
+      const next = page.nextCursor ?? null;
+      return c.json({ object: "list" as const, data, has_more: next !== null, next_cursor: next }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
       path: "/v1/documents/{id}",
       tags: ["DeepRecall"],
       summary: "Get a document by id",
       description:
         "The stored document (content and metadata): where the `url_citation` links of chat answers point for sources without their own http(s) `metadata.url`. Looked up with the store's `get` when it has one, else by paging through its `list` (never a similarity search); 501 for a store that can do neither.",
-      request: { params: z.object({ id: z.string().min(1) }) },
+      request: { params: z.object({ id: z.string().min(1) }), query: CollectionQuerySchema },
       responses: {
         200: json(DocumentSchema, "The document"),
-        ...errors(404, 501, 502, 503, ...COMMON),
+        ...errors(400, 404, 501, 502, 503, ...COMMON),
       },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
+      const { collection } = c.req.valid("query");
+      const { engine } = await targetOfCollection(ctx, collection);
       const doc = await findDocument(engine.vectorStore, id, c.req.raw.signal);
       if (!doc) {
-        throw new ApiError(404, `No document with id '${id.slice(0, 200)}' in the store.`, {
+        const where = collection === undefined ? "the store" : `the collection '${collection}'`;
+        throw new ApiError(404, `No document with id '${id.slice(0, 200)}' in ${where}.`, {
           param: "id",
           code: "document_not_found",
         });
@@ -165,11 +218,16 @@ export function registerDocuments(app: App, ctx: RouteContext): void {
       path: "/v1/search",
       tags: ["DeepRecall"],
       summary: "Search the vector store (no LLM)",
+      description: "Searches the default collection, or `collection`.",
       request: { body: jsonBody(SearchRequestSchema) },
-      responses: { 200: json(SearchResponseSchema, "Hits, best first"), ...errors(400, 502, 503, ...COMMON) },
+      responses: {
+        200: json(SearchResponseSchema, "Hits, best first"),
+        ...errors(400, 404, 502, 503, ...COMMON),
+      },
     }),
     async (c) => {
-      const { query, top_k, filters } = c.req.valid("json");
+      const { query, top_k, filters, collection } = c.req.valid("json");
+      const { engine } = await targetOfCollection(ctx, collection);
       const searchOptions: Parameters<DeepRecallEngineApi["search"]>[1] = { signal: c.req.raw.signal };
       if (top_k !== undefined) searchOptions.topK = top_k;
       if (filters !== undefined) searchOptions.filters = checkFilters(filters, "filters");

@@ -4,11 +4,11 @@
  */
 import type { DeepRecallResult, ModelMessage } from "@deeprecall/core";
 import { createRoute } from "@hono/zod-openapi";
+import { targetOfModel } from "../collections.ts";
 import { extensionJson } from "../convert.ts";
 import { ApiError, toApiError } from "../errors.ts";
 import { jsonResponse } from "../headers.ts";
 import {
-  checkModel,
   extensionOptions,
   type FunctionTool,
   invalid,
@@ -31,6 +31,7 @@ import { type SseWriter, sseResponse } from "../sse.ts";
 import {
   type App,
   COMMON,
+  type Engine,
   errors,
   jsonBody,
   jsonOrStream,
@@ -418,9 +419,9 @@ export function registerResponses(app: App, ctx: RouteContext): void {
   });
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
-    checkModel(body.model, [ctx.modelName]);
+    const { engine } = await targetOfModel(ctx, body.model);
     const turn = responseTurn(body, recent);
-    checkTurn(ctx.engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "text.format");
+    checkTurn(engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "text.format");
     const env: Envelope = {
       id: randomId("resp_"),
       createdAt: Math.floor(Date.now() / 1000),
@@ -428,7 +429,7 @@ export function registerResponses(app: App, ctx: RouteContext): void {
       body,
     };
     if (!body.stream) {
-      const outcome = await runTurn(ctx.engine, turn, c.req.raw.signal);
+      const outcome = await runTurn(engine, turn, c.req.raw.signal);
       const output = outputOf(outcome, ctx.reasoningStream);
       recent.remember(output);
       const json = responseJson(env, statusOf(outcome), output, {
@@ -437,13 +438,14 @@ export function registerResponses(app: App, ctx: RouteContext): void {
       });
       return jsonResponse(c, JSON.stringify(json)) as never;
     }
-    const response = streamResponse(ctx, turn, env, c.req.raw.signal, c.get("requestLog"), recent);
+    const response = streamResponse(ctx, engine, turn, env, c.req.raw.signal, c.get("requestLog"), recent);
     return c.newResponse(response.body, response) as never;
   });
 }
 
 function streamResponse(
   ctx: RouteContext,
+  engine: Engine,
   turn: Turn,
   env: Envelope,
   signal: AbortSignal,
@@ -498,7 +500,7 @@ function streamResponse(
         return message;
       };
       try {
-        for await (const event of streamTurn(ctx.engine, turn, out.signal, ctx.reasoningStream)) {
+        for await (const event of streamTurn(engine, turn, out.signal, ctx.reasoningStream)) {
           if (event.type === "reasoning") {
             if (message) continue; // progress after the answer started has nowhere to go
             if (!reasoning) {

@@ -11,7 +11,7 @@ import type { Context } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import { ErrorSchema } from "../schemas.ts";
 import type { TaskDetector } from "../task.ts";
-import type { ServerLogger } from "../types.ts";
+import type { ServedCollections, ServerLogger } from "../types.ts";
 
 /**
  * What the request log line reports about a request beyond its status: filled in by the routes
@@ -53,6 +53,10 @@ export interface RouteContext {
   publicUrl: string | undefined;
   /** The embedding model behind /v1/embeddings, if any, and the ids it answers to. */
   embedding: { embed: EmbeddingFunction; ids: string[] } | undefined;
+  /** The other collections served as `<modelName>/<collection>`, when several are. */
+  collections: ServedCollections | undefined;
+  /** Called with each collection engine a request resolves (metrics attach to it; idempotent). */
+  onEngine: ((engine: Engine) => void) | undefined;
 }
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
