@@ -213,6 +213,38 @@ export function answerProblem(
   return null;
 }
 
+/** Words placeholder wording is made of: a reply of only these may still become one ("your final ..."). */
+const PLACEHOLDER_WORDS = new Set(
+  "a an actual answer answers based best complete concise effort enter final found full give goes here in insert ipsum lorem my n na nan name none now null on our own passages placeholder provide put question real short string tbd text the this to todo type undefined user variable variablename words write xxx you your".split(
+    " ",
+  ),
+);
+
+/**
+ * For streaming a reply before it is complete: a checker of the text so far that says whether
+ * it could still turn out not to be an answer — rejected already by {@link answerProblem}, or the
+ * start of one that would be: only placeholder words so far, the beginning of the prompt's own
+ * wording (contained in `prompts` up to here) or of the question said again. Text it passes can
+ * be shown; the rest waits until the reply is complete and checked whole.
+ */
+export function answerPrefixCheck(
+  question: string,
+  prompts: readonly string[] = [],
+): (prefix: string) => boolean {
+  const normalized = prompts.map((p) => ` ${normalize(withoutCitations(p))} `);
+  const q = normalize(question);
+  const repeated = q === "" ? "" : ` question ${q} question ${q} `;
+  return (prefix) => {
+    const norm = normalize(withoutCitations(prefix));
+    if (norm === "") return true;
+    if (norm.split(" ").every((w) => PLACEHOLDER_WORDS.has(w))) return true;
+    if (normalized.some((p) => p.includes(` ${norm}`))) return true;
+    if (repeated !== "" && (repeated.includes(` ${norm}`) || ` ${q} ${q} ${q} `.includes(` ${norm}`)))
+      return true;
+    return answerProblem(prefix, question, prompts) !== null;
+  };
+}
+
 /** The cleaned answer when it is a usable answer to `question`, else null. */
 export function usableAnswer(
   raw: string | undefined,
