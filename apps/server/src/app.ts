@@ -75,7 +75,7 @@ function describe(config: DeepRecallConfig) {
 export async function startFromEnv(options: StartFromEnvOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env;
   const log = options.log ?? jsonLogger();
-  const { config, configFile } = configFromEnv(env, options.cwd);
+  const { config, configFile, sources } = configFromEnv(env, options.cwd);
   const grace = gracePeriodMs(env);
   const composition = await composeEngine(config, { log: (line) => log({ level: "info", msg: line }) });
   let documents: number;
@@ -86,7 +86,7 @@ export async function startFromEnv(options: StartFromEnvOptions = {}): Promise<R
     throw error;
   }
   const running = await startServer(composition, {
-    ...serverOptionsFromConfig(config),
+    ...serverOptionsFromConfig(config, sources),
     gracePeriodMs: grace,
     log,
     handleSignals: options.handleSignals ?? true,

@@ -2,6 +2,7 @@ import path from "node:path";
 import {
   type CacheStore,
   ConfigError,
+  createSandboxPool,
   type DeepRecallCallbacks,
   DeepRecallEngine,
   type EmbeddingModel,
@@ -15,7 +16,7 @@ import {
 import { createRedisState, type RedisState } from "@deeprecall/redis";
 import type { DeepRecallConfig } from "./config/index.ts";
 import { createLanguageModels, embeddingModelId, type LanguageModels } from "./models.ts";
-import { type OpenStoreOptions, openVectorStore, type StoreInfo } from "./stores.ts";
+import { type CollectionsHandle, type OpenStoreOptions, openVectorStore, type StoreInfo } from "./stores.ts";
 
 export {
   type CollectionsHandle,
@@ -78,8 +79,52 @@ export interface Composition {
   usage: UsageTrackingCallback | RedisState["usageTracker"];
   /** Shared state in Redis (rate-limit store, cache, usage) when --redis-url is set. */
   redis?: RedisState;
-  /** Closes the engine (sandbox pool, cache, store) and stops a bundled Chroma server. */
+  /** The collection `engine` answers from (--collection; Pinecone: the namespace). */
+  collection: string;
+  /** The store's backend with all its collections (list them with `collections.collections.listCollections()`). */
+  collections: CollectionsHandle;
+  /**
+   * The engine of collection `name`, created on first use and kept until `close()`: the same
+   * model, callbacks, budget, sandbox pool and cache as `engine` (its store is named after the
+   * collection, so cache keys never mix collections). `name` = `collection` gives `engine`.
+   * Throws a ConfigError for a name that is not a valid collection name.
+   */
+  engineFor(name: string): DeepRecallEngine;
+  /** Closes every engine, the shared sandbox pool and cache, the stores and a bundled Chroma server. */
   close(): Promise<void>;
+}
+
+/** What a collection may be called (the --collection rule): letters, digits, '.', '_', '-'. */
+export const COLLECTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * The store under a name of its own (`local:<collection>`) when its backend names every
+ * collection alike (the local store is always "local", whatever its collection): the store name
+ * is part of every cache key, and collections share one cache. A store whose name already differs
+ * from the default collection's (Chroma, Pinecone) is returned as it is.
+ */
+function namedStore(store: VectorStore, defaultName: string, collection: string): VectorStore {
+  if (store.name !== defaultName) return store;
+  const name = `${store.name}:${collection}`;
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === "name") return name;
+      const value = Reflect.get(target, prop, target) as unknown;
+      // Methods run on the store itself (its private fields are not on the proxy).
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** The shared cache as each engine sees it: closing an engine does not close it. */
+function borrowedCache(cache: CacheStore): CacheStore {
+  return {
+    get: (key) => cache.get(key),
+    set: (key, value, ttl) => cache.set(key, value, ttl),
+    delete: (key) => cache.delete(key),
+    clear: () => cache.clear(),
+    close: async () => {},
+  };
 }
 
 /**
@@ -117,23 +162,48 @@ export async function composeEngine(
     callbacks.push(...(options.callbacks ?? []));
     const cache = redis && config.cache !== "none" ? redis.cache : createCache(config);
     const budget = budgetFromConfig(config);
-    const engine = new DeepRecallEngine({
-      vectorStore: handle.store,
-      model: llm.model,
-      ...(llm.subModel ? { subModel: llm.subModel } : {}),
-      strategy: config.strategy,
-      ...(config.maxIterations !== undefined ? { maxIterations: config.maxIterations } : {}),
-      ...(config.maxDepth !== undefined ? { maxDepth: config.maxDepth } : {}),
-      topK: config.topK,
-      ...(budget ? { budget } : {}),
-      callbacks,
-      // Search results are cached; whole answers only with --cache-answers on.
-      ...(cache
-        ? { cache, cacheTtlSeconds: config.cacheTtl, cacheAnswers: config.cacheAnswers === "on" }
-        : {}),
-    });
+    // One sandbox pool and one cache for every collection's engine (workers start on first use).
+    const sandbox = createSandboxPool();
+    const sharedCache = cache ? borrowedCache(cache) : undefined;
+    const newEngine = (vectorStore: VectorStore) =>
+      new DeepRecallEngine({
+        vectorStore,
+        model: llm.model,
+        ...(llm.subModel ? { subModel: llm.subModel } : {}),
+        strategy: config.strategy,
+        ...(config.maxIterations !== undefined ? { maxIterations: config.maxIterations } : {}),
+        ...(config.maxDepth !== undefined ? { maxDepth: config.maxDepth } : {}),
+        topK: config.topK,
+        ...(budget ? { budget } : {}),
+        callbacks,
+        sandbox,
+        // Search results are cached; whole answers only with --cache-answers on.
+        ...(sharedCache
+          ? {
+              cache: sharedCache,
+              cacheTtlSeconds: config.cacheTtl,
+              cacheAnswers: config.cacheAnswers === "on",
+            }
+          : {}),
+      });
+    const engine = newEngine(handle.store);
+    const engines = new Map<string, DeepRecallEngine>([[handle.collection, engine]]);
     const embeddingModelName = embeddingModelId(config);
     let closed: Promise<void> | undefined;
+    const engineFor = (name: string): DeepRecallEngine => {
+      let found = engines.get(name);
+      if (found) return found;
+      if (closed) throw new ConfigError("The engines were closed", { field: "collection" });
+      if (typeof name !== "string" || !COLLECTION_NAME.test(name)) {
+        throw new ConfigError(
+          `Invalid collection name '${String(name).slice(0, 200)}': use letters, digits, '.', '_' or '-' (max 128, starting with a letter or digit)`,
+          { field: "collection" },
+        );
+      }
+      found = newEngine(namedStore(handle.collections.collections.open(name), handle.store.name, name));
+      engines.set(name, found);
+      return found;
+    };
     return {
       config,
       engine,
@@ -144,13 +214,19 @@ export async function composeEngine(
       ...(handle.embeddingModel && embeddingModelName ? { embeddingModelName } : {}),
       usage,
       ...(redis ? { redis } : {}),
+      collection: handle.collection,
+      collections: handle.collections,
+      engineFor,
       close: () => {
         closed ??= (async () => {
           try {
-            await engine.close(); // closes the sandbox pool, the cache and the store
+            // Each engine closes its store; the pool and the cache are shared, closed once after.
+            await Promise.all([...engines.values()].map((e) => e.close()));
+            await sandbox.close();
+            await cache?.close?.();
           } finally {
             await redis?.close().catch(() => {});
-            await handle.stopServices();
+            await handle.close();
           }
         })();
         return closed;

@@ -26,6 +26,7 @@ export {
   type LogEntry,
   type RunningServer,
   type StartServerOptions,
+  servedCollections,
   serverOptionsFromConfig,
   startServer,
 } from "./server-runner.ts";

@@ -1,10 +1,10 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getErrorMessage } from "@deeprecall/core";
-import { createApp, type ServerLogEntry } from "@deeprecall/server";
+import { createApp, type ServedCollections, type ServerLogEntry } from "@deeprecall/server";
 import { serve } from "@hono/node-server";
 import type { Composition } from "./compose.ts";
-import type { DeepRecallConfig } from "./config/index.ts";
+import type { DeepRecallConfig, ResolvedConfig } from "./config/index.ts";
 
 export interface LogEntry {
   level: "info" | "warn" | "error";
@@ -23,6 +23,18 @@ export interface StartServerOptions {
   metrics?: boolean;
   /** Serve MCP (Streamable HTTP) at /mcp. */
   mcp?: boolean;
+  /**
+   * Serve every collection of the store, each as the model `deeprecall/<collection>` (the
+   * composition's own collection as `deeprecall`); engines are made on first use. Default true;
+   * false serves only the composition's collection.
+   */
+  collections?: boolean;
+  /** Route chat UIs' housekeeping requests to the task model. Default true. */
+  taskRouting?: boolean;
+  /** The task model's id, or false for none. Default "deeprecall-task". */
+  taskModel?: string | false;
+  /** Public base URL for citation links. Default: each request's origin. */
+  publicUrl?: string;
   /** How long in-flight requests may run after SIGTERM/SIGINT before connections are cut. Default 30 s. */
   gracePeriodMs?: number;
   /** Structured log sink: one entry per request (with its request id), failures, shutdown. */
@@ -42,11 +54,29 @@ export interface RunningServer {
 
 /**
  * The server settings of a configuration (`serve` and apps/server): address, API keys, CORS, rate
- * limit, metrics, MCP. `--cors "*"` (alone or in the list) means any origin.
+ * limit, metrics, MCP, task model and routing, public URL, and which collections to serve.
+ * `--cors "*"` (alone or in the list) means any origin. Every collection is served unless
+ * `--collection` (or DEEPRECALL_COLLECTION) names one, per `sources`; a `collection` in
+ * deeprecall.toml only names the default one.
  */
 export function serverOptionsFromConfig(
   config: DeepRecallConfig,
-): Pick<StartServerOptions, "host" | "port" | "apiKeys" | "rateLimit" | "cors" | "metrics" | "mcp"> {
+  sources: ResolvedConfig["sources"] = {},
+): Pick<
+  StartServerOptions,
+  | "host"
+  | "port"
+  | "apiKeys"
+  | "rateLimit"
+  | "cors"
+  | "metrics"
+  | "mcp"
+  | "collections"
+  | "taskRouting"
+  | "taskModel"
+  | "publicUrl"
+> {
+  const limited = sources.collection?.kind === "flag" || sources.collection?.kind === "environment";
   return {
     host: config.host,
     port: config.port,
@@ -55,6 +85,30 @@ export function serverOptionsFromConfig(
     ...(config.rateLimit !== undefined ? { rateLimit: config.rateLimit } : {}),
     metrics: config.metrics === "on",
     mcp: config.mcp === "on",
+    collections: !limited,
+    taskRouting: config.taskRouting !== "off",
+    ...(config.taskModel !== undefined
+      ? { taskModel: config.taskModel.toLowerCase() === "off" ? false : config.taskModel }
+      : {}),
+    ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
+  };
+}
+
+/**
+ * The composition's collections as the server serves them: the composition's own as the default,
+ * the others through `engineFor` on first use (an unknown name → undefined, a 404, unless the
+ * request creates it by adding documents).
+ */
+export function servedCollections(composition: Composition): ServedCollections {
+  const store = composition.collections.collections;
+  return {
+    defaultName: composition.collection,
+    list: () => store.listCollections(),
+    engineFor: async (name, options) => {
+      if (options?.create) return composition.engineFor(name);
+      const known = await store.listCollections();
+      return known.some((c) => c.name === name) ? composition.engineFor(name) : undefined;
+    },
   };
 }
 
@@ -102,6 +156,10 @@ export async function startServer(
       : {}),
     ...(options.metrics ? { metrics: true } : {}),
     ...(options.mcp ? { mcp: true } : {}),
+    ...(options.collections !== false ? { collections: servedCollections(composition) } : {}),
+    ...(options.taskRouting !== undefined ? { taskRouting: options.taskRouting } : {}),
+    ...(options.taskModel !== undefined ? { taskModel: options.taskModel } : {}),
+    ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
   });
   const fetchFn = (r: Request) => app.fetch(r);
 

@@ -17,13 +17,20 @@ export function describeBudget(config: Parameters<typeof budgetFromConfig>[0]): 
 }
 
 export async function runServe(ctx: CommandContext, opts: Record<string, unknown>): Promise<void> {
-  const { config } = loadConfig(ctx, opts);
+  const { config, sources } = loadConfig(ctx, opts);
+  const serverOptions = serverOptionsFromConfig(config, sources);
   const { io } = ctx;
   const composition = await composeEngine(config, { log: (line) => io.err(line) });
   let documents: number;
+  let others: Array<{ name: string; count: number }> = [];
   try {
     // Fail now, with one clear line, when the store is unreachable.
     documents = await composition.store.count();
+    if (serverOptions.collections) {
+      others = (await composition.collections.collections.listCollections()).filter(
+        (c) => c.name !== composition.collection,
+      );
+    }
   } catch (error) {
     await composition.close().catch(() => {});
     throw error;
@@ -31,7 +38,7 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
   let running: Awaited<ReturnType<typeof startServer>>;
   try {
     running = await startServer(composition, {
-      ...serverOptionsFromConfig(config),
+      ...serverOptions,
       log: (entry) => {
         if (entry.msg === "request") {
           if (opts.verbose)
@@ -56,6 +63,14 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
   const llm = composition.llm;
   io.out(`DeepRecall server listening on ${running.url}`);
   io.out(`  Store:      ${composition.storeInfo.description}, ${documents} documents`);
+  if (serverOptions.collections) {
+    const listed = others.map((c) => `deeprecall/${c.name} (${c.count})`);
+    io.out(
+      `  Models:     deeprecall (collection ${composition.collection}, ${documents})${listed.length > 0 ? `, ${listed.join(", ")}` : ""}; new collections are served as they appear`,
+    );
+  } else {
+    io.out(`  Models:     deeprecall (collection ${composition.collection} only: --collection limits it)`);
+  }
   io.out(
     llm.configured
       ? `  Model:      ${llm.description}`

@@ -136,6 +136,69 @@ describe("resolveConfig precedence", () => {
     expect(options({ port: "9000", rateLimit: "5" })).toMatchObject({ port: 9000, rateLimit: 5, mcp: false });
   });
 
+  it("--task-routing on|off, --task-model <id>|off and --public-url, from every source, into the server options", () => {
+    const options = (input: Parameters<typeof resolveConfig>[0]) => {
+      const { config, sources } = resolveIn(input);
+      return serverOptionsFromConfig(config, sources);
+    };
+    const defaults = options({});
+    expect(defaults).toMatchObject({ taskRouting: true, collections: true });
+    expect(defaults).not.toHaveProperty("taskModel");
+    expect(defaults).not.toHaveProperty("publicUrl");
+    expect(resolveIn().sources.taskRouting).toEqual({ kind: "default", key: "taskRouting" });
+
+    expect(options({ flags: { taskRouting: "OFF" } }).taskRouting).toBe(false);
+    expect(options({ env: { DEEPRECALL_TASK_ROUTING: "off" } }).taskRouting).toBe(false);
+    expect(options({ flags: { taskModel: "my-task" } }).taskModel).toBe("my-task");
+    expect(options({ env: { DEEPRECALL_TASK_MODEL: "off" } }).taskModel).toBe(false);
+    expect(options({ flags: { publicUrl: "https://recall.example.com" } }).publicUrl).toBe(
+      "https://recall.example.com",
+    );
+    expect(options({ env: { DEEPRECALL_PUBLIC_URL: "http://10.0.0.5:8000" } }).publicUrl).toBe(
+      "http://10.0.0.5:8000",
+    );
+
+    writeFileSync(
+      path.join(dir, "deeprecall.toml"),
+      'task_routing = "off"\ntask_model = "off"\npublic_url = "https://docs.example.org"\n',
+    );
+    const fromFile = resolveIn();
+    expect(fromFile.sources.taskRouting).toMatchObject({ kind: "config file", key: "task_routing" });
+    expect(serverOptionsFromConfig(fromFile.config, fromFile.sources)).toMatchObject({
+      taskRouting: false,
+      taskModel: false,
+      publicUrl: "https://docs.example.org",
+    });
+    // A flag beats the file.
+    expect(options({ flags: { taskRouting: "on" } }).taskRouting).toBe(true);
+
+    expect(errorOf(() => resolveIn({ flags: { taskRouting: "maybe" } })).message).toMatch(
+      /^--task-routing: expected on or off/,
+    );
+    expect(errorOf(() => resolveIn({ flags: { taskModel: "two words" } })).message).toMatch(
+      /^--task-model: expected/,
+    );
+    expect(errorOf(() => resolveIn({ flags: { publicUrl: "ftp://x.example.com" } })).message).toMatch(
+      /^--public-url: expected an http\(s\) URL/,
+    );
+    expect(errorOf(() => resolveIn({ env: { DEEPRECALL_PUBLIC_URL: "nope" } })).message).toMatch(
+      /^DEEPRECALL_PUBLIC_URL: expected/,
+    );
+  });
+
+  it("serve serves every collection unless --collection (or DEEPRECALL_COLLECTION) names one", () => {
+    const options = (input: Parameters<typeof resolveConfig>[0]) => {
+      const { config, sources } = resolveIn(input);
+      return serverOptionsFromConfig(config, sources).collections;
+    };
+    expect(options({})).toBe(true);
+    expect(options({ flags: { collection: "a" } })).toBe(false);
+    expect(options({ env: { DEEPRECALL_COLLECTION: "a" } })).toBe(false);
+    // The config file's collection only names the default one.
+    writeFileSync(path.join(dir, "deeprecall.toml"), 'collection = "a"\n');
+    expect(options({})).toBe(true);
+  });
+
   it("--cache-answers on|off from every source, default off", () => {
     const { config, sources } = resolveIn();
     expect(config.cacheAnswers).toBe("off");

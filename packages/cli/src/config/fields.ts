@@ -384,6 +384,34 @@ export const FIELDS = {
     expected: "on or off",
     description: "Serve Prometheus metrics at GET /metrics (behind the API keys when auth is on)",
   },
+  taskRouting: {
+    flag: "--task-routing",
+    env: ["DEEPRECALL_TASK_ROUTING"],
+    toml: "task_routing",
+    schema: enumSchema(["on", "off"]),
+    expected: "on or off",
+    description:
+      "Send chat UIs' housekeeping requests (titles, tags, follow-ups) to the task model: one model call, no retrieval",
+  },
+  taskModel: {
+    flag: "--task-model",
+    env: ["DEEPRECALL_TASK_MODEL"],
+    toml: "task_model",
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[^\s]{1,200}$/),
+    expected: "a model id without spaces (max 200), or off",
+    description: "The task model's id in /v1/models (default deeprecall-task); off serves none",
+  },
+  publicUrl: {
+    flag: "--public-url",
+    env: ["DEEPRECALL_PUBLIC_URL"],
+    toml: "public_url",
+    schema: httpUrl,
+    expected: "an http(s) URL, e.g. https://recall.example.com",
+    description: "The server's public base URL, for citation links (default: each request's origin)",
+  },
   // --- ingest ---
   chunkSize: {
     flag: "--chunk-size",
@@ -474,6 +502,7 @@ export const DEFAULTS = {
   redisFailure: "open",
   metrics: "off",
   mcp: "off",
+  taskRouting: "on",
 } as const satisfies { [K in FieldName]?: Out<K> };
 
 export const DEFAULT_MODELS: Record<(typeof BACKENDS)[number], string | undefined> = {
@@ -519,5 +548,8 @@ export const SERVER_FIELDS: FieldName[] = [
   "redisFailure",
   "metrics",
   "mcp",
+  "taskRouting",
+  "taskModel",
+  "publicUrl",
 ];
 export const INGEST_FIELDS: FieldName[] = ["chunkSize", "chunkOverlap", "maxFileSize"];
