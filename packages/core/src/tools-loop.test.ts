@@ -142,6 +142,15 @@ describe("tools strategy: a reply that is not an answer", () => {
     expect(JSON.stringify(model.doStreamCalls[1]!.prompt)).toContain("was not accepted as the answer");
   });
 
+  it("streams an accepted reply once, in the model's own chunks", async () => {
+    const model = streamingModel([textStep("Jane Doe founded Acme. ", 3)]);
+    const { engine } = await tools({ model });
+    const { deltas, result } = await streamed(engine, "Who founded Acme?");
+    expect(result.answer).toBe("Jane Doe founded Acme.");
+    expect(deltas.join("").trim()).toBe("Jane Doe founded Acme.");
+    expect(deltas.length).toBeGreaterThanOrEqual(2);
+  });
+
   it("does not claim maxIterations before the steps are used; when they are, the limit is true", async () => {
     // Three steps of code, then the forced last turn replies with unfenced code: not an answer.
     const model = streamingModel([
@@ -172,7 +181,7 @@ describe("tools strategy: a reply that is not an answer", () => {
   it("streams a prose answer as it comes, but holds back from a fence until the step is checked", () => {
     const open = answerPrefixCheck("Who founded Acme?", ["Use the searchDb tool before answering."]);
     const prose = "Jane Doe founded Acme in 1999. It is based in Paris.";
-    expect(prose.slice(0, releasable(prose, open))).toBe("Jane Doe founded Acme in 1999. It is based in");
+    expect(prose.slice(0, releasable(prose, open))).toBe("Jane Doe founded Acme in 1999. It is based in ");
     const fenced = "Jane Doe founded Acme.\n```repl\nprint(1)";
     expect(fenced.slice(0, releasable(fenced, open))).toBe("Jane Doe founded Acme.\n");
     for (const held of [

@@ -75,8 +75,10 @@ export function releasable(text: string, stillOpen: (prefix: string) => boolean)
   // The line in progress: held while it starts like code.
   const lineStart = text.lastIndexOf("\n", end - 1) + 1;
   if (!text.slice(lineStart).includes("\n") && CODE_START.test(text.slice(lineStart, end))) end = lineStart;
-  // Whole words only: the last one may still be growing (or be the start of "FINAL(").
-  if (end === text.length) end = Math.max(text.lastIndexOf(" ", end - 1), text.lastIndexOf("\n", end - 1), 0);
+  // The last word may still be growing (or be the start of "FINAL(").
+  // Whole words only (with the space after them, so chunks keep the model's own boundaries).
+  if (end === text.length)
+    end = Math.max(text.lastIndexOf(" ", end - 1), text.lastIndexOf("\n", end - 1)) + 1;
   if (end <= lead) return 0;
   return stillOpen(text.slice(lead, end)) ? 0 : end;
 }
@@ -309,7 +311,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
         if (problem === null) {
           answer = cleanAnswer(answerText(finalText));
           // What was shown of the reply is the start of the answer: the rest follows it.
-          if (finalShown !== "" && answer.startsWith(finalShown)) {
+          if (finalShown !== "" && answer.startsWith(finalShown.trimEnd())) {
             if (answer.length > finalShown.length)
               run.emit({ type: "answer-delta", text: answer.slice(finalShown.length) });
           } else {
