@@ -338,6 +338,7 @@ describe("sandbox attacks (issue 17)", () => {
     expect(pool.stats().sessions).toBe(0);
     // Workers whose session ended go back to the warm set (at most `workers`) or are terminated.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(pool.stats().workersAlive).toBeLessThanOrEqual(1);
+    // No worker per query is left behind: the one kept warm, plus at most one spare.
+    expect(pool.stats().workersAlive).toBeLessThanOrEqual(2);
   });
 });

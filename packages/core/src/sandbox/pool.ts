@@ -30,6 +30,8 @@ export { DEFAULT_LIMITS } from "./limits.ts";
  * waits for the worker's garbage collector.
  */
 const RECYCLE_BELOW_BYTES = 32 * 1024 * 1024;
+/** How long an idle worker beyond the `workers` kept warm may wait before it is terminated (ms). */
+const IDLE_TRIM_MS = 30_000;
 
 /**
  * Creates a sandbox pool. Workers start when the first session needs one; idle workers never
@@ -46,7 +48,10 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
   private readonly defaults: ResolvedLimits;
   private readonly onWorkerError: (report: SandboxWorkerReport) => void;
   private readonly workers = new Set<SandboxWorker>();
+  /** Started workers without a session, the longest idle first. */
   private readonly idle: SandboxWorker[] = [];
+  private readonly idleSince = new Map<SandboxWorker, number>();
+  private trimTimer: NodeJS.Timeout | undefined;
   private readonly sessions = new Set<PooledSession>();
   private readonly counters = { workersStarted: 0, crashes: 0, hangs: 0, quickjsFailures: 0 };
 
@@ -109,6 +114,7 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.trimTimer !== undefined) clearTimeout(this.trimTimer);
     const workers = [...this.workers];
     this.idle.length = 0;
     await Promise.all(workers.map((worker) => worker.terminate()));
@@ -119,8 +125,11 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
   async acquire(): Promise<SandboxWorker> {
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new SandboxError("the sandbox pool was closed");
-      const worker = this.idle.shift() ?? this.start();
-      this.topUp();
+      // The most recently used idle worker first (its caches are warm); when that was the last
+      // one, start a spare for the next session in the background.
+      const worker = this.idle.pop() ?? this.start();
+      this.idleSince.delete(worker);
+      if (this.idle.length === 0 && this.warm > 0) this.idle.push(this.start());
       try {
         await worker.ready;
         return worker;
@@ -136,13 +145,36 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
       this.report({ kind: "quickjs", message: `freeing a sandbox session failed: ${report.problem}` });
     }
     const reusable =
-      !this.closed &&
-      !worker.dead &&
-      report.problem === undefined &&
-      report.wasmBytes <= RECYCLE_BELOW_BYTES &&
-      this.idle.length < this.warm;
-    if (reusable) this.idle.push(worker);
-    else void worker.terminate();
+      !this.closed && !worker.dead && report.problem === undefined && report.wasmBytes <= RECYCLE_BELOW_BYTES;
+    if (!reusable) {
+      void worker.terminate();
+      return;
+    }
+    this.idle.push(worker);
+    this.idleSince.set(worker, performance.now());
+    this.scheduleTrim();
+  }
+
+  /**
+   * Idle workers beyond `warm` (a burst's leftovers) are terminated once they have waited
+   * IDLE_TRIM_MS, not at once: a steady stream of queries then reuses them instead of starting
+   * and terminating a thread per query.
+   */
+  private scheduleTrim(): void {
+    if (this.trimTimer !== undefined || this.idle.length <= this.warm) return;
+    this.trimTimer = setTimeout(() => {
+      this.trimTimer = undefined;
+      const now = performance.now();
+      while (this.idle.length > this.warm) {
+        const oldest = this.idle[0]!;
+        if (now - (this.idleSince.get(oldest) ?? now) < IDLE_TRIM_MS) break;
+        this.idle.shift();
+        this.idleSince.delete(oldest);
+        void oldest.terminate();
+      }
+      this.scheduleTrim();
+    }, IDLE_TRIM_MS);
+    this.trimTimer.unref();
   }
 
   discard(worker: SandboxWorker): void {
@@ -167,15 +199,11 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
     return worker;
   }
 
-  /** Starts workers in the background until `warm` are idle. */
-  private topUp(): void {
-    while (!this.closed && this.idle.length < this.warm) this.idle.push(this.start());
-  }
-
   private onWorkerExit(worker: SandboxWorker, exit: WorkerExit): void {
     this.workers.delete(worker);
     const index = this.idle.indexOf(worker);
     if (index !== -1) this.idle.splice(index, 1);
+    this.idleSince.delete(worker);
     if (!exit.expected && !this.closed)
       this.report({ kind: exit.hung ? "hang" : "crash", message: exit.cause });
   }
