@@ -160,3 +160,35 @@ describe("composeEngine", () => {
     expect(existsSync(path.join(cfg.persistDir, "cache.sqlite"))).toBe(true);
   });
 });
+
+describe("engines per collection", () => {
+  it("engineFor: one engine per collection, its store named apart, sharing the cache without crossing collections", async () => {
+    const composition = await composeEngine(config({ cache: "memory" }));
+    try {
+      const main = composition.engine;
+      expect(composition.collection).toBe("deeprecall");
+      expect(composition.engineFor("deeprecall")).toBe(main);
+      const a = composition.engineFor("a");
+      expect(composition.engineFor("a")).toBe(a);
+      expect(main.vectorStore.name).toBe("local");
+      expect(a.vectorStore.name).toBe("local:a");
+      expect(composition.engineFor("b").vectorStore.name).toBe("local:b");
+      expect(() => composition.engineFor("../etc")).toThrow(ConfigError);
+
+      await main.addDocuments({ documents: ["The main codeword is RED."], ids: ["m1"] });
+      await a.addDocuments({ documents: ["The alpha codeword is BLUE."], ids: ["a1"] });
+      // The same query through each engine, the search cache shared: each gets its own hits.
+      expect((await main.search("codeword")).map((h) => h.id)).toEqual(["m1"]);
+      expect((await a.search("codeword")).map((h) => h.id)).toEqual(["a1"]);
+      expect((await main.search("codeword")).map((h) => h.id)).toEqual(["m1"]);
+      expect((await composition.collections.collections.listCollections()).map((c) => c.name)).toEqual([
+        "a",
+        "deeprecall",
+      ]);
+    } finally {
+      await composition.close();
+    }
+    await composition.close(); // idempotent
+    expect(() => composition.engineFor("c")).toThrow(ConfigError);
+  });
+});
