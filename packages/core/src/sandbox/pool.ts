@@ -145,7 +145,11 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
       this.report({ kind: "quickjs", message: `freeing a sandbox session failed: ${report.problem}` });
     }
     const reusable =
-      !this.closed && !worker.dead && report.problem === undefined && report.wasmBytes <= RECYCLE_BELOW_BYTES;
+      !this.closed &&
+      !worker.dead &&
+      report.problem === undefined &&
+      report.dirty !== true &&
+      report.wasmBytes <= RECYCLE_BELOW_BYTES;
     if (!reusable) {
       void worker.terminate();
       return;

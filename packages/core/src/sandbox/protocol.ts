@@ -58,6 +58,8 @@ export interface DisposeReport {
   wasmBytes: number;
   /** Set when freeing the QuickJS runtime failed (a leaked handle, an assertion): a bug. */
   problem?: string;
+  /** Set when the runtime was deliberately not freed (see SandboxVm.dispose): do not reuse the worker. */
+  dirty?: boolean;
 }
 
 export type WorkerMessage =

@@ -851,6 +851,49 @@ describe("dispose", () => {
   });
 });
 
+describe("queued promise jobs", () => {
+  it("a block left awaiting for ever (its promise chain cut short) frees without tripping QuickJS", async () => {
+    const reports: SandboxWorkerReport[] = [];
+    const own = createSandboxPool({ workers: 1, timeoutMs: 2_000, onWorkerError: (r) => reports.push(r) });
+    try {
+      const s = await own.createSession(makeHost().host);
+      const stuck = await s.run(
+        "const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})",
+      );
+      expect(stuck.error).toMatch(/never settles|TimeoutError/);
+      const plain = await s.run("await new Promise(() => {})");
+      expect(plain.error).toMatch(/never settles/);
+      await s.dispose();
+      await sleep(100);
+      expect(reports).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("a stopped endless promise chain neither resumes in the next block nor trips QuickJS on dispose", async () => {
+    const reports: SandboxWorkerReport[] = [];
+    const own = createSandboxPool({ workers: 1, timeoutMs: 300, onWorkerError: (r) => reports.push(r) });
+    try {
+      const s = await own.createSession(makeHost().host);
+      await s.run("const keep = 'kept'");
+      const spun = await s.run(
+        "const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})",
+      );
+      expect(spun.limit).toBe("timeout");
+      const next = await s.run("print(keep, 1 + 1)");
+      expect(next.error).toBeUndefined();
+      expect(next.output).toBe("kept 2");
+      await s.dispose();
+      await sleep(100);
+      expect(reports).toEqual([]);
+      expect(own.stats().sessions).toBe(0);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe("wall time", () => {
   it("stops a block whose host calls take longer than its wall-time limit, and cancels the call in flight", async () => {
     let calls = 0;

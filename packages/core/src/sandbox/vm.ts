@@ -26,6 +26,8 @@ const MEMORY_CHECK_INTERVAL_MS = 10;
  */
 const PRESSURE_THRESHOLD = 0.75;
 
+/** Most queued jobs a stopped block may leave that are drained (see discardPendingJobs). */
+const MAX_DISCARDED_JOBS = 10_000;
 /** Execution time (ms) an internal helper such as getVar may take (guest getters, toJSON). */
 const INTERNAL_CALL_MS = 2_000;
 /** A bare `null` thrown with a heap fuller than this share of the limit is taken as out of memory. */
@@ -51,6 +53,8 @@ export class SandboxVm {
   private deadline = Number.POSITIVE_INFINITY;
   private nextMemoryCheck = 0;
   private interruptReason: InterruptReason | undefined;
+  /** Set once a stopped block left queued jobs behind: the runtime is not freed (see dispose). */
+  dirty = false;
   /** True while an internal helper (getVar, listVars, setVar) runs: host calls are refused. */
   private internal = false;
 
@@ -145,6 +149,13 @@ export class SandboxVm {
    * this file, reported by the pool. The instance itself is dropped either way.
    */
   dispose(): string | undefined {
+    // A block stopped in the middle of queued promise jobs can leave QuickJS objects that
+    // JS_FreeRuntime finds alive (and aborts on). Such a runtime is not freed: its whole
+    // instance is dropped with the session, and the pool terminates the worker.
+    if (this.dirty || this.runtime.hasPendingJob()) {
+      this.dirty = true;
+      return undefined;
+    }
     try {
       this.internals.dispose();
       this.context.dispose();
@@ -289,6 +300,13 @@ export class SandboxVm {
     }
 
     const reason = this.interruptReason;
+    // Jobs a stopped block left queued must not resume inside the next block.
+    if (reason !== undefined) {
+      if (this.runtime.hasPendingJob()) this.discardPendingJobs();
+      // QuickJS stopped mid-execution (inside promise jobs in particular) can keep objects its
+      // JS_FreeRuntime would abort on: this runtime is not freed (see dispose).
+      this.dirty = true;
+    }
     let errorText = thrown?.text;
     let limit: RunOutcome["limit"];
     const outOfMemory =
@@ -339,6 +357,24 @@ export class SandboxVm {
     return outcome;
   }
 
+  /**
+   * Drops queued promise jobs: each runs with the interrupt forced on, so it stops at its first
+   * interrupt check. A chain that re-queues itself faster than that is cut off after a bound.
+   */
+  private discardPendingJobs(): void {
+    const saved = this.interruptReason;
+    this.interruptReason = saved ?? "abort";
+    try {
+      for (let i = 0; i < MAX_DISCARDED_JOBS && this.runtime.hasPendingJob(); i++) {
+        const result = this.runtime.executePendingJobs(1);
+        if (result.error) result.error.dispose();
+        else result.dispose();
+      }
+    } finally {
+      this.interruptReason = saved;
+    }
+  }
+
   /** A fresh runtime and context in the same instance (its memory stays capped). */
   private reset(): void {
     const problem = this.dispose();
@@ -370,7 +406,12 @@ export class SandboxVm {
       if (jobs.error) {
         const described = this.describeError(jobs.error);
         jobs.error.dispose();
-        if (this.interruptReason !== undefined) return described;
+        if (this.interruptReason !== undefined) {
+          // Stopped inside a promise job: QuickJS can be left holding objects it would abort
+          // on when the runtime is freed (see dispose).
+          this.dirty = true;
+          return described;
+        }
         // A job failed outside the block's promise chain (e.g. an unawaited callback): the
         // block's own promise may still settle, so keep going.
       } else {
@@ -391,6 +432,9 @@ export class SandboxVm {
         return described;
       }
       if (!this.runtime.hasPendingJob()) {
+        // The block's async frame stays suspended for ever; QuickJS would find it alive when the
+        // runtime is freed, so this runtime is not freed (see dispose).
+        this.dirty = true;
         return {
           text: "Error: the block awaited a promise that never settles (timers and I/O do not exist in the sandbox)",
           uninformative: false,

@@ -130,6 +130,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       const report: DisposeReport = { wasmBytes: session.wasmBytes };
       const problem = session.dispose();
       if (problem !== undefined) report.problem = problem;
+      if (session.dirty) report.dirty = true;
       // Only a worker the pool will reuse needs an instance ready.
       if (problem === undefined && report.wasmBytes <= init.recycleBelowBytes) prepareSpare();
       return report;
