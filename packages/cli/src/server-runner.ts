@@ -101,13 +101,19 @@ export function serverOptionsFromConfig(
  */
 export function servedCollections(composition: Composition): ServedCollections {
   const store = composition.collections.collections;
+  // Collections seen to exist: their requests skip the listing.
+  const known = new Set<string>();
   return {
     defaultName: composition.collection,
     list: () => store.listCollections(),
     engineFor: async (name, options) => {
-      if (options?.create) return composition.engineFor(name);
-      const known = await store.listCollections();
-      return known.some((c) => c.name === name) ? composition.engineFor(name) : undefined;
+      if (!known.has(name) && !options?.create) {
+        const listed = await store.listCollections();
+        if (!listed.some((c) => c.name === name)) return undefined;
+      }
+      const engine = composition.engineFor(name);
+      known.add(name);
+      return engine;
     },
   };
 }
