@@ -1,4 +1,10 @@
 export { createApp, type ServerEnv } from "./app.ts";
 export { ApiError, type ErrorBody, toApiError } from "./errors.ts";
 export { type RunningServer, type StartServerOptions, startServer } from "./serve.ts";
-export type { CorsOptions, CreateAppOptions, ServedCollections, ServerLogEntry, ServerLogger } from "./types.ts";
+export type {
+  CorsOptions,
+  CreateAppOptions,
+  ServedCollections,
+  ServerLogEntry,
+  ServerLogger,
+} from "./types.ts";
