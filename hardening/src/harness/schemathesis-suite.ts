@@ -30,11 +30,14 @@ export function describeSchemathesis(maxExamples: number, seed: number, minCases
     timeout: 300_000,
   }, async () => {
     const countBefore = await server.store.count();
-    const { report, output } = await runSchemathesis(server.url, {
-      maxExamples,
-      seed,
-      headers: [`Authorization: Bearer ${API_KEY}`],
-    });
+    const options = { maxExamples, seed, headers: [`Authorization: Bearer ${API_KEY}`] };
+    let { report, output } = await runSchemathesis(server.url, options);
+    if (report.errors.length > 0 && /FlakyFailure|Inconsistent results/.test(output)) {
+      // Schemathesis's own generator, not our server, failed (a race in Hypothesis between its
+      // two worker threads): the same run again on one thread.
+      console.info(`[hardening] Schemathesis failed internally; running again on one thread`);
+      ({ report, output } = await runSchemathesis(server.url, { ...options, workers: 1 }));
+    }
     expect(report.complete, output).toBe(true);
     expect(report.errors, output).toEqual([]);
     expect(report.operations.tested).toBe(report.operations.total);

@@ -46,7 +46,7 @@ export interface SchemathesisRun {
  */
 export async function runSchemathesis(
   baseUrl: string,
-  options: { maxExamples: number; seed: number; headers?: string[]; extraArgs?: string[] },
+  options: { maxExamples: number; seed: number; headers?: string[]; extraArgs?: string[]; workers?: number },
 ): Promise<SchemathesisRun> {
   const bin = findSchemathesis();
   if (!bin) throw new Error(`Schemathesis not found. ${SCHEMATHESIS_HINT}`);
@@ -65,7 +65,7 @@ export async function runSchemathesis(
     "--request-timeout",
     "30",
     "--workers",
-    "2",
+    String(options.workers ?? 2),
     "--output-truncate",
     "false",
     "--report",

@@ -1,16 +1,20 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { validateJson } from "../json-schema.ts";
 
 /**
  * OpenAI's published OpenAPI document (openai/openai-openapi), kept beside the repository at
- * ../shared/openai/openapi.json (override with OPENAI_OPENAPI_PATH). Missing file = failing
- * tests, on purpose: the contract tests are only worth something against the real document.
+ * ../shared/openai/openapi.json, or at /work/shared/openai/openapi.json on the project's machines
+ * when the repository is cloned elsewhere (override with OPENAI_OPENAPI_PATH). Missing file =
+ * failing tests, on purpose: the contract tests are only worth something against the real document.
  */
-const PATH =
-  process.env.OPENAI_OPENAPI_PATH ??
-  fileURLToPath(new URL("../../../../../shared/openai/openapi.json", import.meta.url));
+const CANDIDATES = [
+  process.env.OPENAI_OPENAPI_PATH,
+  fileURLToPath(new URL("../../../../../shared/openai/openapi.json", import.meta.url)),
+  "/work/shared/openai/openapi.json",
+].filter((p): p is string => typeof p === "string" && p !== "");
+const PATH = CANDIDATES.find((p) => existsSync(p)) ?? CANDIDATES[0]!;
 
 let doc: { components: { schemas: Record<string, unknown> } } | undefined;
 function openapi() {
