@@ -778,20 +778,7 @@ function addCallUsage(
   pricing: Parameters<typeof callCost>[2],
   result: { providerMetadata?: unknown },
 ): void {
-  const call = readUsage(reported);
-  const cost = callCost(modelId, call, pricing, result.providerMetadata);
-  usage.inputTokens += call.inputTokens;
-  usage.outputTokens += call.outputTokens;
-  usage.totalTokens += call.totalTokens;
-  usage.calls += 1;
-  if (cost !== undefined) usage.costUsd = (usage.costUsd ?? 0) + cost;
-  const own = usage.byModel[modelId] ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0 };
-  usage.byModel[modelId] = own;
-  own.inputTokens += call.inputTokens;
-  own.outputTokens += call.outputTokens;
-  own.totalTokens += call.totalTokens;
-  own.calls += 1;
-  if (cost !== undefined) own.costUsd = (own.costUsd ?? 0) + cost;
+  addUsage(usage, modelId, readUsage(reported), pricing, result.providerMetadata);
 }
 
 function addUsage(

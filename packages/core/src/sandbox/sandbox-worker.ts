@@ -54,13 +54,7 @@ export interface WorkerExit {
 }
 
 /** The worker serving a request died; `message` is what the model should be told. */
-export class WorkerDiedError extends SandboxError {
-  readonly hung: boolean;
-  constructor(message: string, hung: boolean) {
-    super(message);
-    this.hung = hung;
-  }
-}
+export class WorkerDiedError extends SandboxError {}
 
 /**
  * Extra time a request gets beyond its execution timeout before the worker is considered hung
@@ -182,8 +176,7 @@ export class SandboxWorker {
    *   worker refused (its message).
    */
   request(body: RequestBody, signal?: AbortSignal): Promise<unknown> {
-    if (this.dead)
-      return Promise.reject(new WorkerDiedError("SandboxError: the sandbox worker is gone", false));
+    if (this.dead) return Promise.reject(new WorkerDiedError("SandboxError: the sandbox worker is gone"));
     return new Promise((resolve, reject) => {
       const request = { ...body, id: nextRequestId() } as WorkerRequest;
       const op: PendingRequest = {
@@ -371,7 +364,7 @@ export class SandboxWorker {
     const cause = this.hung
       ? "the sandbox worker stopped responding and was terminated"
       : `the sandbox worker crashed${this.crashMessage ? ` (${this.crashMessage})` : ` (exit code ${code})`}`;
-    this.rejectReady(new WorkerDiedError(`SandboxError: ${cause}`, this.hung));
+    this.rejectReady(new WorkerDiedError(`SandboxError: ${cause}`));
     const ops = [...(this.current ? [this.current] : []), ...this.queue.splice(0)];
     const running = this.current;
     this.current = undefined;
@@ -385,7 +378,7 @@ export class SandboxWorker {
           ? `TimeoutError: block exceeded ${this.tenant?.limits.timeoutMs ?? "its"} ms and did not respond to interruption (native work that cannot be interrupted, or a heap so full that every allocation fails), so its sandbox was terminated; variables from earlier blocks are lost.`
           : `SandboxError: ${cause} while running this block; variables from earlier blocks are lost.`;
       }
-      op.reject(new WorkerDiedError(message, this.hung));
+      op.reject(new WorkerDiedError(message));
     }
     const exit: WorkerExit = { expected: this.expectedExit, hung: this.hung, cause };
     if (!exit.expected) this.tenant?.session.lost(exit, running?.request.type === "run");
