@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { makePdf } from "@deeprecall/test-utils";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chunkId } from "./ingest/index.ts";
 import { runCli, startServe } from "./testing/cli-process.ts";
 import { type FakeLlm, startFakeLlm } from "./testing/fake-llm.ts";
-import { makePdf } from "./testing/pdf.ts";
 
 const SECRET = "sk-test-supersecret-value-9876";
 

@@ -18,6 +18,7 @@ export { fakeEmbedding, fakeEmbeddingTokens } from "./fake-embedding.ts";
 export { type FilterGeneratorOptions, filterMismatches, generateFilters, prng } from "./filter-oracle.ts";
 export { freePort } from "./free-port.ts";
 export { InMemoryVectorStore } from "./memory-store.ts";
+export { makePdf } from "./pdf.ts";
 export { type PercentileMethod, percentile } from "./percentile.ts";
 export { eventually, findRedisServer, RedisServerProcess } from "./redis-server.ts";
 export { mockUsage, type ScriptedReply, scriptedModel } from "./scripted-model.ts";

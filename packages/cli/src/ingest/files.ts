@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { glob, readdir, readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { ConfigError } from "@deeprecall/core";
+import { isSupportedFile } from "@deeprecall/ingest";
 import ignore, { type Ignore } from "ignore";
-import { isSupportedFile } from "./loaders.ts";
 
 /** Folders never walked into (on top of hidden ones and what .gitignore files exclude). */
 export const SKIP_DIRS = new Set(["node_modules", "__pycache__", "dist", "build", "target", "venv"]);

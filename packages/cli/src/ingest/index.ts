@@ -1,6 +1,18 @@
-export { type ChunkOptions, chunkText } from "./chunk.ts";
+// Loaders, chunking and chunk ids live in @deeprecall/ingest (the server's uploads use them
+// too); re-exported here so the CLI's public API is unchanged.
+export {
+  type ChunkOptions,
+  chunkId,
+  chunkText,
+  extractHtmlText,
+  isSupportedFile,
+  type LoadResult,
+  legacyChunkId,
+  loadFile,
+  parseSource,
+  readSource,
+} from "@deeprecall/ingest";
 export { type CollectedFiles, type CollectOptions, collectFiles, inScope, SKIP_DIRS } from "./files.ts";
-export { chunkId, legacyChunkId } from "./ids.ts";
 export {
   type FileOutcome,
   type IngestEvents,
@@ -10,12 +22,4 @@ export {
   removePath,
   sourceLabel,
 } from "./ingest.ts";
-export {
-  extractHtmlText,
-  isSupportedFile,
-  type LoadResult,
-  loadFile,
-  parseSource,
-  readSource,
-} from "./loaders.ts";
 export { IngestManifest, type TrackedFile } from "./manifest.ts";

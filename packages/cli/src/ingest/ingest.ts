@@ -1,10 +1,8 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Metadata, VectorStore } from "@deeprecall/core";
-import { type ChunkOptions, chunkText } from "./chunk.ts";
+import { type ChunkOptions, chunkDocuments, chunkId, parseSource, readSource } from "@deeprecall/ingest";
 import { collectFiles, inScope } from "./files.ts";
-import { chunkId } from "./ids.ts";
-import { parseSource, readSource } from "./loaders.ts";
 import type { IngestManifest, TrackedFile } from "./manifest.ts";
 
 export interface IngestOptions extends ChunkOptions {
@@ -184,7 +182,10 @@ export async function ingestPaths(
       report(file, index, tracked.ids.length, "unchanged");
       continue;
     }
-    const read = await readSource(file, { maxFileSize: options.maxFileSize });
+    const read = await readSource(file, {
+      maxFileSize: options.maxFileSize,
+      sizeHint: "raise --max-file-size",
+    });
     const skip = async (reason: string) => {
       summary.skipped.push({ file, reason });
       if (tracked) await removeFile(file);
@@ -210,13 +211,17 @@ export async function ingestPaths(
       await skip(loaded.reason);
       continue;
     }
-    const chunks = chunkText(loaded.text, options);
-    if (chunks.length === 0) {
+    // The same chunks and metadata as an upload of this file to the server (@deeprecall/ingest).
+    const { documents, metadatas } = chunkDocuments(loaded, {
+      source: sourceLabel(file, cwd),
+      filename: path.basename(file),
+      chunkSize: options.chunkSize,
+      chunkOverlap: options.chunkOverlap,
+    });
+    if (documents.length === 0) {
       await skip("no text");
       continue;
     }
-    const source = sourceLabel(file, cwd);
-    const filename = path.basename(file);
     batch.push({
       file,
       index,
@@ -224,19 +229,13 @@ export async function ingestPaths(
         hash: read.sha256,
         size,
         mtimeMs,
-        ids: chunks.map((_, i) => chunkId(options.collection, file, read.sha256, i)),
+        ids: documents.map((_, i) => chunkId(options.collection, file, read.sha256, i)),
       },
-      documents: chunks,
-      metadatas: chunks.map((_, chunk) => ({
-        source,
-        filename,
-        chunk,
-        chunks: chunks.length,
-        type: loaded.kind,
-      })),
+      documents,
+      metadatas,
       outcome: tracked && tracked.ids.length > 0 ? "updated" : "added",
     });
-    batchChunks += chunks.length;
+    batchChunks += documents.length;
     if (batchChunks >= batchSize) await flush();
   }
   await flush();

@@ -24,6 +24,8 @@ function lastBreak(text: string, from: number, to: number, re: RegExp): number {
  * Splits text into chunks of at most `chunkSize` characters that overlap by about
  * `chunkOverlap` characters, cutting at paragraph, line, sentence or word boundaries when one
  * lies in the second half of the window. Chunks are trimmed; empty ones are dropped.
+ *
+ * @throws RangeError unless 0 <= chunkOverlap < chunkSize.
  */
 export function chunkText(text: string, options: ChunkOptions): string[] {
   const { chunkSize, chunkOverlap } = options;
