@@ -24,6 +24,27 @@ export interface UsageReport {
     { calls: number; inputTokens: number; outputTokens: number; totalTokens: number; costUsd?: number }
   >;
   since: string;
+  /**
+   * The most recent queries, newest first (a tracker keeps a bounded number; see
+   * `UsageTrackingCallbackOptions.recentLimit`). Absent from trackers that keep no history.
+   */
+  recentQueries?: RecentQuery[];
+}
+
+/** One finished query as the usage tracker saw it. */
+export interface RecentQuery {
+  /** The question, cut to 500 characters. */
+  query: string;
+  /** When the query started, ISO 8601. */
+  startedAt: string;
+  /** Wall time of the run in ms. */
+  timeMs: number;
+  /** Tokens the run spent (input + output, every model). */
+  totalTokens: number;
+  /** What the run cost in USD; null when no pricing is configured. */
+  costUsd: number | null;
+  /** The run's `error` (e.g. a budget limit), null when it ended normally. */
+  error: string | null;
 }
 
 /**

@@ -459,6 +459,46 @@ describe("tools strategy", () => {
   });
 });
 
+describe("per-query strategy", () => {
+  it("runs the tools strategy for one query of a repl engine, and rejects unknown strategies", async () => {
+    const model = streamingModel([
+      toolCallStep("c1", { query: "Acme founder" }),
+      textStep("Jane Doe founded Acme in 1999.", 2),
+    ]);
+    const store = await corpus();
+    const e = engine({ vectorStore: store, model });
+    const result = await e.query("Who founded Acme?", { strategy: "tools" });
+    expect(result.answer).toBe("Jane Doe founded Acme in 1999.");
+    // Only the tools loop searches through a native tool call; the repl loop would have run code.
+    expect(store.searchCalls).toEqual(["Acme founder"]);
+    await expect(e.query("x", { strategy: "magic" as "repl" })).rejects.toThrow(ConfigError);
+  });
+
+  it("records hit scores with each search and the budget status with each finished step", async () => {
+    const model = scriptedModel([
+      '```repl\nconst r = searchDb("Jane Doe Acme", 2);\nprint(r.length);\n```',
+      "FINAL(Jane Doe.)",
+    ]);
+    const events: EngineEvent[] = [];
+    const e = engine({ vectorStore: await corpus(), model, budget: { maxIterations: 5 } });
+    for await (const ev of e.stream("Who founded Acme?")) events.push(ev);
+    const search = events.find((ev) => ev.type === "search");
+    expect(search?.type === "search" && search.search.scores).toHaveLength(2);
+    if (search?.type === "search") {
+      expect(search.search.scores!.every((s) => typeof s === "number")).toBe(true);
+      expect(search.search.scores![0]).toBeGreaterThanOrEqual(search.search.scores![1]!);
+    }
+    const completed = events.filter((ev) => ev.type === "iteration-complete");
+    expect(completed.length).toBeGreaterThanOrEqual(1);
+    const first = completed[0]!;
+    expect(first.type === "iteration-complete" && first.budget).toMatchObject({
+      iterations: 1,
+      searchCalls: 1,
+      limits: { maxIterations: 5 },
+    });
+  });
+});
+
 describe("reranking", () => {
   it("fetches more candidates, reranks them with an AI SDK reranking model and trims to topK", async () => {
     const store = await corpus();

@@ -526,7 +526,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       await this.generation(cache),
       this.modelId,
       this.options.subModel ? modelIdOf(this.options.subModel) : null,
-      this.options.strategy ?? "repl",
+      options.strategy ?? this.options.strategy ?? "repl",
       query,
       options.topK ?? this.options.topK,
       options.filters ?? null,
@@ -650,10 +650,9 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
         ...(options.contextPrefix ? { contextPrefix: options.contextPrefix } : {}),
         ...(options.rootPrompt ? { rootPrompt: options.rootPrompt } : {}),
       };
+      const strategy = options.strategy ?? this.options.strategy ?? "repl";
       const outcome =
-        this.options.strategy === "tools"
-          ? await runToolsLoop(run, input)
-          : await runReplLoop(run, this.getPool(), input);
+        strategy === "tools" ? await runToolsLoop(run, input) : await runReplLoop(run, this.getPool(), input);
       run.checkAbort();
       const sources = run.sortedSources();
       let answer = outcome.answer;
@@ -661,7 +660,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       const limit = run.budget.exceededLimit;
       if (limit) error = limitText(limit);
       if (!answer.trim()) answer = synthesizeAnswer(query, sources, limit ?? "maxIterations");
-      if (this.options.strategy !== "tools") emit({ type: "answer-delta", text: answer });
+      if (strategy !== "tools") emit({ type: "answer-delta", text: answer });
       else if (answer.trim() !== (outcome.streamedAnswer ?? "").trim())
         emit({ type: "answer-delta", text: answer });
       const result: DeepRecallResult = {
@@ -748,6 +747,11 @@ function validateQuery(
     throw new ConfigError("topK must be an integer between 1 and 1000", { field: "topK" });
   }
   if (options.filters !== undefined) validateFilter(options.filters);
+  if (options.strategy !== undefined && options.strategy !== "repl" && options.strategy !== "tools") {
+    throw new ConfigError(`strategy must be "repl" or "tools", got ${JSON.stringify(options.strategy)}`, {
+      field: "strategy",
+    });
+  }
   return { ...defaults, ...parseBudget(options.budget, "query budget") };
 }
 

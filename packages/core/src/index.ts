@@ -25,7 +25,7 @@ export {
 export type { CallbackContext, DeepRecallCallbacks } from "./callbacks/types.ts";
 export { assertDimensions, toEmbeddingFunction } from "./embeddings.ts";
 export { DeepRecallEngine, finishReasonOf } from "./engine.ts";
-export type { DeepRecallEngineApi, UsageReport } from "./engine-api.ts";
+export type { DeepRecallEngineApi, RecentQuery, UsageReport } from "./engine-api.ts";
 export {
   AbortError,
   BudgetExceededError,

@@ -129,6 +129,10 @@ export class RunState {
   }
 
   emit(event: EngineEvent): void {
+    if (event.type === "iteration-complete" && !event.budget) {
+      this.emitEvent({ ...event, budget: this.budget.status() });
+      return;
+    }
     this.emitEvent(event);
   }
 
@@ -324,6 +328,7 @@ export class RunState {
       ...(merged ? { filters: merged } : {}),
       hits: outcome.results.length,
       ids: outcome.results.map((r) => r.id),
+      scores: outcome.results.map((r) => r.score),
       timeMs: Math.round(performance.now() - started),
       ...(outcome.cached ? { cached: true } : {}),
     };

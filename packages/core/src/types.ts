@@ -147,6 +147,8 @@ export interface SearchRecord {
   hits: number;
   /** Ids of the hits, best first. */
   ids: string[];
+  /** The hits' scores, in the order of `ids` (higher is more relevant; the store's own scale). */
+  scores?: number[];
   timeMs: number;
   cached?: boolean;
 }
@@ -226,6 +228,11 @@ export interface QueryOptions {
   /** Earlier conversation turns, oldest first. */
   history?: ModelMessage[];
   temperature?: number;
+  /**
+   * The reasoning strategy for this query: "repl" (the model writes code in the sandbox) or
+   * "tools" (the model calls search tools). Default: the engine's `strategy` ("repl").
+   */
+  strategy?: "repl" | "tools";
   /** Output-token cap of the root model's turns for this query (overrides the engine's `maxOutputTokens`). */
   maxOutputTokens?: number;
   /**
@@ -251,7 +258,8 @@ export type EngineEvent =
   | { type: "search"; iteration: number; search: SearchRecord }
   | { type: "sub-llm"; iteration: number; call: SubLLMCall }
   | { type: "budget-warning"; status: BudgetStatus; message: string }
-  | { type: "iteration-complete"; step: ReasoningStep }
+  /** `budget`: the run's budget status once the step is done (what a live budget meter shows). */
+  | { type: "iteration-complete"; step: ReasoningStep; budget?: BudgetStatus }
   | { type: "answer-delta"; text: string }
   | { type: "result"; result: DeepRecallResult };
 

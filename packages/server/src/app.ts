@@ -14,6 +14,7 @@ import { DEFAULT_EXEMPT_PATHS } from "@deeprecall/middleware";
 import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { consoleHandler } from "./console.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { installMiddleware } from "./middleware.ts";
 import { registerAdmin } from "./routes/admin.ts";
@@ -83,7 +84,16 @@ export function createApp(
     ),
   );
 
-  const metrics = installMiddleware(app, { options, exemptPaths, bodyLimitBytes, authEnabled, log, engine });
+  const webConsole = options.console ? consoleHandler(options.console) : undefined;
+  const metrics = installMiddleware(app, {
+    options,
+    exemptPaths,
+    bodyLimitBytes,
+    authEnabled,
+    log,
+    engine,
+    console: webConsole,
+  });
 
   const ctx: RouteContext = {
     engine,
@@ -98,6 +108,7 @@ export function createApp(
     exemptPaths,
     task: taskModel(engine, options, modelName),
     publicUrl: options.publicUrl?.replace(/\/+$/, ""),
+    console: webConsole !== undefined,
     embedding: options.embedding
       ? { embed: embedFunction(options.embedding), ids: [embeddingName(options, modelName)] }
       : undefined,

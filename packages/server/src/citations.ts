@@ -43,13 +43,23 @@ export function sourceTitle(source: SearchResult): string {
 
 /**
  * The source's own http(s) URL (metadata `url`), else its document in this server (in
- * `collection` when the answer came from a collection other than the default one).
+ * `collection` when the answer came from a collection other than the default one): the web
+ * console's document view (`<base>/#/documents/<id>`) when the server serves the console — a
+ * page a person can open, which asks for the API key itself — else the API's
+ * `<base>/v1/documents/<id>`.
  */
-export function sourceUrl(source: SearchResult, baseUrl: string, collection?: string): string {
+export function sourceUrl(
+  source: SearchResult,
+  baseUrl: string,
+  collection?: string,
+  inConsole = false,
+): string {
   const url = source.metadata?.url;
   if (typeof url === "string" && HTTP_URL.test(url.trim())) return url.trim();
   const query = collection === undefined ? "" : `?collection=${encodeURIComponent(collection)}`;
-  return `${baseUrl.replace(/\/+$/, "")}/v1/documents/${encodeURIComponent(source.id)}${query}`;
+  const base = baseUrl.replace(/\/+$/, "");
+  const id = encodeURIComponent(source.id);
+  return inConsole ? `${base}/#/documents/${id}${query}` : `${base}/v1/documents/${id}${query}`;
 }
 
 // [1], [12], [1, 2], [1][3] (each bracket on its own), and [id] for an id of the run's sources.
@@ -67,6 +77,7 @@ export function citationAnnotations(
   result: DeepRecallResult | undefined,
   baseUrl: string,
   collection?: string,
+  inConsole = false,
 ): UrlCitation[] {
   if (!result) return [];
   const handles = sourcesByHandle(result);
@@ -79,7 +90,7 @@ export function citationAnnotations(
     out.push({
       type: "url_citation",
       url_citation: {
-        url: sourceUrl(source, baseUrl, collection),
+        url: sourceUrl(source, baseUrl, collection, inConsole),
         title: sourceTitle(source),
         start_index: start,
         end_index: end,

@@ -328,6 +328,16 @@ describe("models, usage, cache, health, docs", () => {
       averageTimeMs: 250,
       byModel: { "gpt-4o-mini": { calls: 4, inputTokens: 100, outputTokens: 20, totalTokens: 120 } },
       since: "2026-01-01T00:00:00.000Z",
+      recentQueries: [
+        {
+          query: "What changed?",
+          startedAt: "2026-01-01T00:10:00.000Z",
+          timeMs: 300,
+          totalTokens: 40,
+          costUsd: null,
+          error: "Budget exceeded: maxTokens",
+        },
+      ],
     };
     const on = await (await request("/v1/usage")).json();
     // The Python original's shape, its keys first, ours inside `usage`.
@@ -350,6 +360,16 @@ describe("models, usage, cache, health, docs", () => {
           "gpt-4o-mini": { calls: 4, prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
         },
         since: "2026-01-01T00:00:00.000Z",
+        recent_queries: [
+          {
+            query: "What changed?",
+            started_at: "2026-01-01T00:10:00.000Z",
+            time_ms: 300,
+            total_tokens: 40,
+            cost_usd: null,
+            error: "Budget exceeded: maxTokens",
+          },
+        ],
       },
     });
   });

@@ -2,6 +2,7 @@ export { createApp, type ServerEnv } from "./app.ts";
 export { ApiError, type ErrorBody, toApiError } from "./errors.ts";
 export { type RunningServer, type StartServerOptions, startServer } from "./serve.ts";
 export type {
+  ConsoleOptions,
   CorsOptions,
   CreateAppOptions,
   ServedCollections,

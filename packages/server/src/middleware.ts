@@ -58,6 +58,8 @@ export interface StackOptions {
   authEnabled: boolean;
   log: ServerLogger;
   engine: Parameters<ReturnType<typeof createMetrics>["attach"]>[0];
+  /** Serves the web console's files, before auth and rate limiting (they hold no data). */
+  console?: MiddlewareHandler | undefined;
 }
 
 /** Installs the middleware stack; returns the metrics (for `/metrics`) when enabled. */
@@ -75,6 +77,7 @@ export function installMiddleware(app: App, s: StackOptions): ReturnType<typeof 
   // CORS first among the checks: a preflight must not meet a 405, a 401 or a 429.
   const corsConfig = corsOptions(options.cors);
   if (corsConfig) app.use(cors(corsConfig));
+  if (s.console) app.use(s.console);
   app.use(
     methodNotAllowed({
       app,

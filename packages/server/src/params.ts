@@ -171,6 +171,7 @@ export function extensionOptions(
         top_k?: number | undefined;
         filters?: Record<string, unknown> | undefined;
         no_cache?: boolean | undefined;
+        strategy?: "repl" | "tools" | undefined;
         budget?:
           | {
               max_iterations?: number | undefined;
@@ -191,6 +192,7 @@ export function extensionOptions(
     options.filters = ext.filters as NonNullable<QueryOptions["filters"]>;
   }
   if (ext.no_cache) options.noCache = true;
+  if (ext.strategy !== undefined) options.strategy = ext.strategy;
   if (ext.budget) {
     const b = ext.budget;
     const budget: QueryBudget = {};

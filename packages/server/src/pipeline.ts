@@ -8,6 +8,7 @@ import {
   type DeepRecallEngineApi,
   type DeepRecallResult,
   describeEngineEvent,
+  type EngineEvent,
   finishReasonOf,
   type QueryOptions,
   type StructuredOutputApi,
@@ -28,6 +29,8 @@ export interface Turn {
   stop: string[];
   shape: Shape | null;
   sampling: Sampling;
+  /** Stream the engine's own events too (`trace` turn events), for live trace views. */
+  trace?: boolean;
 }
 
 export interface Tokens {
@@ -55,6 +58,8 @@ export interface Outcome {
 export type TurnEvent =
   | { type: "reasoning"; text: string }
   | { type: "text"; text: string }
+  /** An engine event as it happens (only when the turn asks for the `trace`). */
+  | { type: "trace"; event: EngineEvent }
   | { type: "done"; outcome: Outcome };
 
 type Engine = DeepRecallEngineApi & Partial<StructuredOutputApi>;
@@ -110,9 +115,12 @@ export async function* streamTurn(
       if (text) yield { type: "text", text };
     } else if (event.type === "result") {
       result = event.result;
-    } else if (reasoning) {
-      const line = describeEngineEvent(event);
-      if (line) yield { type: "reasoning", text: line };
+    } else {
+      if (turn.trace) yield { type: "trace", event };
+      if (reasoning) {
+        const line = describeEngineEvent(event);
+        if (line) yield { type: "reasoning", text: line };
+      }
     }
   }
   if (signal.aborted) return;

@@ -60,6 +60,14 @@ const DeepRecallRequestSchema = z
     filters: FilterSchema.optional(),
     budget: BudgetSchema.optional(),
     no_cache: z.boolean().optional(),
+    strategy: z.enum(["repl", "tools"]).optional().openapi({
+      description:
+        'The reasoning strategy for this request: "repl" (the model writes code that searches) or "tools" (native tool calls). Default: the server\'s.',
+    }),
+    trace: z.boolean().optional().openapi({
+      description:
+        "Streaming chat completions only: also send the engine's live trace as `event: deeprecall.trace` SSE events (iterations, code, output, searches with hit scores, sub-LLM calls, budget status), interleaved with the chunks. OpenAI clients that read only `data:` lines should leave it off.",
+    }),
   })
   .openapi("DeepRecallRequestOptions", { description: "DeepRecall extension (not in the OpenAI spec)." });
 
@@ -186,7 +194,7 @@ export const ChatCompletionSchema = z
   })
   .openapi("ChatCompletion");
 
-const CollectionField = z.string().min(1).max(200).optional().openapi({
+export const CollectionField = z.string().min(1).max(200).optional().openapi({
   description:
     "DeepRecall extension: the collection (served as the model `deeprecall/<collection>`). Default: the default collection (model `deeprecall`); an unknown one is a 404 `collection_not_found`.",
   example: "contracts",
@@ -252,6 +260,11 @@ export const ListDocumentsQuerySchema = z.object({
     .optional()
     .openapi({ description: "Documents per page (1–1000). Default 100.", example: 100 }),
   after: z.string().min(1).optional().openapi({ description: "The `next_cursor` of the previous page." }),
+  q: z.string().max(1000).optional().openapi({
+    description:
+      "Search: only the documents whose content, or whose `source`, `title` or `path` metadata, contains this text (case-insensitive; surrounding spaces ignored; empty: no search). The page holds up to `limit` matches; continue with `after` and the same `q`.",
+    example: "revenue",
+  }),
 });
 
 export const DocumentListSchema = z
@@ -312,6 +325,18 @@ const UsageTotalsSchema = z
     average_time_ms: z.number(),
     by_model: z.record(z.string(), z.record(z.string(), z.number())),
     since: z.string(),
+    recent_queries: z
+      .array(
+        z.object({
+          query: z.string(),
+          started_at: z.string(),
+          time_ms: z.number(),
+          total_tokens: z.number(),
+          cost_usd: z.number().nullable(),
+          error: z.string().nullable(),
+        }),
+      )
+      .openapi({ description: "The most recent queries (up to 50), newest first." }),
   })
   .openapi("UsageTotals");
 

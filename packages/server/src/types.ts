@@ -61,6 +61,12 @@ export interface ServedCollections {
   engineFor(name: string, options?: { create?: boolean }): Promise<DeepRecallEngineApi | undefined>;
 }
 
+/** Where the web console's built files are (see `CreateAppOptions.console`). */
+export interface ConsoleOptions {
+  /** Absolute path of the directory holding `index.html` and the bundled assets. */
+  assetsDir: string;
+}
+
 export interface CreateAppOptions {
   /** Accepted Bearer keys. With neither this nor `validateKey`, the API is open. */
   apiKeys?: string[];
@@ -130,6 +136,13 @@ export interface CreateAppOptions {
    * Default: the origin of each request.
    */
   publicUrl?: string;
+  /**
+   * The web console (`@deeprecall/console`): `{ assetsDir }`, the directory of its built files
+   * (`consoleAssetsDir` from that package), served at `/` (index.html) and its files by name,
+   * without auth — they hold no data; the console asks for a key and sends it with every API call.
+   * Citation links then open the console's document view. Default: not served.
+   */
+  console?: ConsoleOptions | false;
   /**
    * Log hook: one line per request (`info`; `warn`/`error` with the original error when it
    * failed) with its id, status, total time and outcome, written when the response has ended.

@@ -1,4 +1,4 @@
-import type { DeepRecallResult, EngineEvent, ReasoningStep } from "../types.ts";
+import type { BudgetStatus, DeepRecallResult, EngineEvent, ReasoningStep } from "../types.ts";
 
 /**
  * An event of a run as the answer cache keeps it. `query-start` (its run id belongs to that run)
@@ -7,7 +7,7 @@ import type { DeepRecallResult, EngineEvent, ReasoningStep } from "../types.ts";
  */
 export type RecordedEvent =
   | Exclude<EngineEvent, { type: "query-start" | "result" }>
-  | { type: "iteration-complete"; stepIndex: number };
+  | { type: "iteration-complete"; stepIndex: number; budget?: BudgetStatus };
 
 /** What the answer cache holds for one query: the result and the events its run emitted. */
 export interface CachedAnswer {
@@ -38,7 +38,8 @@ export class EventRecorder {
     const events = this.#events.map((event): RecordedEvent => {
       if (event.type !== "iteration-complete") return event;
       const stepIndex = steps.indexOf(event.step);
-      return stepIndex === -1 ? event : { type: "iteration-complete", stepIndex };
+      if (stepIndex === -1) return event;
+      return { type: "iteration-complete", stepIndex, ...(event.budget ? { budget: event.budget } : {}) };
     });
     return { result, events };
   }
@@ -68,7 +69,7 @@ export function* replayEvents(
   for (const event of events) {
     if (event.type === "iteration-complete" && "stepIndex" in event) {
       const step = steps[event.stepIndex];
-      if (step) yield { type: "iteration-complete", step };
+      if (step) yield { type: "iteration-complete", step, ...(event.budget ? { budget: event.budget } : {}) };
     } else {
       yield event as EngineEvent;
     }

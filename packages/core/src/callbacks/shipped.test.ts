@@ -306,6 +306,7 @@ describe("UsageTrackingCallback", () => {
         "gpt-4o": { inputTokens: 700, outputTokens: 110, totalTokens: 810, calls: 4, costUsd: 0.5 },
       },
       since: "2025-01-01T00:00:00.000Z",
+      recentQueries: expect.any(Array),
     });
 
     // Reports are snapshots.
@@ -321,6 +322,34 @@ describe("UsageTrackingCallback", () => {
       byModel: {},
       since: "2025-02-01T00:00:00.000Z",
     });
+  });
+
+  it("keeps the most recent queries, newest first, bounded by recentLimit", () => {
+    const clock = new Date("2025-03-01T12:00:10.000Z");
+    const tracker = new UsageTrackingCallback({ now: () => clock, recentLimit: 2 });
+    tracker.onQueryEnd({ runId: "a", query: "first" }, result({ query: "first", executionTimeMs: 1000 }));
+    tracker.onQueryEnd(
+      { runId: "b", query: "second" },
+      result({ query: "second", executionTimeMs: 2500, error: "Budget exceeded: maxTokens" }),
+    );
+    tracker.onQueryEnd(
+      { runId: "c", query: "third" },
+      result({ query: "third".repeat(200), executionTimeMs: 10 }),
+    );
+    const recent = tracker.report().recentQueries!;
+    expect(recent).toHaveLength(2);
+    expect(recent[0]!.query).toHaveLength(500);
+    expect(recent[1]).toEqual({
+      query: "second",
+      startedAt: "2025-03-01T12:00:07.500Z",
+      timeMs: 2500,
+      totalTokens: 110,
+      costUsd: null,
+      error: "Budget exceeded: maxTokens",
+    });
+    tracker.reset();
+    expect(tracker.report().recentQueries).toEqual([]);
+    expect(new UsageTrackingCallback({ recentLimit: 0 }).report().recentQueries).toEqual([]);
   });
 
   it("counts searches the budget saw even when the trace missed them", () => {

@@ -1,4 +1,4 @@
-import type { UsageReport } from "../engine-api.ts";
+import type { RecentQuery, UsageReport } from "../engine-api.ts";
 import type { DeepRecallResult } from "../types.ts";
 import type { CallbackContext, DeepRecallCallbacks } from "./types.ts";
 
@@ -11,7 +11,11 @@ function count(value: unknown): number {
 export interface UsageTrackingCallbackOptions {
   /** Clock for `since` (for tests). Default `() => new Date()`. */
   now?: () => Date;
+  /** How many recent queries `report().recentQueries` keeps, newest first. Default 50; 0 keeps none. */
+  recentLimit?: number;
 }
+
+const QUERY_CHARS = 500;
 
 /**
  * Keeps cumulative usage over every query that reaches `onQueryEnd`: queries (and how many
@@ -23,16 +27,32 @@ export interface UsageTrackingCallbackOptions {
  */
 export class UsageTrackingCallback implements DeepRecallCallbacks {
   readonly #now: () => Date;
+  readonly #recentLimit: number;
   #report!: UsageReport;
+  #recent: RecentQuery[] = [];
   #totalTimeMs = 0;
 
   constructor(options: UsageTrackingCallbackOptions = {}) {
     this.#now = options.now ?? (() => new Date());
+    const limit = options.recentLimit ?? 50;
+    this.#recentLimit = Number.isInteger(limit) && limit > 0 ? limit : 0;
     this.reset();
   }
 
-  onQueryEnd(_ctx: CallbackContext, result: DeepRecallResult): void {
+  onQueryEnd(ctx: CallbackContext, result: DeepRecallResult): void {
     const r = this.#report;
+    if (this.#recentLimit > 0) {
+      const timeMs = count(result.executionTimeMs);
+      this.#recent.unshift({
+        query: (result.query ?? ctx.query ?? "").slice(0, QUERY_CHARS),
+        startedAt: new Date(this.#now().getTime() - timeMs).toISOString(),
+        timeMs,
+        totalTokens: count(result.usage?.totalTokens),
+        costUsd: typeof result.usage?.costUsd === "number" ? result.usage.costUsd : null,
+        error: result.error ?? null,
+      });
+      if (this.#recent.length > this.#recentLimit) this.#recent.length = this.#recentLimit;
+    }
     r.totalQueries += 1;
     if (result.error) r.failedQueries += 1;
     const usage = result.usage;
@@ -65,12 +85,14 @@ export class UsageTrackingCallback implements DeepRecallCallbacks {
     return {
       ...r,
       byModel: Object.fromEntries(Object.entries(r.byModel).map(([model, m]) => [model, { ...m }])),
+      recentQueries: this.#recent.map((q) => ({ ...q })),
     };
   }
 
   /** Zeroes every total and restarts `since`. */
   reset(): void {
     this.#totalTimeMs = 0;
+    this.#recent = [];
     this.#report = {
       totalQueries: 0,
       failedQueries: 0,

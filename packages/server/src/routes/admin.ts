@@ -35,6 +35,14 @@ export function usageTotalsJson(report: UsageReport) {
     average_time_ms: report.averageTimeMs,
     by_model: byModel,
     since: report.since,
+    recent_queries: (report.recentQueries ?? []).map((q) => ({
+      query: q.query,
+      started_at: q.startedAt,
+      time_ms: q.timeMs,
+      total_tokens: q.totalTokens,
+      cost_usd: q.costUsd,
+      error: q.error,
+    })),
   };
 }
 

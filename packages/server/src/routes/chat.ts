@@ -37,6 +37,7 @@ import {
   type TaskOutcome,
   taskMessages,
 } from "../task.ts";
+import { TRACE_EVENT, traceEventJson } from "../trace.ts";
 import {
   type App,
   COMMON,
@@ -142,7 +143,14 @@ export function chatTurn(body: ChatCompletionRequest): Turn {
   const options = extensionOptions(body.deeprecall);
   if (instructions.length) options.instructions = instructions.join("\n\n");
   if (history.length) options.history = history;
-  return { query, options, stop: stopList(body.stop), shape: chatShape(body), sampling: chatSampling(body) };
+  return {
+    query,
+    options,
+    stop: stopList(body.stop),
+    shape: chatShape(body),
+    sampling: chatSampling(body),
+    ...(body.deeprecall?.trace === true ? { trace: true } : {}),
+  };
 }
 
 /** `temperature`, `top_p`, `seed` and the output cap (`max_completion_tokens`, else `max_tokens`). */
@@ -218,6 +226,8 @@ export function chatShape(body: ChatCompletionRequest): Shape | null {
 interface Links {
   baseUrl: string;
   collection: string | undefined;
+  /** Link to the web console's document view (the server serves the console). */
+  inConsole: boolean;
 }
 
 /**
@@ -230,6 +240,7 @@ function annotationsOf(outcome: Outcome, shaped: boolean, links: Links) {
     outcome.result,
     links.baseUrl,
     links.collection,
+    links.inConsole,
   ).map((a) => (shaped ? { ...a, url_citation: { ...a.url_citation, start_index: 0, end_index: 0 } } : a));
 }
 
@@ -367,7 +378,7 @@ export function registerChat(app: App, ctx: RouteContext): void {
     const { engine, collection } = target!;
     const turn = chatTurn(body);
     checkTurn(engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "response_format");
-    const links: Links = { baseUrl: baseUrlOf(ctx, c.req.url), collection };
+    const links: Links = { baseUrl: baseUrlOf(ctx, c.req.url), collection, inConsole: ctx.console };
     if (body.stream) {
       const response = streamChat(ctx, engine, turn, { ...stream, links });
       // Through the context, so headers set by middleware (request id, rate-limit) are kept.
@@ -478,6 +489,7 @@ function streamChat(
   o: StreamMeta & { links: Links },
 ): Response {
   const { base, chunk } = chunker(o);
+  const started = performance.now();
   return sseResponse({
     signal: o.signal,
     keepAliveMs: ctx.keepAliveMs,
@@ -487,7 +499,10 @@ function streamChat(
         for await (const event of streamTurn(engine, turn, out.signal, ctx.reasoningStream)) {
           if (event.type === "reasoning") out.send(chunk({ reasoning_content: event.text }));
           else if (event.type === "text") out.send(chunk({ content: event.text }));
-          else {
+          else if (event.type === "trace") {
+            const trace = traceEventJson(event.event, performance.now() - started);
+            if (trace) out.send(trace, TRACE_EVENT);
+          } else {
             const outcome = event.outcome;
             const call = outcome.toolCall;
             if (call) {

@@ -535,7 +535,7 @@ function streamResponse(
               delta: event.text,
               logprobs: [],
             });
-          } else {
+          } else if (event.type === "done") {
             const outcome = event.outcome;
             closeReasoning();
             if (outcome.toolCall) {

@@ -51,6 +51,8 @@ export interface RouteContext {
   task: { name: string; engine: DirectCompletionApi; detect: TaskDetector | undefined } | undefined;
   /** Base of the citation links (`<publicUrl>/v1/documents/<id>`); default: the request's origin. */
   publicUrl: string | undefined;
+  /** The web console is served at `/`: citation links open its document view. */
+  console: boolean;
   /** The embedding model behind /v1/embeddings, if any, and the ids it answers to. */
   embedding: { embed: EmbeddingFunction; ids: string[] } | undefined;
   /** The other collections served as `<modelName>/<collection>`, when several are. */
