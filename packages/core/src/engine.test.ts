@@ -474,6 +474,15 @@ describe("per-query strategy", () => {
     await expect(e.query("x", { strategy: "magic" as "repl" })).rejects.toThrow(ConfigError);
   });
 
+  it("passes a query's temperature, topP and seed to the root model's turns, in both strategies", async () => {
+    for (const strategy of ["repl", "tools"] as const) {
+      const model = scriptedModel(["FINAL(Jane Doe.)"]);
+      const e = engine({ vectorStore: await corpus(), model, strategy });
+      await e.query("Who founded Acme?", { temperature: 0.3, topP: 0.4, seed: 11 });
+      expect(model.doGenerateCalls[0], strategy).toMatchObject({ temperature: 0.3, topP: 0.4, seed: 11 });
+    }
+  });
+
   it("records hit scores with each search and the budget status with each finished step", async () => {
     const model = scriptedModel([
       '```repl\nconst r = searchDb("Jane Doe Acme", 2);\nprint(r.length);\n```',

@@ -536,6 +536,8 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       options.instructions ?? null,
       options.history ?? null,
       options.temperature ?? null,
+      options.topP ?? null,
+      options.seed ?? null,
       options.maxOutputTokens ?? null,
       options.grounding ?? this.options.grounding ?? true,
     ]);

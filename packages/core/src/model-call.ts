@@ -11,6 +11,8 @@ export interface ModelRequest {
   instructions?: string;
   messages: ModelMessage[];
   temperature?: number;
+  topP?: number;
+  seed?: number;
   /** Output-token cap sent with the request. */
   maxOutputTokens?: number;
 }
@@ -113,6 +115,8 @@ export async function requestModel(
     abortSignal: signal,
     maxRetries: 0,
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+    ...(request.topP !== undefined ? { topP: request.topP } : {}),
+    ...(request.seed !== undefined ? { seed: request.seed } : {}),
     ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
   };
   const inputChars = promptChars(request);
@@ -149,4 +153,21 @@ async function streamOnce(
   if (signal.aborted) throw signal.reason ?? new DOMException("The operation was aborted", "AbortError");
   const { usage, estimated } = usageOrEstimate(reported, inputChars, progress.text);
   return { text: progress.text, usage, estimated, providerMetadata };
+}
+
+/**
+ * The sampling settings a query sets for its root model's turns (`QueryOptions.temperature`,
+ * `topP`, `seed`), only those given, as AI SDK call settings. Sub-model calls keep the
+ * provider's defaults: they answer the root's own prompts, not the user's.
+ */
+export function rootSampling(options: { temperature?: number; topP?: number; seed?: number }): {
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+} {
+  return {
+    ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+    ...(options.topP !== undefined ? { topP: options.topP } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+  };
 }

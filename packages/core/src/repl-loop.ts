@@ -9,7 +9,7 @@ import {
   VectorStoreError,
 } from "./errors.ts";
 import { mapConcurrent } from "./map-concurrent.ts";
-import { estimateTokens, promptChars } from "./model-call.ts";
+import { estimateTokens, promptChars, rootSampling } from "./model-call.ts";
 import { CALL_DEFAULTS } from "./options.ts";
 import { extractCodeBlocks, extractPythonBlocks, findFinal } from "./parse.ts";
 import {
@@ -97,7 +97,7 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
     : (engine.subMaxOutputTokens ?? CALL_DEFAULTS.subMaxOutputTokens);
   const modelSettings = {
     maxOutputTokens,
-    ...(isRoot && run.options.temperature !== undefined ? { temperature: run.options.temperature } : {}),
+    ...(isRoot ? rootSampling(run.options) : {}),
   };
   const what = isRoot ? "root model turn" : `model turn of a depth-${input.depth} llmQuery`;
   const firstMessage = firstUserMessage(
@@ -285,7 +285,7 @@ interface LoopContext {
   model: LanguageModel;
   instructions: string;
   messages: ModelMessage[];
-  modelSettings: { maxOutputTokens: number; temperature?: number };
+  modelSettings: { maxOutputTokens: number; temperature?: number; topP?: number; seed?: number };
   steps: ReasoningStep[];
   signal: AbortSignal;
   what: string;

@@ -10,7 +10,7 @@ import {
 } from "./answer-check.ts";
 import { HARD_LIMITS } from "./budget.ts";
 import { BudgetExceededError, isAbortError, LLMProviderError } from "./errors.ts";
-import { cannotStream, promptChars, usageOrEstimate } from "./model-call.ts";
+import { cannotStream, promptChars, rootSampling, usageOrEstimate } from "./model-call.ts";
 import { CALL_DEFAULTS } from "./options.ts";
 import { findFinal } from "./parse.ts";
 import {
@@ -241,7 +241,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
     abortSignal: run.signal,
     maxRetries: 0,
     maxOutputTokens,
-    ...(run.options.temperature !== undefined ? { temperature: run.options.temperature } : {}),
+    ...rootSampling(run.options),
   });
 
   /** One streamed round of steps (until a reply without a tool call, or `remaining` steps). */

@@ -228,6 +228,10 @@ export interface QueryOptions {
   /** Earlier conversation turns, oldest first. */
   history?: ModelMessage[];
   temperature?: number;
+  /** Nucleus sampling (0–1) of the root model's turns for this query, passed to the provider. */
+  topP?: number;
+  /** Sampling seed of the root model's turns, for providers that support reproducible sampling. */
+  seed?: number;
   /**
    * The reasoning strategy for this query: "repl" (the model writes code in the sandbox) or
    * "tools" (the model calls search tools). Default: the engine's `strategy` ("repl").

@@ -85,6 +85,19 @@ describe("end to end: real engine + LocalStore + mock model", () => {
     expect(JSON.stringify(calls[1]!.prompt)).toContain("acme");
   });
 
+  it("passes temperature, top_p and seed to every turn of the root model", async () => {
+    const { client, calls } = await setup(SCRIPT);
+    await client.chat.completions.create({
+      model: "deeprecall",
+      temperature: 0.2,
+      top_p: 0.5,
+      seed: 7,
+      messages: [{ role: "user", content: "Who founded Acme?" }],
+    });
+    expect(calls).toHaveLength(2);
+    for (const call of calls) expect(call).toMatchObject({ temperature: 0.2, topP: 0.5, seed: 7 });
+  });
+
   it("streams progress and the answer", async () => {
     const { client } = await setup(SCRIPT);
     const stream = await client.chat.completions.create({

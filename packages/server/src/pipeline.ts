@@ -78,6 +78,8 @@ export function checkTurn(engine: Engine, turn: Turn, param: string): void {
 function queryOptions(turn: Turn, signal: AbortSignal): QueryOptions {
   const options: QueryOptions = { ...turn.options, signal };
   if (turn.sampling.temperature !== undefined) options.temperature = turn.sampling.temperature;
+  if (turn.sampling.topP !== undefined) options.topP = turn.sampling.topP;
+  if (turn.sampling.seed !== undefined) options.seed = turn.sampling.seed;
   if (turn.sampling.maxOutputTokens !== undefined) options.maxOutputTokens = turn.sampling.maxOutputTokens;
   return options;
 }
