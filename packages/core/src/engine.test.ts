@@ -436,6 +436,28 @@ describe("cache and batch", () => {
   });
 });
 
+describe("queryBatch concurrency", () => {
+  it("runs maxConcurrency queries at a time, never more", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const model = scriptedModel(
+      Array.from({ length: 6 }, () => async () => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        inFlight--;
+        return "FINAL(done)";
+      }),
+    );
+    const results = await engine({ vectorStore: await corpus(), model }).queryBatch(
+      ["a", "b", "c", "d", "e", "f"],
+      { maxConcurrency: 3 },
+    );
+    expect(results.every((r) => r.answer === "done")).toBe(true);
+    expect(peak).toBe(3);
+  });
+});
+
 describe("tools strategy", () => {
   it("searches with native tool calls and streams the final answer token by token", async () => {
     const model = streamingModel([

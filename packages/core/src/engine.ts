@@ -18,6 +18,7 @@ import {
 } from "./errors.ts";
 import { EventChannel } from "./event-channel.ts";
 import { validateFilter } from "./filters.ts";
+import { mapConcurrent } from "./map-concurrent.ts";
 import { cannotStream, promptChars, usageOrEstimate } from "./model-call.ts";
 import { CALL_DEFAULTS, type DeepRecallEngineOptions, parseBudget, parseEngineOptions } from "./options.ts";
 import { runReplLoop } from "./repl-loop.ts";
@@ -172,22 +173,15 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
       throw new ConfigError("maxConcurrency must be a positive integer", { field: "maxConcurrency" });
     }
-    const results: DeepRecallResult[] = new Array(queries.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < queries.length) {
-        const i = next++;
-        const q = queries[i]!;
-        try {
-          results[i] = await this.query(q, queryOptions);
-        } catch (error) {
-          if (queryOptions.signal?.aborted) throw error;
-          results[i] = failedResult(typeof q === "string" ? q : String(q), error);
-        }
+    // A failed query becomes its result's `error`; only an abort stops the batch.
+    return mapConcurrent(queries, maxConcurrency, async (q) => {
+      try {
+        return await this.query(q, queryOptions);
+      } catch (error) {
+        if (queryOptions.signal?.aborted) throw error;
+        return failedResult(typeof q === "string" ? q : String(q), error);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(maxConcurrency, queries.length) }, worker));
-    return results;
+    });
   }
 
   async addDocuments(input: AddDocumentsInput): Promise<string[]> {
