@@ -25,6 +25,7 @@ import { registerEmbeddings } from "./routes/embeddings.ts";
 import { registerModels } from "./routes/models.ts";
 import { registerResponses } from "./routes/responses.ts";
 import type { App, RouteContext, ServerEnv } from "./routes/shared.ts";
+import { registerUpload } from "./routes/upload.ts";
 import { isHousekeeping } from "./task.ts";
 import type { CreateAppOptions, ServerLogger } from "./types.ts";
 
@@ -120,6 +121,7 @@ export function createApp(
   registerCompletions(app, ctx);
   registerEmbeddings(app, ctx);
   registerDocuments(app, ctx);
+  registerUpload(app, ctx, options);
   registerModels(app, ctx);
   registerAdmin(app, ctx);
 

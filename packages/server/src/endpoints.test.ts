@@ -426,6 +426,7 @@ describe("models, usage, cache, health, docs", () => {
         "DELETE /v1/documents",
         "GET /v1/documents",
         "GET /v1/documents/{id}",
+        "POST /v1/documents/upload",
         "POST /v1/search",
         "GET /v1/models",
         "GET /v1/models/{id}",

@@ -20,6 +20,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { ApiError, toApiError } from "./errors.ts";
 import { responseHeaders } from "./headers.ts";
 import type { App, RequestLog, ServerEnv } from "./routes/shared.ts";
+import { DEFAULT_UPLOAD_LIMIT_BYTES, UPLOAD_PATH } from "./routes/upload.ts";
 import type { CorsOptions, CreateAppOptions, ServerLogger } from "./types.ts";
 
 /** Headers a browser may read from our responses. */
@@ -127,7 +128,7 @@ export function installMiddleware(app: App, s: StackOptions): ReturnType<typeof 
     );
   }
   if (rl) app.use(rateLimiter({ exemptPaths, ...rl }));
-  app.use(requestBody(s.bodyLimitBytes));
+  app.use(requestBody(s.bodyLimitBytes, options.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES));
   return metrics;
 }
 
@@ -214,28 +215,48 @@ function requestLogger(log: ServerLogger): MiddlewareHandler<ServerEnv> {
  * straight from the Node request): invalid UTF-8 is a 400 (never stored as U+FFFD), and the text
  * is handed to the route's JSON validator through Hono's body cache, whatever the body was
  * labelled (`curl -d` sends JSON as form data), so malformed JSON is a 400 too.
+ *
+ * File uploads (`POST /v1/documents/upload`, multipart) are exempt from the JSON limit: they
+ * have their own, `uploadLimit`, and are left to the route's multipart parser.
  */
-function requestBody(maxSize: number): MiddlewareHandler {
-  const tooLarge = () =>
-    new ApiError(413, `Request body too large: the limit is ${maxSize} bytes.`, {
-      code: "request_too_large",
-    });
+function requestBody(maxSize: number, uploadLimit: number): MiddlewareHandler {
+  const json = limitBody(maxSize, `Request body too large: the limit is ${maxSize} bytes.`);
+  const upload = limitBody(
+    uploadLimit,
+    `Upload too large: the limit is ${uploadLimit} bytes per request (all files together).`,
+  );
+  return (c, next) => {
+    const method = c.req.method;
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return next();
+    if (c.req.path === UPLOAD_PATH) return upload(c, next);
+    // An empty body has nothing to check (the route's validator answers for it).
+    return json(c, () => (c.req.header("content-length") === "0" ? next() : readJson(c).then(next)));
+  };
+}
+
+/**
+ * Refuses a body over `maxSize` bytes with a 413 saying `message`, then calls `then`: from the
+ * `Content-Length` alone when the request declares it, else (chunked) through Hono's
+ * `bodyLimit`, which counts the bytes as they arrive.
+ */
+function limitBody(
+  maxSize: number,
+  message: string,
+): (c: Context, then: () => Promise<void>) => ReturnType<MiddlewareHandler> {
+  const tooLarge = () => new ApiError(413, message, { code: "request_too_large" });
   const streaming = bodyLimit({
     maxSize,
     onError: () => {
       throw tooLarge();
     },
   });
-  return (c, next) => {
-    const method = c.req.method;
-    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return next();
+  return async (c, then) => {
     const length = c.req.header("content-length");
     if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
       if (Number.parseInt(length, 10) > maxSize) throw tooLarge();
-      if (length === "0") return next();
-      return readJson(c).then(next);
+      return then();
     }
-    return streaming(c, () => readJson(c).then(next));
+    return streaming(c, then);
   };
 }
 

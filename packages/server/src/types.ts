@@ -108,6 +108,17 @@ export interface CreateAppOptions {
   collections?: ServedCollections;
   /** Largest accepted request body; bigger ones get 413. Default 1 MiB. */
   bodyLimitBytes?: number;
+  /**
+   * Largest accepted `POST /v1/documents/upload` request (all its files together), in bytes;
+   * bigger ones get 413. `bodyLimitBytes` does not apply to uploads. Default 50 MiB.
+   */
+  uploadLimitBytes?: number;
+  /**
+   * Largest file `POST /v1/documents/upload` ingests, in bytes: a larger one is rejected with
+   * its reason while the other files of the request are ingested. Default 20 MiB (as
+   * `deeprecall ingest --max-file-size`).
+   */
+  maxFileSize?: number;
   /** The model id clients see in /v1/models and responses. Default "deeprecall". */
   modelName?: string;
   /** Stream progress as `delta.reasoning_content`. Default true. */

@@ -4,6 +4,7 @@ import { validateAddDocumentsInput } from "@deeprecall/core";
 import { createRoute, z } from "@hono/zod-openapi";
 import { targetOfCollection } from "../collections.ts";
 import { checkFilters, sourceJson } from "../convert.ts";
+import { searchDocuments } from "../document-search.ts";
 import { ApiError } from "../errors.ts";
 import {
   AddDocumentsRequestSchema,
@@ -150,7 +151,7 @@ export function registerDocuments(app: App, ctx: RouteContext): void {
       tags: ["DeepRecall"],
       summary: "List documents",
       description:
-        "A page of the documents (chunks) of the default collection or `collection`, in the store's own stable order; follow `next_cursor` (as `after`) for the next page. 501 for a store that cannot list.",
+        "A page of the documents (chunks) of the default collection or `collection`, in the store's own stable order; follow `next_cursor` (as `after`) for the next page. With `q`, only the documents whose content or `source`/`title`/`path` metadata contain that text (case-insensitive): the store is scanned until `limit` matches are found or it ends, and `next_cursor` resumes right after the last match (pass it with the same `q`). 501 for a store that cannot list.",
       request: { query: ListDocumentsQuerySchema },
       responses: {
         200: json(DocumentListSchema, "A page of documents"),
@@ -158,7 +159,7 @@ export function registerDocuments(app: App, ctx: RouteContext): void {
       },
     }),
     async (c) => {
-      const { collection, limit, after } = c.req.valid("query");
+      const { collection, limit, after, q } = c.req.valid("query");
       const { engine } = await targetOfCollection(ctx, collection);
       const store = engine.vectorStore;
       if (typeof store.list !== "function") {
@@ -166,11 +167,16 @@ export function registerDocuments(app: App, ctx: RouteContext): void {
           code: "not_implemented",
         });
       }
-      const page = await store.list({
-        limit: limit ?? 100,
-        signal: c.req.raw.signal,
-        ...(after ? { cursor: after } : {}),
-      });
+      const search = q?.trim();
+      const signal = c.req.raw.signal;
+      const page = search
+        ? await searchDocuments(store.list.bind(store), {
+            q: search,
+            limit: limit ?? 100,
+            after,
+            signal,
+          })
+        : await store.list({ limit: limit ?? 100, signal, ...(after ? { cursor: after } : {}) });
       const data = page.documents.map((d) => ({
         object: "document" as const,
         id: d.id,
