@@ -37,6 +37,7 @@ import type {
   EngineEvent,
   QueryBudget,
   QueryOptions,
+  ReasoningStep,
   SearchOptions,
   SearchResult,
   StructuredOutputApi,
@@ -631,6 +632,21 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
           : { ...budget },
         limit,
       )}`;
+    // The one shape of a finished run, whichever way it ended.
+    const finish = (answer: string, steps: ReasoningStep[], error: string | undefined): DeepRecallResult => {
+      const sources = run.sortedSources();
+      return {
+        answer,
+        sources,
+        reasoningTrace: steps,
+        usage: run.usage.summary(),
+        executionTimeMs: Math.round(performance.now() - started),
+        query,
+        budgetStatus: run.budget.status(),
+        ...(error ? { error } : {}),
+        confidence: confidenceFrom(sources),
+      };
+    };
     try {
       const storeSize = await this.vectorStore.count().catch(() => null);
       // The grounding floor: the top hits for the question itself, before the first model turn.
@@ -650,26 +666,14 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       const outcome =
         strategy === "tools" ? await runToolsLoop(run, input) : await runReplLoop(run, this.getPool(), input);
       run.checkAbort();
-      const sources = run.sortedSources();
       let answer = outcome.answer;
-      let error: string | undefined;
       const limit = run.budget.exceededLimit;
-      if (limit) error = limitText(limit);
-      if (!answer.trim()) answer = synthesizeAnswer(query, sources, limit ?? "maxIterations");
+      const error = limit ? limitText(limit) : undefined;
+      if (!answer.trim()) answer = synthesizeAnswer(query, run.sortedSources(), limit ?? "maxIterations");
       if (strategy !== "tools") emit({ type: "answer-delta", text: answer });
       else if (answer.trim() !== (outcome.streamedAnswer ?? "").trim())
         emit({ type: "answer-delta", text: answer });
-      const result: DeepRecallResult = {
-        answer,
-        sources,
-        reasoningTrace: outcome.steps,
-        usage: run.usage.summary(),
-        executionTimeMs: Math.round(performance.now() - started),
-        query,
-        budgetStatus: run.budget.status(),
-        ...(error ? { error } : {}),
-        confidence: confidenceFrom(sources),
-      };
+      const result = finish(answer, outcome.steps, error);
       if (cache && recorder && !error)
         await cache.set(key, recorder.entry(result), this.options.cacheTtlSeconds).catch(() => {});
       await run.hook("onQueryEnd", run.ctx, result);
@@ -680,20 +684,9 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
         // The budget ended the run outside the loop's own handling (e.g. the time budget fired
         // during the grounding search): still a best-effort answer, not a failure.
         run.budget.markExceeded(mapped.limit);
-        const sources = run.sortedSources();
-        const answer = synthesizeAnswer(query, sources, mapped.limit);
+        const answer = synthesizeAnswer(query, run.sortedSources(), mapped.limit);
         emit({ type: "answer-delta", text: answer });
-        const result: DeepRecallResult = {
-          answer,
-          sources,
-          reasoningTrace: [],
-          usage: run.usage.summary(),
-          executionTimeMs: Math.round(performance.now() - started),
-          query,
-          budgetStatus: run.budget.status(),
-          error: limitText(run.budget.exceededLimit ?? mapped.limit),
-          confidence: confidenceFrom(sources),
-        };
+        const result = finish(answer, [], limitText(run.budget.exceededLimit ?? mapped.limit));
         await run.hook("onQueryEnd", run.ctx, result);
         return result;
       }
