@@ -69,12 +69,9 @@ const UploadedFileSchema = z
     chunks: z.number().int().openapi({ description: "Chunks written (0 when rejected)." }),
     ids: z.array(z.string()).openapi({ description: "The chunk ids written, in order." }),
     bytes: z.number().int().openapi({ description: "Size of the file as received." }),
-    reason: z
-      .string()
-      .nullable()
-      .openapi({
-        description: 'Why the file was rejected (e.g. `unsupported file type ".png"`); null when ingested.',
-      }),
+    reason: z.string().nullable().openapi({
+      description: 'Why the file was rejected (e.g. `unsupported file type ".png"`); null when ingested.',
+    }),
     replaced: z.number().int().openapi({
       description: "Chunks of an earlier upload of a file with this name (other content) deleted.",
     }),
