@@ -1,0 +1,124 @@
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { apiJson, messageOf } from "../lib/api.ts";
+import type { ModelJson } from "../lib/api-types.ts";
+import { runChat } from "../lib/chat-run.ts";
+import { applyStreamEvent, type Exchange, endExchange, historyOf, newExchange } from "../lib/exchange.ts";
+import { chatModels } from "../lib/models.ts";
+import { type AskSettings, chatRequestBody } from "../lib/request.ts";
+import { AskForm } from "./AskForm.tsx";
+import { ExchangeView } from "./ExchangeView.tsx";
+import { TracePanel } from "./TracePanel.tsx";
+
+const DEFAULT_SETTINGS: AskSettings = { model: "deeprecall", strategy: "repl", budget: {} };
+
+/**
+ * The Ask screen: the conversation (questions, answers streaming in as markdown with linked
+ * citations and their sources) beside the live trace of the selected question. One question
+ * runs at a time; a follow-up sends the earlier finished turns as history.
+ */
+export function AskScreen({ hidden }: { hidden: boolean }) {
+  const [models, setModels] = useState<ModelJson[] | null>(null);
+  const [modelsError, setModelsError] = useState<string | null>(null);
+  const [settings, setSettings] = useState<AskSettings>(DEFAULT_SETTINGS);
+  const [exchanges, setExchanges] = useState<Exchange[]>([]);
+  const [selected, setSelected] = useState<number | null>(null);
+  const running = useRef<AbortController | null>(null);
+  const nextId = useRef(1);
+  const listEnd = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    apiJson<{ data: ModelJson[] }>("v1/models")
+      .then((list) => {
+        const chat = chatModels(list.data ?? []);
+        setModels(chat);
+        if (chat[0])
+          setSettings((s) => (chat.some((m) => m.id === s.model) ? s : { ...s, model: chat[0]!.id }));
+      })
+      .catch((error) => setModelsError(messageOf(error)));
+  }, []);
+
+  const update = useCallback((id: number, change: (ex: Exchange) => Exchange) => {
+    setExchanges((list) => list.map((ex) => (ex.id === id ? change(ex) : ex)));
+  }, []);
+
+  const busy = exchanges.some((ex) => ex.status === "streaming");
+
+  const ask = (question: string) => {
+    if (busy) return;
+    const id = nextId.current++;
+    const body = chatRequestBody(question, historyOf(exchanges), settings);
+    const controller = new AbortController();
+    running.current = controller;
+    setExchanges((list) => [...list, newExchange(id, question, settings, body, Date.now())]);
+    setSelected(null);
+    runChat(body, controller.signal, (event) => update(id, (ex) => applyStreamEvent(ex, event)))
+      .then(() => update(id, (ex) => endExchange(ex, {})))
+      .catch((error: unknown) => {
+        const stopped = controller.signal.aborted;
+        update(id, (ex) => endExchange(ex, stopped ? { stopped } : { error: messageOf(error) }));
+      })
+      .finally(() => {
+        if (running.current === controller) running.current = null;
+      });
+  };
+
+  const stop = () => running.current?.abort();
+
+  // Keep the newest exchange in view as it grows, unless the reader scrolled up to read.
+  const count = exchanges.length;
+  useEffect(() => {
+    if (count > 0) listEnd.current?.scrollIntoView({ block: "end" });
+  }, [count]);
+
+  const shown = exchanges.find((ex) => ex.id === selected) ?? exchanges.at(-1) ?? null;
+
+  return (
+    <div class="ask" hidden={hidden}>
+      <section class="conversation" aria-labelledby="conversation-title">
+        <h1 id="conversation-title" class="visually-hidden">
+          Ask
+        </h1>
+        <div class="exchanges-scroll">
+          {exchanges.length === 0 ? (
+            <div class="empty-state">
+              <h2>Ask about your documents</h2>
+              <p>
+                DeepRecall searches your documents, writes small programs to read what it found, asks
+                sub-models, searches again, and answers with its sources. Watch each step in the trace as it
+                happens.
+              </p>
+              <p>
+                No documents yet? <a href="#/documents">Upload some</a>.
+              </p>
+            </div>
+          ) : (
+            <ol class="exchanges" aria-label="Questions and answers">
+              {exchanges.map((ex) => (
+                <ExchangeView
+                  key={ex.id}
+                  exchange={ex}
+                  traceShown={shown?.id === ex.id}
+                  onShowTrace={() => setSelected(ex.id)}
+                />
+              ))}
+            </ol>
+          )}
+          <div ref={listEnd} />
+        </div>
+        <AskForm
+          busy={busy}
+          models={models}
+          modelsError={modelsError}
+          settings={settings}
+          onSettings={setSettings}
+          onAsk={ask}
+          onStop={stop}
+          followUp={exchanges.some((ex) => ex.status === "done")}
+        />
+      </section>
+      <aside class="trace" aria-labelledby="trace-title">
+        <TracePanel exchange={shown} />
+      </aside>
+    </div>
+  );
+}

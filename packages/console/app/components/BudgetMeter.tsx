@@ -1,0 +1,86 @@
+import { useEffect, useState } from "preact/hooks";
+import { meterRows, utilization } from "../lib/budget.ts";
+import type { Exchange } from "../lib/exchange.ts";
+import { allSearches } from "../lib/trace.ts";
+
+/**
+ * What the run has used against its limits: one bar per limit (iterations, searches, tokens,
+ * time, cost), plain figures for what has no limit, and the overall utilization. Between
+ * completed turns the live counts (searches seen, time elapsed) move it on.
+ */
+export function BudgetMeter({ exchange: ex }: { exchange: Exchange }) {
+  const t = ex.trace;
+  const streaming = ex.status === "streaming";
+  useTick(streaming, 500);
+  const elapsedSeconds = streaming
+    ? Math.max(t.elapsedMs, Date.now() - ex.startedAt) / 1000
+    : t.elapsedMs / 1000;
+  const rows = meterRows(t.budget, ex.settings.budget, {
+    iterations: t.iterations.length,
+    searchCalls: allSearches(t).length,
+    tokens: t.tokens,
+    elapsedSeconds,
+    costUsd: ex.extension?.cost_usd ?? null,
+  });
+  const total = utilization(t.budget, rows);
+  const pct = total === null ? null : Math.round(total * 100);
+  return (
+    <section class="budget" aria-label="Budget">
+      <div class="budget-head">
+        <h3>Budget</h3>
+        {pct !== null ? (
+          <span class={pct >= 90 ? "warn-text" : "muted"}>{pct}% of the budget used</span>
+        ) : (
+          <span class="muted small">no limits</span>
+        )}
+      </div>
+      {total !== null ? (
+        <meter
+          class="meter meter-total"
+          aria-label="Budget utilization"
+          min={0}
+          max={1}
+          low={0.7}
+          high={0.9}
+          optimum={0}
+          value={total}
+        />
+      ) : null}
+      <dl class="budget-rows">
+        {rows.map((r) => (
+          <div class={`budget-row${r.exceeded ? " exceeded" : ""}`} key={r.key}>
+            <dt>{r.label}</dt>
+            <dd>
+              <span class="figure">{r.text}</span>
+              {r.fraction !== undefined ? (
+                <meter
+                  class="meter"
+                  aria-label={`${r.label} used`}
+                  min={0}
+                  max={1}
+                  low={0.7}
+                  high={0.9}
+                  optimum={0}
+                  value={r.fraction}
+                />
+              ) : null}
+            </dd>
+          </div>
+        ))}
+      </dl>
+      {t.budget?.exceeded ? (
+        <p class="warn-text small">Limit reached: {t.budget.exceeded_limit ?? "budget"}</p>
+      ) : null}
+    </section>
+  );
+}
+
+/** Re-renders every `ms` while `active`, so the clock moves between events. */
+function useTick(active: boolean, ms: number): void {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setTick((n) => n + 1), ms);
+    return () => clearInterval(timer);
+  }, [active, ms]);
+}

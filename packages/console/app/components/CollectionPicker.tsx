@@ -1,0 +1,81 @@
+import { useId, useState } from "preact/hooks";
+
+const NEW = "\u0000new";
+
+/**
+ * Picks the collection the Documents screen works on: the ones the server serves (with their
+ * document counts), or a new name (uploading into it creates it).
+ */
+export function CollectionPicker({
+  collections,
+  value,
+  onChange,
+}: {
+  collections: Array<{ name: string | undefined; label: string; documents?: number }>;
+  value: string | undefined;
+  onChange: (collection: string | undefined) => void;
+}) {
+  const id = useId();
+  const [adding, setAdding] = useState(false);
+  const [name, setName] = useState("");
+  const known = collections.some((c) => c.name === value);
+  const options =
+    known || value === undefined ? collections : [...collections, { name: value, label: value }];
+  if (options.length === 0) options.push({ name: undefined, label: "default" });
+  return (
+    <div class="collection-picker">
+      <div class="field inline">
+        <label for={id}>Collection</label>
+        <select
+          id={id}
+          value={adding ? NEW : (value ?? "")}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            if (v === NEW) {
+              setAdding(true);
+              return;
+            }
+            setAdding(false);
+            onChange(v === "" ? undefined : v);
+          }}
+        >
+          {options.map((c) => (
+            <option key={c.name ?? ""} value={c.name ?? ""}>
+              {c.label}
+              {typeof c.documents === "number" ? ` (${c.documents})` : ""}
+            </option>
+          ))}
+          <option value={NEW}>New collection…</option>
+        </select>
+      </div>
+      {adding ? (
+        <form
+          class="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const n = name.trim();
+            if (!n) return;
+            setAdding(false);
+            setName("");
+            onChange(n);
+          }}
+        >
+          <div class="field inline">
+            <label for={`${id}-new`}>New collection name</label>
+            <input
+              id={`${id}-new`}
+              value={name}
+              maxLength={200}
+              onInput={(e) => setName(e.currentTarget.value)}
+              // biome-ignore lint/a11y/noAutofocus: the person just chose to name a new collection.
+              autoFocus
+            />
+          </div>
+          <button type="submit" class="btn">
+            Use
+          </button>
+        </form>
+      ) : null}
+    </div>
+  );
+}

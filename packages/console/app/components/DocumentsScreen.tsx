@@ -1,0 +1,38 @@
+import { useEffect, useState } from "preact/hooks";
+import { apiJson } from "../lib/api.ts";
+import type { ModelJson } from "../lib/api-types.ts";
+import { collectionsOf } from "../lib/models.ts";
+import { documentsHref } from "../lib/routes.ts";
+import { CollectionPicker } from "./CollectionPicker.tsx";
+import { DocumentList } from "./DocumentList.tsx";
+import { UploadZone } from "./UploadZone.tsx";
+
+/**
+ * The Documents screen for one collection (from the hash, `?collection=`; none = the default
+ * one): upload files into it, then browse, search and delete what it holds.
+ */
+export function DocumentsScreen({ collection }: { collection: string | undefined }) {
+  const [collections, setCollections] = useState<ReturnType<typeof collectionsOf>>([]);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    apiJson<{ data: ModelJson[] }>("v1/models")
+      .then((list) => setCollections(collectionsOf(list.data ?? [])))
+      .catch(() => setCollections([]));
+  }, [version]);
+  return (
+    <div class="page">
+      <div class="page-head">
+        <h1>Documents</h1>
+        <CollectionPicker
+          collections={collections}
+          value={collection}
+          onChange={(c) => {
+            location.hash = documentsHref(c);
+          }}
+        />
+      </div>
+      <UploadZone collection={collection} onUploaded={() => setVersion((v) => v + 1)} />
+      <DocumentList collection={collection} version={version} onChanged={() => setVersion((v) => v + 1)} />
+    </div>
+  );
+}

@@ -1,0 +1,48 @@
+import { formatInt, formatMs } from "../lib/format.ts";
+import type { IterationView } from "../lib/trace.ts";
+import { CodeBlock } from "./CodeBlock.tsx";
+import { SearchItem } from "./SearchItem.tsx";
+import { SubLlmItem } from "./SubLlmItem.tsx";
+
+/**
+ * One iteration of the investigation: its time and tokens once complete, the model's whole
+ * reply (folded), then the code it wrote with what it printed, and the searches and sub-LLM
+ * calls that code made, in the order they happened.
+ */
+export function IterationCard({ iteration: it, live }: { iteration: IterationView; live: boolean }) {
+  const running = it.status === "running" && live;
+  return (
+    <li class={`iteration${running ? " running" : ""}`} aria-busy={running}>
+      <div class="iteration-head">
+        <h3>Iteration {it.iteration}</h3>
+        {it.final ? <span class="badge badge-done">final answer</span> : null}
+        {running ? (
+          <span class="badge badge-streaming">
+            <span class="spinner" aria-hidden="true" /> running
+          </span>
+        ) : null}
+        <span class="muted small">
+          {it.timeMs !== undefined ? formatMs(it.timeMs) : ""}
+          {it.usage ? ` · ${formatInt(it.usage.total_tokens)} tokens` : ""}
+        </span>
+      </div>
+      {it.modelText ? (
+        <details class="model-text">
+          <summary>Model reply ({formatInt(it.modelText.length)} characters)</summary>
+          <pre>{it.modelText}</pre>
+        </details>
+      ) : null}
+      {it.items.length > 0 ? (
+        <ul class="trace-items">
+          {it.items.map((item, i) => {
+            if (item.kind === "code") return <CodeBlock key={`c${item.index}`} block={item} />;
+            if (item.kind === "search") return <SearchItem key={i} search={item} />;
+            return <SubLlmItem key={i} call={item} />;
+          })}
+        </ul>
+      ) : running ? (
+        <p class="muted small">The model is thinking…</p>
+      ) : null}
+    </li>
+  );
+}

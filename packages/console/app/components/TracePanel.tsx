@@ -1,0 +1,92 @@
+import { useEffect, useRef } from "preact/hooks";
+import type { Exchange } from "../lib/exchange.ts";
+import { formatMs } from "../lib/format.ts";
+import { BudgetMeter } from "./BudgetMeter.tsx";
+import { IterationCard } from "./IterationCard.tsx";
+import { SearchItem } from "./SearchItem.tsx";
+
+/**
+ * The live trace of one question: the budget meter, the grounding search, then every iteration
+ * — the code the model wrote, what it printed, its searches and sub-LLM calls — as the engine's
+ * events arrive. While new events come in, the panel follows the newest one unless the reader
+ * scrolled up.
+ */
+export function TracePanel({ exchange: ex }: { exchange: Exchange | null }) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const pinned = useRef(true);
+  const events = ex?.trace.events ?? 0;
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && pinned.current && events > 0) el.scrollTop = el.scrollHeight;
+  }, [events]);
+
+  if (!ex) {
+    return (
+      <div class="trace-panel">
+        <h2 id="trace-title">Live trace</h2>
+        <p class="muted">
+          Ask a question: each iteration of the investigation shows up here while it runs — the code the model
+          writes, what it prints, every search with its hits, every sub-LLM call, and the budget used.
+        </p>
+      </div>
+    );
+  }
+  const t = ex.trace;
+  const streaming = ex.status === "streaming";
+  return (
+    <div
+      class="trace-panel"
+      ref={scroller}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+      }}
+    >
+      <div class="trace-head">
+        <h2 id="trace-title">Live trace</h2>
+        <span class={`badge badge-${ex.status}`}>{streaming ? "running" : ex.status}</span>
+        <span class="muted small">
+          {t.iterations.length} iteration{t.iterations.length === 1 ? "" : "s"} · {formatMs(t.elapsedMs)}
+        </span>
+      </div>
+      <p class="trace-question">
+        <span class="muted">Question:</span> {ex.question}
+      </p>
+      <BudgetMeter exchange={ex} />
+      {t.warnings.length > 0 ? (
+        <ul class="warnings" aria-label="Budget warnings">
+          {t.warnings.map((w, i) => (
+            <li key={i} class="warn-text">
+              {w}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {t.events === 0 ? (
+        <p class="muted" role="status">
+          {streaming
+            ? "Waiting for the engine's first event…"
+            : "No trace events came with this answer (the server may not send the live trace)."}
+        </p>
+      ) : null}
+      {t.grounding.length > 0 ? (
+        <section class="grounding" aria-label="Grounding search">
+          <h3>Grounding search</h3>
+          <p class="muted small">
+            Before its first turn the model is shown what a search for the question finds.
+          </p>
+          <ul class="trace-items">
+            {t.grounding.map((s, i) => (
+              <SearchItem key={i} search={s} />
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <ol class="iterations" aria-label="Iterations">
+        {t.iterations.map((it) => (
+          <IterationCard key={it.iteration} iteration={it} live={streaming} />
+        ))}
+      </ol>
+    </div>
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * The API key the console sends as `Authorization: Bearer <key>`: kept in sessionStorage (this
+ * tab), or in localStorage when the person asked to be remembered. When a call gets a 401,
+ * `requestKey` asks the person through whatever prompt `onKeyRequest` registered (the
+ * KeyPrompt dialog) and the call is retried with the new key.
+ */
+
+const STORAGE_KEY = "deeprecall.apiKey";
+
+/** The key in use, or null. */
+export function getKey(): string | null {
+  try {
+    return sessionStorage.getItem(STORAGE_KEY) ?? localStorage.getItem(STORAGE_KEY);
+  } catch {
+    return memoryKey;
+  }
+}
+
+let memoryKey: string | null = null;
+const keyListeners = new Set<(key: string | null) => void>();
+
+/** Stores `key` for this tab, and across visits when `remember`. */
+export function setKey(key: string, remember: boolean): void {
+  memoryKey = key;
+  try {
+    sessionStorage.setItem(STORAGE_KEY, key);
+    if (remember) localStorage.setItem(STORAGE_KEY, key);
+    else localStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // Storage blocked (private mode, policy): the key lives in memory for this page only.
+  }
+  for (const listener of keyListeners) listener(key);
+}
+
+/** Forgets the key everywhere (sign out). */
+export function clearKey(): void {
+  memoryKey = null;
+  try {
+    sessionStorage.removeItem(STORAGE_KEY);
+    localStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // nothing stored
+  }
+  for (const listener of keyListeners) listener(null);
+}
+
+/** Calls `listener` whenever the key is set or cleared; returns the unsubscribe. */
+export function onKeyChange(listener: (key: string | null) => void): () => void {
+  keyListeners.add(listener);
+  return () => keyListeners.delete(listener);
+}
+
+/** What the prompt is told: why a key is needed (the server's 401 message). */
+export interface KeyRequest {
+  message: string;
+  /** Call with the key the person entered, and whether to remember it. */
+  submit(key: string, remember: boolean): void;
+  /** The person dismissed the prompt. */
+  cancel(): void;
+}
+
+type Prompter = (request: KeyRequest) => void;
+let prompter: Prompter | null = null;
+let pending: Promise<string> | null = null;
+
+/** Registers the UI that asks for a key (one at a time; the last one registered wins). */
+export function onKeyRequest(p: Prompter): () => void {
+  prompter = p;
+  return () => {
+    if (prompter === p) prompter = null;
+  };
+}
+
+/** Thrown by `requestKey` when the person dismissed the prompt (or no prompt is registered). */
+export class KeyRequestCancelled extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "KeyRequestCancelled";
+  }
+}
+
+/**
+ * Asks for a key, showing `message`; resolves with the key once entered (and stored).
+ * Concurrent 401s share one prompt.
+ */
+export function requestKey(message: string): Promise<string> {
+  if (pending) return pending;
+  const p = new Promise<string>((resolve, reject) => {
+    if (!prompter) {
+      reject(new KeyRequestCancelled(message));
+      return;
+    }
+    prompter({
+      message,
+      submit: (key, remember) => {
+        setKey(key, remember);
+        resolve(key);
+      },
+      cancel: () => reject(new KeyRequestCancelled(message)),
+    });
+  });
+  pending = p;
+  const clear = () => {
+    if (pending === p) pending = null;
+  };
+  p.then(clear, clear);
+  return p;
+}

@@ -1,0 +1,113 @@
+import type { BudgetLimits, BudgetStatus } from "./api-types.ts";
+
+/** One line of the budget meter: `used` of `limit` (units in `unit`), `fraction` = used/limit in 0..1. */
+export interface MeterRow {
+  key: keyof BudgetLimits;
+  label: string;
+  used: number;
+  limit: number | undefined;
+  /** used / limit clamped to 0..1; undefined when no limit is set. */
+  fraction: number | undefined;
+  /** e.g. "3 / 10", "1.2 s / 60 s", "$0.0012 / $0.05", "1,204 / 20,000". */
+  text: string;
+  exceeded: boolean;
+}
+
+/** The figures a meter shows while a run is live, before any `budget_status` arrived. */
+export interface LiveUsage {
+  iterations: number;
+  searchCalls: number;
+  tokens: number;
+  /** Seconds since the request started. */
+  elapsedSeconds: number;
+  costUsd: number | null;
+}
+
+const ROWS: Array<{ key: keyof BudgetLimits; label: string }> = [
+  { key: "max_iterations", label: "Iterations" },
+  { key: "max_search_calls", label: "Searches" },
+  { key: "max_tokens", label: "Tokens" },
+  { key: "max_time_seconds", label: "Time" },
+  { key: "max_cost_usd", label: "Cost" },
+];
+
+/** used/limit clamped to 0..1; undefined without a positive limit. */
+export function fraction(used: number, limit: number | undefined): number | undefined {
+  if (limit === undefined || !Number.isFinite(limit) || limit <= 0) return undefined;
+  if (!Number.isFinite(used) || used <= 0) return 0;
+  return Math.min(1, used / limit);
+}
+
+/**
+ * The meter's rows. Limits are the server's (`status.limits`: what the run really enforced,
+ * server defaults included), else what the request asked for. Used figures are the larger of
+ * the status and the live counts, since the status only comes with completed turns while
+ * searches and the clock move on in between.
+ */
+export function meterRows(
+  status: BudgetStatus | null,
+  requested: BudgetLimits,
+  live: LiveUsage | undefined,
+): MeterRow[] {
+  const limits: BudgetLimits = { ...requested, ...(status?.limits ?? {}) };
+  const used: Record<keyof BudgetLimits, number> = {
+    max_iterations: Math.max(status?.iterations ?? 0, live?.iterations ?? 0),
+    max_search_calls: Math.max(status?.search_calls ?? 0, live?.searchCalls ?? 0),
+    max_tokens: Math.max(status?.tokens ?? 0, live?.tokens ?? 0),
+    max_time_seconds: Math.max(status?.elapsed_seconds ?? 0, live?.elapsedSeconds ?? 0),
+    max_cost_usd: Math.max(status?.cost_usd ?? 0, live?.costUsd ?? 0),
+  };
+  const costKnown = status?.cost_usd != null || live?.costUsd != null;
+  return ROWS.flatMap(({ key, label }) => {
+    const limit = limits[key];
+    if (key === "max_cost_usd" && !costKnown && limit === undefined) return [];
+    const value = used[key];
+    return [
+      {
+        key,
+        label,
+        used: value,
+        limit,
+        fraction: fraction(value, limit),
+        text:
+          limit === undefined
+            ? formatFigure(key, value)
+            : `${formatFigure(key, value)} / ${formatFigure(key, limit)}`,
+        exceeded: status?.exceeded_limit === key || (limit !== undefined && limit > 0 && value >= limit),
+      },
+    ];
+  });
+}
+
+/**
+ * Overall utilization 0..1: the server's figure when it sent one, else the fullest row; null
+ * when no limit is set.
+ */
+export function utilization(status: BudgetStatus | null, rows: MeterRow[]): number | null {
+  const fractions = rows.map((r) => r.fraction).filter((f): f is number => f !== undefined);
+  const mine = fractions.length > 0 ? Math.max(...fractions) : null;
+  const theirs =
+    typeof status?.utilization === "number" ? Math.min(1, Math.max(0, status.utilization)) : null;
+  if (theirs === null) return mine;
+  if (mine === null) return theirs;
+  return Math.max(mine, theirs);
+}
+
+/** A figure in its unit: seconds with one decimal, USD with enough digits to show cents of cents. */
+export function formatFigure(key: keyof BudgetLimits, value: number): string {
+  switch (key) {
+    case "max_time_seconds":
+      return `${value < 10 ? value.toFixed(1) : Math.round(value)} s`;
+    case "max_cost_usd":
+      return formatUsd(value);
+    default:
+      return Math.round(value).toLocaleString("en-US");
+  }
+}
+
+/** "$0.0012", "$0.05", "$12.30". */
+export function formatUsd(value: number): string {
+  if (value === 0) return "$0";
+  if (Math.abs(value) < 0.01) return `$${value.toPrecision(2)}`;
+  return `$${value.toFixed(2)}`;
+}

@@ -1,0 +1,31 @@
+/** "1,204". */
+export function formatInt(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+/** A duration in ms as "850 ms", "3.2 s", "2 min 5 s". */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return "–";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** A similarity score with three decimals, or "–" when the store gave none. */
+export function formatScore(score: number | null | undefined): string {
+  return typeof score === "number" && Number.isFinite(score) ? score.toFixed(3) : "–";
+}
+
+/** Bytes as "512 B", "12.3 KB", "4.5 MB". */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** The first `max` characters of `text` on one line, with "…" when cut. */
+export function preview(text: string, max = 160): string {
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}

@@ -1,0 +1,8 @@
+import { defineConfig } from "vitest/config";
+import { sharedTestConfig } from "../../vitest.shared.ts";
+
+// Unit tests sit beside the app's pure modules (app/**), the browser end-to-end tests under src/e2e.
+export default defineConfig({
+  ...sharedTestConfig,
+  test: { ...sharedTestConfig.test, include: ["src/**/*.test.ts", "app/**/*.test.ts"] },
+});
