@@ -181,7 +181,7 @@ function embedFunction(embedding: Embedding): EmbeddingFunction {
     try {
       return await embed(texts, opts);
     } catch (error) {
-      if (isAbortError(error) || error instanceof ConfigError || error instanceof ApiError) throw error;
+      if (isAbortError(error) || ConfigError.isInstance(error) || error instanceof ApiError) throw error;
       throw toLLMProviderError(error);
     }
   };

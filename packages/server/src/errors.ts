@@ -121,10 +121,10 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
     }
     return new ApiError(500, "Internal server error", { code: "internal_error" });
   }
-  if (error instanceof ConfigError) {
+  if (ConfigError.isInstance(error)) {
     return new ApiError(400, clip(error.message), { param: paramOf(error), code: "invalid_value" });
   }
-  if (error instanceof LLMProviderError) {
+  if (LLMProviderError.isInstance(error)) {
     const notConfigured = error.status === 503 || /not configured|no (language )?model/i.test(error.message);
     return new ApiError(
       notConfigured ? 503 : 502,
@@ -132,7 +132,7 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
       { type: "server_error", code: notConfigured ? "model_not_configured" : "llm_provider_error" },
     );
   }
-  if (error instanceof VectorStoreError) {
+  if (VectorStoreError.isInstance(error)) {
     const store = error.store ? scrubHosts(redact(error.store)) : "vector store";
     const extra =
       error.writtenIds && error.writtenIds.length > 0 ? { written_ids: error.writtenIds } : undefined;
@@ -148,15 +148,15 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
   if (isAbortError(error)) {
     return new ApiError(503, "The request was aborted before it completed.", { code: "aborted" });
   }
-  if (error instanceof BudgetExceededError) {
+  if (BudgetExceededError.isInstance(error)) {
     return new ApiError(400, clip(error.message), { code: "budget_exceeded" });
   }
-  if (error instanceof SandboxError) {
+  if (SandboxError.isInstance(error)) {
     return new ApiError(500, "The code sandbox failed while answering this request.", {
       code: "sandbox_error",
     });
   }
-  if (error instanceof DeepRecallError && error.code === "service_unavailable") {
+  if (DeepRecallError.isInstance(error) && error.code === "service_unavailable") {
     // A shared dependency (e.g. Redis behind a fail-closed rate limiter or cache) is down.
     return new ApiError(503, clip(error.message), {
       type: "server_error",
@@ -164,7 +164,7 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
       headers: { "retry-after": "1" },
     });
   }
-  if (error instanceof DeepRecallError) {
+  if (DeepRecallError.isInstance(error)) {
     return new ApiError(500, "Internal server error", { code: error.code });
   }
   return new ApiError(500, "Internal server error", { code: "internal_error" });
