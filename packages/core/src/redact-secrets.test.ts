@@ -9,6 +9,9 @@ describe("redactSecrets", () => {
     ['{"api_key": "s3cr3t-value"}', "s3cr3t-value"],
     ["https://x?apiKey=hunter2&x=1", "hunter2"],
     ["pinecone pcsk_abcdefghijklmnop", "pcsk_abcdefghijklmnop"],
+    ["stripe-style sk_live_abcdefgh123", "sk_live_abcdefgh123"],
+    ["redis://default:hunter22@cache:6379", "hunter22"],
+    ["Authorization: Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"],
   ])("removes %s", (input, secret) => {
     expect(redactSecrets(input)).not.toContain(secret);
   });

@@ -33,6 +33,18 @@ describe("toApiError", () => {
     );
   });
 
+  it("passes an engine error's message out without its credentials or backend addresses", () => {
+    const mapped = toApiError(
+      new LLMProviderError(
+        "401 from https://llm.internal:8443/v1 with Bearer sk-proj-abcdefgh12345 (api_key=hunter2)",
+      ),
+    );
+    const text = JSON.stringify(mapped.toBody());
+    for (const secret of ["sk-proj-abcdefgh12345", "hunter2", "llm.internal", "8443"])
+      expect(text).not.toContain(secret);
+    expect(text).toContain("401 from");
+  });
+
   it("never lets an unknown error's message out", () => {
     const mapped = toApiError(new Error("secret at postgres://user:pw@10.0.0.5:5432"));
     expect(mapped.status).toBe(500);

@@ -4,6 +4,7 @@ import {
   DeepRecallError,
   isAbortError,
   LLMProviderError,
+  redactSecrets,
   SandboxError,
   VectorStoreError,
 } from "@deeprecall/core";
@@ -58,19 +59,10 @@ export class ApiError extends Error {
 }
 
 /**
- * Masks things that look like credentials in a message that is about to leave the process:
- * bearer tokens, `sk-...` style keys, `key=value` secrets and passwords in URLs.
+ * Masks things that look like credentials in a message that is about to leave the process
+ * (bearer tokens, provider keys, `key=value` secrets, passwords in URLs): core's one table.
  */
-export function redact(message: string): string {
-  return message
-    .replace(/(Bearer\s+)[^\s"',;]+/gi, "$1[redacted]")
-    .replace(/\b(sk|pk|rk|pcsk|xai|gsk)[-_][A-Za-z0-9_-]{8,}/g, "[redacted]")
-    .replace(
-      /((?:api[_-]?key|token|secret|password|authorization)["']?\s*[=:]\s*["']?)[^\s"'&,;]+/gi,
-      "$1[redacted]",
-    )
-    .replace(/(\/\/[^/\s:@]+:)[^@\s/]+@/g, "$1[redacted]@");
-}
+export const redact: (message: string) => string = redactSecrets;
 
 /**
  * Removes where backends live from a message that is about to leave the process: URLs,
