@@ -1,4 +1,11 @@
-import type { CallbackContext, DeepRecallCallbacks, DeepRecallResult, UsageReport } from "@deeprecall/core";
+import {
+  type CallbackContext,
+  type DeepRecallCallbacks,
+  type DeepRecallResult,
+  type RecentQuery,
+  type UsageReport,
+  UsageTrackingCallback,
+} from "@deeprecall/core";
 import type { RedisConnection } from "./connection.ts";
 import { type RedisComponentOptions, resolveConnection } from "./shared.ts";
 
@@ -18,8 +25,15 @@ export interface RedisUsageTrackerOptions extends RedisComponentOptions {
    * back; queries beyond that are dropped from the totals (with a warning). Default 10000.
    */
   maxPendingQueries?: number;
-  /** Clock for `since` (tests). Default `() => new Date()`. */
+  /** Clock for `since` and each recent query's `startedAt` (tests). Default `() => new Date()`. */
   now?: () => Date;
+  /**
+   * How many recent queries the fleet's list keeps (`report().recentQueries`, newest first), as
+   * core's `UsageTrackingCallbackOptions.recentLimit`. Default 50; 0 (or anything that is not a
+   * positive integer) keeps none: this replica then neither writes records nor reads the list.
+   * Each replica trims the shared list to its own limit when it writes, so give a fleet one value.
+   */
+  recentLimit?: number;
 }
 
 /**
@@ -28,8 +42,14 @@ export interface RedisUsageTrackerOptions extends RedisComponentOptions {
  * `GET /v1/usage` on any replica reports the whole fleet. Register it on the engine
  * (`callbacks: [tracker]`); `engine.usage()` finds it by its `report()` method.
  *
+ * The most recent queries (`report().recentQueries`) are JSON records in a Redis list next to the
+ * hash (`<prefix>usage:recent`): each query `LPUSH`es its record and `LTRIM`s the list to
+ * `recentLimit` in the same `MULTI` as its increments, so the list is newest first in the order
+ * the queries reached Redis, fleet-wide.
+ *
  * `report()` is async (it reads Redis). While Redis is unreachable, increments are kept in
- * memory and written on the next successful flush (fail-open, the default), or the callback
+ * memory (with their recent-query records, at most `recentLimit` of those) and written on the
+ * next successful flush (fail-open, the default), or the callback
  * throws `RedisUnavailableError` (fail-closed; the engine reports callback errors to `onError`
  * and never fails a run for them). `report()` throws `RedisUnavailableError` (HTTP 503) when it
  * cannot read the totals, whatever the policy: a partial number would be misleading.
@@ -38,11 +58,21 @@ export class RedisUsageTracker implements DeepRecallCallbacks {
   readonly #connection: RedisConnection;
   readonly #owned: boolean;
   readonly #key: string;
+  readonly #recentKey: string;
+  readonly #recentLimit: number;
+  /**
+   * Builds each recent-query record. It is core's own tracker, so the record (the 500-character
+   * cut of `query`, `startedAt`, null `costUsd`/`error`) is exactly what a single process lists,
+   * with no copy of core's rules here to drift from them.
+   */
+  readonly #recorder: UsageTrackingCallback;
   readonly #failOpen: boolean;
   readonly #maxPending: number;
   readonly #now: () => Date;
   #pending = new Map<string, number>();
   #pendingQueries = 0;
+  /** JSON records of the pending queries, oldest first; at most `#recentLimit` (LTRIM would drop more). */
+  #pendingRecent: string[] = [];
   #flushing: Promise<void> | null = null;
 
   constructor(options: RedisUsageTrackerOptions = {}) {
@@ -53,9 +83,13 @@ export class RedisUsageTracker implements DeepRecallCallbacks {
     this.#failOpen = options.failOpen ?? true;
     this.#maxPending = options.maxPendingQueries ?? 10_000;
     this.#now = options.now ?? (() => new Date());
+    this.#recentKey = `${this.#key}:recent`;
+    const limit = options.recentLimit ?? 50;
+    this.#recentLimit = Number.isInteger(limit) && limit > 0 ? limit : 0;
+    this.#recorder = new UsageTrackingCallback({ now: this.#now, recentLimit: 1 });
   }
 
-  async onQueryEnd(_ctx: CallbackContext, result: DeepRecallResult): Promise<void> {
+  async onQueryEnd(ctx: CallbackContext, result: DeepRecallResult): Promise<void> {
     const delta = new Map<string, number>();
     const add = (field: string, value: number) => {
       if (value !== 0) delta.set(field, (delta.get(field) ?? 0) + value);
@@ -81,14 +115,17 @@ export class RedisUsageTracker implements DeepRecallCallbacks {
     const traced = (result.reasoningTrace ?? []).reduce((sum, step) => sum + (step.searches?.length ?? 0), 0);
     add("searchCalls", Math.max(traced, count(result.budgetStatus?.searchCalls)));
     add("totalTimeMs", count(result.executionTimeMs));
+    const record = this.#recentLimit > 0 ? this.#record(ctx, result) : undefined;
 
     if (!this.#failOpen) {
-      await this.#write(delta);
+      await this.#write(delta, record ? [record] : []);
       return;
     }
+    // A query dropped from the totals is dropped from the list too, so the two stay consistent.
     if (this.#pendingQueries >= this.#maxPending) return; // dropped; the outage was logged
     for (const [field, value] of delta) this.#pending.set(field, (this.#pending.get(field) ?? 0) + value);
     this.#pendingQueries += 1;
+    if (record) this.#pendingRecent = keepNewest([...this.#pendingRecent, record], this.#recentLimit);
     await this.flush().catch(() => {});
   }
 
@@ -101,12 +138,15 @@ export class RedisUsageTracker implements DeepRecallCallbacks {
     if (this.#pending.size === 0) return;
     const batch = this.#pending;
     const queries = this.#pendingQueries;
+    const records = this.#pendingRecent;
     this.#pending = new Map();
     this.#pendingQueries = 0;
-    this.#flushing = this.#write(batch).catch((error: unknown) => {
+    this.#pendingRecent = [];
+    this.#flushing = this.#write(batch, records).catch((error: unknown) => {
       // Put the batch back in front of anything that arrived meanwhile.
       for (const [field, value] of batch) this.#pending.set(field, (this.#pending.get(field) ?? 0) + value);
       this.#pendingQueries += queries;
+      this.#pendingRecent = keepNewest([...records, ...this.#pendingRecent], this.#recentLimit);
       throw error;
     });
     try {
@@ -116,10 +156,21 @@ export class RedisUsageTracker implements DeepRecallCallbacks {
     }
   }
 
-  /** The fleet's totals since the first query (or the last `reset()`). */
+  /**
+   * The fleet's totals since the first query (or the last `reset()`), with the fleet's last
+   * `recentLimit` queries, newest first (`[]` when `recentLimit` is 0). List entries that are
+   * not JSON records of `RecentQuery`'s shape are left out.
+   */
   async report(): Promise<UsageReport> {
     if (this.#failOpen) await this.flush().catch(() => {});
-    const flat = await this.#connection.command<string[] | Record<string, string>>(["HGETALL", this.#key]);
+    // Two commands rather than a MULTI so both keep `commandTimeoutMs` (node-redis has no timeout
+    // for `exec`). Sent back to back, the list can at most show a query the totals just missed.
+    const [flat, recent] = await Promise.all([
+      this.#connection.command<string[] | Record<string, string>>(["HGETALL", this.#key]),
+      this.#recentLimit > 0
+        ? this.#connection.command<unknown>(["LRANGE", this.#recentKey, "0", String(this.#recentLimit - 1)])
+        : Promise.resolve([]),
+    ]);
     const fields = toRecord(flat);
     const num = (name: string) => {
       const v = Number(fields[name] ?? 0);
@@ -137,6 +188,10 @@ export class RedisUsageTracker implements DeepRecallCallbacks {
       averageTimeMs: 0,
       byModel: {},
       since: fields.since ?? this.#now().toISOString(),
+      recentQueries: (Array.isArray(recent) ? recent : []).flatMap((text: unknown) => {
+        const parsed = parseRecent(text);
+        return parsed ? [parsed] : [];
+      }),
     };
     if (report.totalQueries > 0) report.averageTimeMs = num("totalTimeMs") / report.totalQueries;
     for (const name of Object.keys(fields)) {
@@ -156,11 +211,12 @@ export class RedisUsageTracker implements DeepRecallCallbacks {
     return report;
   }
 
-  /** Zeroes the fleet's totals (for every replica) and restarts `since`. */
+  /** Zeroes the fleet's totals and empties its recent-query list (every replica's); restarts `since`. */
   async reset(): Promise<void> {
     this.#pending = new Map();
     this.#pendingQueries = 0;
-    await this.#connection.command(["DEL", this.#key]);
+    this.#pendingRecent = [];
+    await this.#connection.command(["DEL", this.#key, this.#recentKey]);
   }
 
   async close(): Promise<void> {
@@ -168,7 +224,16 @@ export class RedisUsageTracker implements DeepRecallCallbacks {
     if (this.#owned) await this.#connection.close();
   }
 
-  async #write(delta: Map<string, number>): Promise<void> {
+  /** The JSON record core's tracker would list for this query. */
+  #record(ctx: CallbackContext, result: DeepRecallResult): string | undefined {
+    this.#recorder.onQueryEnd(ctx, result);
+    const record = this.#recorder.report().recentQueries?.[0];
+    this.#recorder.reset(); // keep nothing between queries
+    return record ? JSON.stringify(record) : undefined;
+  }
+
+  /** Adds `delta` to the hash and pushes `records` (oldest first) onto the list, in one `MULTI`. */
+  async #write(delta: Map<string, number>, records: string[]): Promise<void> {
     await this.#connection.run(async (client) => {
       const multi = client.multi();
       multi.hSetNX(this.#key, "since", this.#now().toISOString());
@@ -176,9 +241,56 @@ export class RedisUsageTracker implements DeepRecallCallbacks {
         if (INTEGRAL.test(field) && Number.isInteger(value)) multi.hIncrBy(this.#key, field, value);
         else multi.hIncrByFloat(this.#key, field, value);
       }
+      if (records.length > 0) {
+        // LPUSH puts each element at the head in turn, so the last (newest) ends up first.
+        multi.lPush(this.#recentKey, records);
+        multi.lTrim(this.#recentKey, 0, this.#recentLimit - 1);
+      }
       await multi.exec();
     });
   }
+}
+
+/** The last `limit` items of `items` (oldest first). */
+function keepNewest(items: string[], limit: number): string[] {
+  return items.length > limit ? items.slice(items.length - limit) : items;
+}
+
+/**
+ * A list entry as a `RecentQuery`, or null when it is not JSON of that shape (e.g. written by
+ * something else under the same key): one bad entry must not break `GET /v1/usage`.
+ */
+function parseRecent(text: unknown): RecentQuery | null {
+  if (typeof text !== "string") return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const v = value as Record<string, unknown>;
+  const finite = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
+  if (
+    typeof v.query !== "string" ||
+    typeof v.startedAt !== "string" ||
+    Number.isNaN(Date.parse(v.startedAt)) ||
+    !finite(v.timeMs) ||
+    !finite(v.totalTokens) ||
+    !(v.costUsd === null || finite(v.costUsd)) ||
+    !(v.error === null || typeof v.error === "string")
+  ) {
+    return null;
+  }
+  // Only the known fields: nothing else stored under the key reaches the API.
+  return {
+    query: v.query,
+    startedAt: v.startedAt,
+    timeMs: v.timeMs,
+    totalTokens: v.totalTokens,
+    costUsd: v.costUsd,
+    error: v.error,
+  };
 }
 
 function toRecord(reply: string[] | Record<string, string> | null): Record<string, string> {
