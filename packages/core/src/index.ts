@@ -19,6 +19,7 @@ export {
   type JsonlCallbackOptions,
   ProgressCallback,
   type ProgressCallbackOptions,
+  recentQueryOf,
   UsageTrackingCallback,
   type UsageTrackingCallbackOptions,
 } from "./callbacks/index.ts";

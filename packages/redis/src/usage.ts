@@ -3,8 +3,8 @@ import {
   type DeepRecallCallbacks,
   type DeepRecallResult,
   type RecentQuery,
+  recentQueryOf,
   type UsageReport,
-  UsageTrackingCallback,
 } from "@deeprecall/core";
 import type { RedisConnection } from "./connection.ts";
 import { type RedisComponentOptions, resolveConnection } from "./shared.ts";
@@ -60,12 +60,6 @@ export class RedisUsageTracker implements DeepRecallCallbacks {
   readonly #key: string;
   readonly #recentKey: string;
   readonly #recentLimit: number;
-  /**
-   * Builds each recent-query record. It is core's own tracker, so the record (the 500-character
-   * cut of `query`, `startedAt`, null `costUsd`/`error`) is exactly what a single process lists,
-   * with no copy of core's rules here to drift from them.
-   */
-  readonly #recorder: UsageTrackingCallback;
   readonly #failOpen: boolean;
   readonly #maxPending: number;
   readonly #now: () => Date;
@@ -86,7 +80,6 @@ export class RedisUsageTracker implements DeepRecallCallbacks {
     this.#recentKey = `${this.#key}:recent`;
     const limit = options.recentLimit ?? 50;
     this.#recentLimit = Number.isInteger(limit) && limit > 0 ? limit : 0;
-    this.#recorder = new UsageTrackingCallback({ now: this.#now, recentLimit: 1 });
   }
 
   async onQueryEnd(ctx: CallbackContext, result: DeepRecallResult): Promise<void> {
@@ -224,12 +217,9 @@ export class RedisUsageTracker implements DeepRecallCallbacks {
     if (this.#owned) await this.#connection.close();
   }
 
-  /** The JSON record core's tracker would list for this query. */
+  /** The JSON record core's tracker would list for this query (core builds it: one set of rules). */
   #record(ctx: CallbackContext, result: DeepRecallResult): string | undefined {
-    this.#recorder.onQueryEnd(ctx, result);
-    const record = this.#recorder.report().recentQueries?.[0];
-    this.#recorder.reset(); // keep nothing between queries
-    return record ? JSON.stringify(record) : undefined;
+    return JSON.stringify(recentQueryOf(ctx, result, this.#now()));
   }
 
   /** Adds `delta` to the hash and pushes `records` (oldest first) onto the list, in one `MULTI`. */

@@ -71,7 +71,11 @@ describe("answer cache in the engine (cacheAnswers: true)", () => {
       "result",
     ]);
     expect(events[2]).toEqual({ type: "model-text", iteration: 1, text: "FINAL(Jane Doe)" });
-    expect(events[3]).toMatchObject({ type: "iteration-complete", step: miss.reasoningTrace[0], budget: { iterations: 1 } });
+    expect(events[3]).toMatchObject({
+      type: "iteration-complete",
+      step: miss.reasoningTrace[0],
+      budget: { iterations: 1 },
+    });
     expect(events[4]).toEqual({ type: "answer-delta", text: "Jane Doe" });
     const result = (events[5] as Extract<EngineEvent, { type: "result" }>).result;
     expect(result).toEqual({ ...miss, usage: ZERO, cached: true });

@@ -4,4 +4,4 @@ export { JsonlCallback, type JsonlCallbackOptions, type JsonlEventName } from ".
 export { CallbackManager, type CallbackManagerOptions } from "./manager.ts";
 export { ProgressCallback, type ProgressCallbackOptions } from "./progress.ts";
 export type { CallbackContext, DeepRecallCallbacks } from "./types.ts";
-export { UsageTrackingCallback, type UsageTrackingCallbackOptions } from "./usage.ts";
+export { recentQueryOf, UsageTrackingCallback, type UsageTrackingCallbackOptions } from "./usage.ts";

@@ -18,6 +18,24 @@ export interface UsageTrackingCallbackOptions {
 const QUERY_CHARS = 500;
 
 /**
+ * The record a usage tracker lists for a finished query: its question (cut to 500 characters),
+ * when it started (`now` minus its execution time, ISO 8601), its time in ms, its tokens, its cost
+ * in USD (null without pricing) and its `error` (null when it ended normally). Every tracker
+ * (this one, the Redis one) builds its records here, so they agree.
+ */
+export function recentQueryOf(ctx: CallbackContext, result: DeepRecallResult, now: Date): RecentQuery {
+  const timeMs = count(result.executionTimeMs);
+  return {
+    query: (result.query ?? ctx.query ?? "").slice(0, QUERY_CHARS),
+    startedAt: new Date(now.getTime() - timeMs).toISOString(),
+    timeMs,
+    totalTokens: count(result.usage?.totalTokens),
+    costUsd: typeof result.usage?.costUsd === "number" ? result.usage.costUsd : null,
+    error: result.error ?? null,
+  };
+}
+
+/**
  * Keeps cumulative usage over every query that reaches `onQueryEnd`: queries (and how many
  * ended with an `error`), tokens, model calls, searches, cost, per-model totals and the average
  * execution time. `report()` is what the server serves at `GET /v1/usage`.
@@ -42,15 +60,7 @@ export class UsageTrackingCallback implements DeepRecallCallbacks {
   onQueryEnd(ctx: CallbackContext, result: DeepRecallResult): void {
     const r = this.#report;
     if (this.#recentLimit > 0) {
-      const timeMs = count(result.executionTimeMs);
-      this.#recent.unshift({
-        query: (result.query ?? ctx.query ?? "").slice(0, QUERY_CHARS),
-        startedAt: new Date(this.#now().getTime() - timeMs).toISOString(),
-        timeMs,
-        totalTokens: count(result.usage?.totalTokens),
-        costUsd: typeof result.usage?.costUsd === "number" ? result.usage.costUsd : null,
-        error: result.error ?? null,
-      });
+      this.#recent.unshift(recentQueryOf(ctx, result, this.#now()));
       if (this.#recent.length > this.#recentLimit) this.#recent.length = this.#recentLimit;
     }
     r.totalQueries += 1;
