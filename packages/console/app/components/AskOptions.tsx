@@ -8,16 +8,15 @@ interface NumberFieldSpec {
   hint: string;
   integer: boolean;
   allowZero?: boolean;
-  step?: string;
 }
 
 const FIELDS: NumberFieldSpec[] = [
-  { key: "top_k", label: "Top k", hint: "hits per search", integer: true },
-  { key: "max_iterations", label: "Max iterations", hint: "model turns", integer: true },
-  { key: "max_search_calls", label: "Max searches", hint: "search calls", integer: true, allowZero: true },
-  { key: "max_tokens", label: "Max tokens", hint: "all model calls", integer: true },
-  { key: "max_time_seconds", label: "Max time", hint: "seconds", integer: false, step: "any" },
-  { key: "max_cost_usd", label: "Max cost", hint: "USD", integer: false, step: "any" },
+  { key: "top_k", label: "Top k", hint: "Hits per search", integer: true },
+  { key: "max_iterations", label: "Max iterations", hint: "Model turns", integer: true },
+  { key: "max_search_calls", label: "Max searches", hint: "Search calls", integer: true, allowZero: true },
+  { key: "max_tokens", label: "Max tokens", hint: "Tokens of all model calls", integer: true },
+  { key: "max_time_seconds", label: "Max time (s)", hint: "Seconds", integer: false },
+  { key: "max_cost_usd", label: "Max cost ($)", hint: "US dollars", integer: false },
 ];
 
 /**
@@ -86,8 +85,8 @@ export function AskOptions({
             value={settings.strategy}
             onChange={(e) => onSettings({ ...settings, strategy: e.currentTarget.value as "repl" | "tools" })}
           >
-            <option value="repl">repl — writes code</option>
-            <option value="tools">tools — calls search tools</option>
+            <option value="repl">repl (code)</option>
+            <option value="tools">tools (tool calls)</option>
           </select>
         </div>
         {FIELDS.map((f) => {
@@ -95,8 +94,8 @@ export function AskOptions({
           const error = errors[f.key];
           return (
             <div class="field" key={f.key}>
-              <label for={id}>
-                {f.label} <span class="muted">({f.hint})</span>
+              <label for={id} title={f.hint}>
+                {f.label}
               </label>
               <input
                 id={id}

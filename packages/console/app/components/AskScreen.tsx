@@ -88,7 +88,7 @@ export function AskScreen({ hidden }: { hidden: boolean }) {
                 happens.
               </p>
               <p>
-                No documents yet? <a href="#/documents">Upload some</a>.
+                Add and browse what it answers from on the <a href="#/documents">Documents</a> screen.
               </p>
             </div>
           ) : (

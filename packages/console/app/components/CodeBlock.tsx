@@ -4,9 +4,9 @@ import type { CodeView } from "../lib/trace.ts";
 
 /**
  * A block of code the model wrote, highlighted, with what running it printed (or its error)
- * beneath once the sandbox has run it.
+ * beneath once the sandbox has run it; "running…" meanwhile while the run is `live`.
  */
-export function CodeBlock({ block }: { block: CodeView }) {
+export function CodeBlock({ block, live }: { block: CodeView; live: boolean }) {
   const html = useMemo(() => highlightCode(block.code) ?? "", [block.code]);
   const ran = block.output !== undefined || (block.error !== undefined && block.error !== null);
   return (
@@ -32,10 +32,12 @@ export function CodeBlock({ block }: { block: CodeView }) {
             </>
           ) : null}
         </>
-      ) : (
+      ) : live ? (
         <div class="item-label muted">
           <span class="spinner" aria-hidden="true" /> running…
         </div>
+      ) : (
+        <div class="item-label muted">did not finish</div>
       )}
     </li>
   );

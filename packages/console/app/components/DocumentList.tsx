@@ -52,6 +52,7 @@ export function DocumentList({
     const id = ++loadId.current;
     setLoading(true);
     setError(null);
+    if (!after) setStatus("");
     try {
       const page = await apiJson<DocumentListJson>(listUrl(collection, query, after));
       if (id !== loadId.current) return;

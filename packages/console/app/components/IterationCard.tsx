@@ -35,7 +35,7 @@ export function IterationCard({ iteration: it, live }: { iteration: IterationVie
       {it.items.length > 0 ? (
         <ul class="trace-items">
           {it.items.map((item, i) => {
-            if (item.kind === "code") return <CodeBlock key={`c${item.index}`} block={item} />;
+            if (item.kind === "code") return <CodeBlock key={`c${item.index}`} block={item} live={live} />;
             if (item.kind === "search") return <SearchItem key={i} search={item} />;
             return <SubLlmItem key={i} call={item} />;
           })}

@@ -19,7 +19,9 @@ export function UploadResults({ outcomes }: { outcomes: FileOutcome[] }) {
             <span class="outcome-name">{o.filename}</span>
             <span class="outcome-text">
               {o.ok
-                ? `ingested${o.chunks !== undefined ? ` — ${o.chunks} chunk${o.chunks === 1 ? "" : "s"}` : ""}`
+                ? `ingested${o.chunks !== undefined ? ` — ${o.chunks} chunk${o.chunks === 1 ? "" : "s"}` : ""}${
+                    o.replaced ? ` (replaced ${o.replaced} from an earlier upload)` : ""
+                  }`
                 : `rejected — ${o.reason}`}
             </span>
           </li>

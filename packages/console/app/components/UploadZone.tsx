@@ -70,7 +70,7 @@ export function UploadZone({
       >
         <p class="dropzone-title">Drop files here</p>
         <p class="muted small">
-          Text, Markdown, HTML, PDF, JSON, CSV and source code. Each file is split into chunks and embedded on
+          Text, Markdown, HTML, PDF, JSON, CSV and source code. Each file is split into chunks and indexed on
           the server{collection ? ` into the collection “${collection}”` : ""}.
         </p>
         <input

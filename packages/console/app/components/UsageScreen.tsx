@@ -25,6 +25,12 @@ export function UsageScreen() {
   useEffect(load, []);
 
   const u = report?.usage;
+  // Without a pricing table the server reports a cost of 0: say "not priced" rather than "$0".
+  const priced =
+    !!u &&
+    (Object.values(u.by_model).some((m) => m.cost_usd !== undefined) ||
+      (u.recent_queries ?? []).some((r) => r.cost_usd !== null));
+  const withModel = (u?.recent_queries ?? []).some((r) => typeof r.model === "string");
   return (
     <div class="page">
       <div class="page-head">
@@ -55,7 +61,11 @@ export function UsageScreen() {
             />
             <Stat label="Searches" value={formatInt(u.search_calls)} />
             <Stat label="Model calls" value={formatInt(u.llm_calls)} />
-            <Stat label="Cost" value={formatUsd(u.total_cost_usd)} />
+            <Stat
+              label="Cost"
+              value={priced ? formatUsd(u.total_cost_usd) : "—"}
+              note={priced ? undefined : "no pricing configured"}
+            />
             <Stat label="Average time" value={formatMs(u.average_time_ms)} />
           </dl>
           {Object.keys(u.by_model).length > 0 ? (
@@ -105,7 +115,7 @@ export function UsageScreen() {
                   <thead>
                     <tr>
                       <th scope="col">Query</th>
-                      <th scope="col">Model</th>
+                      {withModel ? <th scope="col">Model</th> : null}
                       <th scope="col">Started</th>
                       <th scope="col" class="num">
                         Time
@@ -125,7 +135,7 @@ export function UsageScreen() {
                         <td class="cell-query" title={r.query}>
                           {preview(r.query, 120)}
                         </td>
-                        <td>{r.model ? <code>{r.model}</code> : "—"}</td>
+                        {withModel ? <td>{r.model ? <code>{r.model}</code> : "—"}</td> : null}
                         <td>
                           <time dateTime={r.started_at}>{new Date(r.started_at).toLocaleString()}</time>
                         </td>

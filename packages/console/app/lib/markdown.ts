@@ -4,10 +4,11 @@ import { highlightCode } from "./highlight.ts";
 
 /**
  * Markdown → safe HTML for answers. Answers quote document text, and documents are untrusted (a
- * prompt injection can make the model write any HTML), so everything marked produces goes
- * through DOMPurify; on top of its defaults: no images (a remote image in an answer would leak
- * the reader's visit, and the text around it, to whoever wrote the document), no forms or
- * styles, and links that leave the console open in a new tab without an opener.
+ * prompt injection can make the model write any HTML), so raw HTML in an answer is shown as the
+ * text it is, never parsed as markup, and everything marked produces still goes through
+ * DOMPurify; on top of its defaults: no images (a remote image in an answer would leak the
+ * reader's visit, and the text around it, to whoever wrote the document), no forms or styles,
+ * and links that leave the console open in a new tab without an opener.
  */
 const marked = new Marked({
   gfm: true,
@@ -20,6 +21,9 @@ const marked = new Marked({
     },
     image({ text, href }: Tokens.Image): string {
       return escapeHtml(text || href);
+    },
+    html({ text }: Tokens.HTML | Tokens.Tag): string {
+      return escapeHtml(text);
     },
   },
 });

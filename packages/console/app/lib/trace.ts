@@ -11,7 +11,7 @@ export interface SearchView {
   elapsedMs: number;
 }
 
-/** One sub-LLM call (`llmQuery`); `depth` 1 is a direct call of the root loop. */
+/** One sub-LLM call (`llmQuery`), at the recursion `depth` the engine reports. */
 export interface SubLlmView {
   kind: "sub-llm";
   depth: number;

@@ -19,6 +19,39 @@ describe("uploadOutcomes", () => {
     ]);
   });
 
+  it("reads the server's upload response", () => {
+    expect(
+      uploadOutcomes({
+        files: [
+          {
+            filename: "a.md",
+            status: "ingested",
+            chunks: 2,
+            ids: ["x", "y"],
+            bytes: 90,
+            reason: null,
+            replaced: 3,
+          },
+          {
+            filename: "t.exe",
+            status: "rejected",
+            chunks: 0,
+            ids: [],
+            bytes: 9,
+            reason: 'unsupported file type ".exe"',
+            replaced: 0,
+          },
+        ],
+        ingested: 1,
+        rejected: 1,
+        chunks: 2,
+      }),
+    ).toEqual([
+      { filename: "a.md", ok: true, chunks: 2, replaced: 3 },
+      { filename: "t.exe", ok: false, chunks: 0, reason: 'unsupported file type ".exe"' },
+    ]);
+  });
+
   it("accepts other list names and field spellings, and says something for a bare rejection", () => {
     expect(
       uploadOutcomes({

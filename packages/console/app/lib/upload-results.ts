@@ -6,6 +6,8 @@ export interface FileOutcome {
   chunks?: number;
   /** Why the server refused the file (or what failed while ingesting it). */
   reason?: string;
+  /** Chunks of an earlier upload of the same file name that this one replaced. */
+  replaced?: number;
 }
 
 /**
@@ -13,7 +15,9 @@ export interface FileOutcome {
  * `files` or `results`, and per file its name (`filename` | `name` | `file`), whether it went
  * in (`status` "ingested" / "rejected" / "failed", or `ok`), its chunk count (`chunks` |
  * `chunk_count` | `count` | `ids.length`) and its reason (`reason` | `error` | `error.message`
- * | `message`), so a field renamed on the server does not lose a rejection's reason.
+ * | `message`) and the chunks of an earlier version it replaced (`replaced`), so a field renamed
+ * on the server does not lose a rejection's reason. The server's shape today:
+ * `{ files: [{ filename, status, chunks, ids, bytes, reason, replaced }], ingested, rejected, chunks }`.
  */
 export function uploadOutcomes(body: unknown): FileOutcome[] {
   if (typeof body !== "object" || body === null) return [];
@@ -45,6 +49,7 @@ export function uploadOutcomes(body: unknown): FileOutcome[] {
         ok,
         ...(chunks !== undefined ? { chunks } : {}),
         ...(!ok ? { reason: reason ?? "rejected by the server" } : {}),
+        ...(ok && typeof e.replaced === "number" && e.replaced > 0 ? { replaced: e.replaced } : {}),
       },
     ];
   });

@@ -1,0 +1,75 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DeepRecallEngine, UsageTrackingCallback } from "@deeprecall/core";
+import { type CreateAppOptions, createApp, startServer } from "@deeprecall/server";
+import { freePort } from "@deeprecall/test-utils";
+import { LocalStore } from "@deeprecall/vectorstore-local";
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
+import { consoleAssetsDir } from "../index.ts";
+import { DEFAULT_TIMING, rootModel, subModel, type Timing } from "./script.ts";
+
+/** Where the tests' screenshots go (gitignored): look at them. */
+export const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url));
+
+export interface ConsoleServer {
+  url: string;
+  /** Mutable: the scripted models read it on every call. */
+  timing: Timing;
+  engine: DeepRecallEngine;
+  close(): Promise<void>;
+}
+
+/**
+ * A real DeepRecall server with the console: the real engine (QuickJS sandbox in worker
+ * threads) over a real LocalStore in a temp directory, behind the real HTTP app on a free port,
+ * serving the console's built assets. Only the LLMs are doubles (scripted, with delays).
+ */
+export async function startConsoleServer(options: Partial<CreateAppOptions> = {}): Promise<ConsoleServer> {
+  const dir = await mkdtemp(join(tmpdir(), "deeprecall-console-e2e-"));
+  const timing: Timing = { ...DEFAULT_TIMING };
+  const engine = new DeepRecallEngine({
+    vectorStore: new LocalStore({ directory: dir }),
+    model: rootModel(timing),
+    subModel: subModel(timing),
+    maxIterations: 4,
+    callbacks: [new UsageTrackingCallback()],
+  });
+  const app = createApp(engine, { ...options, console: { assetsDir: consoleAssetsDir } });
+  const server = await startServer({ app, port: await freePort() });
+  return {
+    url: server.url,
+    timing,
+    engine,
+    close: async () => {
+      await server.close();
+      await engine.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh browser context and page on the console, failing the test on any page error. */
+export async function openConsole(
+  browser: Browser,
+  url: string,
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, ...options });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    // Failed requests we provoke on purpose (401s) are logged by Chromium as console errors.
+    if (m.type() === "error" && !/status of 40[0-9]/.test(m.text())) errors.push(m.text());
+  });
+  await page.goto(url);
+  return { context, page, errors };
+}
+
+/** Saves a screenshot of the page as test-artifacts/<name>.png. */
+export async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
+}
