@@ -120,8 +120,8 @@ export function createApp(
   registerResponses(app, ctx);
   registerCompletions(app, ctx);
   registerEmbeddings(app, ctx);
-  registerDocuments(app, ctx);
   registerUpload(app, ctx, options);
+  registerDocuments(app, ctx);
   registerModels(app, ctx);
   registerAdmin(app, ctx);
 

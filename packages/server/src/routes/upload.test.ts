@@ -355,6 +355,17 @@ describe("POST /v1/documents/upload", () => {
     expect((await errorOf(res, 413)).code).toBe("request_too_large");
   });
 
+  it("answers other methods on its path with 405 and Allow: POST ('upload' is not a document id)", async () => {
+    const { server } = await setup();
+    for (const method of ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"]) {
+      const res = await fetch(`${server.url}/v1/documents/upload`, { method });
+      expect(res.headers.get("allow"), method).toBe("POST");
+      expect((await errorOf(res, 405)).code).toBe("method_not_allowed");
+    }
+    const head = await fetch(`${server.url}/v1/documents/upload`, { method: "HEAD" });
+    expect([head.status, head.headers.get("allow")]).toEqual([405, "POST"]);
+  });
+
   it("needs an API key when the server has keys", async () => {
     const { upload } = await setup({ apiKeys: ["sk-upload"] });
     expect((await errorOf(await upload(formOf([["a.txt", "x"]])), 401)).message).toBe("Missing API key");

@@ -143,8 +143,20 @@ async function earlierVersions(
   return stale;
 }
 
+/**
+ * Registers `POST /v1/documents/upload`. Call it before `registerDocuments`: its guard answers
+ * every other method on this path with 405 (`Allow: POST`) before `GET /v1/documents/{id}` could
+ * take "upload" for an id — the concrete path wins over the templated one, as in OpenAPI.
+ */
 export function registerUpload(app: App, ctx: RouteContext, options: CreateAppOptions): void {
   const { maxFileSize } = uploadOptions(options);
+  app.use(UPLOAD_PATH, async (c, next) => {
+    if (c.req.method === "POST") return next();
+    const error = new ApiError(405, `Method ${c.req.method} is not allowed for ${UPLOAD_PATH}; use POST.`, {
+      code: "method_not_allowed",
+    });
+    return c.json(error.toBody(), 405, { Allow: "POST" });
+  });
   app.openapi(
     createRoute({
       method: "post",
