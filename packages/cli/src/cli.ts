@@ -39,7 +39,13 @@ export function buildProgram(ctx: CommandContext): Command {
     .command("serve")
     .description("Run the OpenAI-compatible HTTP server")
     .option("--verbose", "log every request to stderr");
-  addConfigOptions(serve, [...STORE_FIELDS, ...LLM_FIELDS, ...ENGINE_FIELDS, ...SERVER_FIELDS]);
+  addConfigOptions(serve, [
+    ...STORE_FIELDS,
+    ...LLM_FIELDS,
+    ...ENGINE_FIELDS,
+    ...SERVER_FIELDS,
+    ...INGEST_FIELDS,
+  ]);
   addCommonOptions(serve).action(async (opts) => {
     const { runServe } = await import("./commands/serve.ts");
     await runServe(ctx, opts);

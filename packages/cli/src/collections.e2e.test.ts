@@ -201,8 +201,9 @@ describe("deeprecall serve: every collection is a model", () => {
     const annotations = (
       completion.choices[0]!.message as unknown as { annotations: Array<{ url_citation: { url: string } }> }
     ).annotations;
+    // The web console is on by default: citations open its document view, in the right collection.
     expect(annotations.map((a) => a.url_citation.url)).toContain(
-      "https://r.example.com/v1/documents/g1?collection=g",
+      "https://r.example.com/#/documents/g1?collection=g",
     );
     expect(await server.stop()).toBe(0);
 

@@ -208,3 +208,39 @@ describe("serve --cache-answers", () => {
     expect(secondCalls).toBe(0);
   });
 });
+
+/** The startup banner, once its last line is out. */
+async function banner(s: ServeProcess): Promise<string> {
+  for (let i = 0; i < 100 && !s.stdout().includes("OpenAI base URL"); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return s.stdout();
+}
+
+describe("serve: the web console", () => {
+  it("is served at / by default, names itself in the banner, and --console off / DEEPRECALL_CONSOLE=off turn it off", async () => {
+    const on = await serve(["--persist-dir", dir("console-on"), ...llmFlags()], root);
+    const page = await fetch(`${on.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
+    const html = await page.text();
+    // The built page loads its bundle from this server, never a CDN.
+    const scripts = [...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const src of scripts) {
+      const url = new URL(src, `${on.url}/`);
+      expect(url.origin).toBe(new URL(on.url).origin);
+      expect((await fetch(url)).status).toBe(200);
+    }
+    expect(await banner(on)).toContain(`Console:    ${on.url}/`);
+
+    const off = await serve(["--persist-dir", dir("console-off"), ...llmFlags(), "--console", "off"], root);
+    expect((await fetch(`${off.url}/`)).status).toBe(404);
+    expect(await banner(off)).not.toContain("Console:");
+    const envOff = await serve(["--persist-dir", dir("console-env-off"), ...llmFlags()], root, {
+      DEEPRECALL_CONSOLE: "off",
+    });
+    expect((await fetch(`${envOff.url}/`)).status).toBe(404);
+  });
+});

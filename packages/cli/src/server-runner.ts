@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { consoleAssetsDir } from "@deeprecall/console";
 import { getErrorMessage } from "@deeprecall/core";
 import { createApp, type ServedCollections, type ServerLogEntry } from "@deeprecall/server";
 import { serve } from "@hono/node-server";
@@ -19,6 +22,8 @@ export interface StartServerOptions {
   rateLimit?: number;
   /** CORS: the browser origins allowed to call the API, or `true` for any origin. Default off. */
   cors?: string[] | true;
+  /** Serve the web console (`@deeprecall/console`) at `/`. Default true. */
+  console?: boolean;
   /** Serve Prometheus metrics at GET /metrics. */
   metrics?: boolean;
   /** Serve MCP (Streamable HTTP) at /mcp. */
@@ -35,6 +40,8 @@ export interface StartServerOptions {
   taskModel?: string | false;
   /** Public base URL for citation links. Default: each request's origin. */
   publicUrl?: string;
+  /** Uploads (`POST /v1/documents/upload`): the largest file in bytes and the chunking, as `deeprecall ingest`. */
+  upload?: { maxFileSize: number; chunkSize: number; chunkOverlap: number };
   /** How long in-flight requests may run after SIGTERM/SIGINT before connections are cut. Default 30 s. */
   gracePeriodMs?: number;
   /** Structured log sink: one entry per request (with its request id), failures, shutdown. */
@@ -48,6 +55,8 @@ export interface RunningServer {
   url: string;
   port: number;
   server: Server;
+  /** Whether the web console is served at `url` + "/". */
+  console: boolean;
   /** Stop accepting, let in-flight requests finish within the grace period, close the engine and store. */
   shutdown(reason?: string): Promise<void>;
 }
@@ -69,12 +78,14 @@ export function serverOptionsFromConfig(
   | "apiKeys"
   | "rateLimit"
   | "cors"
+  | "console"
   | "metrics"
   | "mcp"
   | "collections"
   | "taskRouting"
   | "taskModel"
   | "publicUrl"
+  | "upload"
 > {
   const limited = sources.collection?.kind === "flag" || sources.collection?.kind === "environment";
   return {
@@ -83,6 +94,7 @@ export function serverOptionsFromConfig(
     ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}),
     ...(config.cors ? { cors: config.cors.includes("*") ? true : config.cors } : {}),
     ...(config.rateLimit !== undefined ? { rateLimit: config.rateLimit } : {}),
+    console: config.console !== "off",
     metrics: config.metrics === "on",
     mcp: config.mcp === "on",
     collections: !limited,
@@ -91,6 +103,11 @@ export function serverOptionsFromConfig(
       ? { taskModel: config.taskModel.toLowerCase() === "off" ? false : config.taskModel }
       : {}),
     ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
+    upload: {
+      maxFileSize: config.maxFileSize,
+      chunkSize: config.chunkSize,
+      chunkOverlap: config.chunkOverlap,
+    },
   };
 }
 
@@ -118,6 +135,19 @@ export function servedCollections(composition: Composition): ServedCollections {
   };
 }
 
+/**
+ * Whether the console's files are there to serve. An install without them (a source checkout
+ * never built) still serves the API; the log says why there is no console.
+ */
+function consoleBuilt(log: ((entry: LogEntry) => void) | undefined): boolean {
+  if (existsSync(path.join(consoleAssetsDir, "index.html"))) return true;
+  log?.({
+    level: "warn",
+    msg: "web console not served: its files are missing (build @deeprecall/console, or pass --console off)",
+  });
+  return false;
+}
+
 /** The server's log entry as a flat JSON-friendly record; errors reduced to their message. */
 function toLogEntry(entry: ServerLogEntry): LogEntry {
   const { level, message, error, ...rest } = entry;
@@ -139,6 +169,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const log = options.log;
   const redis = composition.redis;
+  const withConsole = options.console !== false && consoleBuilt(log);
   const app = createApp(composition.engine, {
     ...(log ? { logger: (entry: ServerLogEntry) => log(toLogEntry(entry)) } : {}),
     ...(options.apiKeys && options.apiKeys.length > 0 ? { apiKeys: options.apiKeys } : {}),
@@ -160,12 +191,19 @@ export async function startServer(
           ...(composition.embeddingModelName ? { embeddingModelName: composition.embeddingModelName } : {}),
         }
       : {}),
+    ...(withConsole ? { console: { assetsDir: consoleAssetsDir } } : {}),
     ...(options.metrics ? { metrics: true } : {}),
     ...(options.mcp ? { mcp: true } : {}),
     ...(options.collections !== false ? { collections: servedCollections(composition) } : {}),
     ...(options.taskRouting !== undefined ? { taskRouting: options.taskRouting } : {}),
     ...(options.taskModel !== undefined ? { taskModel: options.taskModel } : {}),
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+    ...(options.upload
+      ? {
+          maxFileSize: options.upload.maxFileSize,
+          uploadChunking: { chunkSize: options.upload.chunkSize, chunkOverlap: options.upload.chunkOverlap },
+        }
+      : {}),
   });
   const fetchFn = (r: Request) => app.fetch(r);
 
@@ -226,5 +264,5 @@ export async function startServer(
     process.once("SIGINT", onSignal);
   }
 
-  return { url, port, server, shutdown };
+  return { url, port, server, console: withConsole, shutdown };
 }

@@ -119,6 +119,12 @@ export interface CreateAppOptions {
    * `deeprecall ingest --max-file-size`).
    */
   maxFileSize?: number;
+  /**
+   * The chunking of uploads when a request does not set `chunk_size` / `chunk_overlap`, in
+   * characters (as `deeprecall ingest --chunk-size/--chunk-overlap`). Default 1000 and 200 (a
+   * fifth of a smaller size).
+   */
+  uploadChunking?: { chunkSize?: number; chunkOverlap?: number };
   /** The model id clients see in /v1/models and responses. Default "deeprecall". */
   modelName?: string;
   /** Stream progress as `delta.reasoning_content`. Default true. */

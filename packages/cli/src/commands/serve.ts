@@ -97,6 +97,7 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
   }
   if (config.metrics === "on") io.out(`  Metrics:    ${running.url}/metrics`);
   if (config.mcp === "on") io.out(`  MCP:        ${running.url}/mcp (Streamable HTTP; tools: search, ask)`);
+  if (running.console) io.out(`  Console:    ${running.url}/ (web console)`);
   io.out(`  Docs:       ${running.url}/docs`);
   io.out(`  OpenAI base URL for clients: ${running.url}/v1`);
   // The process stays up on the open server; SIGINT/SIGTERM shut it down gracefully.

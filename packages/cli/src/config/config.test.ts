@@ -136,6 +136,18 @@ describe("resolveConfig precedence", () => {
     expect(options({ port: "9000", rateLimit: "5" })).toMatchObject({ port: 9000, rateLimit: 5, mcp: false });
   });
 
+  it('the web console is on unless --console off, DEEPRECALL_CONSOLE=off or console = "off" in the file', () => {
+    const consoleOf = (input: Parameters<typeof resolveConfig>[0]) =>
+      serverOptionsFromConfig(resolveIn(input).config).console;
+    expect(consoleOf({})).toBe(true);
+    expect(consoleOf({ flags: { console: "off" } })).toBe(false);
+    expect(consoleOf({ env: { DEEPRECALL_CONSOLE: "off" } })).toBe(false);
+    expect(consoleOf({ env: { DEEPRECALL_CONSOLE: "off" }, flags: { console: "on" } })).toBe(true);
+    expect(errorOf(() => resolveIn({ flags: { console: "maybe" } })).message).toMatch(
+      /^--console: expected on or off/,
+    );
+  });
+
   it("--task-routing on|off, --task-model <id>|off and --public-url, from every source, into the server options", () => {
     const options = (input: Parameters<typeof resolveConfig>[0]) => {
       const { config, sources } = resolveIn(input);

@@ -376,6 +376,15 @@ export const FIELDS = {
     expected: "on or off",
     description: "Serve MCP (Streamable HTTP) at /mcp with the tools search and ask, behind the same auth",
   },
+  console: {
+    flag: "--console",
+    env: ["DEEPRECALL_CONSOLE"],
+    toml: "console",
+    schema: enumSchema(["on", "off"]),
+    expected: "on or off",
+    description:
+      "Serve the web console at / (ask with a live trace, upload and manage documents, usage); it asks for an API key when auth is on",
+  },
   metrics: {
     flag: "--metrics",
     env: ["DEEPRECALL_METRICS"],
@@ -502,6 +511,7 @@ export const DEFAULTS = {
   redisFailure: "open",
   metrics: "off",
   mcp: "off",
+  console: "on",
   taskRouting: "on",
 } as const satisfies { [K in FieldName]?: Out<K> };
 
@@ -546,6 +556,7 @@ export const SERVER_FIELDS: FieldName[] = [
   "rateLimit",
   "redisUrl",
   "redisFailure",
+  "console",
   "metrics",
   "mcp",
   "taskRouting",

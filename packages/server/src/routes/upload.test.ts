@@ -382,6 +382,20 @@ describe("POST /v1/documents/upload", () => {
       /uploadLimitBytes must be a positive integer/,
     );
     expect(() => createApp(engine, { maxFileSize: -1 })).toThrow(/maxFileSize must be a positive integer/);
+    expect(() => createApp(engine, { uploadChunking: { chunkSize: 100, chunkOverlap: 100 } })).toThrow(
+      /uploadChunking.chunkOverlap/,
+    );
+    expect(() => createApp(engine, { uploadChunking: { chunkSize: 0 } })).toThrow(/uploadChunking.chunkSize/);
+  });
+
+  it("chunks as `uploadChunking` says (the server's ingest settings) unless the request sets its own", async () => {
+    const text = longText("gamma");
+    const { uploadJson, all } = await setup({ uploadChunking: { chunkSize: 200, chunkOverlap: 0 } });
+    const configured = await uploadJson(formOf([["gamma.md", text]]));
+    expect(configured.files[0]!.chunks).toBeGreaterThan(1);
+    for (const doc of await all()) expect(doc.content.length).toBeLessThanOrEqual(200);
+    const own = await uploadJson(formOf([["delta.md", text]], { chunk_size: "1000" }));
+    expect(own.files[0]!.chunks).toBeLessThan(configured.files[0]!.chunks);
   });
 });
 

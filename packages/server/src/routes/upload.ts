@@ -91,15 +91,39 @@ export const UploadResponseSchema = z
 
 type UploadedFile = z.infer<typeof UploadedFileSchema>;
 
-/** Reads `uploadLimitBytes` / `maxFileSize` from createApp's options; a ConfigError when invalid. */
-function uploadOptions(options: CreateAppOptions): { maxFileSize: number } {
+/**
+ * Reads `uploadLimitBytes`, `maxFileSize` and `uploadChunking` from createApp's options; a
+ * ConfigError when invalid.
+ */
+function uploadOptions(options: CreateAppOptions): {
+  maxFileSize: number;
+  chunkSize: number;
+  chunkOverlap: number | undefined;
+} {
   for (const field of ["uploadLimitBytes", "maxFileSize"] as const) {
     const value = options[field];
     if (value !== undefined && !(typeof value === "number" && Number.isInteger(value) && value > 0)) {
       throw new ConfigError(`${field} must be a positive integer (bytes), got ${String(value)}`, { field });
     }
   }
-  return { maxFileSize: options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE };
+  const chunking = options.uploadChunking ?? {};
+  const chunkSize = chunking.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const chunkOverlap = chunking.chunkOverlap;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) {
+    throw new ConfigError(`uploadChunking.chunkSize must be a positive integer, got ${String(chunkSize)}`, {
+      field: "uploadChunking.chunkSize",
+    });
+  }
+  if (
+    chunkOverlap !== undefined &&
+    (!Number.isInteger(chunkOverlap) || chunkOverlap < 0 || chunkOverlap >= chunkSize)
+  ) {
+    throw new ConfigError(
+      `uploadChunking.chunkOverlap must be an integer from 0 to chunkSize - 1, got ${String(chunkOverlap)}`,
+      { field: "uploadChunking.chunkOverlap" },
+    );
+  }
+  return { maxFileSize: options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, chunkSize, chunkOverlap };
 }
 
 const asList = <T>(value: T | T[] | undefined): T[] =>
@@ -149,7 +173,8 @@ async function earlierVersions(
  * take "upload" for an id — the concrete path wins over the templated one, as in OpenAPI.
  */
 export function registerUpload(app: App, ctx: RouteContext, options: CreateAppOptions): void {
-  const { maxFileSize } = uploadOptions(options);
+  const defaults = uploadOptions(options);
+  const { maxFileSize } = defaults;
   app.use(UPLOAD_PATH, async (c, next) => {
     if (c.req.method === "POST") return next();
     const error = new ApiError(405, `Method ${c.req.method} is not allowed for ${UPLOAD_PATH}; use POST.`, {
@@ -184,8 +209,11 @@ export function registerUpload(app: App, ctx: RouteContext, options: CreateAppOp
           { param: "files", code: "missing_file" },
         );
       }
-      const chunkSize = form.chunk_size ?? DEFAULT_CHUNK_SIZE;
-      const chunkOverlap = form.chunk_overlap ?? Math.min(DEFAULT_CHUNK_OVERLAP, Math.floor(chunkSize / 5));
+      const chunkSize = form.chunk_size ?? defaults.chunkSize;
+      const chunkOverlap =
+        form.chunk_overlap ??
+        (form.chunk_size === undefined ? defaults.chunkOverlap : undefined) ??
+        Math.min(DEFAULT_CHUNK_OVERLAP, Math.floor(chunkSize / 5));
       if (chunkOverlap >= chunkSize) {
         throw new ApiError(
           400,
