@@ -30,6 +30,7 @@ export function DocumentList({
   collection: string | undefined;
   /** Bumped after an upload: reload from the first page. */
   version: number;
+  /** Called after a delete (the collection's document count changed). */
   onChanged: () => void;
 }) {
   const [q, setQ] = useState("");
@@ -52,7 +53,6 @@ export function DocumentList({
     const id = ++loadId.current;
     setLoading(true);
     setError(null);
-    if (!after) setStatus("");
     try {
       const page = await apiJson<DocumentListJson>(listUrl(collection, query, after));
       if (id !== loadId.current) return;
@@ -70,6 +70,9 @@ export function DocumentList({
   useEffect(() => {
     void load(null);
   }, [collection, query, version]);
+
+  // A message about a delete belongs to the list it was made in.
+  useEffect(() => setStatus(""), [collection, query]);
 
   const remove = async (doc: DocumentJson) => {
     setConfirming(null);

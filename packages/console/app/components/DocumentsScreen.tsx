@@ -13,12 +13,14 @@ import { UploadZone } from "./UploadZone.tsx";
  */
 export function DocumentsScreen({ collection }: { collection: string | undefined }) {
   const [collections, setCollections] = useState<ReturnType<typeof collectionsOf>>([]);
-  const [version, setVersion] = useState(0);
+  // Uploads reload the list and the counts; deletes (already gone from the list) the counts.
+  const [uploads, setUploads] = useState(0);
+  const [deletes, setDeletes] = useState(0);
   useEffect(() => {
     apiJson<{ data: ModelJson[] }>("v1/models")
       .then((list) => setCollections(collectionsOf(list.data ?? [])))
       .catch(() => setCollections([]));
-  }, [version]);
+  }, [uploads, deletes]);
   return (
     <div class="page">
       <div class="page-head">
@@ -31,8 +33,8 @@ export function DocumentsScreen({ collection }: { collection: string | undefined
           }}
         />
       </div>
-      <UploadZone collection={collection} onUploaded={() => setVersion((v) => v + 1)} />
-      <DocumentList collection={collection} version={version} onChanged={() => setVersion((v) => v + 1)} />
+      <UploadZone collection={collection} onUploaded={() => setUploads((n) => n + 1)} />
+      <DocumentList collection={collection} version={uploads} onChanged={() => setDeletes((n) => n + 1)} />
     </div>
   );
 }
