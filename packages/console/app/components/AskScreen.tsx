@@ -26,16 +26,20 @@ export function AskScreen({ hidden }: { hidden: boolean }) {
   const nextId = useRef(1);
   const listEnd = useRef<HTMLDivElement>(null);
 
+  // The models (collections, with their counts) are read each time the screen is shown: a
+  // collection created on the Documents screen is then there to ask.
   useEffect(() => {
+    if (hidden) return;
     apiJson<{ data: ModelJson[] }>("v1/models")
       .then((list) => {
         const chat = chatModels(list.data ?? []);
         setModels(chat);
+        setModelsError(null);
         if (chat[0])
           setSettings((s) => (chat.some((m) => m.id === s.model) ? s : { ...s, model: chat[0]!.id }));
       })
       .catch((error) => setModelsError(messageOf(error)));
-  }, []);
+  }, [hidden]);
 
   const update = useCallback((id: number, change: (ex: Exchange) => Exchange) => {
     setExchanges((list) => list.map((ex) => (ex.id === id ? change(ex) : ex)));

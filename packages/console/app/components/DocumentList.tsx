@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { apiJson, messageOf } from "../lib/api.ts";
+import { ApiError, apiJson, messageOf } from "../lib/api.ts";
 import type { DocumentJson, DocumentListJson } from "../lib/api-types.ts";
 import { sourceTitle } from "../lib/citations.ts";
 import { preview } from "../lib/format.ts";
@@ -39,6 +39,8 @@ export function DocumentList({
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** The collection does not exist yet (an upload into it creates it). */
+  const [missing, setMissing] = useState(false);
   const [status, setStatus] = useState("");
   const [confirming, setConfirming] = useState<DocumentJson | null>(null);
   const loadId = useRef(0);
@@ -56,12 +58,15 @@ export function DocumentList({
     try {
       const page = await apiJson<DocumentListJson>(listUrl(collection, query, after));
       if (id !== loadId.current) return;
+      setMissing(false);
       setDocs((prev) => (after ? [...prev, ...page.data] : page.data));
       setCursor(page.has_more ? page.next_cursor : null);
     } catch (e) {
       if (id !== loadId.current) return;
-      setError(messageOf(e));
       if (!after) setDocs([]);
+      setCursor(null);
+      if (e instanceof ApiError && e.code === "collection_not_found") setMissing(true);
+      else setError(messageOf(e));
     } finally {
       if (id === loadId.current) setLoading(false);
     }
@@ -152,10 +157,12 @@ export function DocumentList({
           </table>
         </div>
       ) : !loading && !error ? (
-        <p class="empty-state">
-          {query
-            ? "No document matches this search."
-            : "This collection holds no documents yet: upload some above."}
+        <p class="list-empty">
+          {missing
+            ? `The collection “${collection}” does not exist yet: upload files above to create it.`
+            : query
+              ? "No document matches this search."
+              : "This collection holds no documents yet: upload some above."}
         </p>
       ) : null}
       {cursor ? (

@@ -24,8 +24,9 @@ export function findChromium(): string | null {
 
 export const CHROMIUM = findChromium();
 
-const MISSING =
-  "No Chromium found for the console's browser tests: set DEEPRECALL_CHROMIUM_BIN, or install Debian's chromium (apt-get install -y chromium).";
+const MISSING = process.env.DEEPRECALL_CHROMIUM_BIN
+  ? `DEEPRECALL_CHROMIUM_BIN is set to ${process.env.DEEPRECALL_CHROMIUM_BIN}, which does not exist.`
+  : "No Chromium found for the console's browser tests: set DEEPRECALL_CHROMIUM_BIN, or install Debian's chromium (apt-get install -y chromium).";
 
 /**
  * `describe` for browser tests: runs them when Chromium is found; otherwise skips them with a

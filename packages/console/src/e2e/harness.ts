@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DeepRecallEngine, UsageTrackingCallback } from "@deeprecall/core";
-import { type CreateAppOptions, createApp, startServer } from "@deeprecall/server";
+import { createSandboxPool, DeepRecallEngine, UsageTrackingCallback } from "@deeprecall/core";
+import { type CreateAppOptions, createApp, type ServedCollections, startServer } from "@deeprecall/server";
 import { freePort } from "@deeprecall/test-utils";
 import { LocalStore } from "@deeprecall/vectorstore-local";
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
@@ -24,19 +24,50 @@ export interface ConsoleServer {
 /**
  * A real DeepRecall server with the console: the real engine (QuickJS sandbox in worker
  * threads) over a real LocalStore in a temp directory, behind the real HTTP app on a free port,
- * serving the console's built assets. Only the LLMs are doubles (scripted, with delays).
+ * serving the console's built assets. Only the LLMs are doubles (scripted, with delays). With
+ * `collections: true` it serves every collection of the store, the default one being "main"
+ * (as `deeprecall serve` does).
  */
-export async function startConsoleServer(options: Partial<CreateAppOptions> = {}): Promise<ConsoleServer> {
+export async function startConsoleServer(
+  options: Omit<Partial<CreateAppOptions>, "collections"> & { collections?: boolean } = {},
+): Promise<ConsoleServer> {
+  const { collections: several, ...appOptions } = options;
   const dir = await mkdtemp(join(tmpdir(), "deeprecall-console-e2e-"));
   const timing: Timing = { ...DEFAULT_TIMING };
-  const engine = new DeepRecallEngine({
-    vectorStore: new LocalStore({ directory: dir }),
-    model: rootModel(timing),
-    subModel: subModel(timing),
-    maxIterations: 4,
-    callbacks: [new UsageTrackingCallback()],
+  const stores = LocalStore.collections({ directory: dir });
+  const sandbox = createSandboxPool();
+  const tracker = new UsageTrackingCallback();
+  const engines = new Map<string, DeepRecallEngine>();
+  const engineOf = (name: string): DeepRecallEngine => {
+    let engine = engines.get(name);
+    if (!engine) {
+      engine = new DeepRecallEngine({
+        vectorStore: stores.open(name),
+        model: rootModel(timing),
+        subModel: subModel(timing),
+        sandbox,
+        maxIterations: 4,
+        callbacks: [tracker],
+      });
+      engines.set(name, engine);
+    }
+    return engine;
+  };
+  const collections: ServedCollections = {
+    defaultName: "main",
+    list: () => stores.listCollections(),
+    engineFor: async (name, opts) => {
+      if (engines.has(name) || opts?.create) return engineOf(name);
+      const known = await stores.listCollections();
+      return known.some((c) => c.name === name) ? engineOf(name) : undefined;
+    },
+  };
+  const engine = engineOf("main");
+  const app = createApp(engine, {
+    ...appOptions,
+    ...(several ? { collections } : {}),
+    console: { assetsDir: consoleAssetsDir },
   });
-  const app = createApp(engine, { ...options, console: { assetsDir: consoleAssetsDir } });
   const server = await startServer({ app, port: await freePort() });
   return {
     url: server.url,
@@ -44,7 +75,9 @@ export async function startConsoleServer(options: Partial<CreateAppOptions> = {}
     engine,
     close: async () => {
       await server.close();
-      await engine.close();
+      for (const e of engines.values()) await e.close();
+      await stores.close();
+      await sandbox.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

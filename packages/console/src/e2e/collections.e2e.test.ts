@@ -1,0 +1,89 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeInBrowser, launchBrowser } from "./browser.ts";
+import { type ConsoleServer, openConsole, shot, startConsoleServer } from "./harness.ts";
+
+// A server serving several collections (as `deeprecall serve` does): the Documents screen
+// uploads into a new collection picked by name, lists it apart from the default one, and the
+// Ask screen asks it through its model, `deeprecall/<collection>`, with citations that open
+// the document in that collection.
+
+let server: ConsoleServer;
+let browser: Browser;
+
+async function sourcesIn(collection: string | undefined): Promise<string[]> {
+  const query = collection ? `&collection=${collection}` : "";
+  const res = await fetch(`${server.url}/v1/documents?limit=1000${query}`);
+  const page = (await res.json()) as { data: Array<{ metadata: { source?: string } }> };
+  return page.data.map((d) => d.metadata.source ?? "");
+}
+
+describeInBrowser("console: collections", () => {
+  beforeAll(async () => {
+    server = await startConsoleServer({ collections: true });
+    const res = await fetch(`${server.url}/v1/documents`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        documents: ["The weather in Paris is mild in spring."],
+        metadatas: [{ source: "weather.txt" }],
+      }),
+    });
+    expect(res.status).toBe(200);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("uploads into a new collection, lists it on its own, and asks it through its model", async () => {
+    const { context, page, errors } = await openConsole(browser, `${server.url}/#/documents`);
+    try {
+      await page.locator("table.docs .cell-source", { hasText: "weather.txt" }).waitFor();
+      await page.getByLabel("Collection", { exact: true }).selectOption({ label: "New collection…" });
+      await page.getByLabel("New collection name").fill("wiki");
+      await page.getByRole("button", { name: "Use" }).click();
+      await expect.poll(() => page.evaluate(() => location.hash)).toBe("#/documents?collection=wiki");
+      await page
+        .getByText(/This collection holds no documents yet|The collection “wiki” does not exist yet/)
+        .waitFor();
+
+      await page.setInputFiles("#upload-input", {
+        name: "acme.md",
+        mimeType: "text/markdown",
+        buffer: Buffer.from("# Acme\n\nAcme Corporation was founded by Jane Doe in 1999.\n"),
+      });
+      await page.locator(".upload-results .outcome.ok", { hasText: "acme.md" }).waitFor({ timeout: 20_000 });
+      await expect.poll(() => page.locator("table.docs .cell-source").allTextContents()).toEqual(["acme.md"]);
+      expect(await sourcesIn("wiki")).toEqual(["acme.md"]);
+      expect(await sourcesIn(undefined)).toEqual(["weather.txt"]);
+      // The picker now lists the new collection with its count.
+      await expect
+        .poll(() => page.getByLabel("Collection", { exact: true }).locator("option").allTextContents())
+        .toContain("wiki (1)");
+      await shot(page, "collections-1-wiki");
+
+      // Ask the wiki collection through its model.
+      await page.getByRole("link", { name: "Ask" }).click();
+      await expect
+        .poll(() => page.locator("#model option").allTextContents())
+        .toContain("deeprecall/wiki (1 docs)");
+      await page.getByLabel("Model").selectOption("deeprecall/wiki");
+      await page.getByLabel("Question").fill("Who founded Acme?");
+      await page.getByLabel("Question").press("Enter");
+      const exchange = page.locator(".exchange").first();
+      await exchange.locator(".badge-done").waitFor({ timeout: 20_000 });
+      const citation = exchange.locator('.answer a[href^="#/documents/"]');
+      expect(await citation.getAttribute("href")).toMatch(/\?collection=wiki$/);
+      await citation.click();
+      await page.locator(".document-text").waitFor();
+      expect(await page.locator(".document-text").textContent()).toContain("founded by Jane Doe");
+      expect(await page.locator(".breadcrumb").textContent()).toContain("wiki");
+      await shot(page, "collections-2-cited-in-wiki");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
