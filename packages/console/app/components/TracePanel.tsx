@@ -66,7 +66,11 @@ export function TracePanel({ exchange: ex }: { exchange: Exchange | null }) {
         <p class="muted" role="status">
           {streaming
             ? "Waiting for the engine's first event…"
-            : "No trace events came with this answer (the server may not send the live trace)."}
+            : ex.status === "error"
+              ? "No trace: the request failed before the engine reported anything."
+              : ex.status === "stopped"
+                ? "Stopped before the engine reported anything."
+                : "No trace events came with this answer (the server may not send the live trace)."}
         </p>
       ) : null}
       {t.grounding.length > 0 ? (

@@ -46,7 +46,7 @@ describeInBrowser("console: Ask", () => {
       await page.getByText(/^Options/).click();
       await page.getByLabel(/Max iterations/).fill("4");
       await page.getByLabel(/Max time/).fill("60");
-      await page.getByLabel("Question").fill("Who founded Acme?");
+      await page.getByLabel("Question", { exact: true }).fill("Who founded Acme?");
       await page.getByRole("button", { name: "Send" }).click();
 
       const exchange = page.locator(".exchange").first();
@@ -136,8 +136,8 @@ describeInBrowser("console: Ask", () => {
       await page.getByLabel("Strategy").selectOption("repl");
       await page.getByLabel(/Max iterations/).fill("3");
       await page.getByLabel(/Top k/).fill("4");
-      await page.getByLabel("Question").fill("Who founded Acme?");
-      await page.getByLabel("Question").press("Enter");
+      await page.getByLabel("Question", { exact: true }).fill("Who founded Acme?");
+      await page.getByLabel("Question", { exact: true }).press("Enter");
       await page.locator(".exchange .badge-done").first().waitFor({ timeout: 20_000 });
 
       await page.getByRole("button", { name: "Copy as curl" }).first().click();
@@ -183,7 +183,7 @@ describeInBrowser("console: Ask", () => {
     server.timing.finalTurnMs = 10_000;
     const { context, page, errors } = await openConsole(browser, server.url);
     try {
-      await page.getByLabel("Question").fill("Who founded Acme?");
+      await page.getByLabel("Question", { exact: true }).fill("Who founded Acme?");
       await page.getByRole("button", { name: "Send" }).click();
       await page.locator(".trace-panel .trace-code").first().waitFor({ timeout: 15_000 });
       await page.getByRole("button", { name: "Stop" }).click();
@@ -240,6 +240,66 @@ describeInBrowser("console: Ask", () => {
       // Focus lands on the document's heading, not lost on the page.
       await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe("H1");
       expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("shows the server's error message, whether the request is refused or the stream fails midway", async () => {
+    const { context, page, errors } = await openConsole(browser, server.url);
+    try {
+      let call = 0;
+      await page.route("**/v1/chat/completions", (route) => {
+        call += 1;
+        if (call === 1) {
+          return route.fulfill({
+            status: 503,
+            contentType: "application/json",
+            body: JSON.stringify({
+              error: {
+                message: "No chat model is configured: set OPENAI_API_KEY.",
+                type: "server_error",
+                param: null,
+                code: "model_not_configured",
+              },
+            }),
+          });
+        }
+        const chunk = (delta: object) =>
+          `data: ${JSON.stringify({ object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+        return route.fulfill({
+          status: 200,
+          contentType: "text/event-stream",
+          body: `${chunk({ role: "assistant", content: "" })}${chunk({ content: "Partial answ" })}data: ${JSON.stringify(
+            {
+              error: {
+                message: "The model provider failed: 502 Bad Gateway",
+                type: "server_error",
+                param: null,
+                code: null,
+              },
+            },
+          )}\n\ndata: [DONE]\n\n`,
+        });
+      });
+      await page.getByLabel("Question", { exact: true }).fill("Who founded Acme?");
+      await page.getByLabel("Question", { exact: true }).press("Enter");
+      const first = page.locator(".exchange").nth(0);
+      await first.locator(".badge-error").waitFor();
+      expect(await first.getByRole("alert").textContent()).toBe(
+        "No chat model is configured: set OPENAI_API_KEY.",
+      );
+
+      await page.getByLabel("Question", { exact: true }).fill("Who founded Acme?");
+      await page.getByLabel("Question", { exact: true }).press("Enter");
+      const second = page.locator(".exchange").nth(1);
+      await second.locator(".badge-error").waitFor();
+      expect(await second.locator(".answer").textContent()).toContain("Partial answ");
+      expect(await second.getByRole("alert").textContent()).toBe(
+        "The model provider failed: 502 Bad Gateway",
+      );
+      await shot(page, "ask-7-errors");
+      expect(errors.filter((e) => !e.includes("503"))).toEqual([]);
     } finally {
       await context.close();
     }

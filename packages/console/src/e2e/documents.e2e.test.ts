@@ -180,4 +180,49 @@ describeInBrowser("console: Documents", () => {
       await context.close();
     }
   });
+
+  it("shows the upload's progress while a large file goes out", async () => {
+    const { context, page, errors } = await openConsole(browser, `${server.url}/#/documents`);
+    try {
+      // A slow uplink (256 KiB/s), so a 1.5 MB file takes a few seconds to send.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Network.enable");
+      await cdp.send("Network.emulateNetworkConditions", {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: 256 * 1024,
+      });
+      const line = "The archive holds minutes of every meeting of the board since 1999.\n";
+      const big = { name: "archive.txt", mimeType: "text/plain", buffer: Buffer.from(line.repeat(22_000)) };
+      await page.setInputFiles("#upload-input", big);
+      const progress = page.locator("progress#upload-progress");
+      await progress.waitFor();
+      // The bar moves: seen part-way, neither empty nor full.
+      await expect
+        .poll(async () => Number(await progress.getAttribute("value")), { timeout: 15_000, interval: 50 })
+        .toBeGreaterThan(5);
+      const midway = Number(await progress.getAttribute("value"));
+      expect(midway).toBeLessThan(100);
+      expect(await page.locator(".upload-progress label").textContent()).toMatch(
+        /Uploading 1 file \(1\.\d MB\)… \d+%/,
+      );
+      await shot(page, "documents-6-upload-progress");
+      await cdp.send("Network.emulateNetworkConditions", {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput: -1,
+      });
+      await page
+        .locator(".upload-results .outcome.ok", { hasText: "archive.txt" })
+        .waitFor({ timeout: 30_000 });
+      expect(await page.locator(".upload-results .outcome.ok").textContent()).toMatch(
+        /ingested — \d+ chunks/,
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });
