@@ -73,7 +73,9 @@ export function AskForm({ busy, models, modelsError, settings, onSettings, onAsk
             {(models && models.length > 0 ? models : [{ id: settings.model } as ModelJson]).map((m) => (
               <option key={m.id} value={m.id}>
                 {m.id}
-                {typeof m.documents === "number" ? ` (${m.documents} docs)` : ""}
+                {typeof m.documents === "number"
+                  ? ` (${m.documents} doc${m.documents === 1 ? "" : "s"})`
+                  : ""}
               </option>
             ))}
           </select>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, apiJson, messageOf } from "../lib/api.ts";
 import type { DocumentJson, DocumentListJson } from "../lib/api-types.ts";
+import { chunkLabel } from "../lib/chunk.ts";
 import { sourceTitle } from "../lib/citations.ts";
 import { preview } from "../lib/format.ts";
 import { documentHref } from "../lib/routes.ts";
@@ -139,7 +140,12 @@ export function DocumentList({
                   <td class="cell-id">
                     <a href={documentHref(d.id, collection)}>{d.id}</a>
                   </td>
-                  <td class="cell-source">{sourceTitle(d) === d.id ? "—" : sourceTitle(d)}</td>
+                  <td class="cell-source">
+                    {sourceTitle(d) === d.id ? "—" : sourceTitle(d)}
+                    {chunkLabel(d.metadata) ? (
+                      <span class="muted small block">{chunkLabel(d.metadata)}</span>
+                    ) : null}
+                  </td>
                   <td class="cell-preview">{preview(d.content, 180)}</td>
                   <td class="cell-actions">
                     <button

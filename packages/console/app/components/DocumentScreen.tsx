@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { apiJson, messageOf } from "../lib/api.ts";
 import type { DocumentJson } from "../lib/api-types.ts";
+import { chunkLabel } from "../lib/chunk.ts";
 import { sourceTitle } from "../lib/citations.ts";
 import { formatInt } from "../lib/format.ts";
 import { documentsHref } from "../lib/routes.ts";
@@ -59,6 +60,7 @@ export function DocumentScreen({ id, collection }: { id: string; collection: str
             {sourceTitle(doc)}
           </h1>
           <p class="muted small">
+            {chunkLabel(doc.metadata) ? `${chunkLabel(doc.metadata)} · ` : ""}
             <code>{doc.id}</code> · {formatInt(doc.content.length)} characters
           </p>
           {metadata.length > 0 ? (

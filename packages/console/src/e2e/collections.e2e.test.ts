@@ -68,7 +68,7 @@ describeInBrowser("console: collections", () => {
       await page.getByRole("link", { name: "Ask" }).click();
       await expect
         .poll(() => page.locator("#model option").allTextContents())
-        .toContain("deeprecall/wiki (1 docs)");
+        .toContain("deeprecall/wiki (1 doc)");
       await page.getByLabel("Model").selectOption("deeprecall/wiki");
       await page.getByLabel("Question").fill("Who founded Acme?");
       await page.getByLabel("Question").press("Enter");
