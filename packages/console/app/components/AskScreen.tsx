@@ -24,7 +24,6 @@ export function AskScreen({ hidden }: { hidden: boolean }) {
   const [selected, setSelected] = useState<number | null>(null);
   const running = useRef<AbortController | null>(null);
   const nextId = useRef(1);
-  const listEnd = useRef<HTMLDivElement>(null);
 
   // The models (collections, with their counts) are read each time the screen is shown: a
   // collection created on the Documents screen is then there to ask.
@@ -69,10 +68,17 @@ export function AskScreen({ hidden }: { hidden: boolean }) {
   const stop = () => running.current?.abort();
 
   // Keep the newest exchange in view as it grows, unless the reader scrolled up to read.
+  const scroller = useRef<HTMLDivElement>(null);
+  const pinned = useRef(true);
   const count = exchanges.length;
+  const growing = exchanges.at(-1)?.answer.length ?? 0;
   useEffect(() => {
-    if (count > 0) listEnd.current?.scrollIntoView({ block: "end" });
+    if (count > 0) pinned.current = true;
   }, [count]);
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && pinned.current && count > 0) el.scrollTop = el.scrollHeight;
+  }, [count, growing]);
 
   const shown = exchanges.find((ex) => ex.id === selected) ?? exchanges.at(-1) ?? null;
 
@@ -82,7 +88,14 @@ export function AskScreen({ hidden }: { hidden: boolean }) {
         <h1 id="conversation-title" class="visually-hidden">
           Ask
         </h1>
-        <div class="exchanges-scroll">
+        <div
+          class="exchanges-scroll"
+          ref={scroller}
+          onScroll={(e) => {
+            const el = e.currentTarget;
+            pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+          }}
+        >
           {exchanges.length === 0 ? (
             <div class="empty-state">
               <h2>Ask about your documents</h2>
@@ -107,7 +120,6 @@ export function AskScreen({ hidden }: { hidden: boolean }) {
               ))}
             </ol>
           )}
-          <div ref={listEnd} />
         </div>
         <AskForm
           busy={busy}
