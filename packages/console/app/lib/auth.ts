@@ -62,16 +62,23 @@ export interface KeyRequest {
 type Prompter = (request: KeyRequest) => void;
 let prompter: Prompter | null = null;
 let pending: Promise<string> | null = null;
+/** A request made before any prompt was registered (a 401 racing the first render). */
+let queued: KeyRequest | null = null;
 
 /** Registers the UI that asks for a key (one at a time; the last one registered wins). */
 export function onKeyRequest(p: Prompter): () => void {
   prompter = p;
+  if (queued) {
+    const request = queued;
+    queued = null;
+    p(request);
+  }
   return () => {
     if (prompter === p) prompter = null;
   };
 }
 
-/** Thrown by `requestKey` when the person dismissed the prompt (or no prompt is registered). */
+/** Thrown by `requestKey` when the person dismissed the prompt. */
 export class KeyRequestCancelled extends Error {
   constructor(message: string) {
     super(message);
@@ -81,23 +88,21 @@ export class KeyRequestCancelled extends Error {
 
 /**
  * Asks for a key, showing `message`; resolves with the key once entered (and stored).
- * Concurrent 401s share one prompt.
+ * Concurrent 401s share one prompt; a request made before the prompt is registered waits for it.
  */
 export function requestKey(message: string): Promise<string> {
   if (pending) return pending;
   const p = new Promise<string>((resolve, reject) => {
-    if (!prompter) {
-      reject(new KeyRequestCancelled(message));
-      return;
-    }
-    prompter({
+    const request: KeyRequest = {
       message,
       submit: (key, remember) => {
         setKey(key, remember);
         resolve(key);
       },
       cancel: () => reject(new KeyRequestCancelled(message)),
-    });
+    };
+    if (prompter) prompter(request);
+    else queued = request;
   });
   pending = p;
   const clear = () => {
