@@ -35,3 +35,14 @@ export function takeStep(run: RunState, fields: StepFields, root: boolean): Reas
   }
   return step;
 }
+
+/**
+ * Tells a run's listeners that a root step is done: the `iteration-complete` event, the
+ * `onReasoningStep` hook and, for an iteration of the loop proper (`iteration`, default true),
+ * `onIterationComplete` — the forced last answer after a limit is a step but not an iteration.
+ */
+export async function publishStep(run: RunState, step: ReasoningStep, iteration = true): Promise<void> {
+  run.emit({ type: "iteration-complete", step });
+  await run.hook("onReasoningStep", run.ctx, step);
+  if (iteration) await run.hook("onIterationComplete", run.ctx, step);
+}

@@ -24,7 +24,7 @@ import {
   replOutputMessage,
   replSystemPrompt,
 } from "./prompts.ts";
-import { takeStep } from "./reasoning-step.ts";
+import { publishStep, takeStep } from "./reasoning-step.ts";
 import type { RunState } from "./run-state.ts";
 import { formatBlockResult } from "./sandbox/format.ts";
 import type { SandboxHost, SandboxPool, SandboxSession } from "./sandbox/types.ts";
@@ -211,11 +211,7 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
         );
         steps.push(step);
         current = null;
-        if (isRoot) {
-          run.emit({ type: "iteration-complete", step });
-          await run.hook("onReasoningStep", run.ctx, step);
-          await run.hook("onIterationComplete", run.ctx, step);
-        }
+        if (isRoot) await publishStep(run, step);
         if (answer !== undefined) return { answer, steps, ending: "final" };
 
         // The model sees what its code printed, also in the forced last turn after a limit.
@@ -246,22 +242,14 @@ async function recordStoppedStep(
   current: { iteration: number; started: number },
 ): Promise<void> {
   const limit = run.budget.exceededLimit ?? "budget";
-  const step: ReasoningStep = {
-    iteration: current.iteration,
-    modelText: "",
-    code: [],
-    output: `(stopped: the ${limit} limit was reached during this step)`,
-    searches: run.stepSearches,
-    subLLMCalls: run.stepSubCalls,
-    timeMs: Math.round(performance.now() - current.started),
-    usage: run.takeStepUsage(),
-  };
-  run.stepSearches = [];
-  run.stepSubCalls = [];
+  const output = `(stopped: the ${limit} limit was reached during this step)`;
+  const step = takeStep(
+    run,
+    { iteration: current.iteration, modelText: "", output, started: current.started },
+    true,
+  );
   steps.push(step);
-  run.emit({ type: "iteration-complete", step });
-  await run.hook("onReasoningStep", run.ctx, step);
-  await run.hook("onIterationComplete", run.ctx, step);
+  await publishStep(run, step);
 }
 
 /** A sandbox variable as text, or why it could not be read (never throws). */
@@ -349,8 +337,7 @@ async function endWithoutFinal(
         true,
       );
       steps.push(step);
-      run.emit({ type: "iteration-complete", step });
-      await run.hook("onReasoningStep", run.ctx, step);
+      await publishStep(run, step, false);
     }
   }
   answer ??= synthesizeAnswer(input.query, run.sortedSources(), limit);

@@ -20,7 +20,7 @@ import {
   type PromptContext,
   toolsSystemPrompt,
 } from "./prompts.ts";
-import { takeStep } from "./reasoning-step.ts";
+import { publishStep, takeStep } from "./reasoning-step.ts";
 import { isBudgetStop, type LoopInput, type LoopOutcome } from "./repl-loop.ts";
 import { toLLMProviderError } from "./retry/index.ts";
 import { retryingModel } from "./retrying-model.ts";
@@ -182,9 +182,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
     const step = takeStep(run, { iteration, modelText: end.text, output, started: stepStarted, final }, true);
     steps.push(step);
     if (end.text) run.emit({ type: "model-text", iteration, text: end.text });
-    run.emit({ type: "iteration-complete", step });
-    await run.hook("onReasoningStep", run.ctx, step);
-    await run.hook("onIterationComplete", run.ctx, step);
+    await publishStep(run, step);
     await run.warnBudget();
     finalText = final ? end.text : null;
     finalShown = final && shownEnd > 0 ? end.text.slice(shownStart, shownEnd) : "";
@@ -388,8 +386,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
       true,
     );
     steps.push(step);
-    run.emit({ type: "iteration-complete", step });
-    await run.hook("onReasoningStep", run.ctx, step);
+    await publishStep(run, step, false);
   }
   const final = forced ?? synthesizeAnswer(input.query, run.sortedSources(), limit);
   return { answer: cleanAnswer(final) || final, steps, ending: "budget", streamedAnswer: "" };
