@@ -174,16 +174,3 @@ export interface UsageReportJson {
   usage: UsageTotalsJson | null;
   message?: string;
 }
-
-/** What `POST /v1/documents/upload` says about each file. */
-export interface UploadFileResult {
-  /** The file name as sent. */
-  filename: string;
-  status: "ingested" | "rejected" | string;
-  /** Chunks written (ingested files). */
-  chunks?: number;
-  ids?: string[];
-  /** Why the file was refused (rejected files). */
-  reason?: string;
-  error?: string | { message: string };
-}
