@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -242,5 +243,40 @@ describe("serve: the web console", () => {
       DEEPRECALL_CONSOLE: "off",
     });
     expect((await fetch(`${envOff.url}/`)).status).toBe(404);
+  });
+});
+
+/** A GET from a given loopback address (127.0.0.0/8 is all local on Linux), as another client would send it. */
+function getFrom(localAddress: string, url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { localAddress, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("serve: clients are told apart by address", () => {
+  it("one client guessing keys is throttled; another client with the right key is not", async () => {
+    const s = await serve(["--persist-dir", dir("throttle"), ...llmFlags(), "--api-keys", "sk-right"], root);
+    const models = `${s.url}/v1/models`;
+    const guesses: number[] = [];
+    for (let i = 0; i < 12; i++)
+      guesses.push(await getFrom("127.0.0.2", models, { authorization: `Bearer sk-${i}` }));
+    expect(guesses.slice(0, 10).every((code) => code === 401)).toBe(true);
+    expect(guesses.at(-1)).toBe(429);
+    expect(await getFrom("127.0.0.1", models, { authorization: "Bearer sk-right" })).toBe(200);
+    expect(await getFrom("127.0.0.2", models, { authorization: "Bearer sk-right" })).toBe(429);
+  });
+
+  it("--rate-limit without keys counts per address", async () => {
+    const s = await serve(["--persist-dir", dir("rate-per-ip"), ...llmFlags(), "--rate-limit", "2"], root);
+    const models = `${s.url}/v1/models`;
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push(await getFrom("127.0.0.2", models));
+    expect(codes).toEqual([200, 200, 429]);
+    expect(await getFrom("127.0.0.3", models)).toBe(200);
   });
 });

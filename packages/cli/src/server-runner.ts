@@ -205,10 +205,10 @@ export async function startServer(
         }
       : {}),
   });
-  const fetchFn = (r: Request) => app.fetch(r);
-
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: fetchFn, hostname: options.host, port: options.port }, () =>
+    // app.fetch itself, so each request keeps the adapter's env (its socket): the failed-auth
+    // throttle and the rate limiter key clients by address, which a (request) => … wrapper loses.
+    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () =>
       resolve(s as Server),
     ) as Server;
     s.once("error", reject);
