@@ -264,6 +264,24 @@ describe("budgets", () => {
     expect(result.error).toMatch(/maxIterations/);
   });
 
+  it("the forced final turn's reply streams as model-text under its step's number", async () => {
+    const model = scriptedModel(["```repl\nprint(1)\n```", "FINAL(after one turn)"]);
+    const events: EngineEvent[] = [];
+    for await (const ev of engine({
+      vectorStore: await corpus(),
+      model,
+      budget: { maxIterations: 1 },
+    }).stream("q"))
+      events.push(ev);
+    const texts = events.filter((e) => e.type === "model-text");
+    expect(texts.map((e) => e.type === "model-text" && [e.iteration, e.text])).toEqual([
+      [1, "```repl\nprint(1)\n```"],
+      [2, "FINAL(after one turn)"],
+    ]);
+    const last = events.filter((e) => e.type === "iteration-complete").at(-1);
+    expect(last?.type === "iteration-complete" && last.step).toMatchObject({ iteration: 2, final: true });
+  });
+
   it("takes cost from provider metadata when there is no pricing entry", async () => {
     const model = scriptedModel([{ text: "FINAL(x)", providerMetadata: { gateway: { cost: "0.0025" } } }]);
     const result = await engine({ vectorStore: await corpus(), model }).query("q");

@@ -321,6 +321,8 @@ async function endWithoutFinal(
         throw error;
     }
     if (reply !== null) {
+      // The forced turn's reply, for live views, under the number of the step it becomes.
+      if (isRoot) run.emit({ type: "model-text", iteration: steps.length + 1, text: reply });
       const directive = findFinal(reply);
       let raw: string | undefined;
       if (directive?.kind === "answer") raw = directive.answer;

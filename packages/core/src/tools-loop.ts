@@ -376,6 +376,8 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
         throw error;
     }
     if (reply !== null) {
+      // The forced turn's reply, for live views, under the number of the step it becomes.
+      run.emit({ type: "model-text", iteration: steps.length + 1, text: reply });
       const directive = findFinal(reply);
       const raw = directive?.kind === "answer" ? directive.answer : reply.includes("```") ? undefined : reply;
       forced = usableAnswer(raw, input.query, wording);
