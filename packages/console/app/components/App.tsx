@@ -25,6 +25,9 @@ function useRoute(): Route {
  */
 export function App() {
   const route = useRoute();
+  // Bumped when a key is entered from the header: the screens load again with it (their
+  // earlier calls failed with a 401 the person dismissed).
+  const [loads, setLoads] = useState(0);
   useEffect(() => {
     const titles: Record<Route["name"], string> = {
       ask: "Ask",
@@ -39,12 +42,14 @@ export function App() {
       <button type="button" class="skip-link" onClick={skipToMain}>
         Skip to content
       </button>
-      <Header route={route} />
+      <Header route={route} onKeyEntered={() => setLoads((n) => n + 1)} />
       <main id="main" tabIndex={-1}>
-        <AskScreen hidden={route.name !== "ask"} />
-        {route.name === "documents" && <DocumentsScreen collection={route.collection} />}
-        {route.name === "document" && <DocumentScreen id={route.id} collection={route.collection} />}
-        {route.name === "usage" && <UsageScreen />}
+        <AskScreen hidden={route.name !== "ask"} loads={loads} />
+        {route.name === "documents" && <DocumentsScreen key={loads} collection={route.collection} />}
+        {route.name === "document" && (
+          <DocumentScreen key={loads} id={route.id} collection={route.collection} />
+        )}
+        {route.name === "usage" && <UsageScreen key={loads} />}
       </main>
       <KeyPrompt />
     </>

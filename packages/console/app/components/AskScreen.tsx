@@ -16,7 +16,7 @@ const DEFAULT_SETTINGS: AskSettings = { model: "deeprecall", strategy: "repl", b
  * citations and their sources) beside the live trace of the selected question. One question
  * runs at a time; a follow-up sends the earlier finished turns as history.
  */
-export function AskScreen({ hidden }: { hidden: boolean }) {
+export function AskScreen({ hidden, loads = 0 }: { hidden: boolean; loads?: number }) {
   const [models, setModels] = useState<ModelJson[] | null>(null);
   const [modelsError, setModelsError] = useState<string | null>(null);
   const [settings, setSettings] = useState<AskSettings>(DEFAULT_SETTINGS);
@@ -26,7 +26,8 @@ export function AskScreen({ hidden }: { hidden: boolean }) {
   const nextId = useRef(1);
 
   // The models (collections, with their counts) are read each time the screen is shown: a
-  // collection created on the Documents screen is then there to ask.
+  // collection created on the Documents screen is then there to ask (and again after a key is
+  // entered from the header).
   useEffect(() => {
     if (hidden) return;
     apiJson<{ data: ModelJson[] }>("v1/models")
@@ -38,7 +39,7 @@ export function AskScreen({ hidden }: { hidden: boolean }) {
           setSettings((s) => (chat.some((m) => m.id === s.model) ? s : { ...s, model: chat[0]!.id }));
       })
       .catch((error) => setModelsError(messageOf(error)));
-  }, [hidden]);
+  }, [hidden, loads]);
 
   const update = useCallback((id: number, change: (ex: Exchange) => Exchange) => {
     setExchanges((list) => list.map((ex) => (ex.id === id ? change(ex) : ex)));

@@ -8,7 +8,7 @@ const LINKS: Array<{ href: string; label: string; active: (r: Route) => boolean 
 ];
 
 /** The top bar: the product name, the screens (the current one marked), the API key control. */
-export function Header({ route }: { route: Route }) {
+export function Header({ route, onKeyEntered }: { route: Route; onKeyEntered?: () => void }) {
   return (
     <header class="topbar">
       <a class="brand" href="#/ask">
@@ -25,7 +25,7 @@ export function Header({ route }: { route: Route }) {
           ))}
         </ul>
       </nav>
-      <KeyControl />
+      <KeyControl onKeyEntered={onKeyEntered} />
     </header>
   );
 }

@@ -1,5 +1,5 @@
 import type { ErrorBody } from "./api-types.ts";
-import { getKey, KeyRequestCancelled, requestKey } from "./auth.ts";
+import { getKey, KeyRequestCancelled, noteUnauthorized, requestKey } from "./auth.ts";
 
 /** A failed API call: the HTTP status and the server's OpenAI-style error `message`. */
 export class ApiError extends Error {
@@ -54,8 +54,10 @@ export function authHeaders(extra: Record<string, string> = {}): Record<string, 
  */
 export async function apiFetch(path: string, init: ApiInit = {}): Promise<Response> {
   for (;;) {
+    const sent = getKey();
     const res = await fetch(path, { ...init, headers: authHeaders(init.headers) });
     if (res.status !== 401) return res;
+    noteUnauthorized(sent);
     const error = await errorOf(res);
     try {
       await requestKey(error.message);

@@ -2,8 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   clearKey,
   getKey,
+  isKeyNeeded,
   type KeyRequest,
   KeyRequestCancelled,
+  noteUnauthorized,
   onKeyRequest,
   requestKey,
   setKey,
@@ -76,5 +78,20 @@ describe("requestKey", () => {
     } finally {
       off();
     }
+  });
+});
+
+describe("noteUnauthorized", () => {
+  it("forgets a key the server refused, keeps one stored since, and marks the server as needing a key", () => {
+    expect(isKeyNeeded()).toBe(false);
+    setKey("sk-wrong", true);
+    noteUnauthorized("sk-wrong");
+    expect(getKey()).toBeNull();
+    expect(localStorage.getItem("deeprecall.apiKey")).toBeNull();
+    expect(isKeyNeeded()).toBe(true);
+    // A 401 to a call sent with an older key does not forget the one entered meanwhile.
+    setKey("sk-new", false);
+    noteUnauthorized("sk-old");
+    expect(getKey()).toBe("sk-new");
   });
 });

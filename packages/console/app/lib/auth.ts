@@ -50,6 +50,32 @@ export function onKeyChange(listener: (key: string | null) => void): () => void 
   return () => keyListeners.delete(listener);
 }
 
+let keyNeeded = false;
+const neededListeners = new Set<() => void>();
+
+/** Whether this server has asked for a key (a 401 was seen): only then is "Set API key" offered. */
+export function isKeyNeeded(): boolean {
+  return keyNeeded;
+}
+
+/** Calls `listener` when the server is first seen to need a key; returns the unsubscribe. */
+export function onKeyNeeded(listener: () => void): () => void {
+  neededListeners.add(listener);
+  return () => neededListeners.delete(listener);
+}
+
+/**
+ * Records a 401 to a call that sent `sentKey` (null: none). A key the server refused is
+ * forgotten — unless another was stored meanwhile — so the header says "Set API key" again
+ * instead of "Sign out", and the bad key is not sent again on the next visit.
+ */
+export function noteUnauthorized(sentKey: string | null): void {
+  if (sentKey !== null && getKey() === sentKey) clearKey();
+  if (keyNeeded) return;
+  keyNeeded = true;
+  for (const listener of neededListeners) listener();
+}
+
 /** What the prompt is told: why a key is needed (the server's 401 message). */
 export interface KeyRequest {
   message: string;

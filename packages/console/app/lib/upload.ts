@@ -1,5 +1,5 @@
 import { errorFromBody } from "./api.ts";
-import { getKey, KeyRequestCancelled, requestKey } from "./auth.ts";
+import { getKey, KeyRequestCancelled, noteUnauthorized, requestKey } from "./auth.ts";
 
 /** Bytes sent so far of the whole multipart body, and its total (0 until the browser knows it). */
 export interface UploadProgress {
@@ -20,6 +20,7 @@ export async function uploadFiles<T>(
   signal?: AbortSignal,
 ): Promise<T> {
   for (;;) {
+    const sent = getKey();
     const { status, text } = await send(files, collection, onProgress, signal);
     if (status >= 200 && status < 300) {
       try {
@@ -30,6 +31,7 @@ export async function uploadFiles<T>(
     }
     const error = errorFromBody(status, text);
     if (status !== 401) throw error;
+    noteUnauthorized(sent);
     try {
       await requestKey(error.message);
     } catch (e) {

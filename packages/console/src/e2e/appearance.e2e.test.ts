@@ -154,6 +154,8 @@ describeInBrowser("console: light and dark, wide and narrow", () => {
     const { context, page, errors } = await openConsole(browser, `${server.url}/#/usage`);
     try {
       await page.locator(".stats").waitFor();
+      // This server needs no key: the header offers none to set.
+      expect(await page.getByRole("button", { name: "Set API key" }).count()).toBe(0);
       const stats = await page.locator(".stats").textContent();
       expect(stats).toMatch(/Queries\s*[1-9]/);
       const recent = page.locator("table.recent tbody tr");

@@ -48,7 +48,17 @@ describeInBrowser("console: API key", () => {
       await page.keyboard.press("Enter");
       await expect.poll(() => dialog.locator(".dialog-message").textContent()).toBe("Invalid API key");
       expect(await dialog.isVisible()).toBe(true);
+      // The refused key is forgotten: not stored, and the header does not claim a sign-in.
+      expect(await page.evaluate(() => sessionStorage.getItem("deeprecall.apiKey"))).toBeNull();
+      expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
       await shot(page, "auth-2-wrong-key");
+
+      // Dismissed with Escape, the screen says why, and "Set API key" in the header asks again
+      // and reloads the screen with the key.
+      await page.keyboard.press("Escape");
+      await page.locator(".page .error-text", { hasText: "Invalid API key" }).waitFor();
+      await page.getByRole("button", { name: "Set API key" }).click();
+      await dialog.waitFor();
 
       await page.getByLabel("API key", { exact: true }).fill(KEY);
       await dialog.getByRole("button", { name: "Use key" }).click();
