@@ -68,6 +68,24 @@ describe("createApp({ console })", () => {
     );
   });
 
+  it("serves the files of a console rebuilt while it runs (new hashed names)", async () => {
+    const rebuilt = await mkdtemp(join(tmpdir(), "deeprecall-console-rebuilt-"));
+    try {
+      await mkdir(join(rebuilt, "assets"));
+      await writeFile(join(rebuilt, "index.html"), "<!doctype html><script src=./assets/a-1.js></script>");
+      await writeFile(join(rebuilt, "assets", "a-1.js"), "1");
+      const { request } = await harness.start({ console: { assetsDir: rebuilt } });
+      expect((await request("/assets/a-1.js")).status).toBe(200);
+      await writeFile(join(rebuilt, "assets", "a-2.js"), "2");
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const fresh = await request("/assets/a-2.js");
+      expect(fresh.status).toBe(200);
+      expect(await fresh.text()).toBe("2");
+    } finally {
+      await rm(rebuilt, { recursive: true, force: true });
+    }
+  });
+
   it("is not served unless asked", async () => {
     const { request } = await harness.start();
     expect((await request("/")).status).toBe(404);

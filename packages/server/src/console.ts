@@ -30,6 +30,8 @@ export const CONSOLE_CSP = [
   "form-action 'self'",
 ].join("; ");
 
+const RESCAN_MS = 1000;
+
 /** Every file under `dir`, as URL paths ("/assets/index-3f2a.js"). */
 function filesOf(dir: string, prefix = ""): string[] {
   const out: string[] = [];
@@ -56,13 +58,27 @@ export function consoleHandler(options: ConsoleOptions): MiddlewareHandler {
       { field: "console.assetsDir" },
     );
   }
-  const files = new Set(filesOf(root));
+  let files = new Set(filesOf(root));
+  let scannedAt = Date.now();
+  // A rebuilt console (new hashed asset names) is picked up without a restart: a miss for an
+  // asset rescans the directory, at most once a second, so unknown paths cannot make it busy.
+  const knows = (p: string): boolean => {
+    if (files.has(p)) return true;
+    if (!p.startsWith("/assets/") || Date.now() - scannedAt < RESCAN_MS) return false;
+    scannedAt = Date.now();
+    try {
+      files = new Set(filesOf(root));
+    } catch {
+      return false;
+    }
+    return files.has(p);
+  };
   const serve = serveStatic({ root });
   const index = serveStatic({ root, path: "index.html" });
   return async function webConsole(c, next) {
     const method = c.req.method;
     const p = c.req.path;
-    if ((method !== "GET" && method !== "HEAD") || (p !== "/" && !files.has(p))) return next();
+    if ((method !== "GET" && method !== "HEAD") || (p !== "/" && !knows(p))) return next();
     // Bundled assets carry a content hash in their names; index.html must always be revalidated.
     const hashed = p.startsWith("/assets/");
     const handler = p === "/" || p === "/index.html" ? index : serve;
