@@ -193,4 +193,40 @@ describeInBrowser("console: light and dark, wide and narrow", () => {
       await context.close();
     }
   });
+
+  it("wraps long unbroken text (a question, a chunk) instead of widening the page", async () => {
+    const res = await fetch(`${server.url}/v1/documents`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        ids: ["long-line-1"],
+        documents: [`x${"0123456789abcdef".repeat(4000)}`],
+        metadatas: [{ source: "minified.js" }],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const scrollWidth = (page: Page) =>
+      page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    for (const width of [1400, 380]) {
+      const { context, page, errors } = await openConsole(browser, `${server.url}/#/documents`, {
+        viewport: { width, height: 900 },
+      });
+      try {
+        await page.locator("table.docs tbody tr", { hasText: "minified.js" }).waitFor();
+        expect(await scrollWidth(page), `documents at ${width} px`).toBeLessThanOrEqual(0);
+        await shot(page, `long-line-documents-${width}`);
+        if (width === 380) {
+          await page.getByRole("link", { name: "Ask" }).click();
+          await page.getByLabel("Question").fill(`What is ${"abcdefghij".repeat(30)}?`);
+          await page.getByLabel("Question").press("Enter");
+          await page.locator(".exchange .badge-done").waitFor({ timeout: 20_000 });
+          expect(await scrollWidth(page), "a long word in the question").toBeLessThanOrEqual(0);
+          await shot(page, "long-line-question-380");
+        }
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }
+  });
 });
