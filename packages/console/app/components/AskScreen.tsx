@@ -2,7 +2,14 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { apiJson, messageOf } from "../lib/api.ts";
 import type { ModelJson } from "../lib/api-types.ts";
 import { runChat } from "../lib/chat-run.ts";
-import { applyStreamEvent, type Exchange, endExchange, historyOf, newExchange } from "../lib/exchange.ts";
+import {
+  applyStreamEvent,
+  type Exchange,
+  endExchange,
+  historyOf,
+  newExchange,
+  serverLimitsOf,
+} from "../lib/exchange.ts";
 import { chatModels } from "../lib/models.ts";
 import { type AskSettings, chatRequestBody } from "../lib/request.ts";
 import { AskForm } from "./AskForm.tsx";
@@ -53,7 +60,12 @@ export function AskScreen({ hidden, loads = 0 }: { hidden: boolean; loads?: numb
     const body = chatRequestBody(question, historyOf(exchanges), settings);
     const controller = new AbortController();
     running.current = controller;
-    setExchanges((list) => [...list, newExchange(id, question, settings, body, Date.now())]);
+    setExchanges((list) => {
+      // The server's limits the last run reported, for the meter until this run reports its own.
+      const last = list.at(-1);
+      const known = last && last.settings.model === settings.model ? serverLimitsOf(last) : {};
+      return [...list, newExchange(id, question, settings, body, Date.now(), known)];
+    });
     setSelected(null);
     runChat(body, controller.signal, (event) => update(id, (ex) => applyStreamEvent(ex, event)))
       .then(() => update(id, (ex) => endExchange(ex, {})))

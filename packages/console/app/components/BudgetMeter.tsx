@@ -1,6 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
 import { meterRows, utilization } from "../lib/budget.ts";
-import type { Exchange } from "../lib/exchange.ts";
+import { type Exchange, runElapsedMs } from "../lib/exchange.ts";
+import { useTick } from "../lib/tick.ts";
 import { allSearches } from "../lib/trace.ts";
 
 /**
@@ -11,17 +11,19 @@ import { allSearches } from "../lib/trace.ts";
 export function BudgetMeter({ exchange: ex }: { exchange: Exchange }) {
   const t = ex.trace;
   const streaming = ex.status === "streaming";
-  useTick(streaming, 500);
-  const elapsedSeconds = streaming
-    ? Math.max(t.elapsedMs, Date.now() - ex.startedAt) / 1000
-    : t.elapsedMs / 1000;
-  const rows = meterRows(t.budget, ex.settings.budget, {
-    iterations: t.iterations.length,
-    searchCalls: allSearches(t).length,
-    tokens: t.tokens,
-    elapsedSeconds,
-    costUsd: ex.extension?.cost_usd ?? null,
-  });
+  const now = useTick(streaming, 500);
+  const rows = meterRows(
+    t.budget,
+    ex.settings.budget,
+    {
+      iterations: t.iterations.length,
+      searchCalls: allSearches(t).length,
+      tokens: t.tokens,
+      elapsedSeconds: runElapsedMs(ex, now) / 1000,
+      costUsd: ex.extension?.cost_usd ?? null,
+    },
+    ex.serverLimits,
+  );
   const total = utilization(t.budget, rows);
   const pct = total === null ? null : Math.round(total * 100);
   return (
@@ -73,14 +75,4 @@ export function BudgetMeter({ exchange: ex }: { exchange: Exchange }) {
       ) : null}
     </section>
   );
-}
-
-/** Re-renders every `ms` while `active`, so the clock moves between events. */
-function useTick(active: boolean, ms: number): void {
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setTick((n) => n + 1), ms);
-    return () => clearInterval(timer);
-  }, [active, ms]);
 }

@@ -1,3 +1,4 @@
+import type { Exchange } from "../lib/exchange.ts";
 import { formatInt, formatMs } from "../lib/format.ts";
 import type { IterationView } from "../lib/trace.ts";
 import { CodeBlock } from "./CodeBlock.tsx";
@@ -7,10 +8,19 @@ import { SubLlmItem } from "./SubLlmItem.tsx";
 /**
  * One iteration of the investigation: its time and tokens once complete, the model's whole
  * reply (folded), then the code it wrote with what it printed, and the searches and sub-LLM
- * calls that code made, in the order they happened.
+ * calls that code made, in the order they happened. A turn the run ended in the middle of
+ * (Stop, a failure) says so rather than staying an empty card.
  */
-export function IterationCard({ iteration: it, live }: { iteration: IterationView; live: boolean }) {
+export function IterationCard({
+  iteration: it,
+  runStatus,
+}: {
+  iteration: IterationView;
+  runStatus: Exchange["status"];
+}) {
+  const live = runStatus === "streaming";
   const running = it.status === "running" && live;
+  const cut = it.status === "running" && !live;
   return (
     <li class={`iteration${running ? " running" : ""}`} aria-busy={running}>
       <div class="iteration-head">
@@ -20,6 +30,9 @@ export function IterationCard({ iteration: it, live }: { iteration: IterationVie
           <span class="badge badge-streaming">
             <span class="spinner" aria-hidden="true" /> running
           </span>
+        ) : null}
+        {cut ? (
+          <span class="badge badge-stopped">{runStatus === "stopped" ? "stopped" : "cut off"}</span>
         ) : null}
         <span class="muted small">
           {it.timeMs !== undefined ? formatMs(it.timeMs) : ""}
@@ -42,6 +55,15 @@ export function IterationCard({ iteration: it, live }: { iteration: IterationVie
         </ul>
       ) : running ? (
         <p class="muted small">The model is thinking…</p>
+      ) : null}
+      {cut ? (
+        <p class="muted small">
+          {runStatus === "stopped"
+            ? "Stopped before this turn finished."
+            : runStatus === "error"
+              ? "The run failed before this turn finished."
+              : "The run ended before this turn finished."}
+        </p>
       ) : null}
     </li>
   );

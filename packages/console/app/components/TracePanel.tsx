@@ -1,6 +1,7 @@
 import { useEffect, useRef } from "preact/hooks";
-import type { Exchange } from "../lib/exchange.ts";
+import { type Exchange, runElapsedMs } from "../lib/exchange.ts";
 import { formatMs } from "../lib/format.ts";
+import { useTick } from "../lib/tick.ts";
 import { BudgetMeter } from "./BudgetMeter.tsx";
 import { IterationCard } from "./IterationCard.tsx";
 import { SearchItem } from "./SearchItem.tsx";
@@ -15,6 +16,7 @@ export function TracePanel({ exchange: ex }: { exchange: Exchange | null }) {
   const scroller = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
   const events = ex?.trace.events ?? 0;
+  const now = useTick(ex?.status === "streaming", 500);
   useEffect(() => {
     const el = scroller.current;
     if (el && pinned.current && events > 0) el.scrollTop = el.scrollHeight;
@@ -46,7 +48,8 @@ export function TracePanel({ exchange: ex }: { exchange: Exchange | null }) {
         <h2 id="trace-title">Live trace</h2>
         <span class={`badge badge-${ex.status}`}>{streaming ? "running" : ex.status}</span>
         <span class="muted small">
-          {t.iterations.length} iteration{t.iterations.length === 1 ? "" : "s"} · {formatMs(t.elapsedMs)}
+          {t.iterations.length} iteration{t.iterations.length === 1 ? "" : "s"} ·{" "}
+          {formatMs(runElapsedMs(ex, now))}
         </span>
       </div>
       <p class="trace-question">
@@ -88,7 +91,7 @@ export function TracePanel({ exchange: ex }: { exchange: Exchange | null }) {
       ) : null}
       <ol class="iterations" aria-label="Iterations">
         {t.iterations.map((it) => (
-          <IterationCard key={it.iteration} iteration={it} live={streaming} />
+          <IterationCard key={it.iteration} iteration={it} runStatus={ex.status} />
         ))}
       </ol>
     </div>

@@ -27,6 +27,16 @@ describe("fraction", () => {
 });
 
 describe("meterRows", () => {
+  it("shows the server's known limits before the run's first status, the request's winning", () => {
+    const rows = meterRows(null, { max_iterations: 3 }, undefined, {
+      max_iterations: 10,
+      max_time_seconds: 300,
+    });
+    const byKey = Object.fromEntries(rows.map((r) => [r.key, r]));
+    expect(byKey.max_iterations?.limit).toBe(3);
+    expect(byKey.max_time_seconds?.text).toBe("0.0 s / 300 s");
+  });
+
   it("shows a bar for each limit and plain figures for the rest; cost only when known or limited", () => {
     const rows = meterRows(status(), {}, undefined);
     expect(rows.map((r) => r.key)).toEqual([

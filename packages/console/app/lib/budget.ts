@@ -40,7 +40,8 @@ export function fraction(used: number, limit: number | undefined): number | unde
 
 /**
  * The meter's rows. Limits are the server's (`status.limits`: what the run really enforced,
- * server defaults included), else what the request asked for. Used figures are the larger of
+ * server defaults included), else what the request asked for, else `defaults` (the server's
+ * limits an earlier run reported, for what the request leaves unset). Used figures are the larger of
  * the status and the live counts, since the status only comes with completed turns while
  * searches and the clock move on in between.
  */
@@ -48,8 +49,9 @@ export function meterRows(
   status: BudgetStatus | null,
   requested: BudgetLimits,
   live: LiveUsage | undefined,
+  defaults: BudgetLimits = {},
 ): MeterRow[] {
-  const limits: BudgetLimits = { ...requested, ...(status?.limits ?? {}) };
+  const limits: BudgetLimits = { ...defaults, ...requested, ...(status?.limits ?? {}) };
   const used: Record<keyof BudgetLimits, number> = {
     max_iterations: Math.max(status?.iterations ?? 0, live?.iterations ?? 0),
     max_search_calls: Math.max(status?.search_calls ?? 0, live?.searchCalls ?? 0),

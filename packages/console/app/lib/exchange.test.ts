@@ -1,8 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { ANSWER, RECORDED_STREAM } from "./__fixtures__/recorded-stream.ts";
 import { chatStreamEvents } from "./chat-events.ts";
-import { applyStreamEvent, type Exchange, endExchange, historyOf, newExchange } from "./exchange.ts";
+import {
+  applyStreamEvent,
+  type Exchange,
+  endExchange,
+  historyOf,
+  newExchange,
+  runElapsedMs,
+  serverLimitsOf,
+} from "./exchange.ts";
 import { readSse } from "./sse.ts";
+import { applyTrace } from "./trace.ts";
 
 const settings = { model: "deeprecall", strategy: "repl" as const, budget: {} };
 const fresh = (id = 1, question = "Who founded Acme?") => newExchange(id, question, settings, {}, 0);
@@ -49,7 +58,46 @@ describe("endExchange", () => {
     expect(endExchange(fresh(), {}).error).toMatch(/ended before the answer was complete/);
     // an exchange already ended stays as it was
     const done = { ...fresh(), status: "done" as const };
-    expect(endExchange(done, { stopped: true })).toBe(done);
+    expect(endExchange(done, { stopped: true }, 5).status).toBe("done");
+  });
+});
+
+describe("runElapsedMs", () => {
+  it("counts from the request's start by the local clock while running, and stops at the end", () => {
+    // One early event (the grounding search at 2 ms), then a long model call: no more events.
+    let ex = fresh();
+    ex = { ...ex, trace: applyTrace(ex.trace, { type: "iteration-start", iteration: 1, elapsed_ms: 2 }) };
+    expect(runElapsedMs(ex, 2_500)).toBe(2_500);
+    const stopped = endExchange(ex, { stopped: true }, 3_000);
+    expect(stopped.endedAt).toBe(3_000);
+    // After Stop the clock holds at the end, whenever it is drawn.
+    expect(runElapsedMs(stopped, 60_000)).toBe(3_000);
+    // The engine's own figure wins when it is further on.
+    const ahead = { ...ex, trace: { ...ex.trace, elapsedMs: 4_000 } };
+    expect(runElapsedMs(ahead, 3_000)).toBe(4_000);
+  });
+});
+
+describe("serverLimitsOf", () => {
+  it("keeps the server's limits for what the request left unset, for the next question's meter", () => {
+    const ex: Exchange = {
+      ...newExchange(1, "Q", { ...settings, budget: { max_iterations: 2 } }, {}, 0, { max_cost_usd: 1 }),
+      trace: {
+        ...fresh().trace,
+        budget: {
+          iterations: 1,
+          search_calls: 0,
+          tokens: 10,
+          elapsed_seconds: 1,
+          cost_usd: null,
+          utilization: 0.5,
+          exceeded: false,
+          exceeded_limit: null,
+          limits: { max_iterations: 2, max_time_seconds: 300 },
+        },
+      },
+    };
+    expect(serverLimitsOf(ex)).toEqual({ max_cost_usd: 1, max_time_seconds: 300 });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { DeepRecallExtension, TokenUsage, UrlCitation } from "./api-types.ts";
+import type { BudgetLimits, DeepRecallExtension, TokenUsage, UrlCitation } from "./api-types.ts";
 import type { ChatStreamEvent } from "./chat-events.ts";
 import type { AskSettings } from "./request.ts";
 import { applyTrace, emptyTrace, type TraceView } from "./trace.ts";
@@ -24,6 +24,13 @@ export interface Exchange {
   error: string | null;
   /** Date.now() when sent. */
   startedAt: number;
+  /** Date.now() when it ended (answer complete, stopped, failed); null while it runs. */
+  endedAt: number | null;
+  /**
+   * The server's own limits for what this request leaves unset, as an earlier run reported them
+   * (its `budget_status.limits`): the meter shows them before this run's first status arrives.
+   */
+  serverLimits: BudgetLimits;
 }
 
 export function newExchange(
@@ -32,6 +39,7 @@ export function newExchange(
   settings: AskSettings,
   request: Record<string, unknown>,
   startedAt: number,
+  serverLimits: BudgetLimits = {},
 ): Exchange {
   return {
     id,
@@ -48,6 +56,8 @@ export function newExchange(
     status: "streaming",
     error: null,
     startedAt,
+    endedAt: null,
+    serverLimits,
   };
 }
 
@@ -88,12 +98,42 @@ export function applyStreamEvent(ex: Exchange, event: ChatStreamEvent): Exchange
  * failure (`error` with its message), or a body that just ended (`done` when an answer came,
  * else an error saying the stream broke off).
  */
-export function endExchange(ex: Exchange, how: { stopped?: boolean; error?: string }): Exchange {
+export function endExchange(
+  exchange: Exchange,
+  how: { stopped?: boolean; error?: string },
+  now: number = Date.now(),
+): Exchange {
+  // The clock stops here even when `[DONE]` already ended the exchange.
+  const ex = exchange.endedAt === null ? { ...exchange, endedAt: now } : exchange;
   if (ex.status !== "streaming") return ex;
   if (how.stopped) return { ...ex, status: "stopped" };
   if (how.error) return { ...ex, status: "error", error: how.error };
   if (ex.finishReason !== null) return { ...ex, status: "done" };
   return { ...ex, status: "error", error: "The answer stream ended before the answer was complete." };
+}
+
+/**
+ * How long the run has taken, in ms: from the request's start by the local clock (`now` while
+ * it runs, its end once over), and never less than the engine's own `elapsed_ms` — the events
+ * only come now and then (none during a long model call), so alone they would lag behind.
+ */
+export function runElapsedMs(ex: Exchange, now: number): number {
+  const end = ex.endedAt ?? (ex.status === "streaming" ? now : null);
+  const local = end === null ? 0 : Math.max(0, end - ex.startedAt);
+  return Math.max(ex.trace.elapsedMs, local);
+}
+
+/**
+ * The server's limits for what a request leaves unset, as far as `ex` tells (its budget status,
+ * else what it knew before): the next question starts its meter with them.
+ */
+export function serverLimitsOf(ex: Exchange): BudgetLimits {
+  const reported = ex.trace.budget?.limits ?? {};
+  const defaults: BudgetLimits = { ...ex.serverLimits };
+  for (const [key, value] of Object.entries(reported) as Array<[keyof BudgetLimits, number | undefined]>) {
+    if (value !== undefined && ex.settings.budget[key] === undefined) defaults[key] = value;
+  }
+  return defaults;
 }
 
 /** The earlier turns to send with a follow-up: each finished question with its answer. */

@@ -186,11 +186,22 @@ describeInBrowser("console: Ask", () => {
       await page.getByLabel("Question", { exact: true }).fill("Who founded Acme?");
       await page.getByRole("button", { name: "Send" }).click();
       await page.locator(".trace-panel .trace-code").first().waitFor({ timeout: 15_000 });
+      // Well into the long final turn, when no event has come for a while.
+      await page.locator(".iteration", { hasText: "Iteration 2" }).waitFor();
+      await page.waitForTimeout(1_500);
       await page.getByRole("button", { name: "Stop" }).click();
       await page.locator(".exchange .badge-stopped").waitFor({ timeout: 5_000 });
       expect(await page.locator(".exchange").textContent()).toContain(
         "Stopped before the answer was complete.",
       );
+      // The clock kept counting until Stop and holds there (it does not fall back to the last
+      // event's time), and the cut turn says it was stopped instead of being an empty card.
+      const seconds = (text: string | null) => Number(/([\d.]+) s\b/.exec(text ?? "")?.[1] ?? 0);
+      expect(seconds(await page.locator(".trace-head").textContent())).toBeGreaterThanOrEqual(1.5);
+      const time = page.locator(".budget-row", { hasText: "Time" });
+      expect(seconds(await time.textContent())).toBeGreaterThanOrEqual(1.5);
+      const cut = page.locator(".iteration", { hasText: "Iteration 2" });
+      expect(await cut.textContent()).toContain("Stopped before this turn finished.");
       expect(await page.getByRole("button", { name: "Stop" }).count()).toBe(0);
       await shot(page, "ask-5-stopped");
       expect(errors).toEqual([]);
