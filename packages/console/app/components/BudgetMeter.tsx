@@ -1,7 +1,7 @@
-import { meterRows, utilization } from "../lib/budget.ts";
+import { describeLimit, endingLimit, meterRows, utilization } from "../lib/budget.ts";
 import { type Exchange, runElapsedMs } from "../lib/exchange.ts";
 import { useTick } from "../lib/tick.ts";
-import { allSearches } from "../lib/trace.ts";
+import { allSearches, loopIterations } from "../lib/trace.ts";
 
 /**
  * What the run has used against its limits: one bar per limit (iterations, searches, tokens,
@@ -16,7 +16,7 @@ export function BudgetMeter({ exchange: ex }: { exchange: Exchange }) {
     t.budget,
     ex.settings.budget,
     {
-      iterations: t.iterations.length,
+      iterations: loopIterations(t).length,
       searchCalls: allSearches(t).length,
       tokens: t.tokens,
       elapsedSeconds: runElapsedMs(ex, now) / 1000,
@@ -25,6 +25,7 @@ export function BudgetMeter({ exchange: ex }: { exchange: Exchange }) {
     ex.serverLimits,
   );
   const total = utilization(t.budget, rows);
+  const limit = endingLimit(t.budget, ex.extension?.error);
   const pct = total === null ? null : Math.round(total * 100);
   return (
     <section class="budget" aria-label="Budget">
@@ -70,8 +71,14 @@ export function BudgetMeter({ exchange: ex }: { exchange: Exchange }) {
           </div>
         ))}
       </dl>
-      {t.budget?.exceeded ? (
-        <p class="warn-text small">Limit reached: {t.budget.exceeded_limit ?? "budget"}</p>
+      {limit ? (
+        <p class="warn-text small">
+          Limit reached:{" "}
+          {describeLimit(limit, { ...ex.serverLimits, ...ex.settings.budget, ...t.budget?.limits })}.
+          {t.iterations.some((it) => it.forced)
+            ? " The engine then asked the model once more for its final answer."
+            : ""}
+        </p>
       ) : null}
     </section>
   );

@@ -1,4 +1,4 @@
-import { formatUsd } from "../lib/budget.ts";
+import { describeLimit, endingLimit, formatUsd } from "../lib/budget.ts";
 import type { Exchange } from "../lib/exchange.ts";
 import { formatInt, formatMs } from "../lib/format.ts";
 import { Answer } from "./Answer.tsx";
@@ -32,7 +32,8 @@ export function ExchangeView({
   if (ex.usage) meta.push(`${formatInt(ex.usage.total_tokens)} tokens`);
   if (ext?.cost_usd != null) meta.push(formatUsd(ext.cost_usd));
   if (ext?.cached) meta.push("from cache");
-  if (ex.finishReason === "length") meta.push("ended by a budget limit");
+  const limit = ex.status === "streaming" ? null : endingLimit(ext?.budget_status ?? null, ext?.error);
+  if (ex.finishReason === "length" && !limit) meta.push("ended by a budget limit");
   return (
     <li class="exchange" aria-busy={streaming}>
       <div class="msg msg-user">
@@ -58,7 +59,19 @@ export function ExchangeView({
           </p>
         ) : null}
         {ex.status === "stopped" ? <p class="muted">Stopped before the answer was complete.</p> : null}
-        {ext?.error && ex.status !== "error" ? <p class="warn-text">{ext.error}</p> : null}
+        {limit && ex.status === "done" ? (
+          <p class="warn-text" role="note">
+            Stopped by{" "}
+            {describeLimit(limit, {
+              ...ex.serverLimits,
+              ...ex.settings.budget,
+              ...ext?.budget_status?.limits,
+            })}
+            : best-effort answer from what was found.
+          </p>
+        ) : ext?.error && ex.status !== "error" ? (
+          <p class="warn-text">{ext.error}</p>
+        ) : null}
         {ext && ext.sources.length > 0 ? <SourcesList exchange={ex} /> : null}
         <div class="exchange-foot">
           <button type="button" class="btn btn-small" aria-pressed={traceShown} onClick={onShowTrace}>

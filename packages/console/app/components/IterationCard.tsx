@@ -14,9 +14,12 @@ import { SubLlmItem } from "./SubLlmItem.tsx";
 export function IterationCard({
   iteration: it,
   runStatus,
+  limit = null,
 }: {
   iteration: IterationView;
   runStatus: Exchange["status"];
+  /** The limit that ended the run, in words ("the time limit (1 s)"), or null. */
+  limit?: string | null;
 }) {
   const live = runStatus === "streaming";
   const running = it.status === "running" && live;
@@ -24,8 +27,12 @@ export function IterationCard({
   return (
     <li class={`iteration${running ? " running" : ""}`} aria-busy={running}>
       <div class="iteration-head">
-        <h3>Iteration {it.iteration}</h3>
-        {it.final ? <span class="badge badge-done">final answer</span> : null}
+        {it.forced ? (
+          <h3>Final answer{limit ? ` (after ${limit})` : " (after a budget limit)"}</h3>
+        ) : (
+          <h3>Iteration {it.iteration}</h3>
+        )}
+        {it.final && !it.forced ? <span class="badge badge-done">final answer</span> : null}
         {running ? (
           <span class="badge badge-streaming">
             <span class="spinner" aria-hidden="true" /> running
@@ -56,13 +63,21 @@ export function IterationCard({
       ) : running ? (
         <p class="muted small">The model is thinking…</p>
       ) : null}
+      {it.forced ? (
+        <p class="muted small">
+          The budget was spent, so the engine asked the model once more for its final answer from what was
+          found — one last call, not another iteration.
+        </p>
+      ) : null}
       {cut ? (
         <p class="muted small">
           {runStatus === "stopped"
             ? "Stopped before this turn finished."
             : runStatus === "error"
               ? "The run failed before this turn finished."
-              : "The run ended before this turn finished."}
+              : limit
+                ? `Cut off by ${limit} before this turn finished.`
+                : "The run ended before this turn finished."}
         </p>
       ) : null}
     </li>

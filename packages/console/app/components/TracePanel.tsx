@@ -1,7 +1,9 @@
 import { useEffect, useRef } from "preact/hooks";
+import { describeLimit, endingLimit } from "../lib/budget.ts";
 import { type Exchange, runElapsedMs } from "../lib/exchange.ts";
 import { formatMs } from "../lib/format.ts";
 import { useTick } from "../lib/tick.ts";
+import { loopIterations } from "../lib/trace.ts";
 import { BudgetMeter } from "./BudgetMeter.tsx";
 import { IterationCard } from "./IterationCard.tsx";
 import { SearchItem } from "./SearchItem.tsx";
@@ -34,6 +36,10 @@ export function TracePanel({ exchange: ex }: { exchange: Exchange | null }) {
     );
   }
   const t = ex.trace;
+  const ended = endingLimit(t.budget, ex.extension?.error);
+  const limitText = ended
+    ? describeLimit(ended, { ...ex.serverLimits, ...ex.settings.budget, ...t.budget?.limits })
+    : null;
   const streaming = ex.status === "streaming";
   return (
     <div
@@ -48,7 +54,7 @@ export function TracePanel({ exchange: ex }: { exchange: Exchange | null }) {
         <h2 id="trace-title">Live trace</h2>
         <span class={`badge badge-${ex.status}`}>{streaming ? "running" : ex.status}</span>
         <span class="muted small">
-          {t.iterations.length} iteration{t.iterations.length === 1 ? "" : "s"} ·{" "}
+          {loopIterations(t).length} iteration{loopIterations(t).length === 1 ? "" : "s"} ·{" "}
           {formatMs(runElapsedMs(ex, now))}
         </span>
       </div>
@@ -91,7 +97,7 @@ export function TracePanel({ exchange: ex }: { exchange: Exchange | null }) {
       ) : null}
       <ol class="iterations" aria-label="Iterations">
         {t.iterations.map((it) => (
-          <IterationCard key={it.iteration} iteration={it} runStatus={ex.status} />
+          <IterationCard key={it.iteration} iteration={it} runStatus={ex.status} limit={limitText} />
         ))}
       </ol>
     </div>

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { BudgetStatus } from "./api-types.ts";
-import { formatFigure, formatUsd, fraction, meterRows, utilization } from "./budget.ts";
+import {
+  describeLimit,
+  endingLimit,
+  formatFigure,
+  formatUsd,
+  fraction,
+  limitKey,
+  meterRows,
+  utilization,
+} from "./budget.ts";
 
 const status = (over: Partial<BudgetStatus> = {}): BudgetStatus => ({
   iterations: 2,
@@ -117,5 +126,32 @@ describe("formatting", () => {
     expect(formatUsd(0)).toBe("$0");
     expect(formatUsd(0.0012345)).toBe("$0.0012");
     expect(formatUsd(12.3)).toBe("$12.30");
+  });
+});
+
+describe("limits in words", () => {
+  it("names a limit as people read it, whichever spelling the server used", () => {
+    expect(limitKey("max_iterations")).toBe("max_iterations");
+    expect(limitKey("maxIterations")).toBe("max_iterations");
+    expect(limitKey("maxTime")).toBe("max_time_seconds");
+    expect(describeLimit("max_iterations", { max_iterations: 1 })).toBe("the iteration limit (1)");
+    expect(describeLimit("maxTimeSeconds", { max_time_seconds: 1 })).toBe("the time limit (1.0 s)");
+    expect(describeLimit("max_tokens")).toBe("the token limit");
+    expect(describeLimit(null)).toBe("a budget limit");
+  });
+
+  it("finds the limit that ended a run in its status, else in its error", () => {
+    expect(endingLimit(status({ exceeded: true, exceeded_limit: "max_time_seconds" }), null)).toBe(
+      "max_time_seconds",
+    );
+    expect(endingLimit(null, "Budget exceeded: maxTimeSeconds (limit 1); model call refused.")).toBe(
+      "maxTimeSeconds",
+    );
+    expect(endingLimit(status(), null)).toBeNull();
+  });
+
+  it("counts iterations up to the limit: the forced last answer is not one more", () => {
+    const rows = meterRows(status({ iterations: 2, limits: { max_iterations: 1 } }), {}, undefined);
+    expect(rows.find((r) => r.key === "max_iterations")?.text).toBe("1 / 1");
   });
 });

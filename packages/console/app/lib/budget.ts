@@ -63,7 +63,10 @@ export function meterRows(
   return ROWS.flatMap(({ key, label }) => {
     const limit = limits[key];
     if (key === "max_cost_usd" && !costKnown && limit === undefined) return [];
-    const value = used[key];
+    // The engine's one last call for the answer after the iteration limit is a step, not an
+    // iteration: the count stops at the limit rather than showing "2 / 1".
+    const value =
+      key === "max_iterations" && limit !== undefined && limit > 0 ? Math.min(used[key], limit) : used[key];
     return [
       {
         key,
@@ -112,4 +115,43 @@ export function formatUsd(value: number): string {
   if (value === 0) return "$0";
   if (Math.abs(value) < 0.01) return `$${value.toPrecision(2)}`;
   return `$${value.toFixed(2)}`;
+}
+
+const LIMIT_WORDS: Record<keyof BudgetLimits, string> = {
+  max_iterations: "iteration limit",
+  max_search_calls: "search limit",
+  max_tokens: "token limit",
+  max_time_seconds: "time limit",
+  max_cost_usd: "cost limit",
+};
+
+/** The budget field a limit name stands for: the API's `max_time_seconds` or the engine's `maxTimeSeconds`. */
+export function limitKey(name: string | null | undefined): keyof BudgetLimits | null {
+  if (!name) return null;
+  const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  if (snake in LIMIT_WORDS) return snake as keyof BudgetLimits;
+  // The engine's maxTime / maxCost without their unit.
+  const found = (Object.keys(LIMIT_WORDS) as Array<keyof BudgetLimits>).find((k) => k.startsWith(snake));
+  return found ?? null;
+}
+
+/**
+ * A limit in the words people read: "the iteration limit (1)", "the time limit (1 s)" — never
+ * `max_iterations` or `maxIterations`. "a budget limit" when the name is unknown.
+ */
+export function describeLimit(name: string | null | undefined, limits: BudgetLimits = {}): string {
+  const key = limitKey(name);
+  if (!key) return "a budget limit";
+  const value = limits[key];
+  return value === undefined
+    ? `the ${LIMIT_WORDS[key]}`
+    : `the ${LIMIT_WORDS[key]} (${formatFigure(key, value)})`;
+}
+
+/** The limit that ended a run, as far as its budget status or its error (`Budget exceeded: <limit> …`) tell. */
+export function endingLimit(status: BudgetStatus | null, error: string | null | undefined): string | null {
+  if (status?.exceeded && status.exceeded_limit) return status.exceeded_limit;
+  const m = error ? /^Budget exceeded: (\w+)/.exec(error) : null;
+  if (m) return m[1]!;
+  return status?.exceeded ? "budget" : null;
 }

@@ -3,7 +3,7 @@ import { RECORDED_STREAM } from "./__fixtures__/recorded-stream.ts";
 import type { TraceEvent } from "./api-types.ts";
 import { chatStreamEvents } from "./chat-events.ts";
 import { readSse } from "./sse.ts";
-import { allSearches, applyTrace, emptyTrace, type TraceView } from "./trace.ts";
+import { allSearches, applyTrace, emptyTrace, loopIterations, type TraceView } from "./trace.ts";
 
 async function recordedTrace(): Promise<TraceEvent[]> {
   const out: TraceEvent[] = [];
@@ -98,5 +98,49 @@ describe("applyTrace", () => {
   it("only advances the clock on an unknown event type", () => {
     const view = applyTrace(emptyTrace, { type: "something-new", elapsed_ms: 7 } as unknown as TraceEvent);
     expect(view).toMatchObject({ iterations: [], grounding: [], elapsedMs: 7, events: 1 });
+  });
+});
+
+describe("the forced final answer after a limit", () => {
+  it("is a step of its own, not an iteration of the loop", () => {
+    const status = (iterations: number, exceeded: boolean) => ({
+      iterations,
+      search_calls: 1,
+      tokens: 10,
+      elapsed_seconds: 1,
+      cost_usd: null,
+      utilization: 1,
+      exceeded,
+      exceeded_limit: exceeded ? "max_iterations" : null,
+      limits: { max_iterations: 1 },
+    });
+    const usage = { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 };
+    const events: TraceEvent[] = [
+      { type: "iteration-start", iteration: 1, elapsed_ms: 1 },
+      {
+        type: "iteration-complete",
+        iteration: 1,
+        time_ms: 5,
+        usage,
+        final: false,
+        budget_status: status(1, false),
+        elapsed_ms: 6,
+      },
+      // No iteration-start: the engine's one last call for the answer.
+      { type: "model-text", iteration: 2, text: "FINAL(Jane Doe)", elapsed_ms: 9 },
+      {
+        type: "iteration-complete",
+        iteration: 2,
+        time_ms: 3,
+        usage,
+        final: true,
+        budget_status: status(2, true),
+        elapsed_ms: 10,
+      },
+    ];
+    const view = events.reduce(applyTrace, emptyTrace);
+    expect(view.iterations.map((it) => it.forced)).toEqual([false, true]);
+    expect(view.iterations[1]!.modelText).toBe("FINAL(Jane Doe)");
+    expect(loopIterations(view).map((it) => it.iteration)).toEqual([1]);
   });
 });

@@ -46,6 +46,13 @@ export interface IterationView {
   usage?: TokenUsage;
   final: boolean;
   startedMs: number;
+  /** An `iteration-start` announced it (the loop's turns are announced; the forced last call is not). */
+  announced: boolean;
+  /**
+   * The one model call the engine makes after a limit, asking for the final answer: a step of
+   * its own, not an iteration of the loop.
+   */
+  forced: boolean;
 }
 
 /** The whole live trace of one question, as the trace panel draws it. */
@@ -91,7 +98,7 @@ export function applyTrace(state: TraceView, event: TraceEvent): TraceView {
     case "query-start":
       return { ...next, runId: event.run_id, query: event.query };
     case "iteration-start":
-      return withIteration(next, event.iteration, at, (it) => it);
+      return withIteration(next, event.iteration, at, (it) => ({ ...it, announced: true }));
     case "model-text":
       return withIteration(next, event.iteration, at, (it) => ({ ...it, modelText: event.text }));
     case "code":
@@ -144,12 +151,15 @@ export function applyTrace(state: TraceView, event: TraceEvent): TraceView {
         ],
       }));
     case "iteration-complete": {
+      // A final step nobody announced, after the budget ran out: the forced answer.
+      const limited = event.budget_status?.exceeded === true || next.budget?.exceeded === true;
       const updated = withIteration(next, event.iteration, at, (it) => ({
         ...it,
         status: "complete",
         timeMs: event.time_ms,
         usage: event.usage,
         final: event.final === true,
+        forced: event.final === true && !it.announced && limited,
       }));
       return {
         ...updated,
@@ -178,7 +188,17 @@ function withIteration(
   const pos = state.iterations.findIndex((it) => it.iteration === n);
   const iterations = state.iterations.slice();
   if (pos === -1) {
-    iterations.push(change({ iteration: n, status: "running", items: [], final: false, startedMs: at }));
+    iterations.push(
+      change({
+        iteration: n,
+        status: "running",
+        items: [],
+        final: false,
+        startedMs: at,
+        announced: false,
+        forced: false,
+      }),
+    );
     iterations.sort((a, b) => a.iteration - b.iteration);
   } else {
     iterations[pos] = change(iterations[pos]!);
@@ -192,4 +212,9 @@ export function allSearches(trace: TraceView): SearchView[] {
     ...trace.grounding,
     ...trace.iterations.flatMap((it) => it.items.filter((i): i is SearchView => i.kind === "search")),
   ];
+}
+
+/** The iterations of the loop: every step but the forced last answer after a limit. */
+export function loopIterations(trace: TraceView): IterationView[] {
+  return trace.iterations.filter((it) => !it.forced);
 }

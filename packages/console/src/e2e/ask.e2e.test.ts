@@ -179,6 +179,35 @@ describeInBrowser("console: Ask", () => {
     }
   });
 
+  it("shows a run ended by the iteration limit: the forced last answer as a step, the limit in words", async () => {
+    const { context, page, errors } = await openConsole(browser, server.url);
+    try {
+      await page.getByText(/^Options/).click();
+      await page.getByLabel(/Max iterations/).fill("1");
+      await page.getByLabel("Question", { exact: true }).fill("Who founded Acme?");
+      await page.getByLabel("Question", { exact: true }).press("Enter");
+      await page.locator(".exchange .badge-done").waitFor({ timeout: 20_000 });
+      const forced = page.locator(".iteration", { hasText: "Final answer" });
+      await forced.waitFor();
+      expect(await forced.locator("h3").textContent()).toBe("Final answer (after the iteration limit (1))");
+      expect(await page.locator(".iteration h3", { hasText: "Iteration 2" }).count()).toBe(0);
+      const iterations = page.locator(".budget-row", { hasText: "Iterations" });
+      expect(await iterations.locator(".figure").textContent()).toBe("1 / 1");
+      expect(await page.locator(".budget").textContent()).toContain(
+        "Limit reached: the iteration limit (1).",
+      );
+      expect(await page.locator(".trace-head").textContent()).toContain("1 iteration ·");
+      expect(await page.locator(".exchange").textContent()).toContain(
+        "Stopped by the iteration limit (1): best-effort answer from what was found.",
+      );
+      expect(await page.locator(".trace-panel").textContent()).not.toMatch(/max_iterations|maxIterations/);
+      await shot(page, "ask-4b-iteration-limit");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("stops a running question with Stop", async () => {
     server.timing.finalTurnMs = 10_000;
     const { context, page, errors } = await openConsole(browser, server.url);
