@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chatRequestBody } from "./request.ts";
-import { curlSnippet, openaiSdkSnippet, shellQuote } from "./snippets.ts";
+import { curlSnippet, openaiSdkSnippet, shellQuote, withoutTrace } from "./snippets.ts";
 
 const body = chatRequestBody(
   "What's in the \"Q3\" report? It's `urgent` — $HOME & co.\nSecond line",
@@ -14,6 +14,18 @@ const body = chatRequestBody(
   ],
   { model: "deeprecall/wiki", strategy: "tools", topK: 7, budget: { max_iterations: 4, max_cost_usd: 0.05 } },
 );
+/** What the snippets send: the console's request without its `trace: true`, nothing else changed. */
+const { trace: _trace, ...options } = body.deeprecall as Record<string, unknown>;
+const expected = { ...body, deeprecall: options };
+
+describe("withoutTrace", () => {
+  it("drops only deeprecall.trace, and deeprecall when nothing else is in it", () => {
+    expect((body.deeprecall as Record<string, unknown>).trace).toBe(true);
+    expect(withoutTrace(body)).toEqual(expected);
+    expect(withoutTrace({ model: "m", deeprecall: { trace: true } })).toEqual({ model: "m" });
+    expect(withoutTrace({ model: "m" })).toEqual({ model: "m" });
+  });
+});
 
 /** Runs `script` in bash with `curl` replaced by a function printing its arguments NUL-separated. */
 function curlArgs(script: string, env: Record<string, string> = {}): string[] {
@@ -25,14 +37,15 @@ function curlArgs(script: string, env: Record<string, string> = {}): string[] {
 }
 
 describe("curlSnippet", () => {
-  it("is a shell command whose -d argument is exactly the request body, whatever the text holds", () => {
+  it("is a shell command whose -d argument is the request body without the trace, whatever the text holds", () => {
     const args = curlArgs(curlSnippet("http://127.0.0.1:8000/", body, false));
     expect(args[0]).toBe("-N");
     expect(args[1]).toBe("http://127.0.0.1:8000/v1/chat/completions");
     expect(args).toContain("Content-Type: application/json");
     expect(args.some((a) => a.toLowerCase().startsWith("authorization"))).toBe(false);
     const data = args[args.indexOf("-d") + 1]!;
-    expect(JSON.parse(data)).toEqual(body);
+    expect(JSON.parse(data)).toEqual(expected);
+    expect(data).not.toContain('"trace"');
   });
 
   it("reads the key from $DEEPRECALL_API_KEY, never embedding it", () => {
@@ -50,7 +63,7 @@ describe("curlSnippet", () => {
 });
 
 describe("openaiSdkSnippet", () => {
-  it("is valid JavaScript passing exactly the request body to chat.completions.create", () => {
+  it("is valid JavaScript passing the request body (without the trace) to chat.completions.create", () => {
     const code = openaiSdkSnippet("http://127.0.0.1:8000", body, true);
     expect(code).toContain('import OpenAI from "openai";');
     expect(code).toContain('baseURL: "http://127.0.0.1:8000/v1"');
@@ -85,7 +98,8 @@ describe("openaiSdkSnippet", () => {
       expect(run.stdout).toContain("ok");
       expect(run.stdout).toContain("sources: [ 'a' ]");
       const seen = JSON.parse(run.stderr.trim().split("\n").at(-1)!);
-      expect(seen.sent).toEqual(body);
+      expect(seen.sent).toEqual(expected);
+      expect(code).not.toContain('"trace"');
       expect(seen.options).toEqual({ baseURL: "http://127.0.0.1:8000/v1", apiKey: "sk-test" });
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,10 +1,21 @@
 /**
  * "Copy as curl" and "Copy as OpenAI SDK code" for a chat request exactly as the console sent
- * it. The API key is never copied: both snippets read it from `$DEEPRECALL_API_KEY`.
+ * it, minus `deeprecall.trace`: the live trace is for the console (an SDK would see its events
+ * as odd chunks; the server's README says clients leave it off). The API key is never copied:
+ * both snippets read it from `$DEEPRECALL_API_KEY`.
  */
 
 /** The environment variable the snippets read the API key from. */
 export const KEY_ENV = "DEEPRECALL_API_KEY";
+
+/** `body` without the console-only `deeprecall.trace` (and without `deeprecall` when nothing else is left). */
+export function withoutTrace(body: unknown): unknown {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  const { deeprecall, ...rest } = body as Record<string, unknown>;
+  if (typeof deeprecall !== "object" || deeprecall === null || Array.isArray(deeprecall)) return body;
+  const { trace: _trace, ...options } = deeprecall as Record<string, unknown>;
+  return Object.keys(options).length > 0 ? { ...rest, deeprecall: options } : rest;
+}
 
 /** A POSIX shell single-quoted word: safe for any text, quotes included. */
 export function shellQuote(text: string): string {
@@ -20,7 +31,7 @@ export function curlSnippet(baseUrl: string, body: unknown, withKey: boolean): s
     `curl -N ${shellQuote(`${trimSlash(baseUrl)}/v1/chat/completions`)}`,
     `  -H 'Content-Type: application/json'`,
     ...(withKey ? [`  -H "Authorization: Bearer $${KEY_ENV}"`] : []),
-    `  -d ${shellQuote(JSON.stringify(body, null, 2))}`,
+    `  -d ${shellQuote(JSON.stringify(withoutTrace(body), null, 2))}`,
   ];
   return lines.join(" \\\n");
 }
@@ -28,11 +39,11 @@ export function curlSnippet(baseUrl: string, body: unknown, withKey: boolean): s
 /**
  * Node code for the official `openai` client sending `body` (the `deeprecall` extension field
  * included: the SDK passes unknown fields through). A streamed request prints the answer as it
- * arrives; live trace events come through as chunks without `choices`, hence the `?.`.
+ * arrives (the `?.` guards against chunks without `choices`).
  */
 export function openaiSdkSnippet(baseUrl: string, body: Record<string, unknown>, withKey: boolean): string {
   const apiKey = withKey ? `process.env.${KEY_ENV}` : `process.env.${KEY_ENV} ?? "unused"`;
-  const args = JSON.stringify(body, null, 2);
+  const args = JSON.stringify(withoutTrace(body), null, 2);
   const lines = [
     `import OpenAI from "openai";`,
     ``,
