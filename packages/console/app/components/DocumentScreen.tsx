@@ -5,6 +5,7 @@ import { chunkLabel } from "../lib/chunk.ts";
 import { sourceTitle } from "../lib/citations.ts";
 import { formatInt } from "../lib/format.ts";
 import { documentsHref } from "../lib/routes.ts";
+import { FileChunks } from "./FileChunks.tsx";
 
 /**
  * One stored document (`#/documents/<id>`, where citations lead): its full text and metadata,
@@ -63,6 +64,7 @@ export function DocumentScreen({ id, collection }: { id: string; collection: str
             {chunkLabel(doc.metadata) ? `${chunkLabel(doc.metadata)} · ` : ""}
             <code>{doc.id}</code> · {formatInt(doc.content.length)} characters
           </p>
+          <FileChunks doc={doc} collection={collection} />
           {metadata.length > 0 ? (
             <details class="metadata" open>
               <summary>Metadata</summary>

@@ -153,6 +153,48 @@ describeInBrowser("console: Documents", () => {
     }
   });
 
+  it("walks a file's chunks and deletes the whole file with one confirmation", async () => {
+    const n = 250; // more than one DELETE batch
+    const add = await fetch(`${server.url}/v1/documents`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        ids: Array.from({ length: n }, (_, i) => `big-${i}`),
+        documents: Array.from({ length: n }, (_, i) => `Part ${i} of the big manual.`),
+        metadatas: [...Array.from({ length: n }, (_, i) => ({ source: "big.md", chunk: i, chunks: n }))],
+      }),
+    });
+    expect(add.status).toBe(200);
+    // Another file whose name contains "big.md": the search finds it, the delete must not.
+    const other = await fetch(`${server.url}/v1/documents`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        ids: ["notbig"],
+        documents: ["Other."],
+        metadatas: [{ source: "not-big.md.txt" }],
+      }),
+    });
+    expect(other.status).toBe(200);
+    const { context, page, errors } = await openConsole(browser, `${server.url}/#/documents/big-1`);
+    try {
+      await page.getByRole("link", { name: "Next chunk →" }).click();
+      await page.locator(".document code", { hasText: "big-2" }).waitFor();
+      await page.getByRole("link", { name: "← Previous chunk" }).click();
+      await page.locator(".document code", { hasText: "big-1" }).waitFor();
+      await page.getByRole("button", { name: `Delete the whole file (${n} chunks)` }).click();
+      const dialog = page.getByRole("dialog", { name: "Delete the whole file?" });
+      await dialog.getByRole("button", { name: `Delete ${n} chunks` }).click();
+      await page.waitForURL(/#\/documents$/);
+      const sources = await storedSources();
+      expect(sources).not.toContain("big.md");
+      expect(sources).toContain("not-big.md.txt");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("pages through a long list with Load more", async () => {
     const many = Array.from(
       { length: 30 },
