@@ -4,6 +4,7 @@ import { DELETE_BATCH, deleteInBatches, findFileChunks, neighbours } from "./fil
 
 const doc = (id: string, source: string, chunk?: number): DocumentJson =>
   ({
+    object: "document",
     id,
     content: id,
     metadata: { source, ...(chunk === undefined ? {} : { chunk, chunks: 3 }) },
