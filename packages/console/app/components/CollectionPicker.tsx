@@ -1,4 +1,5 @@
 import { useId, useState } from "preact/hooks";
+import { COLLECTION_NAME_RULE, collectionNameProblem } from "../lib/collection-name.ts";
 
 const NEW = "\u0000new";
 
@@ -18,6 +19,8 @@ export function CollectionPicker({
   const id = useId();
   const [adding, setAdding] = useState(false);
   const [name, setName] = useState("");
+  /** Shown once the person tried to use the name (not while they are still typing it). */
+  const [problem, setProblem] = useState<string | null>(null);
   const known = collections.some((c) => c.name === value);
   const options =
     known || value === undefined ? collections : [...collections, { name: value, label: value }];
@@ -54,7 +57,9 @@ export function CollectionPicker({
           onSubmit={(e) => {
             e.preventDefault();
             const n = name.trim();
-            if (!n) return;
+            const wrong = collectionNameProblem(n);
+            setProblem(wrong);
+            if (wrong) return;
             setAdding(false);
             setName("");
             onChange(n);
@@ -65,8 +70,13 @@ export function CollectionPicker({
             <input
               id={`${id}-new`}
               value={name}
-              maxLength={200}
-              onInput={(e) => setName(e.currentTarget.value)}
+              maxLength={128}
+              aria-invalid={problem !== null}
+              aria-describedby={`${id}-rule`}
+              onInput={(e) => {
+                setName(e.currentTarget.value);
+                if (problem) setProblem(collectionNameProblem(e.currentTarget.value.trim()));
+              }}
               // biome-ignore lint/a11y/noAutofocus: the person just chose to name a new collection.
               autoFocus
             />
@@ -74,6 +84,13 @@ export function CollectionPicker({
           <button type="submit" class="btn">
             Use
           </button>
+          <p
+            id={`${id}-rule`}
+            class={problem ? "hint error-text" : "hint"}
+            role={problem ? "alert" : undefined}
+          >
+            {problem ?? COLLECTION_NAME_RULE}
+          </p>
         </form>
       ) : null}
     </div>

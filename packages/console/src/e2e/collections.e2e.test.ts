@@ -42,6 +42,13 @@ describeInBrowser("console: collections", () => {
     try {
       await page.locator("table.docs .cell-source", { hasText: "weather.txt" }).waitFor();
       await page.getByLabel("Collection", { exact: true }).selectOption({ label: "New collection…" });
+      // A name the store would refuse is caught before any upload, saying what is allowed.
+      await page.getByLabel("New collection name").fill("my wiki");
+      await page.getByRole("button", { name: "Use" }).click();
+      await page
+        .locator(".collection-picker .error-text", { hasText: "Not allowed in a collection name: spaces" })
+        .waitFor();
+      expect(await page.getByLabel("New collection name").getAttribute("aria-invalid")).toBe("true");
       await page.getByLabel("New collection name").fill("wiki");
       await page.getByRole("button", { name: "Use" }).click();
       await expect.poll(() => page.evaluate(() => location.hash)).toBe("#/documents?collection=wiki");
