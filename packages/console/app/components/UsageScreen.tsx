@@ -1,8 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { apiJson, messageOf } from "../lib/api.ts";
 import type { UsageReportJson } from "../lib/api-types.ts";
-import { formatUsd } from "../lib/budget.ts";
+import { formatUsd, queryOutcome } from "../lib/budget.ts";
 import { formatInt, formatMs, preview } from "../lib/format.ts";
+
+const OUTCOME_CLASS = { ok: "ok-text", limit: "muted", failed: "warn-text" } as const;
 
 /**
  * Usage since the server started (`GET /v1/usage`): queries, tokens, searches, model calls,
@@ -143,11 +145,12 @@ export function UsageScreen() {
                         <td class="num">{formatInt(r.total_tokens)}</td>
                         <td class="num">{r.cost_usd === null ? "—" : formatUsd(r.cost_usd)}</td>
                         <td>
-                          {r.error ? (
-                            <span class="warn-text">{r.error}</span>
-                          ) : (
-                            <span class="ok-text">ok</span>
-                          )}
+                          <span
+                            class={OUTCOME_CLASS[queryOutcome(r.error).kind]}
+                            title={r.error ?? undefined}
+                          >
+                            {queryOutcome(r.error).text}
+                          </span>
                         </td>
                       </tr>
                     ))}

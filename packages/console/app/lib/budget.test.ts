@@ -8,6 +8,7 @@ import {
   fraction,
   limitKey,
   meterRows,
+  queryOutcome,
   utilization,
 } from "./budget.ts";
 
@@ -153,5 +154,16 @@ describe("limits in words", () => {
   it("counts iterations up to the limit: the forced last answer is not one more", () => {
     const rows = meterRows(status({ iterations: 2, limits: { max_iterations: 1 } }), {}, undefined);
     expect(rows.find((r) => r.key === "max_iterations")?.text).toBe("1 / 1");
+  });
+});
+
+describe("queryOutcome", () => {
+  it("tells a run a limit ended from a failed one", () => {
+    expect(queryOutcome(null)).toEqual({ kind: "ok", text: "ok" });
+    expect(queryOutcome("Budget exceeded: maxIterations (limit 1)")).toEqual({
+      kind: "limit",
+      text: "ended by the iteration limit",
+    });
+    expect(queryOutcome("Model provider down")).toEqual({ kind: "failed", text: "Model provider down" });
   });
 });

@@ -155,3 +155,15 @@ export function endingLimit(status: BudgetStatus | null, error: string | null | 
   if (m) return m[1]!;
   return status?.exceeded ? "budget" : null;
 }
+
+/**
+ * A recent query's outcome for the Usage screen: a run a budget limit ended still answered
+ * (best effort, as the Ask screen shows), so it reads "ended by a limit", not as a failure.
+ */
+export function queryOutcome(error: string | null): { kind: "ok" | "limit" | "failed"; text: string } {
+  if (!error) return { kind: "ok", text: "ok" };
+  if (error.startsWith("Budget exceeded")) {
+    return { kind: "limit", text: `ended by ${describeLimit(endingLimit(null, error))}` };
+  }
+  return { kind: "failed", text: error };
+}

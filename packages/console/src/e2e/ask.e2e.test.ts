@@ -205,6 +205,11 @@ describeInBrowser("console: Ask", () => {
       );
       expect(await page.locator(".trace-panel").textContent()).not.toMatch(/max_iterations|maxIterations/);
       await shot(page, "ask-4b-iteration-limit");
+      // Usage says the same: ended by a limit, not failed.
+      await page.getByRole("link", { name: "Usage" }).click();
+      const row = page.locator("table.recent tbody tr").first();
+      await row.waitFor();
+      expect(await row.textContent()).toContain("ended by the iteration limit");
       expect(errors).toEqual([]);
     } finally {
       await context.close();
