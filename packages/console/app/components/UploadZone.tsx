@@ -78,6 +78,9 @@ export function UploadZone({
           id="upload-input"
           class="visually-hidden"
           type="file"
+          // "Choose files…" opens it: as a Tab stop of its own it would be an invisible one.
+          tabIndex={-1}
+          aria-hidden="true"
           multiple
           onChange={(e) => void upload([...(e.currentTarget.files ?? [])])}
         />

@@ -195,6 +195,31 @@ describeInBrowser("console: Documents", () => {
     }
   });
 
+  it("has no invisible Tab stop: every element Tab reaches can be seen", async () => {
+    const { context, page, errors } = await openConsole(browser, `${server.url}/#/documents`);
+    try {
+      await page.getByRole("button", { name: "Choose files…" }).waitFor();
+      const invisible: string[] = [];
+      for (let i = 0; i < 15; i++) {
+        await page.keyboard.press("Tab");
+        const seen = await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          if (!el || el === document.body) return null;
+          const box = el.getBoundingClientRect();
+          return {
+            what: `${el.tagName} ${el.id || el.textContent?.trim() || ""}`,
+            size: box.width * box.height,
+          };
+        });
+        if (seen && seen.size <= 4) invisible.push(seen.what);
+      }
+      expect(invisible).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("pages through a long list with Load more", async () => {
     const many = Array.from(
       { length: 30 },
