@@ -15,7 +15,10 @@ export function IterationCard({
   iteration: it,
   runStatus,
   limit = null,
+  collection,
 }: {
+  /** The collection the run searched: hit ids link to its documents. */
+  collection: string | undefined;
   iteration: IterationView;
   runStatus: Exchange["status"];
   /** The limit that ended the run, in words ("the time limit (1 s)"), or null. */
@@ -56,7 +59,7 @@ export function IterationCard({
         <ul class="trace-items">
           {it.items.map((item, i) => {
             if (item.kind === "code") return <CodeBlock key={`c${item.index}`} block={item} live={live} />;
-            if (item.kind === "search") return <SearchItem key={i} search={item} />;
+            if (item.kind === "search") return <SearchItem key={i} search={item} collection={collection} />;
             return <SubLlmItem key={i} call={item} />;
           })}
         </ul>

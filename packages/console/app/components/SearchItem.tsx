@@ -1,8 +1,12 @@
 import { formatMs, formatScore } from "../lib/format.ts";
+import { documentHref } from "../lib/routes.ts";
 import type { SearchView } from "../lib/trace.ts";
 
-/** One search: its query, top_k, how long it took (or that the cache answered), and each hit's id and score. */
-export function SearchItem({ search }: { search: SearchView }) {
+/**
+ * One search: its query, top_k, how long it took (or that the cache answered), and each hit's id
+ * (a link to the document in `collection`) and score.
+ */
+export function SearchItem({ search, collection }: { search: SearchView; collection: string | undefined }) {
   return (
     <li class="trace-item trace-search">
       <div class="item-label">
@@ -20,7 +24,10 @@ export function SearchItem({ search }: { search: SearchView }) {
         <ol class="hits" aria-label={`Hits for ${search.query}`}>
           {search.hits.map((h) => (
             <li key={h.id}>
-              <code class="hit-id">{h.id}</code> <span class="muted">{formatScore(h.score)}</span>
+              <a href={documentHref(h.id, collection)}>
+                <code class="hit-id">{h.id}</code>
+              </a>{" "}
+              <span class="muted">{formatScore(h.score)}</span>
             </li>
           ))}
         </ol>

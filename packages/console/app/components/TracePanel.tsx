@@ -2,6 +2,7 @@ import { useEffect, useRef } from "preact/hooks";
 import { describeLimit, endingLimit } from "../lib/budget.ts";
 import { type Exchange, runElapsedMs } from "../lib/exchange.ts";
 import { formatMs } from "../lib/format.ts";
+import { modelCollection } from "../lib/models.ts";
 import { useTick } from "../lib/tick.ts";
 import { loopIterations } from "../lib/trace.ts";
 import { BudgetMeter } from "./BudgetMeter.tsx";
@@ -36,6 +37,7 @@ export function TracePanel({ exchange: ex }: { exchange: Exchange | null }) {
     );
   }
   const t = ex.trace;
+  const collection = modelCollection(ex.settings.model);
   const ended = endingLimit(t.budget, ex.extension?.error);
   const limitText = ended
     ? describeLimit(ended, { ...ex.serverLimits, ...ex.settings.budget, ...t.budget?.limits })
@@ -90,14 +92,20 @@ export function TracePanel({ exchange: ex }: { exchange: Exchange | null }) {
           </p>
           <ul class="trace-items">
             {t.grounding.map((s, i) => (
-              <SearchItem key={i} search={s} />
+              <SearchItem key={i} search={s} collection={collection} />
             ))}
           </ul>
         </section>
       ) : null}
       <ol class="iterations" aria-label="Iterations">
         {t.iterations.map((it) => (
-          <IterationCard key={it.iteration} iteration={it} runStatus={ex.status} limit={limitText} />
+          <IterationCard
+            key={it.iteration}
+            iteration={it}
+            runStatus={ex.status}
+            limit={limitText}
+            collection={collection}
+          />
         ))}
       </ol>
     </div>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ModelJson } from "./api-types.ts";
-import { chatModels, collectionsOf } from "./models.ts";
+import { chatModels, collectionsOf, modelCollection } from "./models.ts";
 
 const m = (id: string, extra: Partial<ModelJson> = {}): ModelJson => ({ id, object: "model", ...extra });
 
@@ -34,5 +34,12 @@ describe("collectionsOf", () => {
       { name: "wiki", label: "wiki", documents: 9 },
     ]);
     expect(collectionsOf([m("deeprecall")])).toEqual([{ name: undefined, label: "default" }]);
+  });
+});
+
+describe("modelCollection", () => {
+  it("is the collection a model answers from, undefined for the default one", () => {
+    expect(modelCollection("deeprecall/wiki")).toBe("wiki");
+    expect(modelCollection("deeprecall")).toBeUndefined();
   });
 });

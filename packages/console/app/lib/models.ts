@@ -26,3 +26,9 @@ export function collectionsOf(
     return { name, label: name, ...documents };
   });
 }
+
+/** The collection a model answers from: `deeprecall/<collection>` → that name; the chat model itself → the default (undefined). */
+export function modelCollection(model: string): string | undefined {
+  const slash = model.indexOf("/");
+  return slash === -1 ? undefined : model.slice(slash + 1) || undefined;
+}

@@ -205,6 +205,11 @@ describeInBrowser("console: Ask", () => {
       );
       expect(await page.locator(".trace-panel").textContent()).not.toMatch(/max_iterations|maxIterations/);
       await shot(page, "ask-4b-iteration-limit");
+      // A hit id in the trace opens that document.
+      const hit = page.locator(".trace-panel .hits a").first();
+      const hitId = await hit.textContent();
+      await hit.click();
+      await page.locator(".document code", { hasText: hitId! }).waitFor();
       // Usage says the same: ended by a limit, not failed.
       await page.getByRole("link", { name: "Usage" }).click();
       const row = page.locator("table.recent tbody tr").first();
