@@ -1,5 +1,6 @@
 import type { ErrorBody } from "./api-types.ts";
 import { getKey, KeyRequestCancelled, noteUnauthorized, requestKey } from "./auth.ts";
+import { formatBytes } from "./format.ts";
 
 /** A failed API call: the HTTP status and the server's OpenAI-style error `message`. */
 export class ApiError extends Error {
@@ -29,13 +30,26 @@ export function errorFromBody(status: number, text: string, statusText = ""): Ap
   try {
     const body = JSON.parse(text) as Partial<ErrorBody>;
     if (body.error && typeof body.error.message === "string") {
-      return new ApiError(status, body.error.message, body.error.code ?? null);
+      const message = status === 413 ? tooLargeMessage(body.error.message) : body.error.message;
+      return new ApiError(status, message, body.error.code ?? null);
     }
   } catch {
     // not JSON
   }
   const fallback = text.trim().slice(0, 300) || statusText || "request failed";
   return new ApiError(status, `HTTP ${status}: ${fallback}`);
+}
+
+/**
+ * The server's 413 ("… the limit is 52428800 bytes …") as a person would say it: the limit in
+ * MB, and what to do about it.
+ */
+export function tooLargeMessage(serverMessage: string): string {
+  const limit = /limit is (\d+) bytes/.exec(serverMessage)?.[1];
+  const most = limit
+    ? ` It accepts at most ${formatBytes(Number(limit))} in one request`
+    : " It has a size limit per request";
+  return `Too large for this server.${most} (all the files of an upload together): send fewer or smaller files at a time.`;
 }
 
 /** `fetch` options with plain-object headers (the key is added to them). */
