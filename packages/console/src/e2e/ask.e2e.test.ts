@@ -205,6 +205,14 @@ describeInBrowser("console: Ask", () => {
       );
       expect(await page.locator(".trace-panel").textContent()).not.toMatch(/max_iterations|maxIterations/);
       await shot(page, "ask-4b-iteration-limit");
+      // Scrolled, the sticky budget box sits flush with the top of the trace panel: no strip
+      // above it where the scrolled content shows through.
+      await page.locator(".trace-panel").evaluate((el) => {
+        el.scrollTop = el.scrollHeight;
+      });
+      const panelBox = await page.locator(".trace-panel").boundingBox();
+      const budgetBox = await page.locator(".budget").boundingBox();
+      expect(Math.abs(budgetBox!.y - panelBox!.y)).toBeLessThanOrEqual(1);
       // A hit id in the trace opens that document.
       const hit = page.locator(".trace-panel .hits a").first();
       const hitId = await hit.textContent();
