@@ -3,7 +3,7 @@ import { ApiError, apiJson, messageOf } from "../lib/api.ts";
 import type { DocumentJson, DocumentListJson } from "../lib/api-types.ts";
 import { chunkLabel } from "../lib/chunk.ts";
 import { sourceTitle } from "../lib/citations.ts";
-import { preview } from "../lib/format.ts";
+import { formatInt, preview } from "../lib/format.ts";
 import { documentHref } from "../lib/routes.ts";
 import { ConfirmDialog } from "./ConfirmDialog.tsx";
 
@@ -26,9 +26,12 @@ function listUrl(collection: string | undefined, q: string, after: string | null
 export function DocumentList({
   collection,
   version,
+  total,
   onChanged,
 }: {
   collection: string | undefined;
+  /** How many documents the collection holds (from `/v1/models`), when known. */
+  total?: number | undefined;
   /** Bumped after an upload: reload from the first page. */
   version: number;
   /** Called after a delete (the collection's document count changed). */
@@ -114,7 +117,9 @@ export function DocumentList({
         {status ||
           (loading
             ? "Loading…"
-            : `${docs.length}${cursor ? "+" : ""} document${docs.length === 1 ? "" : "s"}${query ? ` matching “${query}”` : ""}`)}
+            : !query && cursor && total !== undefined && total >= docs.length
+              ? `Showing ${formatInt(docs.length)} of ${formatInt(total)} documents`
+              : `${formatInt(docs.length)}${cursor ? "+" : ""} document${docs.length === 1 ? "" : "s"}${query ? ` matching “${query}”` : ""}`)}
       </p>
       {error ? (
         <p class="error-text" role="alert">

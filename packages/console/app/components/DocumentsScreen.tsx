@@ -16,11 +16,19 @@ export function DocumentsScreen({ collection }: { collection: string | undefined
   // Uploads reload the list and the counts; deletes (already gone from the list) the counts.
   const [uploads, setUploads] = useState(0);
   const [deletes, setDeletes] = useState(0);
+  /** The default collection's count from `/health`: `/v1/models` gives counts only when several collections are served. */
+  const [healthCount, setHealthCount] = useState<number | undefined>(undefined);
   useEffect(() => {
     apiJson<{ data: ModelJson[] }>("v1/models")
       .then((list) => setCollections(collectionsOf(list.data ?? [])))
       .catch(() => setCollections([]));
+    apiJson<{ documents: number | null }>("health")
+      .then((h) => setHealthCount(typeof h.documents === "number" ? h.documents : undefined))
+      .catch(() => setHealthCount(undefined));
   }, [uploads, deletes]);
+  const total =
+    collections.find((c) => c.name === collection)?.documents ??
+    (collection === undefined ? healthCount : undefined);
   return (
     <div class="page">
       <div class="page-head">
@@ -34,7 +42,12 @@ export function DocumentsScreen({ collection }: { collection: string | undefined
         />
       </div>
       <UploadZone collection={collection} onUploaded={() => setUploads((n) => n + 1)} />
-      <DocumentList collection={collection} version={uploads} onChanged={() => setDeletes((n) => n + 1)} />
+      <DocumentList
+        collection={collection}
+        version={uploads}
+        total={total}
+        onChanged={() => setDeletes((n) => n + 1)}
+      />
     </div>
   );
 }

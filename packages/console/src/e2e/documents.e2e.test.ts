@@ -239,6 +239,8 @@ describeInBrowser("console: Documents", () => {
       const rows = page.locator("table.docs tbody tr");
       await expect.poll(() => rows.count()).toBe(25);
       const total = (await storedSources()).length;
+      // The count is the collection's total (the picker's figure), not "25+".
+      await page.getByText(`Showing 25 of ${total} documents`).waitFor();
       await page.getByRole("button", { name: "Load more" }).click();
       await expect.poll(() => rows.count()).toBe(total);
       expect(await page.getByRole("button", { name: "Load more" }).count()).toBe(0);
