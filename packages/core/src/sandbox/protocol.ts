@@ -20,7 +20,13 @@ export const CTRL_MAIL = 0;
 export const CTRL_STOP_ID = 1;
 /** Int32 slot: why it wants it stopped (a `StopReason` code). */
 export const CTRL_STOP_REASON = 2;
-export const CTRL_SLOTS = 3;
+/**
+ * Int32 slot: how many `hostCall` and `done` messages the worker has posted. The pool compares it
+ * with how many it has read: a watchdog that fires while the worker's answer sits unread (the
+ * main thread is busy) is the main thread being late, not the worker being hung.
+ */
+export const CTRL_POSTED = 3;
+export const CTRL_SLOTS = 4;
 
 /** Codes stored in `CTRL_STOP_REASON`. */
 export const STOP_ABORT = 1;

@@ -10,6 +10,7 @@ import { workerExecArgv } from "./exec-argv.ts";
 import { errorReply, invokeHost } from "./host-call.ts";
 import {
   CTRL_MAIL,
+  CTRL_POSTED,
   CTRL_SLOTS,
   CTRL_STOP_ID,
   CTRL_STOP_REASON,
@@ -116,6 +117,8 @@ export class SandboxWorker {
   private crashMessage: string | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private watchdogSince = 0;
+  /** `hostCall` and `done` messages read from the worker (compared with its CTRL_POSTED count). */
+  private received = 0;
   private readonly onExitCallback: (worker: SandboxWorker, exit: WorkerExit) => void;
   private readonly onStderr: (text: string) => void;
   private resolveReady!: () => void;
@@ -247,6 +250,7 @@ export class SandboxWorker {
   }
 
   private onMessage(message: WorkerMessage): void {
+    if (message.type === "hostCall" || message.type === "done") this.received += 1;
     switch (message.type) {
       case "ready":
         this.isReady = true;
@@ -351,6 +355,14 @@ export class SandboxWorker {
 
   private onHang(): void {
     if (this.dead) return;
+    this.watchdog = undefined;
+    if (Atomics.load(this.ctrl, CTRL_POSTED) !== this.received && this.current !== undefined) {
+      // The worker has answered (or asked the host) and the message waits for this thread,
+      // which is busy: it is not hung. Look again after a grace period.
+      this.current.remainingMs = WATCHDOG_GRACE_MS;
+      this.refreshWatchdog();
+      return;
+    }
     this.hung = true;
     void this.worker.terminate();
   }

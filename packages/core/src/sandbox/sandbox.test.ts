@@ -441,6 +441,32 @@ describe("isolation from the host", () => {
   });
 });
 
+describe("a busy main thread", () => {
+  it("is not mistaken for a hung worker: a block that finished while this thread was blocked keeps its session", async () => {
+    const { host } = makeHost({
+      async searchDb() {
+        // Once this reply is on its way (the watchdog re-armed), block this thread well past the
+        // watchdog's budget (timeoutMs + 2 s grace). The worker finishes at once, but its answer
+        // can only be read after the expired watchdog timer has run.
+        setImmediate(() => {
+          const until = Date.now() + 2_600;
+          while (Date.now() < until) {
+            // busy: no timers, no messages
+          }
+        });
+        return [];
+      },
+    });
+    const s = await session({ limits: { timeoutMs: 100 } }, host);
+    await s.run("const kept = 41");
+    const result = await s.run("const hits = searchDb('x'); print(kept + 1 + hits.length)");
+    expect(result.error).toBeUndefined();
+    expect(result.output).toBe("42");
+    expect((await s.run("print(kept)")).output).toBe("41");
+    await s.dispose();
+  });
+});
+
 describe("limits", () => {
   it("stops a busy loop while the main thread's event loop keeps running", async () => {
     const s = await session({ limits: { timeoutMs: 1_000 } });

@@ -10,6 +10,7 @@ import { parentPort, receiveMessageOnPort, workerData } from "node:worker_thread
 import { getErrorMessage } from "../errors/get-error-message.ts";
 import {
   CTRL_MAIL,
+  CTRL_POSTED,
   CTRL_STOP_ID,
   CTRL_STOP_REASON,
   type DisposeReport,
@@ -68,6 +69,7 @@ function prepareSpare(): void {
 }
 
 function hostBridge(requestId: number, fn: HostFunctionName, argsJson: string): string {
+  Atomics.add(ctrl, CTRL_POSTED, 1);
   send({ type: "hostCall", id: requestId, fn, argsJson });
   for (;;) {
     const seen = Atomics.load(ctrl, CTRL_MAIL);
@@ -149,6 +151,7 @@ async function serve(request: WorkerRequest): Promise<void> {
     }
     message = { type: "done", id: request.id, error: getErrorMessage(error) };
   }
+  Atomics.add(ctrl, CTRL_POSTED, 1);
   send(message);
 }
 
