@@ -16,7 +16,10 @@ export function IterationCard({
   runStatus,
   limit = null,
   collection,
+  last = false,
 }: {
+  /** The run's last step: the one a limit can have cut. */
+  last?: boolean;
   /** The collection the run searched: hit ids link to its documents. */
   collection: string | undefined;
   iteration: IterationView;
@@ -27,6 +30,9 @@ export function IterationCard({
   const live = runStatus === "streaming";
   const running = it.status === "running" && live;
   const cut = it.status === "running" && !live;
+  // A turn that completed with nothing to show: the limit ended the model call before its reply.
+  const emptied =
+    !live && last && limit !== null && it.status === "complete" && !it.modelText && it.items.length === 0;
   return (
     <li class={`iteration${running ? " running" : ""}`} aria-busy={running}>
       <div class="iteration-head">
@@ -72,6 +78,7 @@ export function IterationCard({
           found — one last call, not another iteration.
         </p>
       ) : null}
+      {emptied ? <p class="muted small">Cut off by {limit} before the model's reply came.</p> : null}
       {cut ? (
         <p class="muted small">
           {runStatus === "stopped"

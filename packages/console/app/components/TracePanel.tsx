@@ -98,13 +98,14 @@ export function TracePanel({ exchange: ex }: { exchange: Exchange | null }) {
         </section>
       ) : null}
       <ol class="iterations" aria-label="Iterations">
-        {t.iterations.map((it) => (
+        {t.iterations.map((it, i) => (
           <IterationCard
             key={it.iteration}
             iteration={it}
             runStatus={ex.status}
             limit={limitText}
             collection={collection}
+            last={i === t.iterations.length - 1}
           />
         ))}
       </ol>

@@ -136,7 +136,8 @@ describe("limits in words", () => {
     expect(limitKey("maxIterations")).toBe("max_iterations");
     expect(limitKey("maxTime")).toBe("max_time_seconds");
     expect(describeLimit("max_iterations", { max_iterations: 1 })).toBe("the iteration limit (1)");
-    expect(describeLimit("maxTimeSeconds", { max_time_seconds: 1 })).toBe("the time limit (1.0 s)");
+    expect(describeLimit("maxTimeSeconds", { max_time_seconds: 1 })).toBe("the time limit (1 s)");
+    expect(describeLimit("max_time_seconds", { max_time_seconds: 2.5 })).toBe("the time limit (2.5 s)");
     expect(describeLimit("max_tokens")).toBe("the token limit");
     expect(describeLimit(null)).toBe("a budget limit");
   });

@@ -77,7 +77,7 @@ export function meterRows(
         text:
           limit === undefined
             ? formatFigure(key, value)
-            : `${formatFigure(key, value)} / ${formatFigure(key, limit)}`,
+            : `${formatFigure(key, value)} / ${formatLimit(key, limit)}`,
         exceeded: status?.exceeded_limit === key || (limit !== undefined && limit > 0 && value >= limit),
       },
     ];
@@ -108,6 +108,12 @@ export function formatFigure(key: keyof BudgetLimits, value: number): string {
     default:
       return Math.round(value).toLocaleString("en-US");
   }
+}
+
+/** A limit as it was set: whole seconds without a decimal ("1 s", "300 s"), else as `formatFigure`. */
+export function formatLimit(key: keyof BudgetLimits, value: number): string {
+  if (key === "max_time_seconds" && Number.isInteger(value)) return `${value} s`;
+  return formatFigure(key, value);
 }
 
 /** "$0.0012", "$0.05", "$12.30". */
@@ -145,7 +151,7 @@ export function describeLimit(name: string | null | undefined, limits: BudgetLim
   const value = limits[key];
   return value === undefined
     ? `the ${LIMIT_WORDS[key]}`
-    : `the ${LIMIT_WORDS[key]} (${formatFigure(key, value)})`;
+    : `the ${LIMIT_WORDS[key]} (${formatLimit(key, value)})`;
 }
 
 /** The limit that ended a run, as far as its budget status or its error (`Budget exceeded: <limit> …`) tell. */

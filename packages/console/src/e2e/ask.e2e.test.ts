@@ -229,6 +229,34 @@ describeInBrowser("console: Ask", () => {
     }
   });
 
+  it("says when the time limit cut the run: on the answer and on the cut turn", async () => {
+    server.timing.codeTurnMs = 2_500;
+    const { context, page, errors } = await openConsole(browser, server.url);
+    try {
+      await page.getByText(/^Options/).click();
+      await page.getByLabel(/Max time/).fill("1");
+      await page.getByLabel("Question", { exact: true }).fill("Who founded Acme?");
+      await page.getByLabel("Question", { exact: true }).press("Enter");
+      await page.locator(".exchange .badge-done").waitFor({ timeout: 20_000 });
+      await shot(page, "ask-4c-time-limit");
+      expect(await page.locator(".exchange").textContent()).toContain(
+        "Stopped by the time limit (1 s): best-effort answer from what was found.",
+      );
+      expect(await page.locator(".trace-panel").textContent()).toContain(
+        "Limit reached: the time limit (1 s).",
+      );
+      // The turn the limit cut says so rather than being an empty card.
+      expect(await page.locator(".iteration").last().textContent()).toContain(
+        "Cut off by the time limit (1 s)",
+      );
+      expect(await page.locator(".trace-panel").textContent()).not.toMatch(/max_time|maxTime/);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+      server.timing.codeTurnMs = 300;
+    }
+  });
+
   it("stops a running question with Stop", async () => {
     server.timing.finalTurnMs = 10_000;
     const { context, page, errors } = await openConsole(browser, server.url);
