@@ -278,6 +278,16 @@ export function quoteSnippet(text: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** Budget limits as a reader of the answer knows them. */
+const LIMIT_WORDS: Record<string, string> = {
+  maxIterations: "the iteration limit",
+  maxSearchCalls: "the search limit",
+  maxTokens: "the token limit",
+  maxTimeSeconds: "the time limit",
+  maxCostUsd: "the cost limit",
+  maxDepth: "the depth limit",
+};
+
 /**
  * A best-effort answer built without a model from the sources seen so far: the sentences of the
  * best sources that share most words with the question, each with its source id, introduced by
@@ -285,7 +295,7 @@ export function quoteSnippet(text: string, max: number): string {
  * says nothing relevant was found.
  */
 export function synthesizeAnswer(question: string, sources: SearchResult[], limit: string): string {
-  const intro = `The investigation stopped at the ${limit} limit before the model gave a final answer.`;
+  const intro = `The investigation stopped at ${LIMIT_WORDS[limit] ?? `the ${limit} limit`} before the model gave a final answer.`;
   if (sources.length === 0) {
     return `${intro} No relevant passages had been found in the documents, so there is no grounded answer to give.`;
   }

@@ -282,6 +282,21 @@ describe("budgets", () => {
     expect(last?.type === "iteration-complete" && last.step).toMatchObject({ iteration: 2, final: true });
   });
 
+  it("a time budget beyond what a timer can hold (> 24.8 days) is no limit, not an instant stop", async () => {
+    const model = scriptedModel([
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return "FINAL(in time)";
+      },
+    ]);
+    const result = await engine({ vectorStore: await corpus(), model }).query("q", {
+      budget: { maxTimeSeconds: 4e16 },
+    });
+    expect(result.answer).toBe("in time");
+    expect(result.error).toBeUndefined();
+    expect(result.budgetStatus.exceeded).toBe(false);
+  });
+
   it("takes cost from provider metadata when there is no pricing entry", async () => {
     const model = scriptedModel([{ text: "FINAL(x)", providerMetadata: { gateway: { cost: "0.0025" } } }]);
     const result = await engine({ vectorStore: await corpus(), model }).query("q");

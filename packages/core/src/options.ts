@@ -157,7 +157,11 @@ const optionsSchema = z.object({
   maxConcurrency: z.int().min(1).max(64).optional(),
   maxOutputTokens: z.int().min(1).optional(),
   subMaxOutputTokens: z.int().min(1).optional(),
-  callTimeoutMs: z.number().positive().optional(),
+  callTimeoutMs: z
+    .number()
+    .positive()
+    .max(2 ** 31 - 1)
+    .optional(),
   grounding: z.boolean().optional(),
 });
 

@@ -55,6 +55,9 @@ export type SearchFn = (
  * Everything one `query()` shares across its loops (root and child): the budget, usage,
  * sources seen, the abort signal, and the event/callback fan-out.
  */
+/** The longest delay `setTimeout` honours (a signed 32-bit count of ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class RunState {
   readonly runId = crypto.randomUUID();
   readonly budget: BudgetTracker;
@@ -101,7 +104,9 @@ export class RunState {
     const signals = [this.deadline.signal];
     if (options.signal) signals.push(options.signal);
     this.signal = AbortSignal.any(signals);
-    if (budget.maxTimeSeconds !== undefined) {
+    // Node runs a timer longer than 2^31-1 ms (~24.8 days) after 1 ms: a longer time budget is
+    // no limit in practice, so it gets no timer.
+    if (budget.maxTimeSeconds !== undefined && budget.maxTimeSeconds * 1000 <= MAX_TIMER_MS) {
       this.timer = setTimeout(() => {
         this.budget.markExceeded("maxTimeSeconds");
         this.deadline.abort(new BudgetExceededError("maxTimeSeconds"));
