@@ -270,7 +270,7 @@ export function registerUpload(app: App, ctx: RouteContext, options: CreateAppOp
         } catch (error) {
           // The store refusing this file's documents is this file's problem; a store that is
           // down fails the request (502/503) like every other route.
-          if (!(error instanceof ConfigError)) throw error;
+          if (!ConfigError.isInstance(error)) throw error;
           results.push(rejected(`the vector store refused it: ${error.message}`));
           continue;
         }
