@@ -297,6 +297,18 @@ describe("budgets", () => {
     expect(result.budgetStatus.exceeded).toBe(false);
   });
 
+  it("reports the iteration limit the loop obeys: the engine's maxIterations unless the query sets a lower one", async () => {
+    const e = engine({
+      vectorStore: await corpus(),
+      model: scriptedModel(["FINAL(a)", "FINAL(b)"]),
+      maxIterations: 7,
+    });
+    expect((await e.query("q")).budgetStatus.limits).toEqual({ maxIterations: 7 });
+    expect((await e.query("q", { budget: { maxIterations: 3 } })).budgetStatus.limits).toEqual({
+      maxIterations: 3,
+    });
+  });
+
   it("takes cost from provider metadata when there is no pricing entry", async () => {
     const model = scriptedModel([{ text: "FINAL(x)", providerMetadata: { gateway: { cost: "0.0025" } } }]);
     const result = await engine({ vectorStore: await corpus(), model }).query("q");

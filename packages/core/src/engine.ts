@@ -621,7 +621,10 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       ...this.options,
       ...(options.topK !== undefined ? { topK: options.topK } : {}),
     };
-    const run = new RunState(query, options, engineOptions, this.searchStore, emit, this.callbacks, budget);
+    // The run's limits as reported (budget status, live meters) include the iterations the
+    // engine allows when the query's budget sets none: that is the limit the loop obeys.
+    const limits = { ...budget, maxIterations: effectiveMaxIterations(this.options, budget) };
+    const run = new RunState(query, options, engineOptions, this.searchStore, emit, this.callbacks, limits);
     emit({ type: "query-start", query, runId: run.runId });
     await run.hook("onQueryStart", run.ctx, options);
 
