@@ -314,8 +314,11 @@ export function describeVectorStoreConformance(
           expect(returned).toEqual(given);
           expect(await ctx.store.count()).toBe(n);
           for (const i of [0, Math.floor(n / 2) + 7, n - 1]) {
-            const [hit] = await ctx.store.search(documents[i]!, { topK: 3 });
-            expect(hit?.id).toBe(`bulk-${i}`);
+            // Among the top 3, not necessarily first: this case is about writing a large batch,
+            // and an approximate index (Chroma's HNSW) may rank a near-identical record above it.
+            const hits = await ctx.store.search(documents[i]!, { topK: 3 });
+            const hit = hits.find((h) => h.id === `bulk-${i}`);
+            expect(hit?.id, JSON.stringify(hits.map((h) => h.id))).toBe(`bulk-${i}`);
             expect(hit?.content).toBe(documents[i]);
             expect(hit?.metadata).toEqual({ i, even: i % 2 === 0 });
           }
