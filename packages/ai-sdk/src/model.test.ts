@@ -1,22 +1,21 @@
 import { InvalidPromptError } from "@ai-sdk/provider";
+import {
+  abortProbe,
+  SEED_INVESTIGATION as INVESTIGATION,
+  mockUsage,
+  scriptedModel as scripted,
+  seededEngine,
+} from "@deeprecall/test-utils";
 import { generateText, streamText } from "ai";
-import { afterEach, describe, expect, it } from "vitest";
-import { closeEngines, makeEngine, scripted, untilAborted } from "./__fixtures__/scripted.ts";
+import { describe, expect, it } from "vitest";
 import { deeprecall } from "./index.ts";
 
-afterEach(closeEngines);
-
 const promptOf = (call: { prompt: unknown }) => JSON.stringify(call.prompt);
-
-const INVESTIGATION = [
-  "Let me look.\n```repl\nconst hits = searchDb('Acme founder')\nprint(hits[0].content)\n```",
-  "FINAL(Jane Doe founded Acme in 1999.)",
-];
 
 describe("deeprecall(engine) with generateText", () => {
   it("answers with text, sources, reasoning, usage and metadata", async () => {
     const root = scripted(INVESTIGATION);
-    const { engine } = await makeEngine(root);
+    const engine = await seededEngine(root);
     const result = await generateText({ model: deeprecall(engine), prompt: "Who founded Acme?" });
 
     expect(result.text).toBe("Jane Doe founded Acme in 1999.");
@@ -25,7 +24,7 @@ describe("deeprecall(engine) with generateText", () => {
     expect(result.usage.inputTokens).toBe(20);
     expect(result.usage.outputTokens).toBe(10);
     expect(result.usage.totalTokens).toBe(30);
-    expect(result.reasoningText).toContain('Searched "Acme founder"');
+    expect(result.reasoningText).toContain('Searched "Acme founded"');
     expect(result.reasoningText).toContain("Iteration 1");
 
     const ids = result.sources.map((s) => s.id);
@@ -52,7 +51,7 @@ describe("deeprecall(engine) with generateText", () => {
 
   it("maps system messages to instructions, earlier turns to history and the last user message to the query", async () => {
     const root = scripted(["FINAL(Lyon.)"]);
-    const { engine } = await makeEngine(root);
+    const engine = await seededEngine(root);
     const result = await generateText({
       model: deeprecall(engine),
       system: "Answer in one word.",
@@ -83,7 +82,7 @@ describe("deeprecall(engine) with generateText", () => {
       "```repl\nconst hits = searchDb('founded')\nprint(hits.map(h => h.id).join(','))\n```",
       "FINAL(ok)",
     ]);
-    const { engine } = await makeEngine(root);
+    const engine = await seededEngine(root);
     const result = await generateText({
       model: deeprecall(engine),
       prompt: "q",
@@ -98,7 +97,7 @@ describe("deeprecall(engine) with generateText", () => {
 
   it("rejects bad providerOptions before running anything", async () => {
     const root = scripted([]);
-    const { engine } = await makeEngine(root);
+    const engine = await seededEngine(root);
     await expect(
       generateText({
         model: deeprecall(engine),
@@ -119,7 +118,7 @@ describe("deeprecall(engine) with generateText", () => {
   });
 
   it("needs a user message", async () => {
-    const { engine } = await makeEngine(scripted([]));
+    const engine = await seededEngine(scripted([]));
     const error = await generateText({
       model: deeprecall(engine),
       messages: [{ role: "assistant", content: "hello" }],
@@ -134,7 +133,7 @@ describe("deeprecall(engine) with generateText", () => {
       "```repl\nprint(searchDb('Jane').length)\n```",
       "FINAL(never reached)",
     ]);
-    const { engine } = await makeEngine(root);
+    const engine = await seededEngine(root);
     const result = await generateText({
       model: deeprecall(engine, { budget: { maxTokens: 20 } }),
       prompt: "Who founded Acme?",
@@ -147,7 +146,7 @@ describe("deeprecall(engine) with generateText", () => {
 
   it("warns about settings it cannot honour", async () => {
     (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
-    const { engine } = await makeEngine(scripted(["FINAL(x)"]));
+    const engine = await seededEngine(scripted(["FINAL(x)"]));
     const result = await generateText({ model: deeprecall(engine), prompt: "q", topP: 0.5, seed: 3 });
     expect(result.warnings?.map((w) => ("feature" in w ? w.feature : w.type))).toEqual(
       expect.arrayContaining(["topP", "seed"]),
@@ -157,7 +156,7 @@ describe("deeprecall(engine) with generateText", () => {
 
 describe("deeprecall(engine) with streamText", () => {
   it("streams progress as reasoning, then the answer as text, then sources and usage", async () => {
-    const { engine } = await makeEngine(scripted(INVESTIGATION));
+    const engine = await seededEngine(scripted(INVESTIGATION));
     const result = streamText({ model: deeprecall(engine), prompt: "Who founded Acme?" });
     const kinds: string[] = [];
     let text = "";
@@ -171,7 +170,7 @@ describe("deeprecall(engine) with streamText", () => {
     expect(kinds.lastIndexOf("text-delta")).toBeLessThan(kinds.indexOf("source"));
     expect(await result.text).toBe("Jane Doe founded Acme in 1999.");
     expect((await result.sources).map((s) => s.id)).toContain("acme");
-    expect(await result.reasoningText).toContain('Searched "Acme founder"');
+    expect(await result.reasoningText).toContain('Searched "Acme founded"');
     expect((await result.usage).inputTokens).toBe(20);
     expect(await result.finishReason).toBe("stop");
   });
@@ -183,11 +182,11 @@ describe("deeprecall(engine) with streamText", () => {
           throw new Error("provider exploded");
         },
       ]);
-    const { engine } = await makeEngine(failing(), { retry: { maxRetries: 0 } });
+    const engine = await seededEngine(failing(), { retry: { maxRetries: 0 } });
     await expect(generateText({ model: deeprecall(engine), prompt: "q", maxRetries: 0 })).rejects.toThrow(
       /provider exploded/,
     );
-    const { engine: engine2 } = await makeEngine(failing(), { retry: { maxRetries: 0 } });
+    const engine2 = await seededEngine(failing(), { retry: { maxRetries: 0 } });
     const errors: unknown[] = [];
     const result = streamText({
       model: deeprecall(engine2),
@@ -205,7 +204,6 @@ describe("deeprecall(engine) with streamText", () => {
 
   it("streams the tools strategy's answer token by token", async () => {
     const { MockLanguageModelV4, convertArrayToReadableStream } = await import("ai/test");
-    const { usage } = await import("./__fixtures__/scripted.ts");
     const model = new MockLanguageModelV4({
       modelId: "mock-tools",
       doStream: async () => ({
@@ -215,11 +213,11 @@ describe("deeprecall(engine) with streamText", () => {
           { type: "text-delta", id: "t", delta: "Jane " },
           { type: "text-delta", id: "t", delta: "Doe." },
           { type: "text-end", id: "t" },
-          { type: "finish", finishReason: { unified: "stop", raw: "stop" }, usage: usage(7, 3) },
+          { type: "finish", finishReason: { unified: "stop", raw: "stop" }, usage: mockUsage(7, 3) },
         ]),
       }),
     });
-    const { engine } = await makeEngine(model, { strategy: "tools" });
+    const engine = await seededEngine(model, { strategy: "tools" });
     const result = streamText({ model: deeprecall(engine), prompt: "Who?" });
     const deltas: string[] = [];
     for await (const delta of result.textStream) deltas.push(delta);
@@ -228,19 +226,8 @@ describe("deeprecall(engine) with streamText", () => {
   });
 
   it("passes the abort signal through to the engine's model call", async () => {
-    let seen: AbortSignal | undefined;
-    let started!: () => void;
-    const inFlight = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    const root = scripted([
-      (call) => {
-        seen = call.abortSignal;
-        started();
-        return untilAborted(call.abortSignal);
-      },
-    ]);
-    const { engine } = await makeEngine(root, { retry: { maxRetries: 0 } });
+    const probe = abortProbe();
+    const engine = await seededEngine(scripted([probe.reply]), { retry: { maxRetries: 0 } });
     const controller = new AbortController();
     const result = streamText({ model: deeprecall(engine), prompt: "q", abortSignal: controller.signal });
     const consumed = (async () => {
@@ -252,28 +239,17 @@ describe("deeprecall(engine) with streamText", () => {
       }
       return kinds;
     })();
-    await inFlight;
+    await probe.started;
     controller.abort(new Error("user cancelled"));
     const kinds = await consumed;
-    expect(seen?.aborted).toBe(true);
+    expect(probe.aborted).toBe(true);
     expect(kinds).not.toContain("text-delta");
     expect(kinds.some((k) => k === "abort" || k === "error" || k.startsWith("threw:"))).toBe(true);
   });
 
   it("stops the engine when the consumer cancels the stream", async () => {
-    let seen: AbortSignal | undefined;
-    let started!: () => void;
-    const inFlight = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    const root = scripted([
-      (call) => {
-        seen = call.abortSignal;
-        started();
-        return untilAborted(call.abortSignal);
-      },
-    ]);
-    const { engine } = await makeEngine(root, { retry: { maxRetries: 0 } });
+    const probe = abortProbe();
+    const engine = await seededEngine(scripted([probe.reply]), { retry: { maxRetries: 0 } });
     const { stream } = await deeprecall(engine).doStream({
       prompt: [{ role: "user", content: [{ type: "text", text: "q" }] }],
     });
@@ -281,9 +257,9 @@ describe("deeprecall(engine) with streamText", () => {
     expect((await reader.read()).value?.type).toBe("stream-start");
     expect((await reader.read()).value?.type).toBe("response-metadata");
     const pending = reader.read();
-    await inFlight;
+    await probe.started;
     await reader.cancel(new Error("gone"));
     await pending.catch(() => undefined);
-    expect(seen?.aborted).toBe(true);
+    expect(probe.aborted).toBe(true);
   });
 });

@@ -1,10 +1,12 @@
-import { InMemoryVectorStore } from "@deeprecall/test-utils";
+import {
+  InMemoryVectorStore,
+  SEED_CORPUS,
+  scriptedModel as scripted,
+  seededEngine,
+} from "@deeprecall/test-utils";
 import { generateText, isStepCount } from "ai";
-import { afterEach, describe, expect, it } from "vitest";
-import { CORPUS, closeEngines, makeEngine, scripted } from "./__fixtures__/scripted.ts";
+import { describe, expect, it } from "vitest";
 import { type AskToolOutput, askTool, type SearchToolOutput, searchTool } from "./index.ts";
-
-afterEach(closeEngines);
 
 const call = (toolCallId: string, toolName: string, input: object) => [
   { type: "tool-call" as const, toolCallId, toolName, input: JSON.stringify(input) },
@@ -12,7 +14,7 @@ const call = (toolCallId: string, toolName: string, input: object) => [
 
 async function seededStore() {
   const store = new InMemoryVectorStore();
-  await store.addDocuments(CORPUS);
+  await store.addDocuments(SEED_CORPUS);
   return store;
 }
 
@@ -80,7 +82,7 @@ describe("askTool(engine)", () => {
       "```repl\nconst hits = searchDb('Acme founded')\nprint(hits[0].content)\n```",
       "FINAL(Acme was founded in 1999 by Jane Doe.)",
     ]);
-    const { engine } = await makeEngine(inner);
+    const engine = await seededEngine(inner);
     const outer = scripted(
       [
         call("a1", "ask", { question: "When was Acme founded?" }),

@@ -1,24 +1,18 @@
-import type { DeepRecallEngine } from "@deeprecall/core";
-import { InMemoryVectorStore } from "@deeprecall/test-utils";
+import {
+  abortProbe,
+  SEED_CORPUS as CORPUS,
+  seededEngine as engineFor,
+  SEED_INVESTIGATION as INVESTIGATION,
+  InMemoryVectorStore,
+  scriptedModel as scripted,
+} from "@deeprecall/test-utils";
 import type { Document } from "@langchain/core/documents";
 import { AIMessage, type AIMessageChunk, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { StringOutputParser } from "@langchain/core/output_parsers";
 import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { RunnableLambda, RunnablePassthrough, RunnableSequence } from "@langchain/core/runnables";
-import { afterEach, describe, expect, it } from "vitest";
-import { CORPUS, INVESTIGATION, scripted, seededEngine } from "./__fixtures__/engine.ts";
+import { describe, expect, it } from "vitest";
 import { ChatDeepRecall, DeepRecallRetriever, deepRecallMetadata } from "./index.ts";
-
-const engines: DeepRecallEngine[] = [];
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.close()));
-});
-
-async function engineFor(...args: Parameters<typeof seededEngine>) {
-  const engine = await seededEngine(...args);
-  engines.push(engine);
-  return engine;
-}
 
 async function seededStore() {
   const store = new InMemoryVectorStore();
@@ -169,26 +163,15 @@ describe("ChatDeepRecall", () => {
   });
 
   it("passes the abort signal to the engine", async () => {
-    let seen: AbortSignal | undefined;
-    let started!: () => void;
-    const inFlight = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    const model = scripted([
-      (call) =>
-        new Promise<string>((_, reject) => {
-          seen = call.abortSignal;
-          started();
-          call.abortSignal?.addEventListener("abort", () => reject(call.abortSignal?.reason), { once: true });
-        }),
-    ]);
+    const probe = abortProbe();
+    const model = scripted([probe.reply]);
     const chat = new ChatDeepRecall({ engine: await engineFor(model, { retry: { maxRetries: 0 } }) });
     const controller = new AbortController();
     const pending = chat.invoke("q", { signal: controller.signal });
-    await inFlight;
+    await probe.started;
     controller.abort(new Error("stop"));
     await expect(pending).rejects.toThrow();
-    expect(seen?.aborted).toBe(true);
+    expect(probe.aborted).toBe(true);
   });
 
   it("needs a human message", async () => {

@@ -1,12 +1,17 @@
 import type { AddressInfo } from "node:net";
 import type { DeepRecallEngine } from "@deeprecall/core";
 import { apiKeyAuth } from "@deeprecall/middleware";
+import {
+  abortProbe,
+  SEED_INVESTIGATION as INVESTIGATION,
+  scriptedModel as scripted,
+  seededEngine,
+} from "@deeprecall/test-utils";
 import { serve } from "@hono/node-server";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
-import { INVESTIGATION, scripted, seededEngine } from "./__fixtures__/engine.ts";
 import { type McpHttpOptions, mcpHttpHandler } from "./index.ts";
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -32,7 +37,6 @@ async function start(engine: DeepRecallEngine, options?: McpHttpOptions) {
         }),
     );
   });
-  cleanup.push(() => engine.close());
   return url;
 }
 
@@ -132,19 +136,8 @@ describe("mcpHttpHandler: Streamable HTTP on a real port behind auth", () => {
   });
 
   it("a client that disconnects mid-ask aborts the engine run", async () => {
-    let seen: AbortSignal | undefined;
-    let started!: () => void;
-    const inFlight = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    const model = scripted([
-      (call) =>
-        new Promise<string>((_, reject) => {
-          seen = call.abortSignal;
-          started();
-          call.abortSignal?.addEventListener("abort", () => reject(call.abortSignal?.reason), { once: true });
-        }),
-    ]);
+    const probe = abortProbe();
+    const model = scripted([probe.reply]);
     const url = await start(await seededEngine(model, { retry: { maxRetries: 0 } }));
     const controller = new AbortController();
     const headers = {
@@ -163,9 +156,9 @@ describe("mcpHttpHandler: Streamable HTTP on a real port behind auth", () => {
         params: { name: "ask", arguments: { question: "q" } },
       }),
     });
-    await inFlight;
+    await probe.started;
     controller.abort();
     await response.then((r) => r.body?.cancel()).catch(() => {});
-    await expect.poll(() => seen?.aborted, { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => probe.aborted, { timeout: 15_000 }).toBe(true);
   });
 });

@@ -1,8 +1,13 @@
 import type { DeepRecallEngine } from "@deeprecall/core";
+import {
+  abortProbe,
+  SEED_INVESTIGATION as INVESTIGATION,
+  scriptedModel as scripted,
+  seededEngine,
+} from "@deeprecall/test-utils";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { INVESTIGATION, scripted, seededEngine } from "./__fixtures__/engine.ts";
 import { createMcpServer, type McpServerOptions } from "./index.ts";
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -18,7 +23,6 @@ async function connect(engine: DeepRecallEngine, options?: McpServerOptions) {
   cleanup.push(async () => {
     await client.close();
     await server.close();
-    await engine.close();
   });
   return client;
 }
@@ -140,27 +144,16 @@ describe("createMcpServer over the in-memory transport", () => {
   });
 
   it("cancelling a call aborts the engine's model request", async () => {
-    let seen: AbortSignal | undefined;
-    let started!: () => void;
-    const inFlight = new Promise<void>((resolve) => {
-      started = resolve;
-    });
-    const model = scripted([
-      (call) =>
-        new Promise<string>((_, reject) => {
-          seen = call.abortSignal;
-          started();
-          call.abortSignal?.addEventListener("abort", () => reject(call.abortSignal?.reason), { once: true });
-        }),
-    ]);
+    const probe = abortProbe();
+    const model = scripted([probe.reply]);
     const client = await connect(await seededEngine(model, { retry: { maxRetries: 0 } }));
     const controller = new AbortController();
     const call = client.callTool({ name: "ask", arguments: { question: "q" } }, undefined, {
       signal: controller.signal,
     });
-    await inFlight;
+    await probe.started;
     controller.abort(new Error("client gave up"));
     await expect(call).rejects.toThrow();
-    await expect.poll(() => seen?.aborted).toBe(true);
+    await expect.poll(() => probe.aborted).toBe(true);
   });
 });

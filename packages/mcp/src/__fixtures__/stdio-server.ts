@@ -4,9 +4,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeepRecallEngine } from "@deeprecall/core";
+import {
+  SEED_CORPUS as CORPUS,
+  SEED_INVESTIGATION as INVESTIGATION,
+  scriptedModel as scripted,
+} from "@deeprecall/test-utils";
 import { LocalStore } from "@deeprecall/vectorstore-local";
 import { runStdio } from "../index.ts";
-import { CORPUS, INVESTIGATION, scripted } from "./engine.ts";
 
 const directory = await mkdtemp(join(tmpdir(), "deeprecall-mcp-stdio-"));
 try {
