@@ -12,10 +12,9 @@
  * BENCH_BARE_BODY).
  */
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { DeepRecallEngine, InMemoryCache } from "@deeprecall/core";
 import { createApp, startServer } from "@deeprecall/server";
-import { InMemoryVectorStore, scriptedModel } from "@deeprecall/test-utils";
+import { bareJsonServer, InMemoryVectorStore, SEED_CORPUS, scriptedModel } from "@deeprecall/test-utils";
 import { BENCH_API_KEY, HUGE_RATE_LIMIT } from "../constants.ts";
 import { InstantEngine, SlowEngine } from "../engine-doubles.ts";
 
@@ -26,27 +25,8 @@ async function main(): Promise<void> {
   if (mode === "bare") {
     const path = process.env.BENCH_BARE_BODY;
     if (!path) throw new Error("bare mode needs BENCH_BARE_BODY (a JSON file to answer with)");
-    const body = Buffer.from(readFileSync(path));
-    const server = createServer((req, res) => {
-      // Read and parse the request like a real endpoint would, then answer the canned JSON.
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        try {
-          JSON.parse(Buffer.concat(chunks).toString("utf8"));
-        } catch {
-          res.writeHead(400).end();
-          return;
-        }
-        res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
-        res.end(body);
-      });
-    });
-    server.keepAliveTimeout = 65_000;
-    server.listen(port, "127.0.0.1", () => {
-      const address = server.address();
-      if (address && typeof address === "object") process.stdout.write(`READY ${address.port}\n`);
-    });
+    const bare = await bareJsonServer(readFileSync(path), port);
+    process.stdout.write(`READY ${bare.port}\n`);
     return;
   }
   const engine =
@@ -82,14 +62,7 @@ async function main(): Promise<void> {
 /** The real engine with its answer cache on; only the model and the store are doubles. */
 async function cachingEngine(): Promise<DeepRecallEngine> {
   const store = new InMemoryVectorStore();
-  await store.addDocuments({
-    ids: ["acme", "jane", "weather"],
-    documents: [
-      "Acme Corporation was founded by Jane Doe in 1999.",
-      "Jane Doe was born in Lyon, France.",
-      "The weather in Paris is mild in spring.",
-    ],
-  });
+  await store.addDocuments(SEED_CORPUS);
   // Only the first request reaches the model; the rest are served from the cache.
   const model = scriptedModel(
     Array.from({ length: 1_000 }, () => "FINAL(Acme was founded by Jane Doe in 1999.)"),

@@ -1,4 +1,5 @@
 export { type AbortProbe, abortableDelay, abortProbe, untilAborted } from "./abort-probe.ts";
+export { type BareJsonServer, bareJsonServer } from "./bare-json-server.ts";
 export {
   type ConformanceOptions,
   type ConformanceStoreHandle,
