@@ -246,6 +246,19 @@ describe("ChromaStore.collections: every collection of a server", () => {
     expect((await collections.listCollections()).map((c) => c.name)).not.toContain(first);
   });
 
+  it("a name Chroma refuses is a ConfigError naming the rule, before any request", () => {
+    // A 502 naming no rule came from the server's first write before.
+    const collections = ChromaStore.collections({ url: "http://127.0.0.1:9", embedding: compass });
+    for (const name of ["a", "ab..cd", "wiki-"]) {
+      const attempt = () => collections.open(name);
+      expect(attempt, name).toThrow(ConfigError);
+      expect(attempt, name).toThrow(
+        `Invalid collection name ${JSON.stringify(name)}: Chroma collection names`,
+      );
+    }
+    expect(() => collections.open("abc")).not.toThrow();
+  });
+
   it("an unreachable server is a VectorStoreError naming the URL", async () => {
     const collections = ChromaStore.collections({ url: "http://127.0.0.1:9" });
     await expect(collections.listCollections()).rejects.toThrow(

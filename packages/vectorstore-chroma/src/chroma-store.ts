@@ -27,6 +27,7 @@ import {
   type Metadata as ChromaMetadata,
   type Collection,
 } from "chromadb";
+import { chromaCollectionNameProblem } from "./collection-name.ts";
 import { chromaDefaultEmbedding } from "./default-embedding.ts";
 import { type TranslatedFilter, translateFilter } from "./filter.ts";
 import { type ChromaSpace, distanceToScore } from "./scores.ts";
@@ -162,6 +163,12 @@ export class ChromaStore implements VectorStore {
     if (typeof collection !== "string" || collection.trim() === "") {
       throw new ConfigError("ChromaStore needs a non-empty `collection` name", { field: "collection" });
     }
+    const nameProblem = chromaCollectionNameProblem(collection);
+    if (nameProblem) {
+      throw new ConfigError(`Invalid collection name ${JSON.stringify(collection)}: ${nameProblem}`, {
+        field: "collection",
+      });
+    }
     if (options.space !== undefined && !["cosine", "l2", "ip"].includes(options.space)) {
       throw new ConfigError(
         `ChromaStore space must be "cosine", "l2" or "ip", got ${String(options.space)}`,
@@ -228,7 +235,7 @@ export class ChromaStore implements VectorStore {
    */
   static collections(options: ChromaCollectionsOptions = {}): VectorStoreCollections {
     // A store for no collection in particular: it holds the client, the headers and the error mapping.
-    const server = new ChromaStore({ ...options, collection: "-" });
+    const server = new ChromaStore({ ...options, collection: "collections-listing" });
     const open = new Map<string, ChromaStore>();
     return {
       kind: "chroma",
