@@ -15,6 +15,7 @@ export {
   nonAsciiQueries,
   rankingCases,
 } from "./corpus.ts";
+export { type EnginePerCollection, enginePerCollection } from "./engine-per-collection.ts";
 export { fakeEmbedding, fakeEmbeddingTokens } from "./fake-embedding.ts";
 export { type FilterGeneratorOptions, filterMismatches, generateFilters, prng } from "./filter-oracle.ts";
 export { freePort } from "./free-port.ts";

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSandboxPool, DeepRecallEngine, UsageTrackingCallback } from "@deeprecall/core";
-import { type CreateAppOptions, createApp, type ServedCollections, startServer } from "@deeprecall/server";
-import { freePort } from "@deeprecall/test-utils";
+import { type CreateAppOptions, createApp, startServer } from "@deeprecall/server";
+import { enginePerCollection, freePort } from "@deeprecall/test-utils";
 import { LocalStore } from "@deeprecall/vectorstore-local";
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { consoleAssetsDir } from "../index.ts";
@@ -37,35 +37,22 @@ export async function startConsoleServer(
   const stores = LocalStore.collections({ directory: dir });
   const sandbox = createSandboxPool();
   const tracker = new UsageTrackingCallback();
-  const engines = new Map<string, DeepRecallEngine>();
-  const engineOf = (name: string): DeepRecallEngine => {
-    let engine = engines.get(name);
-    if (!engine) {
-      engine = new DeepRecallEngine({
-        vectorStore: stores.open(name),
+  const perCollection = enginePerCollection(
+    stores,
+    (store) =>
+      new DeepRecallEngine({
+        vectorStore: store,
         model: rootModel(timing),
         subModel: subModel(timing),
         sandbox,
         maxIterations: 4,
         callbacks: [tracker],
-      });
-      engines.set(name, engine);
-    }
-    return engine;
-  };
-  const collections: ServedCollections = {
-    defaultName: "main",
-    list: () => stores.listCollections(),
-    engineFor: async (name, opts) => {
-      if (engines.has(name) || opts?.create) return engineOf(name);
-      const known = await stores.listCollections();
-      return known.some((c) => c.name === name) ? engineOf(name) : undefined;
-    },
-  };
-  const engine = engineOf("main");
+      }),
+  );
+  const engine = perCollection.engineOf("main");
   const app = createApp(engine, {
     ...appOptions,
-    ...(several ? { collections } : {}),
+    ...(several ? { collections: perCollection.served } : {}),
     console: { assetsDir: consoleAssetsDir },
   });
   const server = await startServer({ app, port: await freePort() });
@@ -75,8 +62,7 @@ export async function startConsoleServer(
     engine,
     close: async () => {
       await server.close();
-      for (const e of engines.values()) await e.close();
-      await stores.close();
+      await perCollection.close();
       await sandbox.close();
       await rm(dir, { recursive: true, force: true });
     },
