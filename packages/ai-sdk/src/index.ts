@@ -1,3 +1,5 @@
+/** One line of progress text per engine event (core's describeEngineEvent, shared by every adapter). */
+export { describeEngineEvent as progressLine } from "@deeprecall/core";
 export {
   type DeepRecallCallOptions,
   DeepRecallLanguageModel,
@@ -5,7 +7,6 @@ export {
   PROVIDER_KEY,
   toSourcePart,
 } from "./model.ts";
-export { progressLine } from "./progress.ts";
 export { type MappedPrompt, mapPrompt } from "./prompt.ts";
 export { deeprecall } from "./provider.ts";
 export {

@@ -15,6 +15,7 @@ import { InvalidArgumentError } from "@ai-sdk/provider";
 import {
   type DeepRecallEngineApi,
   type DeepRecallResult,
+  describeEngineEvent,
   type EngineEvent,
   type MetadataFilter,
   type QueryBudget,
@@ -23,7 +24,6 @@ import {
   validateFilter,
 } from "@deeprecall/core";
 import { z } from "zod";
-import { progressLine } from "./progress.ts";
 import { mapPrompt, settingWarnings } from "./prompt.ts";
 
 /** Settings fixed when the model is created; every field is a default a call can override. */
@@ -246,7 +246,7 @@ export class DeepRecallLanguageModel implements LanguageModelV4 {
       } else if (event.type === "result") {
         result = event.result;
       } else if (reasoning) {
-        const line = progressLine(event);
+        const line = describeEngineEvent(event);
         if (!line) continue;
         if (!reasoningId) {
           reasoningId = `reasoning-${reasoningCount++}`;

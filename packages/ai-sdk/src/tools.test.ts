@@ -76,6 +76,19 @@ describe("searchTool(store)", () => {
   });
 });
 
+describe("searchTool(store, { maxContentChars })", () => {
+  it("cuts each hit's content to maxContentChars, with an ellipsis, and leaves short ones whole", async () => {
+    const tool = searchTool(await seededStore(), { maxContentChars: 40 });
+    const output = (await tool.execute!(
+      { query: "Acme Corporation founded", top_k: 3 },
+      { toolCallId: "t", messages: [] },
+    )) as SearchToolOutput;
+    const byId = Object.fromEntries(output.results.map((r) => [r.id, r.content]));
+    expect(byId.acme).toBe("Acme Corporation was founded by Jane Doe…");
+    expect(byId.weather).toBe("The weather in Paris is mild in spring.");
+  });
+});
+
 describe("askTool(engine)", () => {
   it("runs the full engine for an outer agent and returns the answer with sources", async () => {
     const inner = scripted([

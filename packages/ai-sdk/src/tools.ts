@@ -1,6 +1,5 @@
 import {
   type DeepRecallEngineApi,
-  type MetadataFilter,
   type QueryBudget,
   type QueryOptions,
   type SearchOptions,
@@ -47,14 +46,10 @@ export interface SearchToolOutput {
   results: Array<{ id: string; content: string; metadata: Record<string, unknown>; score: number }>;
 }
 
-function clip(text: string, max: number | undefined): string {
-  return max === undefined ? text : truncate(text, max, () => "…");
-}
-
-function checkFilters(filters: Record<string, unknown> | undefined): MetadataFilter | undefined {
-  if (filters === undefined) return undefined;
-  validateFilter(filters, "filters");
-  return filters;
+/** A hit as tool output, its content cut to `maxChars` (with an ellipsis) when given. */
+function hitJson(hit: SearchResult, maxChars: number | undefined): SearchToolOutput["results"][number] {
+  const content = maxChars === undefined ? hit.content : truncate(hit.content, maxChars, () => "…");
+  return { id: hit.id, content, metadata: hit.metadata ?? {}, score: hit.score };
 }
 
 /**
@@ -85,19 +80,14 @@ export function searchTool(
       filters: filtersSchema.optional(),
     }),
     execute: async ({ query, top_k, filters }, { abortSignal }): Promise<SearchToolOutput> => {
-      const checked = checkFilters(filters);
+      if (filters !== undefined) validateFilter(filters, "filters");
       const hits = await store.search(query, {
         topK: top_k ?? defaultTopK,
-        ...(checked ? { filters: checked } : {}),
+        ...(filters ? { filters } : {}),
         ...(abortSignal ? { signal: abortSignal } : {}),
       });
       return {
-        results: hits.map((h) => ({
-          id: h.id,
-          content: clip(h.content, options.maxContentChars),
-          metadata: h.metadata ?? {},
-          score: h.score,
-        })),
+        results: hits.map((h) => hitJson(h, options.maxContentChars)),
       };
     },
   });
@@ -145,22 +135,17 @@ export function askTool(
       filters: filtersSchema.optional(),
     }),
     execute: async ({ question, top_k, filters }, { abortSignal }): Promise<AskToolOutput> => {
-      const checked = checkFilters(filters);
+      if (filters !== undefined) validateFilter(filters, "filters");
       const queryOptions: QueryOptions = {
         ...(top_k !== undefined ? { topK: top_k } : {}),
-        ...(checked ? { filters: checked } : {}),
+        ...(filters ? { filters } : {}),
         ...(options.budget ? { budget: options.budget } : {}),
         ...(abortSignal ? { signal: abortSignal } : {}),
       };
       const result = await engine.query(question, queryOptions);
       return {
         answer: result.answer,
-        sources: result.sources.slice(0, maxSources).map((s) => ({
-          id: s.id,
-          content: clip(s.content, maxContentChars),
-          metadata: s.metadata ?? {},
-          score: s.score,
-        })),
+        sources: result.sources.slice(0, maxSources).map((s) => hitJson(s, maxContentChars)),
         confidence: result.confidence,
         ...(result.error ? { error: result.error } : {}),
       };

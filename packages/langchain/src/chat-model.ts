@@ -6,7 +6,7 @@ import type {
   QueryBudget,
   QueryOptions,
 } from "@deeprecall/core";
-import { validateFilter } from "@deeprecall/core";
+import { describeEngineEvent, validateFilter } from "@deeprecall/core";
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
 import {
   BaseChatModel,
@@ -15,7 +15,6 @@ import {
 } from "@langchain/core/language_models/chat_models";
 import { AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import { type ChatGeneration, ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
-import { progressLine } from "./progress.ts";
 
 export interface ChatDeepRecallCallOptions extends BaseChatModelCallOptions {
   topK?: number;
@@ -190,7 +189,7 @@ export class ChatDeepRecall extends BaseChatModel<ChatDeepRecallCallOptions, AIM
       } else if (event.type === "result") {
         result = event.result;
       } else if (this.reasoning) {
-        const line = progressLine(event);
+        const line = describeEngineEvent(event);
         if (line) {
           yield new ChatGenerationChunk({
             text: "",

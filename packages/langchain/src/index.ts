@@ -1,3 +1,5 @@
+/** One line of progress text per engine event (core's describeEngineEvent, shared by every adapter). */
+export { describeEngineEvent as progressLine } from "@deeprecall/core";
 export {
   ChatDeepRecall,
   type ChatDeepRecallCallOptions,
@@ -7,7 +9,6 @@ export {
   resultMetadata,
   toEngineQuery,
 } from "./chat-model.ts";
-export { progressLine } from "./progress.ts";
 export {
   type DeepRecallDocumentMetadata,
   DeepRecallRetriever,

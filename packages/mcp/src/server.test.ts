@@ -112,6 +112,14 @@ describe("createMcpServer over the in-memory transport", () => {
     expect(JSON.stringify(model.doGenerateCalls[0]!.prompt)).toContain("Who founded Acme?");
   });
 
+  it("ask cuts each source's content to maxSourceChars, with an ellipsis", async () => {
+    const client = await connect(await seededEngine(scripted(INVESTIGATION)), { maxSourceChars: 10 });
+    const result = await client.callTool({ name: "ask", arguments: { question: "Who founded Acme?" } });
+    const { sources } = result.structuredContent as { sources: Source[] };
+    const acme = sources.find((s) => s.id === "acme")!;
+    expect(acme.content).toBe("Acme Corpo…");
+  });
+
   it("ask honours a client budget (tightened, never loosened, by the server's budget)", async () => {
     const model = scripted([
       "```repl\nprint(searchDb('Acme').length)\ntry { searchDb('Jane') } catch (e) { print('refused') }\n```",

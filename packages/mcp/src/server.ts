@@ -3,18 +3,18 @@ import {
   type DeepRecallEngineApi,
   DeepRecallError,
   type DeepRecallResult,
+  describeEngineEvent,
   type EngineEvent,
-  type MetadataFilter,
   type QueryBudget,
   type QueryOptions,
   redactSecrets,
   type SearchResult,
+  truncate,
   validateFilter,
 } from "@deeprecall/core";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { progressLine } from "./progress.ts";
 
 const VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 
@@ -65,9 +65,9 @@ const askOutput = {
   executionTimeMs: z.number(),
 };
 
+/** A hit as tool output, its content cut to `maxChars` (with an ellipsis) when given. */
 function sourceJson(s: SearchResult, maxChars?: number) {
-  const content =
-    maxChars !== undefined && s.content.length > maxChars ? `${s.content.slice(0, maxChars)}…` : s.content;
+  const content = maxChars === undefined ? s.content : truncate(s.content, maxChars, () => "…");
   return { id: s.id, content, metadata: s.metadata ?? {}, score: s.score };
 }
 
@@ -88,12 +88,6 @@ function fail(error: unknown): CallToolResult {
         ? `${error.name}: ${error.message}`
         : String(error);
   return { content: [{ type: "text", text: redactSecrets(message) }], isError: true };
-}
-
-function checkFilters(filters: Record<string, unknown> | undefined): MetadataFilter | undefined {
-  if (filters === undefined) return undefined;
-  validateFilter(filters, "filters");
-  return filters;
 }
 
 /** The tighter of two budgets, limit by limit. */
@@ -152,10 +146,10 @@ export function createMcpServer(engine: DeepRecallEngineApi, options: McpServerO
       },
       async ({ query, top_k, filters }, extra) => {
         try {
-          const checked = checkFilters(filters);
+          if (filters !== undefined) validateFilter(filters, "filters");
           const hits = await engine.search(query, {
             topK: top_k ?? defaultTopK,
-            ...(checked ? { filters: checked } : {}),
+            ...(filters ? { filters } : {}),
             signal: extra.signal,
           });
           return ok({ results: hits.map((h) => sourceJson(h)) });
@@ -185,7 +179,7 @@ export function createMcpServer(engine: DeepRecallEngineApi, options: McpServerO
       },
       async ({ question, top_k, filters, max_search_calls, max_time_seconds }, extra) => {
         try {
-          const checked = checkFilters(filters);
+          if (filters !== undefined) validateFilter(filters, "filters");
           const clientBudget: QueryBudget = {
             ...(max_search_calls !== undefined ? { maxSearchCalls: max_search_calls } : {}),
             ...(max_time_seconds !== undefined ? { maxTimeSeconds: max_time_seconds } : {}),
@@ -193,7 +187,7 @@ export function createMcpServer(engine: DeepRecallEngineApi, options: McpServerO
           const budget = tighter(options.budget, Object.keys(clientBudget).length ? clientBudget : undefined);
           const queryOptions: QueryOptions = {
             ...(top_k !== undefined ? { topK: top_k } : {}),
-            ...(checked ? { filters: checked } : {}),
+            ...(filters ? { filters } : {}),
             ...(budget ? { budget } : {}),
             signal: extra.signal,
           };
@@ -206,7 +200,7 @@ export function createMcpServer(engine: DeepRecallEngineApi, options: McpServerO
               continue;
             }
             if (progressToken === undefined) continue;
-            const line = progressLine(event);
+            const line = describeEngineEvent(event);
             if (!line) continue;
             progress += 1;
             await extra

@@ -1,2 +1,0 @@
-// Progress lines are shared by every adapter: see describeEngineEvent in @deeprecall/core.
-export { describeEngineEvent as progressLine } from "@deeprecall/core";
