@@ -132,6 +132,37 @@ describe("sandbox attacks (issue 17)", () => {
     expect(result.reasoningTrace[1]!.output).toBe("undefined");
   });
 
+  it("concurrent memory bombs share one memory budget: together they cannot grow past it, and give it back", async () => {
+    // Eight bombs at the default 64 MiB each took ~700 MiB of process memory before the budget
+    // (peaks per count in the sandbox benchmark); here the budget fits about one full session.
+    const pool = createSandboxPool({ workers: 1, totalMemoryBytes: 96 * 1024 * 1024 });
+    pools.push(pool);
+    let peakGranted = 0;
+    const sampler = setInterval(() => {
+      peakGranted = Math.max(peakGranted, pool.stats().memoryGrantedBytes);
+    }, 5);
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        run(["const a = []; while (true) a.push(new Array(1e6).fill(7))", "print('after')"], {
+          engine: { sandbox: pool },
+        }),
+      ),
+    );
+    clearInterval(sampler);
+    expect(peakGranted).toBeLessThanOrEqual(96 * 1024 * 1024);
+    const told = runs.map(({ result }) => result.reasoningTrace[0]!.output);
+    for (const output of told)
+      expect(output).toMatch(/^Error: MemoryError: block (exceeded|ran out of memory)/);
+    // At least one bomb met the shared budget rather than its own limit, and was told so.
+    expect(told.some((o) => o.includes("the memory all sandboxes share is in use"))).toBe(true);
+    for (const { result } of runs) {
+      expect(result.reasoningTrace[1]!.output).toBe("after");
+      expect(result.answer).toBe("done");
+    }
+    expect(pool.stats().sessions).toBe(0);
+    expect(pool.stats().memoryGrantedBytes).toBe(0);
+  });
+
   it("out-of-memory errors the code catches cannot keep the memory", async () => {
     const { result } = await run(
       [

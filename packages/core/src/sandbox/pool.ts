@@ -8,6 +8,12 @@ import { availableParallelism } from "node:os";
 import { getErrorMessage } from "../errors/get-error-message.ts";
 import { ConfigError, SandboxError } from "../errors.ts";
 import { DEFAULT_LIMITS, resolveLimits } from "./limits.ts";
+import {
+  MemoryBudget,
+  type MemoryBudgetShare,
+  newMemoryBudget,
+  processMemoryBudget,
+} from "./memory-budget.ts";
 import type { DisposeReport, ResolvedLimits } from "./protocol.ts";
 import { SandboxWorker, type WorkerExit } from "./sandbox-worker.ts";
 import { PooledSession, type WorkerLender } from "./session.ts";
@@ -29,7 +35,7 @@ export { DEFAULT_LIMITS } from "./limits.ts";
  * reused: terminating gives the memory back to the system at once, while a dropped instance
  * waits for the worker's garbage collector.
  */
-const RECYCLE_BELOW_BYTES = 32 * 1024 * 1024;
+const RECYCLE_BELOW_BYTES = 24 * 1024 * 1024;
 /** How long an idle worker beyond the `workers` kept warm may wait before it is terminated (ms). */
 const IDLE_TRIM_MS = 30_000;
 
@@ -45,6 +51,7 @@ export function createSandboxPool(options: SandboxOptions = {}): SandboxPool {
 class WorkerSandboxPool implements SandboxPool, WorkerLender {
   closed = false;
   private readonly warm: number;
+  private readonly memoryBudget: MemoryBudgetShare;
   private readonly defaults: ResolvedLimits;
   private readonly onWorkerError: (report: SandboxWorkerReport) => void;
   private readonly workers = new Set<SandboxWorker>();
@@ -69,6 +76,15 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
       throw new ConfigError("sandbox.onWorkerError must be a function", { field: "sandbox.onWorkerError" });
     }
     this.warm = workers;
+    const total = options.totalMemoryBytes;
+    if (total !== undefined && (typeof total !== "number" || !Number.isFinite(total) || total < 0)) {
+      throw new ConfigError(`sandbox.totalMemoryBytes must be a finite number >= 0, got ${String(total)}`, {
+        field: "sandbox.totalMemoryBytes",
+      });
+    }
+    // Int32 pages: anything past 2^31 pages (128 TiB) is no limit anyway.
+    this.memoryBudget =
+      total === undefined ? processMemoryBudget() : newMemoryBudget(Math.min(total, 2 ** 46));
     this.onWorkerError = options.onWorkerError ?? defaultReporter;
   }
 
@@ -109,6 +125,7 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
       workersAlive: this.workers.size,
       workersIdle: this.idle.length,
       sessions: this.sessions.size,
+      memoryGrantedBytes: new MemoryBudget(this.memoryBudget).grantedBytes,
     };
   }
 
@@ -195,6 +212,7 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
     const worker = new SandboxWorker({
       defaultMemoryBytes: this.defaults.memoryBytes,
       recycleBelowBytes: RECYCLE_BELOW_BYTES,
+      memoryBudget: this.memoryBudget,
       onExit: (w, exit) => this.onWorkerExit(w, exit),
       onStderr: (text) => this.report({ kind: "quickjs", message: text.trim() }),
     });

@@ -26,7 +26,12 @@ export const CTRL_STOP_REASON = 2;
  * main thread is busy) is the main thread being late, not the worker being hung.
  */
 export const CTRL_POSTED = 3;
-export const CTRL_SLOTS = 4;
+/**
+ * Int32 slot: WebAssembly pages this worker's instances hold from the shared memory budget. The
+ * worker keeps it; the pool gives them back if the worker dies without doing so.
+ */
+export const CTRL_HELD_PAGES = 4;
+export const CTRL_SLOTS = 5;
 
 /** Codes stored in `CTRL_STOP_REASON`. */
 export const STOP_ABORT = 1;

@@ -13,6 +13,7 @@ import {
   type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from "quickjs-emscripten-core";
+import { type MemoryBudget, PAGE_BYTES } from "./memory-budget.ts";
 
 /**
  * The synchronous release build. Its default export is the variant; how a default export of a
@@ -23,6 +24,7 @@ const RELEASE_SYNC = ((releaseSync as { default?: unknown }).default ?? releaseS
 /** The parts of a `WebAssembly.Memory` used here (the project's `lib` has no WebAssembly types). */
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
 }
 
 /** The WebAssembly API as used here. */
@@ -39,9 +41,20 @@ export const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssem
 export interface QuickJSInstance {
   module: QuickJSWASMModule;
   memory: WasmMemory;
+  /** Growths of `memory` the shared budget refused so far (each made an allocation fail). */
+  readonly budgetRefusals: number;
+  /** Gives the pages this instance grew by back to the shared budget (call when dropping it). */
+  release(): void;
 }
 
-const PAGE_BYTES = 64 * 1024;
+/**
+ * Where an instance's growth is accounted: the budget shared by all sessions, and `held`, the
+ * count of pages this worker holds (the pool gives those back itself if the worker dies).
+ */
+export interface GrowthAccount {
+  budget: MemoryBudget;
+  held(pages: number): void;
+}
 /**
  * What the build needs besides the QuickJS heap: its declared initial memory (static data and
  * the C stack), plus room for the allocator's own bookkeeping.
@@ -63,15 +76,42 @@ function compiledModule(): Promise<never> {
 }
 
 /**
- * A new QuickJS instance whose memory is capped at `heapBytes` plus the build's fixed overhead.
+ * A new QuickJS instance whose memory is capped at `heapBytes` plus the build's fixed overhead,
+ * and whose growth beyond its initial size is taken from `account` when one is given.
  * `printErr` receives what the C code prints to stderr (failed assertions before an abort).
  */
 export async function newQuickJSInstance(
   heapBytes: number,
   printErr: (text: string) => void,
+  account?: GrowthAccount,
 ): Promise<QuickJSInstance> {
   const maximum = Math.min(MODULE_MAX_PAGES, Math.ceil((heapBytes + INSTANCE_OVERHEAD_BYTES) / PAGE_BYTES));
   const memory = new Wasm.Memory({ initial: INITIAL_PAGES, maximum });
+  let grown = 0;
+  let refusals = 0;
+  if (account !== undefined) {
+    // Emscripten's heap resize calls `grow` on this very object inside a try/catch and makes the
+    // allocation fail when every attempt throws: a refusal is an ordinary out-of-memory there.
+    const grow = memory.grow.bind(memory);
+    Object.defineProperty(memory, "grow", {
+      value: (pages: number): number => {
+        if (!account.budget.take(pages)) {
+          refusals++;
+          throw new RangeError("the sandboxes' shared memory budget is spent");
+        }
+        let before: number;
+        try {
+          before = grow(pages);
+        } catch (error) {
+          account.budget.give(pages);
+          throw error;
+        }
+        grown += pages;
+        account.held(pages);
+        return before;
+      },
+    });
+  }
   const module = await newQuickJSWASMModuleFromVariant(
     newVariant(RELEASE_SYNC, {
       wasmModule: compiledModule,
@@ -80,5 +120,17 @@ export async function newQuickJSInstance(
       emscriptenModule: { printErr, print: printErr } as Record<string, unknown>,
     }),
   );
-  return { module, memory };
+  return {
+    module,
+    memory,
+    get budgetRefusals() {
+      return refusals;
+    },
+    release() {
+      if (account === undefined || grown === 0) return;
+      account.held(-grown);
+      account.budget.give(grown);
+      grown = 0;
+    },
+  };
 }

@@ -8,7 +8,9 @@ import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { SandboxError } from "../errors.ts";
 import { workerExecArgv } from "./exec-argv.ts";
 import { errorReply, invokeHost } from "./host-call.ts";
+import { MemoryBudget, type MemoryBudgetShare } from "./memory-budget.ts";
 import {
+  CTRL_HELD_PAGES,
   CTRL_MAIL,
   CTRL_POSTED,
   CTRL_SLOTS,
@@ -34,6 +36,8 @@ export interface WorkerStartData {
   defaultMemoryBytes: number;
   /** A disposed session whose memory grew past this leaves its worker to be terminated, not reused. */
   recycleBelowBytes: number;
+  /** The memory budget shared by all sessions (see memory-budget.ts). */
+  memoryBudget: MemoryBudgetShare;
 }
 
 /** The session a worker serves: where its host calls go and under which limits. */
@@ -107,6 +111,7 @@ export class SandboxWorker {
   readonly ready: Promise<void>;
   private readonly worker: Worker;
   private readonly ctrl: Int32Array;
+  private readonly memoryBudget: MemoryBudget;
   private readonly requestPort: MessagePort;
   private readonly replyPort: MessagePort;
   private readonly queue: PendingRequest[] = [];
@@ -127,6 +132,7 @@ export class SandboxWorker {
   constructor(options: {
     defaultMemoryBytes: number;
     recycleBelowBytes: number;
+    memoryBudget: MemoryBudgetShare;
     onExit: (worker: SandboxWorker, exit: WorkerExit) => void;
     onStderr: (text: string) => void;
   }) {
@@ -149,7 +155,9 @@ export class SandboxWorker {
       replyPort: replies.port2,
       defaultMemoryBytes: options.defaultMemoryBytes,
       recycleBelowBytes: options.recycleBelowBytes,
+      memoryBudget: options.memoryBudget,
     };
+    this.memoryBudget = new MemoryBudget(options.memoryBudget);
     this.worker = new Worker(WORKER_URL, {
       workerData: data,
       transferList: [requests.port2, replies.port2],
@@ -369,6 +377,9 @@ export class SandboxWorker {
 
   private onExit(code: number): void {
     this.dead = true;
+    // Whatever its instances still held from the shared budget (a terminated worker cannot give
+    // it back itself) is free again: the thread's memory went with it.
+    this.memoryBudget.give(Atomics.exchange(this.ctrl, CTRL_HELD_PAGES, 0));
     if (this.watchdog !== undefined) clearTimeout(this.watchdog);
     this.watchdog = undefined;
     this.requestPort.close();

@@ -97,6 +97,14 @@ export interface SandboxOptions extends SandboxLimits {
    * with code `DEEPRECALL_SANDBOX`.
    */
   onWorkerError?: (report: SandboxWorkerReport) => void;
+  /**
+   * Most memory (bytes) all sessions' QuickJS instances may grow by together, beyond the small
+   * fixed amount each starts with. `memoryBytes` caps one session; this caps them all, so many
+   * concurrent memory bombs cannot add up to gigabytes. A block whose allocation would exceed
+   * it gets a `MemoryError` saying the shared memory is in use. Pools that leave it out share
+   * one process-wide budget of 256 MiB; a pool that sets it gets a budget of its own.
+   */
+  totalMemoryBytes?: number;
 }
 
 /** One worker failure, as given to `SandboxOptions.onWorkerError`. */
@@ -116,6 +124,11 @@ export interface SandboxPoolStats {
   workersIdle: number;
   /** Sessions alive now. */
   sessions: number;
+  /**
+   * Bytes of the shared memory budget (`totalMemoryBytes`) granted now, to this pool's sessions
+   * and to those of every pool sharing the budget.
+   */
+  memoryGrantedBytes: number;
   /** Reports sent to `onWorkerError`, by kind. */
   crashes: number;
   hangs: number;

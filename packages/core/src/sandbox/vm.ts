@@ -166,6 +166,11 @@ export class SandboxVm {
     }
   }
 
+  /** Gives the instance's memory growth back to the shared budget; the session is gone. */
+  releaseInstance(): void {
+    this.instance.release();
+  }
+
   private beginRequest(requestId: number): void {
     this.requestId = requestId;
     this.deadline = performance.now() + this.limits.timeoutMs;
@@ -267,6 +272,7 @@ export class SandboxVm {
   /** Runs one block of model code. Never throws for faults of the code itself. */
   run(code: string, requestId: number): RunOutcome {
     this.finalValue = undefined;
+    const refusalsBefore = this.instance.budgetRefusals;
     let transformed: string;
     let declaredNames: string[];
     try {
@@ -315,9 +321,13 @@ export class SandboxVm {
       // QuickJS throws a bare `null` when it cannot even allocate the error object; a failed
       // large allocation (a Map or array doubling its storage) can leave the heap half full.
       (thrown?.uninformative === true && this.underPressure(NULL_THROW_SHARE, true));
-    if (outOfMemory) {
+    const budgetRefused = this.instance.budgetRefusals > refusalsBefore;
+    if (outOfMemory || (budgetRefused && errorText !== undefined)) {
       limit = "memory";
-      errorText = `MemoryError: block exceeded the sandbox memory limit (${formatBytes(this.limits.memoryBytes)}) and was stopped`;
+      errorText = budgetRefused
+        ? "MemoryError: block ran out of memory and was stopped: the memory all sandboxes share is in use by other queries' blocks (this session's own limit is " +
+          `${formatBytes(this.limits.memoryBytes)}); use less memory, or try again later`
+        : `MemoryError: block exceeded the sandbox memory limit (${formatBytes(this.limits.memoryBytes)}) and was stopped`;
     } else if (reason === "timeout") {
       limit = "timeout";
       errorText = `TimeoutError: block exceeded ${this.limits.timeoutMs} ms of execution time and was stopped`;

@@ -8,7 +8,9 @@
  */
 import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { getErrorMessage } from "../errors/get-error-message.ts";
+import { MemoryBudget } from "./memory-budget.ts";
 import {
+  CTRL_HELD_PAGES,
   CTRL_MAIL,
   CTRL_POSTED,
   CTRL_STOP_ID,
@@ -22,7 +24,7 @@ import {
   type WorkerMessage,
   type WorkerRequest,
 } from "./protocol.ts";
-import { newQuickJSInstance, type QuickJSInstance, Wasm } from "./quickjs-instance.ts";
+import { type GrowthAccount, newQuickJSInstance, type QuickJSInstance, Wasm } from "./quickjs-instance.ts";
 import type { WorkerStartData } from "./sandbox-worker.ts";
 import { SandboxVm } from "./vm.ts";
 
@@ -58,12 +60,18 @@ function send(message: WorkerMessage): void {
 
 const printErr = (text: string): void => send({ type: "stderr", text: String(text) });
 
+/** Every instance's growth is taken from the budget all sessions share (see memory-budget.ts). */
+const account: GrowthAccount = {
+  budget: new MemoryBudget(init.memoryBudget),
+  held: (pages) => Atomics.add(ctrl, CTRL_HELD_PAGES, pages),
+};
+
 /** The instance for the next session, made while the worker is idle. */
 let spare: { heapBytes: number; instance: Promise<QuickJSInstance> } | undefined;
 let vm: SandboxVm | undefined;
 
 function prepareSpare(): void {
-  const instance = newQuickJSInstance(init.defaultMemoryBytes, printErr);
+  const instance = newQuickJSInstance(init.defaultMemoryBytes, printErr, account);
   instance.catch(() => {});
   spare = { heapBytes: init.defaultMemoryBytes, instance };
 }
@@ -106,7 +114,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       const instance =
         spare !== undefined && spare.heapBytes === heapBytes
           ? await spare.instance
-          : await newQuickJSInstance(heapBytes, printErr);
+          : await newQuickJSInstance(heapBytes, printErr, account);
       spare = undefined;
       vm = new SandboxVm(instance, request.contextJson, request.limits, hostBridge, stopCheck);
       return undefined;
@@ -131,6 +139,9 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       if (session === undefined) return { wasmBytes: 0 } satisfies DisposeReport;
       const report: DisposeReport = { wasmBytes: session.wasmBytes };
       const problem = session.dispose();
+      // The instance is dropped with the session: its growth goes back to the shared budget now,
+      // not when the garbage collector gets to it.
+      session.releaseInstance();
       if (problem !== undefined) report.problem = problem;
       if (session.dirty) report.dirty = true;
       // Only a worker the pool will reuse needs an instance ready.
