@@ -81,7 +81,7 @@ describe("searchTool(store, { maxContentChars })", () => {
     const tool = searchTool(await seededStore(), { maxContentChars: 40 });
     const output = (await tool.execute!(
       { query: "Acme Corporation founded", top_k: 3 },
-      { toolCallId: "t", messages: [] },
+      { toolCallId: "t", messages: [], context: undefined },
     )) as SearchToolOutput;
     const byId = Object.fromEntries(output.results.map((r) => [r.id, r.content]));
     expect(byId.acme).toBe("Acme Corporation was founded by Jane Doe…");
