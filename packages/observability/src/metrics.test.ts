@@ -1,10 +1,9 @@
 import { DeepRecallEngine, InMemoryCache } from "@deeprecall/core";
 import { rateLimiter } from "@deeprecall/middleware";
-import { InMemoryVectorStore } from "@deeprecall/test-utils";
+import { InMemoryVectorStore, scriptedModel } from "@deeprecall/test-utils";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
-import { scriptedModel } from "./__fixtures__/model.ts";
 import { createMetrics } from "./metrics.ts";
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -81,7 +80,7 @@ describe("createMetrics", () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    const model = scriptedModel(["FINAL(one)", "FINAL(two)"]);
+    const model = scriptedModel(["FINAL(one)", "FINAL(two)"], "mock-model");
     const original = model.doGenerate.bind(model);
     let entered!: () => void;
     const started = new Promise<void>((r) => {

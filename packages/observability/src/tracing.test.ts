@@ -1,9 +1,8 @@
 import { DeepRecallEngine } from "@deeprecall/core";
-import { InMemoryVectorStore } from "@deeprecall/test-utils";
+import { InMemoryVectorStore, type ScriptedReply, scriptedModel } from "@deeprecall/test-utils";
 import { SpanStatusCode } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { scriptedModel } from "./__fixtures__/model.ts";
 import { memoryTracing } from "./__fixtures__/otel.ts";
 import { OpenTelemetryCallback } from "./tracing.ts";
 
@@ -17,7 +16,7 @@ afterEach(async () => {
   await tracing.shutdown();
 });
 
-async function engineWith(replies: (string | Error)[], callback: OpenTelemetryCallback) {
+async function engineWith(replies: ScriptedReply[], callback: OpenTelemetryCallback) {
   const store = new InMemoryVectorStore();
   await store.addDocuments({ documents: ["Paris is the capital of France.", "Berlin is in Germany."] });
   const engine = new DeepRecallEngine({

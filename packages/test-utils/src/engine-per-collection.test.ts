@@ -13,8 +13,8 @@ function memoryCollections() {
     listCollections: async () =>
       Promise.all([...open].map(async ([name, store]) => ({ name, count: await store.count() }))),
     open: (name) => {
-      let store = open.get(name);
-      if (!store) open.set(name, (store = new InMemoryVectorStore()));
+      const store = open.get(name) ?? new InMemoryVectorStore();
+      open.set(name, store);
       return store;
     },
     close: async () => {

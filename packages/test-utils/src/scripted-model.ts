@@ -5,10 +5,14 @@ import type {
 } from "@ai-sdk/provider";
 import { MockLanguageModelV4 } from "ai/test";
 
-/** One scripted model turn: text, raw content parts (e.g. tool calls), or a function of the call. */
+/**
+ * One scripted model turn: text, raw content parts (e.g. tool calls), a function of the call, or
+ * an Error, thrown as that call's failure (a provider rejecting the request).
+ */
 export type ScriptedReply =
   | string
   | LanguageModelV4Content[]
+  | Error
   | ((call: LanguageModelV4CallOptions) => Promise<string> | string);
 
 /** AI SDK v4 usage for `input` prompt and `output` completion tokens. */
@@ -32,6 +36,7 @@ export function scriptedModel(replies: ScriptedReply[], modelId = "mock-root") {
       call.abortSignal?.throwIfAborted();
       const reply = replies[i++];
       if (reply === undefined) throw new Error(`scriptedModel(${modelId}): no reply scripted for call ${i}`);
+      if (reply instanceof Error) throw reply;
       const resolved = typeof reply === "function" ? await reply(call) : reply;
       const content: LanguageModelV4Content[] =
         typeof resolved === "string" ? [{ type: "text", text: resolved }] : resolved;
