@@ -154,14 +154,7 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 /** Child side: run one scenario, write its outcome as JSON. */
 async function runChild(name: string, out: string): Promise<void> {
   const quick = process.env.BENCH_QUICK === "1";
-  const profile = (process.env.BENCH_PROFILE ?? "auto") as BenchContext["profile"];
-  const ctx: BenchContext = {
-    load: loadOptions(quick),
-    log: (line) => process.stdout.write(`${line}\n`),
-    outDir: defaultOutDir(),
-    versions: {},
-    profile,
-  };
+  const ctx = contextFromEnv(quick);
   // BENCH_PIN=1: single-server comparisons with the server on CPU 0 and the load generator on
   // CPU 1. Off by default: on a machine shared with other work, a pinned process cannot move
   // away from a busy core.
@@ -186,6 +179,20 @@ function settingsText(load: BenchContext["load"]): string {
     `Settings of this run: ${load.rounds} rounds × ${load.duration} s, ${load.warmup} s warm-up per peer, ${load.connections} connections. ` +
     "Options: bench/README.md."
   );
+}
+
+/** The context every scenario runs in, from BENCH_* (the parent and each scenario's child alike). */
+function contextFromEnv(quick: boolean): BenchContext {
+  const profile = (process.env.BENCH_PROFILE ?? "auto") as BenchContext["profile"];
+  if (!["auto", "always", "never"].includes(profile))
+    throw new Error(`BENCH_PROFILE must be auto, always or never`);
+  return {
+    load: loadOptions(quick),
+    log: (line) => process.stdout.write(`${line}\n`),
+    outDir: defaultOutDir(),
+    versions: {},
+    profile,
+  };
 }
 
 function loadOptions(quick: boolean): BenchContext["load"] {
@@ -214,17 +221,7 @@ async function main(): Promise<void> {
   const output =
     process.env.BENCH_OUTPUT ??
     (partial ? join(defaultOutDir(), "benchmarks.md") : join(REPO_DIR, "docs", "benchmarks.md"));
-  const profile = (process.env.BENCH_PROFILE ?? "auto") as BenchContext["profile"];
-  if (!["auto", "always", "never"].includes(profile))
-    throw new Error(`BENCH_PROFILE must be auto, always or never`);
-
-  const ctx: BenchContext = {
-    load: loadOptions(quick),
-    log: (line) => process.stdout.write(`${line}\n`),
-    outDir: defaultOutDir(),
-    versions: {},
-    profile,
-  };
+  const ctx = contextFromEnv(quick);
   await mkdir(ctx.outDir, { recursive: true });
   const startedAt = new Date();
   const machine = machineInfo();
