@@ -48,6 +48,23 @@ function normalize(text: string): string {
     .trim();
 }
 
+/**
+ * A prompt as the echo checks compare it: citations removed, {@link normalize}d, padded with a
+ * space each side. The system prompt is the same for every query of an engine and normalising it
+ * was a tenth of a FINAL-only query's time, so the last few results are kept.
+ */
+const promptForms = new Map<string, string>();
+const PROMPT_FORMS_KEPT = 8;
+function promptForm(prompt: string): string {
+  let form = promptForms.get(prompt);
+  if (form === undefined) {
+    form = ` ${normalize(withoutCitations(prompt))} `;
+    if (promptForms.size >= PROMPT_FORMS_KEPT) promptForms.delete(promptForms.keys().next().value!);
+    promptForms.set(prompt, form);
+  }
+  return form;
+}
+
 /** The text without citation markers ("[1]", "[doc-12]", "[sources: a, b]"). */
 function withoutCitations(text: string): string {
   return text.replace(/\[[^\]\n]{0,120}\]/g, " ");
@@ -112,7 +129,7 @@ function echoesPrompt(norm: string, prompts: readonly string[]): boolean {
   const words = norm.split(" ");
   if (words.length < ECHO_MIN_WORDS || prompts.length === 0) return false;
   if (NOT_FOUND.test(norm.replace(/\b(can|do|does|did|could) ?n ?t\b/g, "$1 not"))) return false;
-  const normalized = prompts.map((p) => ` ${normalize(withoutCitations(p))} `);
+  const normalized = prompts.map(promptForm);
   if (normalized.some((p) => p.includes(` ${norm} `))) return true;
   if (words.length < ECHO_NGRAM_MIN_WORDS) return false;
   const known = new Set(normalized.flatMap((p) => ngrams(p.trim().split(" "), ECHO_NGRAM)));
@@ -231,7 +248,7 @@ export function answerPrefixCheck(
   question: string,
   prompts: readonly string[] = [],
 ): (prefix: string) => boolean {
-  const normalized = prompts.map((p) => ` ${normalize(withoutCitations(p))} `);
+  const normalized = prompts.map(promptForm);
   const q = normalize(question);
   const repeated = q === "" ? "" : ` question ${q} question ${q} `;
   return (prefix) => {
