@@ -17,6 +17,7 @@ import { createRedisState, type RedisState } from "@deeprecall/redis";
 import type { DeepRecallConfig } from "./config/index.ts";
 import { createLanguageModels, embeddingModelId, type LanguageModels } from "./models.ts";
 import { type CollectionsHandle, type OpenStoreOptions, openVectorStore, type StoreInfo } from "./stores.ts";
+import { noticingCache, writeNoticeFile } from "./write-notices.ts";
 
 export {
   type CollectionsHandle,
@@ -164,7 +165,13 @@ export async function composeEngine(
     const budget = budgetFromConfig(config);
     // One sandbox pool and one cache for every collection's engine (workers start on first use).
     const sandbox = createSandboxPool();
-    const sharedCache = cache ? borrowedCache(cache) : undefined;
+    // Store name -> where other processes (ingest, delete) leave notice of their writes to it.
+    const noticeFiles = new Map<string, string>([
+      [handle.store.name, writeNoticeFile(config, handle.collection)],
+    ]);
+    const sharedCache = cache
+      ? noticingCache(borrowedCache(cache), (storeName) => noticeFiles.get(storeName))
+      : undefined;
     const newEngine = (vectorStore: VectorStore) =>
       new DeepRecallEngine({
         vectorStore,
@@ -200,7 +207,9 @@ export async function composeEngine(
           { field: "collection" },
         );
       }
-      found = newEngine(namedStore(handle.collections.collections.open(name), handle.store.name, name));
+      const store = namedStore(handle.collections.collections.open(name), handle.store.name, name);
+      noticeFiles.set(store.name, writeNoticeFile(config, name));
+      found = newEngine(store);
       engines.set(name, found);
       return found;
     };

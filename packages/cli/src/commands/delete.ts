@@ -1,5 +1,4 @@
 import { CliError } from "../output.ts";
-import { openVectorStore } from "../stores.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
 export async function runDelete(
@@ -17,7 +16,8 @@ export async function runDelete(
     );
   if (all.length > 0 && paths.length > 0) throw new CliError("give ids or --path, not both", 2);
   const { config } = loadConfig(ctx, opts);
-  const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
+  const { openStoreForWriting } = await import("./ingest.ts");
+  const handle = await openStoreForWriting(ctx, config);
   try {
     if (paths.length > 0) {
       const { runDeletePath } = await import("./ingest.ts");

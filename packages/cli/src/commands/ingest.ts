@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { type FSWatcher, readFileSync, watch } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
@@ -11,23 +10,24 @@ import {
   legacyChunkId,
   removePath,
 } from "../ingest/index.ts";
+import { manifestFile } from "../ingest/manifest-file.ts";
 import { CliError, formatDuration, type Io } from "../output.ts";
 import { openVectorStore, type StoreHandle } from "../stores.ts";
+import { noticingWrites, writeNoticeFile } from "../write-notices.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
+export { manifestFile };
+
 /**
- * The manifest of the files ingested into one collection, kept with the store:
- * `<persist-dir>/.ingest/<backend>-<collection>.json` (Chroma: the server's address is part of it). A hidden
- * folder, so it can never be taken for a local collection.
+ * The store of `config`'s collection, leaving a write notice after each write so that a
+ * `deeprecall serve` serving it (Chroma, Pinecone) stops serving cached results from before.
  */
-export function manifestFile(config: DeepRecallConfig, collection: string): string {
-  const target =
-    config.vectorstore === "pinecone"
-      ? `pinecone-${config.pineconeIndex}-${collection}`
-      : config.vectorstore === "chroma" && config.chromaUrl
-        ? `chroma-${createHash("sha256").update(config.chromaUrl).digest("hex").slice(0, 8)}-${collection}`
-        : `${config.vectorstore}-${collection}`;
-  return path.join(config.persistDir, ".ingest", `${target.replace(/[^A-Za-z0-9._-]/g, "_")}.json`);
+export async function openStoreForWriting(
+  ctx: CommandContext,
+  config: DeepRecallConfig,
+): Promise<StoreHandle> {
+  const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
+  return { ...handle, store: noticingWrites(handle.store, writeNoticeFile(config, handle.collection)) };
 }
 
 /** The manifest of earlier versions (absolute path -> chunk count), read once to carry it over. */
@@ -157,7 +157,7 @@ export async function runIngest(ctx: CommandContext, opts: Record<string, unknow
   const paths = (opts.path as string[] | undefined) ?? [];
   if (paths.length === 0) throw new CliError("--path is required (a file, a directory or a glob)", 2);
   const { config } = loadConfig(ctx, opts);
-  const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
+  const handle = await openStoreForWriting(ctx, config);
   const manifest = openManifest(config, handle.collection);
   const { io } = ctx;
   try {
