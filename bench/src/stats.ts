@@ -1,5 +1,5 @@
 /** Small statistics helpers used by every scenario (percentiles by linear interpolation). */
-import { percentile } from "@deeprecall/test-utils";
+import { percentile } from "@deeprecall/core";
 
 export function median(values: readonly number[]): number {
   return percentile(values, 50);

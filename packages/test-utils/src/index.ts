@@ -21,7 +21,6 @@ export { type FilterGeneratorOptions, filterMismatches, generateFilters, prng } 
 export { freePort } from "./free-port.ts";
 export { InMemoryVectorStore } from "./memory-store.ts";
 export { makePdf } from "./pdf.ts";
-export { type PercentileMethod, percentile } from "./percentile.ts";
 export { eventually, findRedisServer, RedisServerProcess } from "./redis-server.ts";
 export { mockUsage, type ScriptedReply, scriptedModel } from "./scripted-model.ts";
 export { SEED_CORPUS, SEED_INVESTIGATION, seededEngine } from "./seeded-engine.ts";
