@@ -183,6 +183,17 @@ describe("sandbox attacks (issue 17)", () => {
     expect(result.reasoningTrace[0]!.output).not.toContain("Uncaught: null");
   });
 
+  it("caught errors hoarded until the heap gives out are reported as out of memory, not a crash", async () => {
+    const { result } = await run([
+      "const a = []; while (true) { try { throw new Error('x'.repeat(1e5)) } catch (x) { a.push(x) } }",
+      "print('after')",
+    ]);
+    const told = result.reasoningTrace[0]!.output;
+    expect(told).toMatch(/^Error: (MemoryError|TimeoutError)/);
+    expect(told).toMatch(/memory|allocation fails/);
+    expect(result.reasoningTrace[1]!.output).toBe("after");
+  });
+
   it("an output flood cannot push the timeout out of what the model reads", async () => {
     const { result, seen } = await run(
       ["const s = 'x'.repeat(30_000_000); for (let i = 0; i < 200; i++) print(s); while (true) {}"],

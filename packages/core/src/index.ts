@@ -40,6 +40,7 @@ export {
   VectorStoreError,
 } from "./errors.ts";
 export { matchesFilter, validateFilter } from "./filters.ts";
+export { formatBytes } from "./format-bytes.ts";
 export type { DeepRecallEngineOptions } from "./options.ts";
 export { extractCodeBlocks, findFinal } from "./parse.ts";
 export { type PercentileMethod, percentile } from "./percentile.ts";

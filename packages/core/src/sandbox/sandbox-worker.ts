@@ -6,6 +6,7 @@
  */
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { SandboxError } from "../errors.ts";
+import { formatBytes } from "../format-bytes.ts";
 import { workerExecArgv } from "./exec-argv.ts";
 import { errorReply, invokeHost } from "./host-call.ts";
 import { MemoryBudget, type MemoryBudgetShare } from "./memory-budget.ts";
@@ -399,7 +400,9 @@ export class SandboxWorker {
       else if (op === running && op.request.type === "run") {
         message = this.hung
           ? `TimeoutError: block exceeded ${this.tenant?.limits.timeoutMs ?? "its"} ms and did not respond to interruption (native work that cannot be interrupted, or a heap so full that every allocation fails), so its sandbox was terminated; variables from earlier blocks are lost.`
-          : `SandboxError: ${cause} while running this block; variables from earlier blocks are lost.`;
+          : isMemoryCrash(this.crashMessage)
+            ? `MemoryError: block ran out of memory (limit ${formatBytes(this.tenant?.limits.memoryBytes ?? 0)}) and its sandbox crashed (${this.crashMessage}); variables from earlier blocks are lost.`
+            : `SandboxError: ${cause} while running this block; variables from earlier blocks are lost.`;
       }
       op.reject(new WorkerDiedError(message));
     }
@@ -407,6 +410,17 @@ export class SandboxWorker {
     if (!exit.expected) this.tenant?.session.lost(exit, running?.request.type === "run");
     this.onExitCallback(this, exit);
   }
+}
+
+/**
+ * Whether a worker's crash was its WebAssembly memory giving out: QuickJS indexing past a memory
+ * that could not grow traps with V8's "memory access out of bounds" (a `RuntimeError`), and a
+ * refused grow can surface as a `RangeError` naming WebAssembly memory.
+ */
+function isMemoryCrash(message: string | undefined): boolean {
+  return (
+    message !== undefined && /memory access out of bounds|WebAssembly\.Memory|out of memory/i.test(message)
+  );
 }
 
 /** The error a stopped block's host call gets. */

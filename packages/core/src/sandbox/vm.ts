@@ -4,6 +4,7 @@
  * synchronously on the worker thread.
  */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
+import { formatBytes } from "../format-bytes.ts";
 import { PRELUDE_SOURCE } from "./prelude.ts";
 import type { HostFunctionName, ResolvedLimits, RunOutcome, StopReason } from "./protocol.ts";
 import type { QuickJSInstance } from "./quickjs-instance.ts";
@@ -531,10 +532,4 @@ export class SandboxVm {
       this.endRequest();
     }
   }
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 102.4) / 10} KiB`;
-  return `${bytes} bytes`;
 }
