@@ -90,17 +90,24 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson, limitsJson) {
     }
     return reply.value;
   }
-  // Host results are plain arrays that also work with .then(), so both "searchDb(q)",
-  // "await searchDb(q)" and "searchDb(q).then(...)" behave.
+  // Host results are plain arrays that also work as promises, so "searchDb(q)",
+  // "await searchDb(q)", "searchDb(q).then(...)" and "searchDb(q).catch(...)" all behave (a
+  // failed call has already thrown, so catch and finally only pass the array on).
   function thenable(array) {
-    defineProperty(array, "then", {
-      value: function (onFulfilled, onRejected) {
+    const methods = {
+      then: function (onFulfilled, onRejected) {
         return PromiseRef.resolve(array.slice()).then(onFulfilled, onRejected);
       },
-      enumerable: false,
-      writable: true,
-      configurable: true,
-    });
+      catch: function (onRejected) {
+        return PromiseRef.resolve(array.slice()).catch(onRejected);
+      },
+      finally: function (onFinally) {
+        return PromiseRef.resolve(array.slice()).finally(onFinally);
+      },
+    };
+    for (const name of ["then", "catch", "finally"]) {
+      defineProperty(array, name, { value: methods[name], enumerable: false, writable: true, configurable: true });
+    }
     return array;
   }
 

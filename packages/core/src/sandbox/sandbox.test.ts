@@ -134,7 +134,7 @@ describe("host functions", () => {
     await s.dispose();
   });
 
-  it("supports await on host calls, including top-level await, Promise.all and .then", async () => {
+  it("supports await on host calls, including top-level await, Promise.all, .then, .catch and .finally", async () => {
     const s = await session();
     const result = await s.run(
       [
@@ -143,13 +143,14 @@ describe("host functions", () => {
         'const [a, b] = await Promise.all([searchDb("x", 1), search_db("y", 2)])',
         "print(a.length, b.length)",
         'await searchDb("z", 3).then((h) => print("then", h.length))',
+        'await searchDb("w", 2).catch(() => print("never")).finally(() => print("finally"))',
         'const answer = await llmQuery("hi")',
         "async function twice() { return (await llm_query('a')) + (await llmQuery('b')) }",
         "print(answer, await twice())",
       ].join("\n"),
     );
     expect(result.error).toBeUndefined();
-    expect(result.output).toBe("doc 0 about dogs\n1 2\nthen 3\nanswer(hi) answer(a)answer(b)");
+    expect(result.output).toBe("doc 0 about dogs\n1 2\nthen 3\nfinally\nanswer(hi) answer(a)answer(b)");
     await s.dispose();
   });
 
