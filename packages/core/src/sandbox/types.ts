@@ -102,7 +102,7 @@ export interface SandboxOptions extends SandboxLimits {
    * fixed amount each starts with. `memoryBytes` caps one session; this caps them all, so many
    * concurrent memory bombs cannot add up to gigabytes. A block whose allocation would exceed
    * it gets a `MemoryError` saying the shared memory is in use. Pools that leave it out share
-   * one process-wide budget of 256 MiB; a pool that sets it gets a budget of its own.
+   * one process-wide budget of 192 MiB; a pool that sets it gets a budget of its own.
    */
   totalMemoryBytes?: number;
 }
