@@ -169,6 +169,36 @@ describe("ingestPaths keeps a collection in sync with a folder", () => {
     expect(IngestManifest.load(manifestPath()).get(path.join(docs, "a.md"))?.pending).toBeUndefined();
   });
 
+  it("a file edited again after an interrupted sync loses both older versions on the next run", async () => {
+    const store = openStore();
+    write("a.md", "Alpha one.");
+    await run(store);
+    const failing: VectorStore = {
+      name: store.name,
+      addDocuments: (input) => store.addDocuments(input),
+      search: (q, o) => store.search(q, o),
+      count: () => store.count(),
+      list: (o) => store.list(o),
+      delete: async () => {
+        throw new Error("connection lost");
+      },
+    };
+    // Interrupted twice, the file edited before each run: three versions are in the store.
+    write("a.md", "Alpha two.");
+    await expect(run(failing)).rejects.toThrow("connection lost");
+    write("a.md", "Alpha three.");
+    await expect(run(failing)).rejects.toThrow("connection lost");
+    expect(await contents(store)).toEqual([
+      "docs/a.md: Alpha one.",
+      "docs/a.md: Alpha three.",
+      "docs/a.md: Alpha two.",
+    ]);
+    // The second version's ids were once forgotten (a new pending list replaced the old one).
+    write("a.md", "Alpha four.");
+    expect(await run(store)).toMatchObject({ updated: 1, deletedChunks: 3 });
+    expect(await contents(store)).toEqual(["docs/a.md: Alpha four."]);
+  });
+
   it("a manifest log cut short by a crash loses only its torn record", async () => {
     const store = openStore();
     write("a.md", "Alpha.");

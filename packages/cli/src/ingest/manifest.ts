@@ -20,7 +20,8 @@ export interface TrackedFile {
   ids: string[];
   /**
    * Ids being written for a new version (set before they are written, cleared once the old
-   * chunks are deleted). Present after an interrupted sync: the next one finishes the job.
+   * chunks are deleted). Present after an interrupted sync: the next one finishes the job. After
+   * several interrupted syncs, the ids of every version written since the last commit.
    */
   pending?: string[];
 }
@@ -106,7 +107,7 @@ export class IngestManifest {
     return entry ? [...new Set([...entry.ids, ...(entry.pending ?? [])])] : [];
   }
 
-  /** Logs that `ids` are about to be written for `file`. */
+  /** Logs that `ids` are about to be written for `file` (added to any ids still pending). */
   setPending(file: string, ids: string[]): void {
     this.#log({ op: "pending", file, ids });
   }
@@ -144,7 +145,10 @@ export class IngestManifest {
   #apply(record: LogRecord): void {
     if (record.op === "pending") {
       const entry = this.#entries.get(record.file) ?? { hash: "", size: -1, mtimeMs: -1, ids: [] };
-      this.#entries.set(record.file, { ...entry, pending: record.ids });
+      // Added to, never replaced: the ids of an earlier interrupted version may be in the store
+      // too, and the commit that follows deletes every known id it does not keep.
+      const pending = [...new Set([...(entry.pending ?? []), ...record.ids])];
+      this.#entries.set(record.file, { ...entry, pending });
     } else if (record.op === "commit") {
       this.#entries.set(record.file, record.entry);
     } else {
