@@ -436,6 +436,34 @@ describe("sources as url_citation annotations", () => {
     });
   });
 
+  it("the Responses API: output_text annotations, streamed as response.output_text.annotation.added", async () => {
+    const { client, server } = await serve();
+    const input = "Who founded Acme? Where was Jane Doe born?";
+    const response = await client.responses.create({ model: "deeprecall", input });
+    expectOpenAISchema("Response", response);
+    const text = response.output_text;
+    const part = response.output.flatMap((item) => (item.type === "message" ? item.content : []))[0]!;
+    const annotations = (part.type === "output_text" ? part.annotations : []) as Json[];
+    expect(annotations[0]).toMatchObject({
+      type: "url_citation",
+      title: "notes/acme.txt",
+      url: `${server.url}/v1/documents/acme`,
+    });
+    expect(text.slice(annotations[0]!.start_index, annotations[0]!.end_index)).toBe("[1]");
+
+    const stream = await client.responses.create({ model: "deeprecall", input, stream: true });
+    const added: Json[] = [];
+    let done: Json | undefined;
+    for await (const event of stream) {
+      expectOpenAISchema("ResponseStreamEvent", event);
+      if (event.type === "response.output_text.annotation.added") added.push(event as Json);
+      if (event.type === "response.completed") done = event.response as Json;
+    }
+    expect(added.map((e) => e.annotation_index)).toEqual(annotations.map((_, i) => i));
+    expect(added.map((e) => e.annotation)).toEqual(annotations);
+    expect(done!.output.at(-1).content[0].annotations).toEqual(annotations);
+  });
+
   it("publicUrl sets the links' base; unknown documents are 404", async () => {
     const { client, server } = await serve({ publicUrl: "https://recall.example.com/" });
     const completion = await client.chat.completions.create({

@@ -124,3 +124,61 @@ export function citationAnnotations(
   }
   return out;
 }
+
+/** Where an answer's citation links point. */
+export interface CitationLinks {
+  /** The server's base URL, e.g. "https://rag.example.com" (no trailing slash). */
+  baseUrl: string;
+  /** The collection the answer came from; undefined for the default one. */
+  collection: string | undefined;
+  /** The server serves the web console: link to its document view. */
+  inConsole: boolean;
+}
+
+/**
+ * The links for one request: the configured public URL (`publicUrl`, no trailing slash), else
+ * the origin of `requestUrl` (the URL the client called, e.g. "http://host:8000/v1/...").
+ */
+export function citationLinks(
+  publicUrl: string | undefined,
+  requestUrl: string,
+  collection: string | undefined,
+  inConsole: boolean,
+): CitationLinks {
+  let baseUrl = publicUrl;
+  if (!baseUrl) {
+    const end = requestUrl.indexOf("/", requestUrl.indexOf("//") + 2);
+    baseUrl = end === -1 ? requestUrl : requestUrl.slice(0, end);
+  }
+  return { baseUrl, collection, inConsole };
+}
+
+/**
+ * The citations of an answer (`text`) that `result` produced. A shaped answer (JSON) is not
+ * prose: its brackets are JSON arrays, not citations, so its sources come without positions
+ * (start = end = 0).
+ */
+export function answerCitations(
+  text: string | null,
+  result: DeepRecallResult | undefined,
+  shaped: boolean,
+  links: CitationLinks,
+): UrlCitation[] {
+  const annotations = citationAnnotations(
+    shaped ? "" : (text ?? ""),
+    result,
+    links.baseUrl,
+    links.collection,
+    links.inConsole,
+  );
+  if (!shaped) return annotations;
+  return annotations.map((a) => ({
+    ...a,
+    url_citation: { ...a.url_citation, start_index: 0, end_index: 0 },
+  }));
+}
+
+/** A chat `url_citation` annotation in the Responses API's flat form (`output_text.annotations`). */
+export function responseCitation(annotation: UrlCitation) {
+  return { type: "url_citation" as const, ...annotation.url_citation };
+}

@@ -205,3 +205,38 @@ export function extensionOptions(
   }
   return options;
 }
+
+/**
+ * The text of a message's content parts, joined by newlines: the `text` of parts whose type is
+ * in `textTypes` (chat: "text"; responses: "input_text", "output_text", "text"), and the
+ * `refusal` of refusal parts in an assistant message (valid history: OpenAI's own answers carry
+ * them). Any other part is a 400 naming it, `<param>[j]`; a part without its string is a 400
+ * naming that field.
+ */
+export function partsText(
+  parts: readonly unknown[],
+  role: string,
+  param: string,
+  textTypes: ReadonlySet<string>,
+): string {
+  return parts
+    .map((part, j) => {
+      const p = (part ?? {}) as { type?: unknown; text?: unknown; refusal?: unknown };
+      if (typeof p.type === "string" && textTypes.has(p.type)) {
+        if (typeof p.text !== "string")
+          throw invalid(`${param}[${j}].text`, "A text content part needs a string `text`.");
+        return p.text;
+      }
+      if (p.type === "refusal" && role === "assistant") {
+        if (typeof p.refusal !== "string")
+          throw invalid(`${param}[${j}].refusal`, "A refusal content part needs a string `refusal`.");
+        return p.refusal;
+      }
+      throw new ApiError(
+        400,
+        `Unsupported content part type "${String(p.type).slice(0, 40)}": only text parts (and refusal parts in assistant messages) are supported.`,
+        { param: `${param}[${j}]`, code: "unsupported_content" },
+      );
+    })
+    .join("\n");
+}

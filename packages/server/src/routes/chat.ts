@@ -1,15 +1,15 @@
 /** POST /v1/chat/completions. */
-import type { DirectCompletionApi, ModelMessage } from "@deeprecall/core";
-import { createRoute } from "@hono/zod-openapi";
-import { citationAnnotations } from "../citations.ts";
+import type { DeepRecallResult, DirectCompletionApi, ModelMessage } from "@deeprecall/core";
+import { answerCitations, type CitationLinks, citationLinks, type UrlCitation } from "../citations.ts";
 import { targetOfModel } from "../collections.ts";
 import { extensionJson, openaiId, usageJson } from "../convert.ts";
-import { ApiError, toApiError } from "../errors.ts";
+import { ApiError } from "../errors.ts";
 import { jsonResponse } from "../headers.ts";
 import {
   extensionOptions,
   type FunctionTool,
   jsonShape,
+  partsText,
   type Sampling,
   sampling,
   stopList,
@@ -18,16 +18,16 @@ import {
 } from "../params.ts";
 import {
   checkTurn,
-  type Outcome,
   randomId,
   runTurn,
   type Shape,
   streamTurn,
+  type ToolCall,
   type Turn,
   tokens,
 } from "../pipeline.ts";
 import { type ChatCompletionRequest, ChatCompletionRequestSchema, ChatCompletionSchema } from "../schemas.ts";
-import { type SseWriter, sseResponse } from "../sse.ts";
+import type { SseWriter } from "../sse.ts";
 import {
   isHousekeeping,
   mightBeTask,
@@ -38,54 +38,20 @@ import {
   taskMessages,
 } from "../task.ts";
 import { TRACE_EVENT, traceEventJson } from "../trace.ts";
-import {
-  type App,
-  COMMON,
-  type Engine,
-  errors,
-  jsonBody,
-  jsonOrStream,
-  noteStreamFailure,
-  type RequestLog,
-  type RouteContext,
-  streamEventSchema,
-} from "./shared.ts";
+import { type ChunkMeta, chunker, chunkStream } from "./chunks.ts";
+import { type App, type Engine, generationRoute, type RequestLog, type RouteContext } from "./shared.ts";
 
 type Message = ChatCompletionRequest["messages"][number];
 
-/** Joins text parts (and refusal parts); any other part type is a 400 naming the exact param. */
+const TEXT_PARTS: ReadonlySet<string> = new Set(["text"]);
+
+/** A message's text: its string content or its text parts (and refusal parts); a 400 for other parts. */
 export function textOf(message: Message, index: number): string {
   const content = message.content;
   if (content === null || content === undefined)
     return message.role === "assistant" ? (message.refusal ?? "") : "";
   if (typeof content === "string") return content;
-  return content
-    .map((part, j) => {
-      if (part.type === "text") {
-        if (typeof part.text !== "string") {
-          throw new ApiError(400, "A text content part needs a string `text`.", {
-            param: `messages[${index}].content[${j}].text`,
-            code: "invalid_value",
-          });
-        }
-        return part.text;
-      }
-      if (part.type === "refusal" && message.role === "assistant") {
-        if (typeof part.refusal !== "string") {
-          throw new ApiError(400, "A refusal content part needs a string `refusal`.", {
-            param: `messages[${index}].content[${j}].refusal`,
-            code: "invalid_value",
-          });
-        }
-        return part.refusal;
-      }
-      throw new ApiError(
-        400,
-        `Unsupported content part type "${String(part.type).slice(0, 40)}": only text parts (and refusal parts in assistant messages) are supported.`,
-        { param: `messages[${index}].content[${j}]`, code: "unsupported_content" },
-      );
-    })
-    .join("\n");
+  return partsText(content, message.role, `messages[${index}].content`, TEXT_PARTS);
 }
 
 /**
@@ -222,72 +188,48 @@ export function chatShape(body: ChatCompletionRequest): Shape | null {
   );
 }
 
-/** Where citation links point: this server's documents, in the answer's collection. */
-interface Links {
-  baseUrl: string;
-  collection: string | undefined;
-  /** Link to the web console's document view (the server serves the console). */
-  inConsole: boolean;
-}
-
 /**
- * The citations of an answer. A shaped answer (JSON) is not prose: its brackets are JSON arrays,
- * not citations, so its sources come without positions.
+ * The assistant message of a chat completion: the answer with its citations, or a tool call
+ * (no content, no citations).
  */
-function annotationsOf(outcome: Outcome, shaped: boolean, links: Links) {
-  return citationAnnotations(
-    shaped ? "" : (outcome.text ?? ""),
-    outcome.result,
-    links.baseUrl,
-    links.collection,
-    links.inConsole,
-  ).map((a) => (shaped ? { ...a, url_citation: { ...a.url_citation, start_index: 0, end_index: 0 } } : a));
+function assistantMessage(text: string | null, call: ToolCall | null, annotations: UrlCitation[]) {
+  if (call) {
+    return {
+      role: "assistant" as const,
+      content: null,
+      refusal: null,
+      tool_calls: [
+        { id: call.id, type: "function" as const, function: { name: call.name, arguments: call.arguments } },
+      ],
+      annotations: [],
+    };
+  }
+  return { role: "assistant" as const, content: text ?? "", refusal: null, annotations };
 }
 
+interface Meta {
+  id: string;
+  created: number;
+  model: string;
+}
+
+/** A chat.completion object; the `deeprecall` object when the engine answered (`result`). */
 function chatJson(
-  outcome: Outcome,
-  model: string,
-  id: string,
-  created: number,
-  links: Links,
-  shaped: boolean,
+  meta: Meta,
+  message: ReturnType<typeof assistantMessage>,
+  finishReason: string,
+  usage: ReturnType<typeof usageJson>,
+  result?: DeepRecallResult,
 ) {
-  const message = outcome.toolCall
-    ? {
-        role: "assistant" as const,
-        content: null,
-        refusal: null,
-        tool_calls: [
-          {
-            id: outcome.toolCall.id,
-            type: "function" as const,
-            function: { name: outcome.toolCall.name, arguments: outcome.toolCall.arguments },
-          },
-        ],
-        annotations: [],
-      }
-    : {
-        role: "assistant" as const,
-        content: outcome.text ?? "",
-        refusal: null,
-        annotations: annotationsOf(outcome, shaped, links),
-      };
   return {
-    id,
+    id: meta.id,
     object: "chat.completion" as const,
-    created,
-    model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: outcome.finishReason }],
-    usage: usageJson(outcome.usage),
-    deeprecall: extensionJson(outcome.result),
+    created: meta.created,
+    model: meta.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason }],
+    usage,
+    ...(result ? { deeprecall: extensionJson(result) } : {}),
   };
-}
-
-/** Where the citation links point: the configured public URL, else this request's origin. */
-function baseUrlOf(ctx: RouteContext, url: string): string {
-  if (ctx.publicUrl) return ctx.publicUrl;
-  const end = url.indexOf("/", url.indexOf("//") + 2);
-  return end === -1 ? url : url.slice(0, end);
 }
 
 /** False when the built-in detector would surely say no (cheap: the last message's text only). */
@@ -304,10 +246,8 @@ function taskMessagesOf(body: ChatCompletionRequest): TaskMessage[] {
 }
 
 export function registerChat(app: App, ctx: RouteContext): void {
-  const route = createRoute({
-    method: "post",
+  const route = generationRoute({
     path: "/v1/chat/completions",
-    tags: ["OpenAI"],
     summary: "Chat completion (regular or streaming)",
     description:
       'Answers the last user message with DeepRecall. With `"stream": true` the answer is sent as ' +
@@ -318,18 +258,14 @@ export function registerChat(app: App, ctx: RouteContext): void {
       "the answer is complete). The task model (`<model>-task`, e.g. `deeprecall-task`) and chat UIs' " +
       "housekeeping requests (Open WebUI `### Task:` prompts, LibreChat title requests) are passed " +
       "straight to the backend model: one call, no retrieval.",
-    request: { body: jsonBody(ChatCompletionRequestSchema) },
-    responses: {
-      200: jsonOrStream(
-        ChatCompletionSchema,
-        streamEventSchema(
-          "ChatCompletionStreamEvent",
-          "A JSON chat.completion.chunk, an OpenAI-shaped error object, or the literal [DONE] (always last).",
-        ),
-        "The completion (JSON), or an SSE stream of chunks",
-      ),
-      ...errors(400, 404, 413, 502, 503, ...COMMON),
+    body: ChatCompletionRequestSchema,
+    schema: ChatCompletionSchema,
+    stream: {
+      name: "ChatCompletionStreamEvent",
+      description:
+        "A JSON chat.completion.chunk, an OpenAI-shaped error object, or the literal [DONE] (always last).",
     },
+    responseDescription: "The completion (JSON), or an SSE stream of chunks",
   });
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
@@ -337,26 +273,26 @@ export function registerChat(app: App, ctx: RouteContext): void {
     const explicitTask = task !== undefined && body.model === task.name;
     // The engine is resolved first (a 404 for an unknown model), except for the task model.
     const target = explicitTask ? undefined : await targetOfModel(ctx, body.model);
-    const id = openaiId("chatcmpl-");
-    const created = Math.floor(Date.now() / 1000);
-    const model = body.model ?? ctx.modelName;
-    const stream = {
-      id,
-      created,
-      model,
+    const meta: Meta = {
+      id: openaiId("chatcmpl-"),
+      created: Math.floor(Date.now() / 1000),
+      model: body.model ?? ctx.modelName,
+    };
+    const stream: StreamMeta = {
+      ...meta,
+      object: "chat.completion.chunk",
       includeUsage: body.stream_options?.include_usage === true,
       signal: c.req.raw.signal,
       record: c.get("requestLog"),
     };
     if (task) {
-      const explicit = explicitTask;
       // The built-in detector only reads the last message: most chats are told apart without
       // converting the others.
       const maybe =
-        explicit ||
+        explicitTask ||
         (task.detect !== undefined && (task.detect !== isHousekeeping || mightBeHousekeeping(body)));
       const messages = maybe ? taskMessagesOf(body) : undefined;
-      if (explicit || (maybe && task.detect?.(messages!))) {
+      if (explicitTask || (maybe && task.detect?.(messages!))) {
         checkChatParams(body);
         const call: TaskCall = {
           instructions: undefined,
@@ -365,120 +301,85 @@ export function registerChat(app: App, ctx: RouteContext): void {
           stop: stopList(body.stop),
           shape: chatShape(body),
         };
-        const record = c.get("requestLog");
-        if (record) record.route = "task";
+        if (stream.record) stream.record.route = "task";
         if (body.stream) {
           const response = streamTask(ctx, task.engine, call, stream);
           return c.newResponse(response.body, response) as never;
         }
         const outcome = await runTask(task.engine, call, c.req.raw.signal);
-        return jsonResponse(c, JSON.stringify(taskJson(outcome, model, id, created))) as never;
+        const message = assistantMessage(outcome.text, taskToolCall(outcome), []);
+        const json = chatJson(meta, message, outcome.finishReason, usageJson(tokens(outcome.usage)));
+        return jsonResponse(c, JSON.stringify(json)) as never;
       }
     }
     const { engine, collection } = target!;
     const turn = chatTurn(body);
     checkTurn(engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "response_format");
-    const links: Links = { baseUrl: baseUrlOf(ctx, c.req.url), collection, inConsole: ctx.console };
+    const links = citationLinks(ctx.publicUrl, c.req.url, collection, ctx.console);
     if (body.stream) {
       const response = streamChat(ctx, engine, turn, { ...stream, links });
       // Through the context, so headers set by middleware (request id, rate-limit) are kept.
       return c.newResponse(response.body, response) as never;
     }
     const outcome = await runTurn(engine, turn, c.req.raw.signal);
-    return jsonResponse(
-      c,
-      JSON.stringify(chatJson(outcome, model, id, created, links, turn.shape !== null)),
-    ) as never;
+    const annotations = answerCitations(outcome.text, outcome.result, turn.shape !== null, links);
+    const message = assistantMessage(outcome.text, outcome.toolCall, annotations);
+    const json = chatJson(meta, message, outcome.finishReason, usageJson(outcome.usage), outcome.result);
+    return jsonResponse(c, JSON.stringify(json)) as never;
   });
 }
 
-interface StreamMeta {
-  id: string;
-  created: number;
-  model: string;
-  includeUsage: boolean;
+interface StreamMeta extends ChunkMeta {
   signal: AbortSignal;
   record: RequestLog | undefined;
 }
 
-function chunker(o: StreamMeta) {
-  const base = { id: o.id, object: "chat.completion.chunk", created: o.created, model: o.model };
-  const usageNull = o.includeUsage ? { usage: null } : {};
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, extra: object = {}) => ({
-    ...base,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-    ...usageNull,
-    ...extra,
+const chatChunker = (o: StreamMeta) =>
+  chunker<Record<string, unknown>>(
+    o,
+    (delta, finishReason) => ({ index: 0, delta, logprobs: null, finish_reason: finishReason }),
+    {},
+  );
+
+/** A tool call as OpenAI streams it: its id and name first, then its arguments. */
+function sendToolCall(out: SseWriter, chunk: ReturnType<typeof chatChunker>["chunk"], call: ToolCall): void {
+  out.send(
+    chunk({
+      tool_calls: [{ index: 0, id: call.id, type: "function", function: { name: call.name, arguments: "" } }],
+    }),
+  );
+  out.send(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments } }] }));
+}
+
+/** A chat chunk stream: the role chunk first, then what `run` writes with the stream's builders. */
+function chatStream(
+  ctx: RouteContext,
+  o: StreamMeta,
+  run: (out: SseWriter, chunks: ReturnType<typeof chatChunker>) => Promise<void>,
+): Response {
+  const chunks = chatChunker(o);
+  return chunkStream({
+    signal: o.signal,
+    keepAliveMs: ctx.keepAliveMs,
+    record: o.record,
+    start: (out) => out.send(chunks.chunk({ role: "assistant", content: "" })),
+    run: (out) => run(out, chunks),
   });
-  return { base, chunk };
 }
 
-/** A stream that failed after its headers went out: the error event, and the request log's outcome. */
-function streamFailed(out: SseWriter, record: RequestLog | undefined, error: unknown): void {
-  const apiError = toApiError(error);
-  noteStreamFailure(record, error, apiError.status);
-  out.send(apiError.toBody());
-  out.raw("data: [DONE]\n\n");
-}
-
-function taskJson(outcome: TaskOutcome, model: string, id: string, created: number) {
-  const message = outcome.toolCall
-    ? {
-        role: "assistant" as const,
-        content: null,
-        refusal: null,
-        tool_calls: [
-          {
-            id: randomId("call_"),
-            type: "function" as const,
-            function: { name: outcome.toolCall.name, arguments: outcome.text },
-          },
-        ],
-        annotations: [],
-      }
-    : { role: "assistant" as const, content: outcome.text, refusal: null, annotations: [] };
-  return {
-    id,
-    object: "chat.completion" as const,
-    created,
-    model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: outcome.finishReason }],
-    usage: usageJson(tokens(outcome.usage)),
-  };
+/** The task model's forced tool call (its text is the arguments), with a fresh call id. */
+function taskToolCall(outcome: TaskOutcome): ToolCall | null {
+  if (!outcome.toolCall) return null;
+  return { id: randomId("call_"), name: outcome.toolCall.name, arguments: outcome.text };
 }
 
 function streamTask(ctx: RouteContext, engine: DirectCompletionApi, call: TaskCall, o: StreamMeta): Response {
-  const { base, chunk } = chunker(o);
-  return sseResponse({
-    signal: o.signal,
-    keepAliveMs: ctx.keepAliveMs,
-    start: (out) => out.send(chunk({ role: "assistant", content: "" })),
-    run: async (out) => {
-      try {
-        const outcome = await runTask(engine, call, out.signal, (text) => out.send(chunk({ content: text })));
-        if (out.signal.aborted) return;
-        if (outcome.toolCall) {
-          out.send(
-            chunk({
-              tool_calls: [
-                {
-                  index: 0,
-                  id: randomId("call_"),
-                  type: "function",
-                  function: { name: outcome.toolCall.name, arguments: outcome.text },
-                },
-              ],
-            }),
-          );
-        }
-        out.send(chunk({}, outcome.finishReason));
-        if (o.includeUsage) out.send({ ...base, choices: [], usage: usageJson(tokens(outcome.usage)) });
-        out.raw("data: [DONE]\n\n");
-      } catch (error) {
-        if (out.signal.aborted) return; // the client left; the request log says so
-        streamFailed(out, o.record, error);
-      }
-    },
+  return chatStream(ctx, o, async (out, { chunk, finish }) => {
+    const outcome = await runTask(engine, call, out.signal, (text) => out.send(chunk({ content: text })));
+    if (out.signal.aborted) return;
+    const toolCall = taskToolCall(outcome);
+    if (toolCall) sendToolCall(out, chunk, toolCall);
+    finish(out, outcome.finishReason, usageJson(tokens(outcome.usage)));
   });
 }
 
@@ -486,54 +387,28 @@ function streamChat(
   ctx: RouteContext,
   engine: Engine,
   turn: Turn,
-  o: StreamMeta & { links: Links },
+  o: StreamMeta & { links: CitationLinks },
 ): Response {
-  const { base, chunk } = chunker(o);
   const started = performance.now();
-  return sseResponse({
-    signal: o.signal,
-    keepAliveMs: ctx.keepAliveMs,
-    start: (out) => out.send(chunk({ role: "assistant", content: "" })),
-    run: async (out) => {
-      try {
-        for await (const event of streamTurn(engine, turn, out.signal, ctx.reasoningStream)) {
-          if (event.type === "reasoning") out.send(chunk({ reasoning_content: event.text }));
-          else if (event.type === "text") out.send(chunk({ content: event.text }));
-          else if (event.type === "trace") {
-            const trace = traceEventJson(event.event, performance.now() - started);
-            if (trace) out.send(trace, TRACE_EVENT);
-          } else {
-            const outcome = event.outcome;
-            const call = outcome.toolCall;
-            if (call) {
-              out.send(
-                chunk({
-                  tool_calls: [
-                    { index: 0, id: call.id, type: "function", function: { name: call.name, arguments: "" } },
-                  ],
-                }),
-              );
-              out.send(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments } }] }));
-            } else {
-              // The citations, once the answer is complete (Open WebUI reads delta.annotations).
-              const annotations = annotationsOf(outcome, turn.shape !== null, o.links);
-              if (annotations.length > 0) out.send(chunk({ annotations }));
-            }
-            const extension = { deeprecall: extensionJson(outcome.result) };
-            if (o.includeUsage) {
-              out.send(chunk({}, outcome.finishReason));
-              out.send({ ...base, choices: [], usage: usageJson(outcome.usage), ...extension });
-            } else {
-              out.send(chunk({}, outcome.finishReason, extension));
-            }
-          }
+  return chatStream(ctx, o, async (out, { chunk, finish }) => {
+    for await (const event of streamTurn(engine, turn, out.signal, ctx.reasoningStream)) {
+      if (event.type === "reasoning") out.send(chunk({ reasoning_content: event.text }));
+      else if (event.type === "text") out.send(chunk({ content: event.text }));
+      else if (event.type === "trace") {
+        const trace = traceEventJson(event.event, performance.now() - started);
+        if (trace) out.send(trace, TRACE_EVENT);
+      } else {
+        const outcome = event.outcome;
+        if (outcome.toolCall) sendToolCall(out, chunk, outcome.toolCall);
+        else {
+          // The citations, once the answer is complete (Open WebUI reads delta.annotations).
+          const annotations = answerCitations(outcome.text, outcome.result, turn.shape !== null, o.links);
+          if (annotations.length > 0) out.send(chunk({ annotations }));
         }
-        if (out.signal.aborted) return;
-        out.raw("data: [DONE]\n\n");
-      } catch (error) {
-        if (out.signal.aborted) return; // the client left; the request log says so
-        streamFailed(out, o.record, error);
+        finish(out, outcome.finishReason, usageJson(outcome.usage), {
+          deeprecall: extensionJson(outcome.result),
+        });
       }
-    },
+    }
   });
 }

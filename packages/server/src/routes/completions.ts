@@ -1,23 +1,12 @@
 /** POST /v1/completions: the legacy text completion API, answered like a one-message chat. */
-import { createRoute } from "@hono/zod-openapi";
 import { targetOfModel } from "../collections.ts";
 import { extensionJson, openaiId, usageJson } from "../convert.ts";
-import { toApiError } from "../errors.ts";
 import { jsonResponse } from "../headers.ts";
 import { extensionOptions, invalid, sampling, stopList, unsupported } from "../params.ts";
 import { type Outcome, runTurn, streamTurn, type Turn } from "../pipeline.ts";
 import { type CompletionRequest, CompletionRequestSchema, CompletionSchema } from "../schemas.ts";
-import { sseResponse } from "../sse.ts";
-import {
-  type App,
-  COMMON,
-  errors,
-  jsonBody,
-  jsonOrStream,
-  noteStreamFailure,
-  type RouteContext,
-  streamEventSchema,
-} from "./shared.ts";
+import { chunker, chunkStream } from "./chunks.ts";
+import { type App, generationRoute, type RouteContext } from "./shared.ts";
 
 export function completionTurn(body: CompletionRequest): Turn {
   if (typeof body.n === "number" && body.n > 1) {
@@ -70,24 +59,18 @@ function completionJson(outcome: Outcome, model: string, id: string, created: nu
 }
 
 export function registerCompletions(app: App, ctx: RouteContext): void {
-  const route = createRoute({
-    method: "post",
+  const route = generationRoute({
     path: "/v1/completions",
-    tags: ["OpenAI"],
     summary: "Text completion (legacy; regular or streaming)",
     description: "Answers `prompt` as a question with DeepRecall, in the legacy completions format.",
-    request: { body: jsonBody(CompletionRequestSchema) },
-    responses: {
-      200: jsonOrStream(
-        CompletionSchema,
-        streamEventSchema(
-          "CompletionStreamEvent",
-          "A JSON text_completion chunk, an OpenAI-shaped error object, or the literal [DONE] (always last).",
-        ),
-        "The completion (JSON), or an SSE stream of chunks",
-      ),
-      ...errors(400, 404, 413, 502, 503, ...COMMON),
+    body: CompletionRequestSchema,
+    schema: CompletionSchema,
+    stream: {
+      name: "CompletionStreamEvent",
+      description:
+        "A JSON text_completion chunk, an OpenAI-shaped error object, or the literal [DONE] (always last).",
     },
+    responseDescription: "The completion (JSON), or an SSE stream of chunks",
   });
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
@@ -100,39 +83,25 @@ export function registerCompletions(app: App, ctx: RouteContext): void {
       const outcome = await runTurn(engine, turn, c.req.raw.signal);
       return jsonResponse(c, JSON.stringify(completionJson(outcome, model, id, created))) as never;
     }
-    const includeUsage = body.stream_options?.include_usage === true;
-    const base = { id, object: "text_completion", created, model };
-    const chunk = (text: string, finishReason: string | null = null, extra: object = {}) => ({
-      ...base,
-      choices: [{ text, index: 0, logprobs: null, finish_reason: finishReason }],
-      ...(includeUsage ? { usage: null } : {}),
-      ...extra,
-    });
-    const record = c.get("requestLog");
-    const response = sseResponse({
+    const meta = { id, object: "text_completion", created, model };
+    const { chunk, finish } = chunker<string>(
+      { ...meta, includeUsage: body.stream_options?.include_usage === true },
+      (text, finishReason) => ({ text, index: 0, logprobs: null, finish_reason: finishReason }),
+      "",
+    );
+    const response = chunkStream({
       signal: c.req.raw.signal,
       keepAliveMs: ctx.keepAliveMs,
+      record: c.get("requestLog"),
       run: async (out) => {
-        try {
-          // Reasoning progress has no place in this format: only the answer is streamed.
-          for await (const event of streamTurn(engine, turn, out.signal, false)) {
-            if (event.type === "text") out.send(chunk(event.text));
-            else if (event.type === "done") {
-              const extension = { deeprecall: extensionJson(event.outcome.result) };
-              if (includeUsage) {
-                out.send(chunk("", event.outcome.finishReason));
-                out.send({ ...base, choices: [], usage: usageJson(event.outcome.usage), ...extension });
-              } else out.send(chunk("", event.outcome.finishReason, extension));
-            }
+        // Reasoning progress has no place in this format: only the answer is streamed.
+        for await (const event of streamTurn(engine, turn, out.signal, false)) {
+          if (event.type === "text") out.send(chunk(event.text));
+          else if (event.type === "done") {
+            finish(out, event.outcome.finishReason, usageJson(event.outcome.usage), {
+              deeprecall: extensionJson(event.outcome.result),
+            });
           }
-          if (out.signal.aborted) return;
-          out.raw("data: [DONE]\n\n");
-        } catch (error) {
-          if (out.signal.aborted) return;
-          const apiError = toApiError(error);
-          noteStreamFailure(record, error, apiError.status);
-          out.send(apiError.toBody());
-          out.raw("data: [DONE]\n\n");
         }
       },
     });

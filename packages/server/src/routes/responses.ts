@@ -3,7 +3,7 @@
  * so `previous_response_id` and `conversation` are refused (send the earlier turns as `input`).
  */
 import type { DeepRecallResult, ModelMessage } from "@deeprecall/core";
-import { createRoute } from "@hono/zod-openapi";
+import { answerCitations, type CitationLinks, citationLinks, responseCitation } from "../citations.ts";
 import { targetOfModel } from "../collections.ts";
 import { extensionJson } from "../convert.ts";
 import { ApiError, toApiError } from "../errors.ts";
@@ -13,6 +13,7 @@ import {
   type FunctionTool,
   invalid,
   jsonShape,
+  partsText,
   sampling,
   toolShape,
   unsupported,
@@ -30,46 +31,22 @@ import { ResponseObjectSchema, type ResponseRequest, ResponseRequestSchema } fro
 import { type SseWriter, sseResponse } from "../sse.ts";
 import {
   type App,
-  COMMON,
   type Engine,
-  errors,
-  jsonBody,
-  jsonOrStream,
+  generationRoute,
   noteStreamFailure,
   type RequestLog,
   type RouteContext,
-  streamEventSchema,
 } from "./shared.ts";
 
-const TEXT_PARTS = new Set(["input_text", "output_text", "text"]);
+const TEXT_PARTS: ReadonlySet<string> = new Set(["input_text", "output_text", "text"]);
 
-/** Text of one input item's content; other part types are a 400 naming the exact param. */
+/** Text of one input item's content (a string or parts); other part types are a 400 naming the exact param. */
 function contentText(content: unknown, role: string, param: string): string {
   if (content === undefined || content === null) return "";
   if (typeof content === "string") return content;
   if (!Array.isArray(content))
     throw invalid(param, `Invalid value for '${param}': expected a string or an array of content parts.`);
-  return content
-    .map((part: unknown, j) => {
-      const p = (part ?? {}) as { type?: unknown; text?: unknown; refusal?: unknown };
-      if (typeof p.type === "string" && TEXT_PARTS.has(p.type)) {
-        if (typeof p.text !== "string")
-          throw invalid(`${param}[${j}].text`, "A text content part needs a string `text`.");
-        return p.text;
-      }
-      if (p.type === "refusal" && role === "assistant") {
-        if (typeof p.refusal !== "string") {
-          throw invalid(`${param}[${j}].refusal`, "A refusal content part needs a string `refusal`.");
-        }
-        return p.refusal;
-      }
-      throw new ApiError(
-        400,
-        `Unsupported content part type "${String(p.type).slice(0, 40)}": only text parts (and refusal parts in assistant messages) are supported.`,
-        { param: `${param}[${j}]`, code: "unsupported_content" },
-      );
-    })
-    .join("\n");
+  return partsText(content, role, param, TEXT_PARTS);
 }
 
 interface Entry {
@@ -334,16 +311,34 @@ function responseJson(
   };
 }
 
-const textPart = (text: string) => ({ type: "output_text" as const, text, annotations: [], logprobs: [] });
+type Citation = ReturnType<typeof responseCitation>;
 
-function messageItem(id: string, text: string, status: "in_progress" | "completed") {
+const textPart = (text: string, annotations: Citation[] = []) => ({
+  type: "output_text" as const,
+  text,
+  annotations,
+  logprobs: [],
+});
+
+function messageItem(
+  id: string,
+  text: string,
+  status: "in_progress" | "completed",
+  annotations: Citation[] = [],
+) {
   return {
     id,
     type: "message" as const,
     status,
     role: "assistant" as const,
-    content: status === "completed" ? [textPart(text)] : [],
+    content: status === "completed" ? [textPart(text, annotations)] : [],
   };
+}
+
+/** The answer's sources as the output text's `url_citation` annotations (none for a tool call). */
+function citationsOf(outcome: Outcome, turn: Turn, links: CitationLinks): Citation[] {
+  if (outcome.toolCall) return [];
+  return answerCitations(outcome.text, outcome.result, turn.shape !== null, links).map(responseCitation);
 }
 
 function reasoningItem(id: string, summary: string | null, status: "in_progress" | "completed") {
@@ -384,42 +379,36 @@ function statusOf(outcome: Outcome): Status {
   return outcome.finishReason === "length" ? "incomplete" : "completed";
 }
 
-function outputOf(outcome: Outcome, withReasoning: boolean): unknown[] {
+function outputOf(outcome: Outcome, withReasoning: boolean, citations: Citation[]): unknown[] {
   const output: unknown[] = [];
   const summary = withReasoning ? stepsSummary(outcome.result) : null;
   if (summary !== null) output.push(reasoningItem(randomId("rs_"), summary, "completed"));
   if (outcome.toolCall) output.push(functionCallItem(randomId("fc_"), outcome.toolCall, true));
-  else output.push(messageItem(randomId("msg_"), outcome.text ?? "", "completed"));
+  else output.push(messageItem(randomId("msg_"), outcome.text ?? "", "completed", citations));
   return output;
 }
 
 export function registerResponses(app: App, ctx: RouteContext): void {
   const recent = new RecentItems();
-  const route = createRoute({
-    method: "post",
+  const route = generationRoute({
     path: "/v1/responses",
-    tags: ["OpenAI"],
     summary: "Create a model response (Responses API; regular or streaming)",
     description:
       "Answers the last user message of `input` with DeepRecall. Streams OpenAI's event sequence " +
       "(response.created … response.output_text.delta … response.completed), with the engine's " +
-      "progress as reasoning-summary events. Responses are not stored: `previous_response_id` is a 400.",
-    request: { body: jsonBody(ResponseRequestSchema) },
-    responses: {
-      200: jsonOrStream(
-        ResponseObjectSchema,
-        streamEventSchema(
-          "ResponseStreamEvent",
-          "A JSON Responses API stream event (its `type` is also the SSE `event` name).",
-        ),
-        "The response (JSON), or an SSE stream of events",
-      ),
-      ...errors(400, 404, 413, 502, 503, ...COMMON),
+      "progress as reasoning-summary events. The sources the answer draws on are `url_citation` " +
+      "annotations of its output text. Responses are not stored: `previous_response_id` is a 400.",
+    body: ResponseRequestSchema,
+    schema: ResponseObjectSchema,
+    stream: {
+      name: "ResponseStreamEvent",
+      description: "A JSON Responses API stream event (its `type` is also the SSE `event` name).",
     },
+    responseDescription: "The response (JSON), or an SSE stream of events",
   });
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
-    const { engine } = await targetOfModel(ctx, body.model);
+    const { engine, collection } = await targetOfModel(ctx, body.model);
     const turn = responseTurn(body, recent);
     checkTurn(engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "text.format");
     const env: Envelope = {
@@ -428,9 +417,10 @@ export function registerResponses(app: App, ctx: RouteContext): void {
       model: body.model ?? ctx.modelName,
       body,
     };
+    const links = citationLinks(ctx.publicUrl, c.req.url, collection, ctx.console);
     if (!body.stream) {
       const outcome = await runTurn(engine, turn, c.req.raw.signal);
-      const output = outputOf(outcome, ctx.reasoningStream);
+      const output = outputOf(outcome, ctx.reasoningStream, citationsOf(outcome, turn, links));
       recent.remember(output);
       const json = responseJson(env, statusOf(outcome), output, {
         usage: outcome.usage,
@@ -438,9 +428,21 @@ export function registerResponses(app: App, ctx: RouteContext): void {
       });
       return jsonResponse(c, JSON.stringify(json)) as never;
     }
-    const response = streamResponse(ctx, engine, turn, env, c.req.raw.signal, c.get("requestLog"), recent);
+    const response = streamResponse(ctx, engine, turn, env, {
+      signal: c.req.raw.signal,
+      record: c.get("requestLog"),
+      recent,
+      links,
+    });
     return c.newResponse(response.body, response) as never;
   });
+}
+
+interface StreamContext {
+  signal: AbortSignal;
+  record: RequestLog | undefined;
+  recent: RecentItems;
+  links: CitationLinks;
 }
 
 function streamResponse(
@@ -448,9 +450,7 @@ function streamResponse(
   engine: Engine,
   turn: Turn,
   env: Envelope,
-  signal: AbortSignal,
-  record: RequestLog | undefined,
-  recent: RecentItems,
+  { signal, record, recent, links }: StreamContext,
 ): Response {
   let seq = 0;
   const emit = (out: SseWriter, type: string, fields: Record<string, unknown>) =>
@@ -563,9 +563,18 @@ function streamResponse(
             } else {
               const m = openMessage();
               const base = { item_id: m.id, output_index: m.index, content_index: 0 };
+              // The citations, once the answer is complete (its handles are all known then).
+              const citations = citationsOf(outcome, turn, links);
+              citations.forEach((annotation, i) => {
+                emit(out, "response.output_text.annotation.added", {
+                  ...base,
+                  annotation_index: i,
+                  annotation,
+                });
+              });
               emit(out, "response.output_text.done", { ...base, text: m.text, logprobs: [] });
-              emit(out, "response.content_part.done", { ...base, part: textPart(m.text) });
-              output[m.index] = messageItem(m.id, m.text, "completed");
+              emit(out, "response.content_part.done", { ...base, part: textPart(m.text, citations) });
+              output[m.index] = messageItem(m.id, m.text, "completed", citations);
               emit(out, "response.output_item.done", { output_index: m.index, item: output[m.index] });
             }
             const status = statusOf(outcome);

@@ -6,7 +6,7 @@ import type {
   StructuredOutputApi,
 } from "@deeprecall/core";
 import type { ApiKeyAuthVariables } from "@deeprecall/middleware";
-import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import { ErrorSchema } from "../schemas.ts";
@@ -108,6 +108,38 @@ export const jsonOrStream = <T extends z.ZodType, S extends z.ZodType>(
   description,
   content: { "application/json": { schema }, "text/event-stream": { schema: stream } },
 });
+
+/**
+ * The route of an OpenAI generation endpoint (chat completions, responses, completions): a POST
+ * under the "OpenAI" tag taking `body`, answering JSON (`schema`) or, with `"stream": true`, SSE
+ * events (`stream`: the event schema's name and description), and OpenAI's error statuses.
+ */
+export function generationRoute<B extends z.ZodType, R extends z.ZodType>(o: {
+  path: string;
+  summary: string;
+  description: string;
+  body: B;
+  schema: R;
+  stream: { name: string; description: string };
+  responseDescription: string;
+}) {
+  return createRoute({
+    method: "post",
+    path: o.path,
+    tags: ["OpenAI"],
+    summary: o.summary,
+    description: o.description,
+    request: { body: jsonBody(o.body) },
+    responses: {
+      200: jsonOrStream(
+        o.schema,
+        streamEventSchema(o.stream.name, o.stream.description),
+        o.responseDescription,
+      ),
+      ...errors(400, 404, 413, 502, 503, ...COMMON),
+    },
+  });
+}
 
 export function requestId(c: Context<ServerEnv>): string | undefined {
   return c.get("requestId");
