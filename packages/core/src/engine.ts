@@ -9,9 +9,9 @@ import type { DeepRecallCallbacks } from "./callbacks/types.ts";
 import type { DeepRecallEngineApi, UsageReport } from "./engine-api.ts";
 import {
   AbortError,
-  BudgetExceededError,
   ConfigError,
   DeepRecallError,
+  getErrorMessage,
   isAbortError,
   LLMProviderError,
   VectorStoreError,
@@ -410,7 +410,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       );
     } catch (error) {
       if (signal.aborted || isAbortError(error)) throw signal.aborted ? (signal.reason ?? error) : error;
-      if (error instanceof DeepRecallError) throw error;
+      if (DeepRecallError.isInstance(error)) throw error;
       throw toLLMProviderError(error);
     }
   }
@@ -443,9 +443,9 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
    * answers 502/503, not 500); our own errors and aborts pass through unchanged.
    */
   private storeFailure(what: string, error: unknown): unknown {
-    if (error instanceof DeepRecallError || isAbortError(error)) return error;
+    if (DeepRecallError.isInstance(error) || isAbortError(error)) return error;
     return new VectorStoreError(
-      `${what} failed in the ${this.vectorStore.name} store: ${redactSecrets(errorMessage(error))}`,
+      `${what} failed in the ${this.vectorStore.name} store: ${redactSecrets(getErrorMessage(error))}`,
       {
         cause: error,
         store: this.vectorStore.name,
@@ -592,7 +592,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       try {
         results = await applyReranker(reranker, query, results, topK, signal);
       } catch (error) {
-        if (error instanceof DeepRecallError || isAbortError(error)) throw error;
+        if (DeepRecallError.isInstance(error) || isAbortError(error)) throw error;
         throw toLLMProviderError(error);
       }
     }
@@ -683,16 +683,6 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       return result;
     } catch (error) {
       const mapped = run.mapFailure(error, (e) => e as Error);
-      if (mapped instanceof BudgetExceededError) {
-        // The budget ended the run outside the loop's own handling (e.g. the time budget fired
-        // during the grounding search): still a best-effort answer, not a failure.
-        run.budget.markExceeded(mapped.limit);
-        const answer = synthesizeAnswer(query, run.sortedSources(), mapped.limit);
-        emit({ type: "answer-delta", text: answer });
-        const result = finish(answer, [], limitText(run.budget.exceededLimit ?? mapped.limit));
-        await run.hook("onQueryEnd", run.ctx, result);
-        return result;
-      }
       await run.hook("onError", run.ctx, mapped);
       throw mapped;
     } finally {
@@ -818,13 +808,9 @@ function failedResult(query: string, error: unknown): DeepRecallResult {
       exceededLimit: null,
       limits: {},
     },
-    error: errorMessage(error),
+    error: getErrorMessage(error),
     confidence: null,
   };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

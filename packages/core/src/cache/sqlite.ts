@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { ConfigError, DeepRecallError } from "../errors.ts";
+import { ConfigError, DeepRecallError, getErrorMessage } from "../errors.ts";
 import { type Clock, checkKey, ttlToMs } from "./options.ts";
 import { deserializeValue, serializeValue } from "./serialize.ts";
 import type { CacheStore } from "./types.ts";
@@ -137,10 +137,10 @@ export class SqliteCache implements CacheStore {
       };
     } catch (error) {
       db?.close();
-      throw new ConfigError(
-        `Cannot open the SQLite cache at ${this.path}: ${error instanceof Error ? error.message : String(error)}`,
-        { field: "path", cause: error },
-      );
+      throw new ConfigError(`Cannot open the SQLite cache at ${this.path}: ${getErrorMessage(error)}`, {
+        field: "path",
+        cause: error,
+      });
     }
     this.#db = db;
   }

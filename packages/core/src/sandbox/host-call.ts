@@ -1,3 +1,4 @@
+import { getErrorMessage } from "../errors/get-error-message.ts";
 import type { MetadataFilter, SearchResult } from "../types.ts";
 import type { HostFunctionName, HostReply, ResolvedLimits } from "./protocol.ts";
 import type { SandboxHost } from "./types.ts";
@@ -68,8 +69,7 @@ export async function invokeHost(
 /** The JSON reply that makes the sandbox throw `error` (its name and message only). */
 export function errorReply(error: unknown): string {
   const name = error instanceof Error ? error.name : "Error";
-  const message = error instanceof Error ? error.message : String(error);
-  return JSON.stringify({ ok: false, name, message } satisfies HostReply);
+  return JSON.stringify({ ok: false, name, message: getErrorMessage(error) } satisfies HostReply);
 }
 
 function checkLength(fn: string, what: string, text: string, max: number): void {

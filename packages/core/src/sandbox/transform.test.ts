@@ -16,6 +16,13 @@ describe("transformBlock", () => {
     expect(code).toContain('globalThis["f"] = f;');
   });
 
+  it("lists every name a destructuring declaration binds (nested, rest and defaulted)", () => {
+    const { declaredNames } = transformBlock(
+      "const { a, b: [c, ...d], e = 1, ...f } = obj\nlet [g, , h = 2, ...i] = arr",
+    );
+    expect(declaredNames.sort()).toEqual(["a", "c", "d", "e", "f", "g", "h", "i"]);
+  });
+
   it("keeps the model's line numbers", () => {
     const source = "const a = 1\n\nconst { b } = { b: 2 }\nthrowHere()";
     const { code } = transformBlock(source);
