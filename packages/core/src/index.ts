@@ -4,6 +4,7 @@ export { BudgetTracker } from "./budget.ts";
 export {
   cacheKey,
   deserializeValue,
+  generationKey,
   InMemoryCache,
   type InMemoryCacheOptions,
   SqliteCache,
