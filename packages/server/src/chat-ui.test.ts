@@ -287,6 +287,33 @@ describe("the task model", () => {
     expect(ids).toEqual(["deeprecall", "deeprecall-task"]);
   });
 
+  it("listed models used with the wrong endpoint: a 404 saying which endpoint they answer, not 'does not exist'", async () => {
+    const { client, calls } = await serve({ embedding: async (texts) => texts.map(() => [1, 0]) });
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: { status: number; code: string; message: string }) => e,
+      );
+    const task = await failure(client.responses.create({ model: "deeprecall-task", input: "Hi" }));
+    expect(task).toMatchObject({ status: 404, code: "model_not_found" });
+    expect(task!.message).toContain("task model, which answers chat completions only. Use deeprecall.");
+    const viaCompletions = await failure(
+      client.completions.create({ model: "deeprecall-task", prompt: "Hi" }),
+    );
+    expect(viaCompletions!.message).toContain("task model");
+    const embeddingModel = await failure(
+      client.chat.completions.create({
+        model: "deeprecall-embedding",
+        messages: [{ role: "user", content: "Hi" }],
+      }),
+    );
+    expect(embeddingModel!.message).toContain("embedding model, which answers /v1/embeddings only");
+    const notEmbedding = await failure(client.embeddings.create({ model: "deeprecall-task", input: "Hi" }));
+    expect(notEmbedding).toMatchObject({ status: 404, code: "model_not_found" });
+    expect(notEmbedding!.message).toContain("not an embedding model. Use deeprecall-embedding.");
+    expect(calls).toHaveLength(0);
+  });
+
   it("passes max_tokens, stop, temperature and response_format to the model; one call, no search", async () => {
     const { client, calls, store } = await serve({}, () => "Jane Doe founded Acme.\nEND more text");
     const completion = await client.chat.completions.create({

@@ -65,9 +65,29 @@ export async function targetOfModel(ctx: RouteContext, model: string | null | un
     const target = await lookUp(ctx, model.slice(prefix.length), false);
     if (target) return target;
   }
+  const shown = model.slice(0, 200);
+  // The task and embedding models are listed by /v1/models but answer elsewhere: say so, as
+  // OpenAI does for a model used with the wrong endpoint, instead of "does not exist".
+  const elsewhere =
+    model === ctx.task?.name
+      ? "it is the task model, which answers chat completions only"
+      : ctx.embedding?.ids.includes(model)
+        ? "it is the embedding model, which answers /v1/embeddings only"
+        : undefined;
+  if (elsewhere) {
+    const here = [
+      ctx.modelName,
+      ...(await otherCollections(ctx).catch(() => [])).map((c) => collectionModelId(ctx, c.name)),
+    ];
+    throw new ApiError(
+      404,
+      `The model '${shown}' is not supported by this endpoint: ${elsewhere}. Use ${[...new Set(here)].join(", ")}.`,
+      { param: "model", code: "model_not_found" },
+    );
+  }
   throw new ApiError(
     404,
-    `The model '${model.slice(0, 200)}' does not exist or you do not have access to it. This server serves: ${(await servedModelIds(ctx)).join(", ")}.`,
+    `The model '${shown}' does not exist or you do not have access to it. This server serves: ${(await servedModelIds(ctx)).join(", ")}.`,
     { param: "model", code: "model_not_found" },
   );
 }

@@ -1,5 +1,6 @@
 /** POST /v1/embeddings: the configured embedding model (the one the store embeds with). */
 import { createRoute } from "@hono/zod-openapi";
+import { servedModelIds } from "../collections.ts";
 import { ApiError } from "../errors.ts";
 import { checkModel, invalid, unsupported } from "../params.ts";
 import { EmbeddingListSchema, EmbeddingRequestSchema } from "../schemas.ts";
@@ -39,7 +40,18 @@ export function registerEmbeddings(app: App, ctx: RouteContext): void {
           { param: "model", code: "embeddings_not_configured" },
         );
       }
-      checkModel(body.model, [...embedding.ids, ctx.modelName]);
+      const model = body.model;
+      if (model && model !== ctx.modelName && !embedding.ids.includes(model)) {
+        // A chat model of this server (listed by /v1/models): not "does not exist", the wrong endpoint.
+        if ((await servedModelIds(ctx)).includes(model)) {
+          throw new ApiError(
+            404,
+            `The model '${model.slice(0, 200)}' is not supported by this endpoint: it is not an embedding model. Use ${embedding.ids.join(", ")}.`,
+            { param: "model", code: "model_not_found" },
+          );
+        }
+      }
+      checkModel(model, [...embedding.ids, ctx.modelName]);
       const input = body.input;
       let texts: string[];
       if (typeof input === "string") texts = [input];
