@@ -80,7 +80,7 @@ export function buildProgram(ctx: CommandContext): Command {
       "with --watch: wait this long after the last change before syncing (default 500)",
     )
     .option("--json", "print the summary as JSON");
-  addConfigOptions(ingest, [...STORE_FIELDS, ...INGEST_FIELDS]);
+  addConfigOptions(ingest, [...STORE_FIELDS, ...INGEST_FIELDS, "apiKeys"]);
   addCommonOptions(ingest).action(async (opts) => {
     const { runIngest } = await import("./commands/ingest.ts");
     await runIngest(ctx, opts);
@@ -95,7 +95,7 @@ export function buildProgram(ctx: CommandContext): Command {
       new Option("--path <path...>", "an ingested file, or a folder: delete the chunks of its files"),
     )
     .option("--json", "print the result as JSON");
-  addConfigOptions(del, STORE_FIELDS);
+  addConfigOptions(del, [...STORE_FIELDS, "apiKeys"]);
   addCommonOptions(del).action(async (ids: string[], opts) => {
     const { runDelete } = await import("./commands/delete.ts");
     await runDelete(ctx, ids, opts);

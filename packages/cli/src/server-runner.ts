@@ -48,6 +48,8 @@ export interface StartServerOptions {
   log?: (entry: LogEntry) => void;
   /** Install SIGTERM/SIGINT handlers that shut down gracefully and exit. Default true. */
   handleSignals?: boolean;
+  /** Called once when shutdown starts, before the server stops accepting connections. */
+  onShutdown?: () => void;
 }
 
 export interface RunningServer {
@@ -220,6 +222,7 @@ export async function startServer(
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason = "shutdown") => {
     shuttingDown ??= (async () => {
+      options.onShutdown?.();
       const grace = options.gracePeriodMs ?? 30_000;
       log?.({ level: "info", msg: "shutting down", reason, gracePeriodMs: grace });
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -12,6 +12,7 @@ import {
 } from "../ingest/index.ts";
 import { manifestFile } from "../ingest/manifest-file.ts";
 import { CliError, formatDuration, type Io } from "../output.ts";
+import { openServedStore } from "../served-store.ts";
 import { openVectorStore, type StoreHandle } from "../stores.ts";
 import { noticingWrites, writeNoticeFile } from "../write-notices.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
@@ -21,12 +22,16 @@ export { manifestFile };
 /**
  * The store of `config`'s collection, leaving a write notice after each write so that a
  * `deeprecall serve` serving it (Chroma, Pinecone) stops serving cached results from before.
+ * A local store held by a running `deeprecall serve` is written through that server's HTTP API.
  */
 export async function openStoreForWriting(
   ctx: CommandContext,
   config: DeepRecallConfig,
 ): Promise<StoreHandle> {
-  const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
+  const log = (line: string) => ctx.io.err(line);
+  const served = await openServedStore(config, config.collection, { log });
+  if (served) return served;
+  const handle = await openVectorStore(config, { log });
   return { ...handle, store: noticingWrites(handle.store, writeNoticeFile(config, handle.collection)) };
 }
 

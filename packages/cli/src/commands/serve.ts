@@ -1,5 +1,7 @@
+import { getErrorMessage } from "@deeprecall/core";
 import { budgetFromConfig, composeEngine } from "../compose.ts";
 import { maskList } from "../config/index.ts";
+import { advertFile, advertiseServer } from "../served-store.ts";
 import { serverOptionsFromConfig, startServer } from "../server-runner.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
@@ -36,9 +38,13 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
     throw error;
   }
   let running: Awaited<ReturnType<typeof startServer>>;
+  // A local store's collections are locked while served: say where the server listens, so that
+  // `deeprecall ingest`, `delete` and `status` go through it instead of failing on the lock.
+  let unadvertise: (() => void) | undefined;
   try {
     running = await startServer(composition, {
       ...serverOptions,
+      onShutdown: () => unadvertise?.(),
       log: (entry) => {
         if (entry.msg === "request") {
           if (opts.verbose)
@@ -59,6 +65,18 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
       throw new Error(`port ${config.port} on ${config.host} is already in use (choose another with --port)`);
     if (code === "EACCES") throw new Error(`no permission to listen on ${config.host}:${config.port}`);
     throw error;
+  }
+  if (config.vectorstore === "local") {
+    try {
+      unadvertise = advertiseServer(config.persistDir, {
+        url: running.url,
+        collection: serverOptions.collections ? null : composition.collection,
+      });
+    } catch (error) {
+      io.err(
+        `warning: could not write ${advertFile(config.persistDir)} (${getErrorMessage(error)}): ingest and delete cannot reach this server while it holds the store`,
+      );
+    }
   }
   const llm = composition.llm;
   io.out(`DeepRecall server listening on ${running.url}`);

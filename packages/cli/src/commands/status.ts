@@ -10,6 +10,7 @@ import {
 } from "../config/index.ts";
 import { createLanguageModels } from "../models.ts";
 import { CliError, oneLine } from "../output.ts";
+import { openServedStore } from "../served-store.ts";
 import { openVectorStore } from "../stores.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
@@ -58,7 +59,10 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
     error?: string;
   };
   try {
-    const handle = await openVectorStore(config, { log: (line) => ctx.io.err(line) });
+    const log = (line: string) => ctx.io.err(line);
+    const handle =
+      (await openServedStore(config, config.collection, { log, verb: "asking" })) ??
+      (await openVectorStore(config, { log }));
     try {
       const documents = await handle.store.count();
       const collections = await handle.collections.collections.listCollections();
