@@ -263,6 +263,22 @@ describe("ingest, delete and status under a running deeprecall serve (local stor
       expect(run.stdout + run.stderr).not.toContain(KEY);
   }, 120_000);
 
+  it("a file larger than the server's 1 MiB body limit goes in several requests", async () => {
+    const { cwd, env } = setup("large");
+    const words = Array.from({ length: 60_000 }, (_, i) => `word${i % 997} filler text here.`).join(" ");
+    put(path.join(cwd, "big"), "big.txt", `${words} The zeppelin hangar is unique.`);
+    server = await startServe(["--port", "0"], { cwd, env });
+    const run = await runCli(
+      ["ingest", "--path", "big", "--collection", "big", "--sync", "--max-file-size", "10MB", "--json"],
+      { cwd, env },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as { chunks: number; storeCount: number };
+    expect(summary.chunks).toBeGreaterThan(1000);
+    expect(summary.storeCount).toBe(summary.chunks);
+    expect((await api(server.url).search("big", "zeppelin hangar")).join(" ")).toContain("zeppelin hangar");
+  }, 60_000);
+
   it("ingest --watch syncs through the server", async () => {
     const { cwd, wiki, env } = setup("watch");
     server = await startServe(["--port", "0"], { cwd, env });
