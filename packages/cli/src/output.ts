@@ -1,4 +1,4 @@
-import { ConfigError, DeepRecallError } from "@deeprecall/core";
+import { ConfigError, truncate as cut, DeepRecallError } from "@deeprecall/core";
 
 /** Exit codes: 0 success, 1 runtime failure (store, model, I/O), 2 bad usage or configuration. */
 export const EXIT_FAILURE = 1;
@@ -15,14 +15,14 @@ export class CliError extends Error {
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
-  if (error instanceof ConfigError) return EXIT_USAGE;
+  if (ConfigError.isInstance(error)) return EXIT_USAGE;
   return EXIT_FAILURE;
 }
 
 /** One line: the message with whitespace collapsed; the error class only for unexpected errors. */
 export function oneLine(error: unknown): string {
   let message: string;
-  if (error instanceof DeepRecallError || error instanceof CliError) message = error.message;
+  if (DeepRecallError.isInstance(error) || error instanceof CliError) message = error.message;
   else if (error instanceof Error)
     message = `${error.name === "Error" ? "" : `${error.name}: `}${error.message}`;
   else message = String(error);
@@ -46,9 +46,10 @@ export function formatDuration(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
+/** `text` on one line (whitespace collapsed), at most `max` characters, ending in "…" when cut. */
 export function truncate(text: string, max: number): string {
   const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return flat.length > max ? cut(flat, max - 1, () => "…") : flat;
 }
 
 export function indent(text: string, prefix = "    "): string {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { parseEnv } from "node:util";
 import { ConfigError } from "@deeprecall/core";
-import { parse as parseDotenv } from "dotenv";
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
 import { DEFAULT_MODELS, DEFAULTS, FIELD_NAMES, FIELDS, type FieldName, type FieldSpec } from "./fields.ts";
@@ -84,7 +84,7 @@ export function loadDotEnv(
   if (!existsSync(file)) return { env };
   let parsed: Record<string, string>;
   try {
-    parsed = parseDotenv(readFileSync(file));
+    parsed = parseEnv(readFileSync(file, "utf8")) as Record<string, string>;
   } catch (error) {
     throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, {
       field: ".env",
