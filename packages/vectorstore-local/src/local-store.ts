@@ -178,11 +178,15 @@ export class LocalStore implements VectorStore {
     };
   }
 
-  /** Opens the collection (takes the lock, loads the data). Called implicitly by every method. */
+  /**
+   * Opens the collection (takes the lock, loads the data). Called implicitly by every method. A
+   * failed open (the lock held by another process, say) is tried again by the next call.
+   */
   open(): Promise<void> {
     if (this.#closed)
       return Promise.reject(new VectorStoreError("This LocalStore is closed", { store: "local" }));
-    this.#opening ??= Promise.resolve().then(() => {
+    if (this.#opening) return this.#opening;
+    const opening = Promise.resolve().then(() => {
       try {
         mkdirSync(this.path, { recursive: true });
         this.#lock.acquire();
@@ -200,7 +204,11 @@ export class LocalStore implements VectorStore {
         );
       }
     });
-    return this.#opening;
+    this.#opening = opening;
+    opening.catch(() => {
+      if (this.#opening === opening) this.#opening = undefined;
+    });
+    return opening;
   }
 
   async addDocuments(input: AddDocumentsInput): Promise<string[]> {
