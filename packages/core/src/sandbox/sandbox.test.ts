@@ -887,9 +887,41 @@ describe("queued promise jobs", () => {
       const stuck = await s.run(
         "const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})",
       );
-      expect(stuck.error).toMatch(/never settles|TimeoutError/);
+      // The endless chain of resolved promises grows the heap: it ends at the time limit or the
+      // memory limit, whichever this machine reaches first.
+      expect(stuck.error).toMatch(/never settles|TimeoutError|MemoryError/);
       const plain = await s.run("await new Promise(() => {})");
       expect(plain.error).toMatch(/never settles/);
+      await s.dispose();
+      await sleep(100);
+      expect(reports).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("an endless promise chain that fills the heap is stopped as out of memory, without crashing its worker", async () => {
+    // Millions of small promise objects: the allocator's bookkeeping, which QuickJS does not
+    // count, filled the instance's memory first, and allocations failing there crashed the
+    // worker ("null function or function signature mismatch") or broke the chain silently.
+    const reports: SandboxWorkerReport[] = [];
+    const own = createSandboxPool({
+      workers: 1,
+      timeoutMs: 10_000,
+      memoryBytes: 16 * 1024 * 1024,
+      onWorkerError: (r) => reports.push(r),
+    });
+    try {
+      const s = await own.createSession(makeHost().host);
+      await s.run("const keep = 'kept'");
+      const spun = await s.run(
+        "const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})",
+      );
+      expect(spun.error).toMatch(/^MemoryError: block exceeded the sandbox memory limit \(16 MiB\)/);
+      expect(spun.limit).toBe("memory");
+      const next = await s.run("print(keep, 1 + 1)");
+      expect(next.error).toBeUndefined();
+      expect(next.output).toBe("kept 2");
       await s.dispose();
       await sleep(100);
       expect(reports).toEqual([]);

@@ -20,6 +20,13 @@ export type StopCheck = (requestId: number) => StopReason | undefined;
 const MAX_STACK_BYTES = 1024 * 1024;
 /** How often (ms of execution) the interrupt handler may measure the heap. */
 const MEMORY_CHECK_INTERVAL_MS = 10;
+/** Longest gap (ms of execution) between two heap measurements once memory has grown. */
+const MAX_MEMORY_CHECK_GAP_MS = 100;
+/**
+ * The allocator's cost per allocation beyond what QuickJS counts (a chunk header and alignment
+ * in emscripten's dlmalloc): measured as ~24 bytes over 2 million small promise objects.
+ */
+const ALLOCATION_OVERHEAD_BYTES = 24;
 /**
  * After a block, a heap fuller than this share of the limit means the block ran out of memory
  * (even if its code caught the error): what it declared is cleared, and if that is not enough
@@ -54,8 +61,13 @@ export class SandboxVm {
   private deadline = Number.POSITIVE_INFINITY;
   private nextMemoryCheck = 0;
   private interruptReason: InterruptReason | undefined;
-  /** Set once a stopped block left queued jobs behind: the runtime is not freed (see dispose). */
+  /**
+   * Set once a block was stopped mid-execution or ran out of memory: QuickJS may hold objects
+   * its JS_FreeRuntime aborts on, so the runtime is never freed (see dispose).
+   */
   dirty = false;
+  /** Set when the runtime needed a reset it could not get in this instance (see reset). */
+  needsNewInstance = false;
   /** True while an internal helper (getVar, listVars, setVar) runs: host calls are refused. */
   private internal = false;
 
@@ -197,13 +209,16 @@ export class SandboxVm {
       this.interruptReason = "timeout";
       return true;
     }
-    // The instance's memory cannot grow past its cap, so this only catches a heap over the
-    // QuickJS limit early; measuring walks the heap, so it runs only once memory has grown, and
-    // is spaced out to cost at most ~5% of the time.
+    // Stops a block whose heap, allocator bookkeeping included, passes the limit, before the
+    // instance's capped memory runs out under QuickJS (see heapBytes). Measuring walks the heap,
+    // so it runs only once memory has grown, spaced out to cost ~5% of the time but never more
+    // than MAX_MEMORY_CHECK_GAP_MS apart (a fast-growing heap gains ~8 MiB in that time; the
+    // instance has INSTANCE_OVERHEAD_BYTES of room above the limit).
     if (now >= this.nextMemoryCheck && this.wasmBytes > this.measureAbove) {
       const bytes = this.heapBytes();
       const cost = performance.now() - now;
-      this.nextMemoryCheck = now + Math.max(MEMORY_CHECK_INTERVAL_MS, cost * 20);
+      this.nextMemoryCheck =
+        now + Math.min(MAX_MEMORY_CHECK_GAP_MS, Math.max(MEMORY_CHECK_INTERVAL_MS, cost * 20));
       if (bytes > this.limits.memoryBytes) {
         this.interruptReason = "memory";
         return true;
@@ -212,16 +227,25 @@ export class SandboxVm {
     return false;
   }
 
-  /** Bytes in use by this runtime's heap, as QuickJS accounts them. */
+  /**
+   * Bytes this runtime's heap takes from its instance's memory: what QuickJS accounts for its
+   * objects plus the allocator's bookkeeping for each allocation, which QuickJS does not count.
+   * Millions of small objects (an endless promise chain) fill the instance's capped memory at
+   * well under half of QuickJS's own figure, and allocations failing there, outside QuickJS's
+   * own limit, can crash the runtime instead of throwing.
+   */
   private heapBytes(): number {
     let usage: QuickJSHandle | undefined;
     try {
       usage = this.runtime.computeMemoryUsage();
-      const dumped = this.context.dump(usage) as { memory_used_size?: unknown } | null;
+      const dumped = this.context.dump(usage) as {
+        memory_used_size?: unknown;
+        malloc_count?: unknown;
+      } | null;
       // No number means the report itself could not be built: the heap is full.
-      return typeof dumped?.memory_used_size === "number"
-        ? dumped.memory_used_size
-        : Number.POSITIVE_INFINITY;
+      if (typeof dumped?.memory_used_size !== "number") return Number.POSITIVE_INFINITY;
+      const allocations = typeof dumped.malloc_count === "number" ? dumped.malloc_count : 0;
+      return dumped.memory_used_size + allocations * ALLOCATION_OVERHEAD_BYTES;
     } catch {
       return Number.POSITIVE_INFINITY;
     } finally {
@@ -322,6 +346,8 @@ export class SandboxVm {
       // QuickJS throws a bare `null` when it cannot even allocate the error object; a failed
       // large allocation (a Map or array doubling its storage) can leave the heap half full.
       (thrown?.uninformative === true && this.underPressure(NULL_THROW_SHARE, true));
+    // QuickJS out of memory mid-execution can leave objects that freeing the runtime aborts on.
+    if (outOfMemory) this.dirty = true;
     const budgetRefused = this.instance.budgetRefusals > refusalsBefore;
     if (outOfMemory || (budgetRefused && errorText !== undefined)) {
       limit = "memory";
@@ -386,11 +412,38 @@ export class SandboxVm {
     }
   }
 
-  /** A fresh runtime and context in the same instance (its memory stays capped). */
+  /**
+   * A fresh runtime and context in the same instance (its memory stays capped). A runtime that
+   * cannot be freed safely (see {@link dirty}) is left as it is and {@link needsNewInstance}
+   * set: the worker then moves the session to a fresh instance ({@link successor}).
+   */
   private reset(): void {
-    const problem = this.dispose();
-    if (problem !== undefined) throw new Error(`could not reset the sandbox: ${problem}`);
-    this.boot();
+    if (!this.dirty) {
+      const problem = this.dispose();
+      if (problem === undefined) {
+        this.boot();
+        return;
+      }
+    }
+    this.dirty = true;
+    this.needsNewInstance = true;
+  }
+
+  /**
+   * This session, empty, on `instance`: for a worker replacing an instance whose runtime could
+   * not be reset. The old instance's growth goes back to the shared budget; the successor is
+   * marked dirty so the pool retires the worker (and the old instance's memory) at session end.
+   */
+  successor(instance: QuickJSInstance): SandboxVm {
+    this.releaseInstance();
+    const next = new SandboxVm(instance, this.contextJson, this.limits, this.hostBridge, this.stopCheck);
+    next.dirty = true;
+    return next;
+  }
+
+  /** The heap limit (bytes) of this session, for a successor's instance. */
+  get memoryBytes(): number {
+    return this.limits.memoryBytes;
   }
 
   /** Sets the given globals to undefined (with some headroom, as the heap is full). */

@@ -125,7 +125,14 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         // A hang outside QuickJS, which no interrupt handler can stop.
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
       }
-      return current().run(request.code, id);
+      {
+        const session = current();
+        const outcome = session.run(request.code, id);
+        if (session.needsNewInstance) {
+          vm = session.successor(await newQuickJSInstance(session.memoryBytes, printErr, account));
+        }
+        return outcome;
+      }
     case "getVar":
       return current().getVar(id, request.name);
     case "setVar":
