@@ -280,3 +280,50 @@ describe("serve: clients are told apart by address", () => {
     expect(await getFrom("127.0.0.3", models)).toBe(200);
   });
 });
+
+describe("serve --verbose: one line per request", () => {
+  it("gives id, status, total time and outcome: completed, client disconnected, failed in stream", async () => {
+    // A model that is slow for "slow" questions and fails for "broken" ones.
+    const slow = await startFakeLlm({
+      script: async (req, i) => {
+        const text = JSON.stringify(req.messages);
+        if (text.includes("broken")) return { status: 500, message: "backend exploded" };
+        if (text.includes("slow")) await new Promise((r) => setTimeout(r, 3_000));
+        return i >= 0 ? "FINAL(The answer is 42.)" : "";
+      },
+    });
+    try {
+      const cwd = dir("verbose-log");
+      const s = await serve(
+        ["--backend", "openai-compatible", "--base-url", slow.baseUrl, "--model", "fake-model", "--verbose"],
+        cwd,
+      );
+      const post = (content: string, signal?: AbortSignal) =>
+        fetch(`${s.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: "deeprecall", stream: true, messages: [{ role: "user", content }] }),
+          ...(signal ? { signal } : {}),
+        });
+      expect(await (await post("What is the answer?")).text()).toContain("[DONE]");
+      const controller = new AbortController();
+      const left = await post("A slow question", controller.signal);
+      expect(left.status).toBe(200);
+      setTimeout(() => controller.abort(), 300);
+      await left.text().catch(() => {});
+      expect(await (await post("A broken question")).text()).toContain("error");
+      const line = (outcome: string) =>
+        new RegExp(`POST /v1/chat/completions → 200[^\\n]*\\(\\d+ ms\\) \\[[^\\]]+\\] ${outcome}`);
+      await expect.poll(() => s.stderr(), { timeout: 10_000 }).toMatch(line("completed"));
+      await expect
+        .poll(() => s.stderr(), { timeout: 10_000 })
+        .toMatch(line("client disconnected, run aborted"));
+      await expect
+        .poll(() => s.stderr(), { timeout: 10_000 })
+        .toMatch(/→ 200, 50\d in stream \(\d+ ms\) \[[^\]]+\] failed: /);
+      expect(s.stderr()).not.toContain(slow.baseUrl);
+    } finally {
+      await slow.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { getErrorMessage } from "@deeprecall/core";
 import { budgetFromConfig, composeEngine } from "../compose.ts";
 import { maskList } from "../config/index.ts";
+import { requestLine } from "../request-line.ts";
 import { advertFile, advertiseServer } from "../served-store.ts";
 import { serverOptionsFromConfig, startServer } from "../server-runner.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
@@ -47,10 +48,8 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
       onShutdown: () => unadvertise?.(),
       log: (entry) => {
         if (entry.msg === "request") {
-          if (opts.verbose)
-            io.err(
-              `${entry.method} ${entry.path} → ${entry.status} (${entry.durationMs} ms) [${entry.requestId}]`,
-            );
+          // Without --verbose, only requests that failed on the server's side get a line.
+          if (opts.verbose || entry.level === "error") io.err(requestLine(entry));
         } else if (entry.msg === "shutting down") {
           io.err(`Shutting down (${entry.reason}): finishing in-flight requests...`);
         } else if (entry.level !== "info") {
