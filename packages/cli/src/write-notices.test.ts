@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { InMemoryCache } from "@deeprecall/core";
+import { generationKey, InMemoryCache } from "@deeprecall/core";
 import { InMemoryVectorStore } from "@deeprecall/test-utils";
 import { afterAll, describe, expect, it } from "vitest";
-import { noticingCache, noticingWrites, storeGenerationKey } from "./write-notices.ts";
+import { noticingCache, noticingWrites } from "./write-notices.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "deeprecall-write-notices-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -32,13 +32,13 @@ describe("noticingWrites", () => {
 
 describe("noticingCache", () => {
   const generation = (cache: InMemoryCache | ReturnType<typeof noticingCache>) =>
-    cache.get<string>(storeGenerationKey("chroma:wiki"));
+    cache.get<string>(generationKey("chroma:wiki"));
 
   it("starts a new generation of a store once another process wrote to it, and only then", async () => {
     const file = noticeFile();
     const shared = new InMemoryCache();
-    await shared.set(storeGenerationKey("chroma:wiki"), "g0", 0);
-    await shared.set(storeGenerationKey("chroma:other"), "o0", 0);
+    await shared.set(generationKey("chroma:wiki"), "g0", 0);
+    await shared.set(generationKey("chroma:other"), "o0", 0);
     const cache = noticingCache(shared, (name) => (name === "chroma:wiki" ? file : undefined));
     expect(await generation(cache)).toBe("g0"); // no write yet
 
@@ -47,7 +47,7 @@ describe("noticingCache", () => {
     const after = await generation(cache);
     expect(after).not.toBe("g0");
     expect(await generation(cache)).toBe(after); // read again: the same write, the same generation
-    expect(await cache.get(storeGenerationKey("chroma:other"))).toBe("o0"); // other stores untouched
+    expect(await cache.get(generationKey("chroma:other"))).toBe("o0"); // other stores untouched
 
     await writer.delete(["n"]);
     expect(await generation(cache)).not.toBe(after);

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { CacheStore, VectorStore } from "@deeprecall/core";
+import { type CacheStore, generationKey, type VectorStore } from "@deeprecall/core";
 import type { DeepRecallConfig } from "./config/index.ts";
 import { manifestFile } from "./ingest/manifest-file.ts";
 
@@ -15,15 +15,6 @@ import { manifestFile } from "./ingest/manifest-file.ts";
  * server reads it whenever an engine reads its store generation, and starts a new generation
  * when the notice differs from the one it last saw.
  */
-
-/**
- * The engine's cache key of a store's generation. Core keeps the same in `generationKey()`
- * (cache/generation.ts), which its package root does not export; the end-to-end test of a sync
- * under a running server fails if the two ever differ.
- */
-export function storeGenerationKey(storeName: string): string {
-  return `deeprecall:generation:${storeName}`;
-}
 
 /** Where the notice of writes to a collection lives: beside its ingest manifest (`<manifest>.written`). */
 export function writeNoticeFile(config: DeepRecallConfig, collection: string): string {
@@ -88,7 +79,7 @@ export function noticingCache(
   noticeFileOf: (storeName: string) => string | undefined,
 ): CacheStore {
   const seen = new Map<string, string>(); // store name -> notice last seen by this process
-  const prefix = storeGenerationKey("");
+  const prefix = generationKey("");
   const check = async (key: string) => {
     if (!key.startsWith(prefix)) return;
     const storeName = key.slice(prefix.length);
