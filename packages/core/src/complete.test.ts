@@ -87,6 +87,8 @@ describe("engine.complete (direct model call)", () => {
     });
     expect(result.text).toBe('{"tags": ["a"]}');
     expect(formats[0]).toMatchObject({ type: "json", schema, name: "tags" });
+    // The schema is in the prompt too: openai-compatible backends get json_object without it.
+    expect(JSON.stringify(model.doGenerateCalls[0]!.prompt)).toContain("must match this JSON Schema");
   });
 
   it("retries a transient failure through the engine's retry options", async () => {

@@ -27,6 +27,7 @@ import { isTransientError, redactSecrets, toLLMProviderError, withRetry } from "
 import { confidenceFrom, modelIdOf, RunState, type SearchFn } from "./run-state.ts";
 import { createSandboxPool } from "./sandbox/index.ts";
 import type { SandboxPool } from "./sandbox/types.ts";
+import { schemaInstruction, withSchemaInstruction } from "./schema-instruction.ts";
 import { runToolsLoop } from "./tools-loop.ts";
 import type {
   AddDocumentsInput,
@@ -258,6 +259,11 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
     const system = [
       "Rewrite the answer below as JSON. Use only facts from the answer; do not add any.",
       schema === null ? "Reply with one JSON object." : "Reply with JSON that matches the given schema.",
+      schemaInstruction({
+        schema,
+        ...(request.name ? { name: request.name } : {}),
+        ...(request.description ? { description: request.description } : {}),
+      }) ?? "",
       request.instructions ? `Instructions from the user:\n${request.instructions}` : "",
     ]
       .filter(Boolean)
@@ -318,9 +324,10 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
             ...(format.name ? { name: format.name } : {}),
             ...(format.description ? { description: format.description } : {}),
           });
+    const instructions = withSchemaInstruction(request.instructions, format);
     const settings = {
       model,
-      ...(request.instructions ? { instructions: request.instructions } : {}),
+      ...(instructions ? { instructions } : {}),
       messages: request.messages,
       maxRetries: 0,
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
@@ -330,7 +337,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       ...(request.stopSequences?.length ? { stopSequences: request.stopSequences } : {}),
       ...(output ? { output } : {}),
     };
-    const inputChars = promptChars(request);
+    const inputChars = promptChars({ messages: request.messages, ...(instructions ? { instructions } : {}) });
     const usage: UsageSummary = { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0, byModel: {} };
     const count = (call: CallUsage, providerMetadata: unknown) =>
       addUsage(usage, this.modelId, call, this.options.pricing, providerMetadata);

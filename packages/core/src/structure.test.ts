@@ -31,6 +31,8 @@ describe("DeepRecallEngine.structure", () => {
     expect(call.responseFormat).toMatchObject({ type: "json", schema: SCHEMA, name: "place" });
     expect(call).toMatchObject({ temperature: 0, topP: 0.5, seed: 7 });
     expect(JSON.stringify(call.prompt)).toContain("In Paris, in 1889.");
+    // The schema is in the prompt too: openai-compatible backends get json_object without it.
+    expect(JSON.stringify(call.prompt)).toContain(JSON.stringify(JSON.stringify(SCHEMA)).slice(1, -1));
     await engine.close();
   });
 

@@ -163,7 +163,8 @@ async function shapeOutcome(
     schema,
     ...(shape.name ? { name: shape.name } : {}),
     ...(shape.description ? { description: shape.description } : {}),
-    ...withSchema(turn.options.instructions, shape),
+    // Core puts the schema in the prompt as well (see its schemaInstruction).
+    ...(turn.options.instructions ? { instructions: turn.options.instructions } : {}),
     ...(schema ? { validate: (value: unknown) => validateJson(value, schema)[0] ?? null } : {}),
     ...turn.sampling,
     signal,
@@ -180,33 +181,6 @@ async function shapeOutcome(
     };
   }
   return { result, text: json, toolCall: null, finishReason: finishReason(result), usage };
-}
-
-/**
- * The shape's JSON Schema as an instruction to the model, or undefined when any JSON object
- * will do. The schema must be in the prompt: a backend without native structured outputs
- * (`@ai-sdk/openai-compatible`, the way to Ollama, vLLM, LM Studio and most test doubles) is
- * sent `response_format: {"type": "json_object"}` without it, and could only guess the fields.
- */
-export function schemaInstruction(shape: Shape): string | undefined {
-  if (shape.schema === null) return undefined;
-  const what =
-    shape.kind === "tool"
-      ? `The JSON is the arguments of the function \`${shape.name}\``
-      : `The JSON${shape.name ? ` (\`${shape.name}\`)` : ""}`;
-  const description = shape.description ? ` ${shape.description}` : "";
-  return `${what} must match this JSON Schema.${description}\n${JSON.stringify(shape.schema)}`;
-}
-
-/**
- * `{ instructions }` for a structured call: the request's own instructions, then the shape's
- * schema ({@link schemaInstruction}); empty when there are neither.
- */
-export function withSchema(instructions: string | undefined, shape: Shape | null): { instructions?: string } {
-  const parts = [instructions, shape ? schemaInstruction(shape) : undefined].filter(
-    (p): p is string => typeof p === "string" && p.trim() !== "",
-  );
-  return parts.length ? { instructions: parts.join("\n\n") } : {};
 }
 
 /**

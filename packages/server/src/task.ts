@@ -7,7 +7,7 @@
 import type { CompleteRequest, CompleteResult, DirectCompletionApi, ModelMessage } from "@deeprecall/core";
 import { ApiError } from "./errors.ts";
 import type { Sampling } from "./params.ts";
-import { type Shape, StopFilter, withSchema } from "./pipeline.ts";
+import { type Shape, StopFilter } from "./pipeline.ts";
 
 /** A chat message as the task detector sees it: its role and its text. */
 export interface TaskMessage {
@@ -115,7 +115,7 @@ export async function runTask(
   const shape = call.shape;
   const request: CompleteRequest = {
     messages: call.messages,
-    ...withSchema(call.instructions, shape),
+    ...(call.instructions ? { instructions: call.instructions } : {}),
     ...call.sampling,
     ...(call.stop.length ? { stopSequences: call.stop } : {}),
     ...(shape
