@@ -169,7 +169,7 @@ describe("deeprecall ingest --sync: two folders, two collections", () => {
     expect(run.code, run.stderr).toBe(0);
     const summary = json(run.stdout);
     expect(summary).toMatchObject({ files: 3, added: 2, gitignored: 1, storeCount: 2 });
-    expect(run.stderr).toMatch(/warning: skipped docs\/big\.md: too large \(2\.9 KB > 2\.0 KB/);
+    expect(run.stderr).toMatch(/warning: skipped docs\/big\.md: too large \(2\.9 KiB > 2 KiB/);
     expect(await collectionContents(cwd, "deeprecall")).toEqual([
       "docs/linked/shared.md: Shared notes about symlinks.",
       "docs/own.md: Own notes.",

@@ -1,3 +1,4 @@
+export { formatBytes } from "@deeprecall/core/format-bytes";
 export { type ChunkOptions, chunkText } from "./chunk.ts";
 export {
   type ChunkDocuments,
@@ -6,7 +7,6 @@ export {
   chunkDocuments,
 } from "./chunk-documents.ts";
 export { DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_FILE_SIZE } from "./defaults.ts";
-export { formatBytes } from "./format.ts";
 export { chunkId, isUploadChunkOf, legacyChunkId, uploadChunkId, uploadIdPrefix } from "./ids.ts";
 export {
   CODE_EXTENSIONS,

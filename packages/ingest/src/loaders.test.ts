@@ -97,9 +97,9 @@ describe("loadFile (a file on disk)", () => {
     expect(await reason("latin1.txt")).toBe("not UTF-8 text");
     expect(await reason("binary.txt")).toBe("binary data, not text");
     expect(await reason("blank.md")).toBe("no text");
-    expect(await reason("big.txt")).toBe("too large (4.9 KB > 1000 B)");
+    expect(await reason("big.txt")).toBe("too large (4.9 KiB > 1000 bytes)");
     expect(await reason("big.txt", { ...opts, sizeHint: "raise --max-file-size" })).toBe(
-      "too large (4.9 KB > 1000 B; raise --max-file-size)",
+      "too large (4.9 KiB > 1000 bytes; raise --max-file-size)",
     );
     expect(await reason("broken.pdf")).toMatch(/^unreadable PDF \(.+\)$/);
     expect(await reason("image.png")).toBe('unsupported file type ".png"');
@@ -152,9 +152,9 @@ describe("loadBytes (a file in memory: an upload)", () => {
     };
     expect(await reason("photo.jpg", enc("x"))).toBe('unsupported file type ".jpg"');
     expect(await reason("README", enc("x"))).toBe('unsupported file type "(none)"');
-    expect(await reason("big.txt", enc("z".repeat(5000)))).toBe("too large (4.9 KB > 1000 B)");
+    expect(await reason("big.txt", enc("z".repeat(5000)))).toBe("too large (4.9 KiB > 1000 bytes)");
     // The size is checked before anything is parsed.
-    expect(await reason("big.pdf", new Uint8Array(5000))).toBe("too large (4.9 KB > 1000 B)");
+    expect(await reason("big.pdf", new Uint8Array(5000))).toBe("too large (4.9 KiB > 1000 bytes)");
     expect(await reason("latin1.txt", LATIN1)).toBe("not UTF-8 text");
     expect(await reason("binary.md", BINARY)).toBe("binary data, not text");
     expect(await reason("broken.pdf", enc("%PDF-1.4 not really"))).toMatch(/^unreadable PDF \(.+\)$/);

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { formatBytes } from "@deeprecall/core/format-bytes";
 import { convert as htmlToText } from "html-to-text";
 import { extractText, getDocumentProxy } from "unpdf";
-import { formatBytes } from "./format.ts";
 
 /** Plain-text formats read as UTF-8 as they are. */
 export const TEXT_EXTENSIONS = new Set([

@@ -95,7 +95,7 @@ describe("prepareUpload", () => {
     });
     expect(await prepareUpload("big.txt", enc("z".repeat(20_000)), options)).toMatchObject({
       ok: false,
-      reason: "too large (19.5 KB > 9.8 KB)",
+      reason: "too large (19.5 KiB > 9.8 KiB)",
     });
     expect(await prepareUpload("blank.txt", enc("   "), options)).toMatchObject({
       ok: false,

@@ -1,6 +1,6 @@
+import { formatBytes } from "@deeprecall/core/format-bytes";
 import { useRef, useState } from "preact/hooks";
 import { messageOf } from "../lib/api.ts";
-import { formatBytes } from "../lib/format.ts";
 import { type UploadProgress, uploadFiles } from "../lib/upload.ts";
 import { type FileOutcome, uploadOutcomes } from "../lib/upload-results.ts";
 import { UploadResults } from "./UploadResults.tsx";

@@ -7,7 +7,7 @@ describe("errorFromBody", () => {
     expect(e).toMatchObject({ status: 400, message: "Bad thing", code: "bad" });
   });
 
-  it("says a 413 in MB and what to do, not in bytes", () => {
+  it("says a 413 in MiB and what to do, not in bytes", () => {
     const e = errorFromBody(
       413,
       JSON.stringify({
@@ -18,7 +18,7 @@ describe("errorFromBody", () => {
       }),
     );
     expect(e.message).toBe(
-      "Too large for this server. It accepts at most 50.0 MB in one request (all the files of an upload together): send fewer or smaller files at a time.",
+      "Too large for this server. It accepts at most 50 MiB in one request (all the files of an upload together): send fewer or smaller files at a time.",
     );
     expect(e.message).not.toContain("52428800");
     expect(e.code).toBe("request_too_large");

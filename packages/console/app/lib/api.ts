@@ -1,6 +1,6 @@
+import { formatBytes } from "@deeprecall/core/format-bytes";
 import type { ErrorBody } from "./api-types.ts";
 import { getKey, KeyRequestCancelled, noteUnauthorized, requestKey } from "./auth.ts";
-import { formatBytes } from "./format.ts";
 
 /** A failed API call: the HTTP status and the server's OpenAI-style error `message`. */
 export class ApiError extends Error {
@@ -42,7 +42,7 @@ export function errorFromBody(status: number, text: string, statusText = ""): Ap
 
 /**
  * The server's 413 ("… the limit is 52428800 bytes …") as a person would say it: the limit in
- * MB, and what to do about it.
+ * MiB, and what to do about it.
  */
 export function tooLargeMessage(serverMessage: string): string {
   const limit = /limit is (\d+) bytes/.exec(serverMessage)?.[1];

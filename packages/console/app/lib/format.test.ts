@@ -1,17 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatInt, formatMs, formatScore, preview } from "./format.ts";
+import { formatInt, formatMs, formatScore, preview } from "./format.ts";
 
 describe("format", () => {
-  it("formats durations, scores, sizes and counts for people", () => {
+  it("formats durations, scores and counts for people", () => {
     expect(formatMs(850)).toBe("850 ms");
     expect(formatMs(3240)).toBe("3.2 s");
     expect(formatMs(125_000)).toBe("2 min 5 s");
     expect(formatMs(Number.NaN)).toBe("–");
     expect(formatScore(0.91234)).toBe("0.912");
     expect(formatScore(null)).toBe("–");
-    expect(formatBytes(512)).toBe("512 B");
-    expect(formatBytes(12_600)).toBe("12.3 KB");
-    expect(formatBytes(4_718_592)).toBe("4.5 MB");
     expect(formatInt(1204.4)).toBe("1,204");
   });
 

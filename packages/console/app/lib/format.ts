@@ -17,13 +17,6 @@ export function formatScore(score: number | null | undefined): string {
   return typeof score === "number" && Number.isFinite(score) ? score.toFixed(3) : "–";
 }
 
-/** Bytes as "512 B", "12.3 KB", "4.5 MB". */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
-}
-
 /** The first `max` characters of `text` on one line, with "…" when cut. */
 export function preview(text: string, max = 160): string {
   const one = text.replace(/\s+/g, " ").trim();

@@ -276,7 +276,7 @@ describeInBrowser("console: Documents", () => {
       const midway = Number(await progress.getAttribute("value"));
       expect(midway).toBeLessThan(100);
       expect(await page.locator(".upload-progress label").textContent()).toMatch(
-        /Uploading 1 file \(1\.\d MB\)… \d+%/,
+        /Uploading 1 file \(1(\.\d)? MiB\)… \d+%/,
       );
       await shot(page, "documents-6-upload-progress");
       await cdp.send("Network.emulateNetworkConditions", {

@@ -168,7 +168,7 @@ describe("POST /v1/documents/upload", () => {
       "binary.txt": "binary data, not text",
       "blank.md": "no text",
       "broken.pdf": expect.stringMatching(/^unreadable PDF \(.+\)$/),
-      "big.txt": "too large (4.9 KB > 3.9 KB)",
+      "big.txt": "too large (4.9 KiB > 3.9 KiB)",
       "..": 'invalid file name "..": no base name',
     });
     expect(body.ingested).toBe(8);
