@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -143,6 +143,9 @@ describe("the deployable server process", () => {
       });
       const auth = { authorization: "Bearer sk-app-key-000000001", "content-type": "application/json" };
       const listening = app.logs().find((l) => l.msg === "listening")!;
+      // On the local store it says where it listens, so `deeprecall ingest` can go through it.
+      const adverts = () => readdirSync(path.join(root, "store")).filter((n) => /^serve-\d+\.json$/.test(n));
+      expect(adverts()).toEqual([`serve-${app.child.pid}.json`]);
       expect(listening).toMatchObject({
         documents: 0,
         model: `openai-compatible fake-model at ${llm.baseUrl}`,
@@ -211,6 +214,7 @@ describe("the deployable server process", () => {
       expect(body.choices[0]!.message.content).toContain("Ingrid");
       expect(await app.exited).toBe(0);
       expect(app.logs().at(-1)).toMatchObject({ level: "info", msg: "stopped" });
+      expect(adverts()).toEqual([]);
     });
   });
 });

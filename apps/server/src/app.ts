@@ -1,4 +1,5 @@
 import {
+  advertiseLocalServer,
   budgetFromConfig,
   composeEngine,
   type DeepRecallConfig,
@@ -85,15 +86,25 @@ export async function startFromEnv(options: StartFromEnvOptions = {}): Promise<R
     await composition.close().catch(() => {});
     throw error;
   }
+  const serverOptions = serverOptionsFromConfig(config, sources);
+  // On the local store, say where this server listens so `deeprecall ingest`, `delete` and
+  // `status` go through it instead of failing on the store's lock.
+  let unadvertise: (() => void) | undefined;
   const running = await startServer(composition, {
-    ...serverOptionsFromConfig(config, sources),
+    ...serverOptions,
     gracePeriodMs: grace,
     log,
     handleSignals: options.handleSignals ?? true,
+    onShutdown: () => unadvertise?.(),
   }).catch(async (error: unknown) => {
     await composition.close().catch(() => {});
     throw error;
   });
+  unadvertise = advertiseLocalServer(
+    config,
+    { url: running.url, collection: serverOptions.collections ? null : composition.collection },
+    (message) => log({ level: "warn", msg: message }),
+  );
   log({
     level: "info",
     msg: "listening",

@@ -22,6 +22,7 @@ export {
   type LanguageModels,
   UnconfiguredLanguageModel,
 } from "./models.ts";
+export { advertiseLocalServer, type ServerAdvert } from "./server-advert.ts";
 export {
   type LogEntry,
   type RunningServer,

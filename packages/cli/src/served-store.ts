@@ -1,6 +1,3 @@
-import { readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
-import path from "node:path";
 import {
   type AddDocumentsInput,
   type CollectionInfo,
@@ -15,96 +12,8 @@ import {
 } from "@deeprecall/core";
 import type { DeepRecallConfig } from "./config/index.ts";
 import { CliError } from "./output.ts";
+import { findServers } from "./server-advert.ts";
 import type { CollectionsHandle, StoreHandle } from "./stores.ts";
-
-/**
- * A `deeprecall serve` holds the local store's collections it serves (a lock per collection), so
- * `deeprecall ingest`, `delete` and `status` cannot open them while it runs. Instead the server
- * says where it listens, in `<persist dir>/serve-<pid>.json` (written after listen, removed on
- * shutdown), and those commands go through its HTTP API (`/v1/documents`, `/v1/models`): the
- * server's own writes keep its caches right. The ingest manifest, file hashing and per-file
- * replacement stay in the CLI; only the store is remote.
- */
-export interface ServerAdvert {
-  /** Where the server answers, e.g. http://127.0.0.1:8000 (0.0.0.0 and :: as loopback). */
-  url: string;
-  pid: number;
-  hostname: string;
-  /** The only collection served (`serve --collection`), or null when it serves every collection. */
-  collection: string | null;
-  startedAt: string;
-}
-
-const ADVERT = /^serve-(\d+)\.json$/;
-
-export function advertFile(persistDir: string, pid = process.pid): string {
-  return path.join(persistDir, `serve-${pid}.json`);
-}
-
-/** Writes this process's advert; returns its remover (idempotent, also run on process exit). */
-export function advertiseServer(
-  persistDir: string,
-  info: { url: string; collection: string | null },
-): () => void {
-  const file = advertFile(persistDir);
-  const advert: ServerAdvert = {
-    url: info.url,
-    pid: process.pid,
-    hostname: hostname(),
-    collection: info.collection,
-    startedAt: new Date().toISOString(),
-  };
-  const temp = `${file}.tmp`;
-  writeFileSync(temp, JSON.stringify(advert));
-  renameSync(temp, file);
-  let removed = false;
-  const remove = () => {
-    if (removed) return;
-    removed = true;
-    process.off("exit", remove);
-    try {
-      unlinkSync(file);
-    } catch {
-      // already gone
-    }
-  };
-  process.on("exit", remove);
-  return remove;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** The live servers on this host advertising in `persistDir` that serve `collection`. */
-export function findServers(persistDir: string, collection: string): ServerAdvert[] {
-  let names: string[];
-  try {
-    names = readdirSync(persistDir);
-  } catch {
-    return [];
-  }
-  const host = hostname();
-  const found: ServerAdvert[] = [];
-  for (const name of names) {
-    if (!ADVERT.test(name)) continue;
-    try {
-      const advert = JSON.parse(readFileSync(path.join(persistDir, name), "utf8")) as ServerAdvert;
-      if (typeof advert.url !== "string" || typeof advert.pid !== "number") continue;
-      if (advert.hostname !== host || advert.pid === process.pid || !isAlive(advert.pid)) continue;
-      if (advert.collection !== null && advert.collection !== collection) continue;
-      found.push(advert);
-    } catch {
-      // unreadable or torn: not an advert
-    }
-  }
-  return found;
-}
 
 /** Requests stay well under the server's default 1 MiB body limit. */
 const MAX_BODY_BYTES = 512 * 1024;

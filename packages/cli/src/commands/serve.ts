@@ -1,8 +1,7 @@
-import { getErrorMessage } from "@deeprecall/core";
 import { budgetFromConfig, composeEngine } from "../compose.ts";
 import { maskList } from "../config/index.ts";
 import { requestLine } from "../request-line.ts";
-import { advertFile, advertiseServer } from "../served-store.ts";
+import { advertiseLocalServer } from "../server-advert.ts";
 import { serverOptionsFromConfig, startServer } from "../server-runner.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
@@ -65,18 +64,11 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
     if (code === "EACCES") throw new Error(`no permission to listen on ${config.host}:${config.port}`);
     throw error;
   }
-  if (config.vectorstore === "local") {
-    try {
-      unadvertise = advertiseServer(config.persistDir, {
-        url: running.url,
-        collection: serverOptions.collections ? null : composition.collection,
-      });
-    } catch (error) {
-      io.err(
-        `warning: could not write ${advertFile(config.persistDir)} (${getErrorMessage(error)}): ingest and delete cannot reach this server while it holds the store`,
-      );
-    }
-  }
+  unadvertise = advertiseLocalServer(
+    config,
+    { url: running.url, collection: serverOptions.collections ? null : composition.collection },
+    (message) => io.err(`warning: ${message}`),
+  );
   const llm = composition.llm;
   io.out(`DeepRecall server listening on ${running.url}`);
   io.out(`  Store:      ${composition.storeInfo.description}, ${documents} documents`);
