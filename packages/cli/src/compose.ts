@@ -16,6 +16,7 @@ import {
 import { createRedisState, type RedisState } from "@deeprecall/redis";
 import type { DeepRecallConfig } from "./config/index.ts";
 import { createLanguageModels, embeddingModelId, type LanguageModels } from "./models.ts";
+import { openServedStore } from "./served-store.ts";
 import { type CollectionsHandle, type OpenStoreOptions, openVectorStore, type StoreInfo } from "./stores.ts";
 import { noticingCache, writeNoticeFile } from "./write-notices.ts";
 
@@ -64,6 +65,11 @@ export interface ComposeOptions extends OpenStoreOptions {
   requireLlm?: boolean;
   /** Extra callbacks, after the usage tracker (and the JSONL log when --log-file is set). */
   callbacks?: DeepRecallCallbacks[];
+  /**
+   * Search a local store that a running `deeprecall serve` holds through that server's HTTP API
+   * instead of failing on its lock (query, mcp, benchmark; never serve itself).
+   */
+  throughServer?: boolean;
 }
 
 export interface Composition {
@@ -140,7 +146,13 @@ export async function composeEngine(
   if (options.requireLlm && !llm.configured) {
     throw new ConfigError(llm.missingMessage!, { field: llm.missingKeyVariable! });
   }
-  const handle = await openVectorStore(config, options);
+  const served = options.throughServer
+    ? await openServedStore(config, config.collection, {
+        verb: "searching through",
+        ...(options.log ? { log: options.log } : {}),
+      })
+    : undefined;
+  const handle = served ?? (await openVectorStore(config, options));
   try {
     // With Redis, the cache and the usage totals live there so every replica sees the same.
     const redis = config.redisUrl

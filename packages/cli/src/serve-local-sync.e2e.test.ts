@@ -183,6 +183,11 @@ describe("ingest, delete and status under a running deeprecall serve (local stor
       { name: "wiki", count: 1 },
     ]);
 
+    // query searches through the server too (it held the lock).
+    const query = await cli("query", "When is the orbital cannon serviced?", "--collection", "wiki");
+    expect(query.stderr).toContain(`searching through the running server at ${server.url}`);
+    expect(query.stdout).toContain("every Friday");
+
     // A new collection made through the server is served at once.
     put(path.join(cwd, "notes"), "n.md", "Notes: the lighthouse keeper retires in spring.");
     await cli("ingest", "--path", "notes", "--collection", "notes", "--sync");

@@ -249,7 +249,11 @@ export async function runBenchmark(ctx: CommandContext, opts: Record<string, unk
   const queriesFile = path.resolve(ctx.cwd, opts.queries);
   const queries = await readQueries(queriesFile);
   const { config } = loadConfig(ctx, opts);
-  const composition = await composeEngine(config, { requireLlm: true, log: (line) => ctx.io.err(line) });
+  const composition = await composeEngine(config, {
+    requireLlm: true,
+    throughServer: true,
+    log: (line) => ctx.io.err(line),
+  });
   const { io } = ctx;
   const byMode: Record<BenchmarkMode, BenchmarkEntry[]> = { recursive: [], rag: [] };
   try {

@@ -8,7 +8,7 @@ import { type CommandContext, loadConfig } from "./common.ts";
  */
 export async function runMcp(ctx: CommandContext, opts: Record<string, unknown>): Promise<void> {
   const { config } = loadConfig(ctx, opts);
-  const composition = await composeEngine(config, { log: (line) => ctx.io.err(line) });
+  const composition = await composeEngine(config, { throughServer: true, log: (line) => ctx.io.err(line) });
   try {
     const session = await runStdio(composition.engine, { closeEngine: false });
     ctx.io.err(

@@ -81,7 +81,11 @@ export async function runQuery(
     throw new ConfigError('query: give a question, e.g. deeprecall query "What changed in 2024?"');
   const { config } = loadConfig(ctx, opts);
   const filters = parseFilters(opts.filters);
-  const composition = await composeEngine(config, { requireLlm: true, log: (line) => ctx.io.err(line) });
+  const composition = await composeEngine(config, {
+    requireLlm: true,
+    throughServer: true,
+    log: (line) => ctx.io.err(line),
+  });
   const { io } = ctx;
   const controller = new AbortController();
   const onSigint = () => controller.abort(new Error("interrupted"));
