@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
-import { getErrorMessage } from "@deeprecall/core";
+import { getErrorMessage, isProcessAlive } from "@deeprecall/core";
 import type { DeepRecallConfig } from "./config/index.ts";
 
 /**
@@ -59,15 +59,6 @@ export function advertiseServer(
   return remove;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** The live servers on this host advertising in `persistDir` that serve `collection`. */
 export function findServers(persistDir: string, collection: string): ServerAdvert[] {
   let names: string[];
@@ -83,7 +74,7 @@ export function findServers(persistDir: string, collection: string): ServerAdver
     try {
       const advert = JSON.parse(readFileSync(path.join(persistDir, name), "utf8")) as ServerAdvert;
       if (typeof advert.url !== "string" || typeof advert.pid !== "number") continue;
-      if (advert.hostname !== host || advert.pid === process.pid || !isAlive(advert.pid)) continue;
+      if (advert.hostname !== host || advert.pid === process.pid || !isProcessAlive(advert.pid)) continue;
       if (advert.collection !== null && advert.collection !== collection) continue;
       found.push(advert);
     } catch {

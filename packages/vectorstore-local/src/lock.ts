@@ -1,22 +1,13 @@
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { VectorStoreError } from "@deeprecall/core";
+import { isProcessAlive, VectorStoreError } from "@deeprecall/core";
 
 interface LockInfo {
   pid: number;
   hostname: string;
   token: string;
   createdAt: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 function readLock(path: string): LockInfo | undefined {
@@ -64,7 +55,8 @@ export class DirectoryLock {
           if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
         }
         const holder = readLock(this.path);
-        const stale = holder === undefined || (holder.hostname === info.hostname && !isAlive(holder.pid));
+        const stale =
+          holder === undefined || (holder.hostname === info.hostname && !isProcessAlive(holder.pid));
         if (!stale) {
           const who =
             holder.pid === process.pid && holder.hostname === info.hostname

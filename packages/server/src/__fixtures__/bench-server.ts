@@ -12,9 +12,8 @@
  *   answers the JSON file named by BENCH_BARE_BODY (the bytes the `cache` server answered).
  */
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { DeepRecallEngine, InMemoryCache } from "@deeprecall/core";
-import { scriptedModel } from "@deeprecall/test-utils";
+import { bareJsonServer, scriptedModel } from "@deeprecall/test-utils";
 import { createApp } from "../app.ts";
 import { startServer } from "../serve.ts";
 import { MemoryStore } from "./scripted-engine.ts";
@@ -40,26 +39,8 @@ async function main(mode: string): Promise<void> {
   if (mode === "bare") {
     const path = process.env.BENCH_BARE_BODY;
     if (!path) throw new Error("bare mode needs BENCH_BARE_BODY (a JSON file to answer with)");
-    const body = readFileSync(path);
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => {
-        try {
-          JSON.parse(Buffer.concat(chunks).toString("utf8"));
-        } catch {
-          res.writeHead(400).end();
-          return;
-        }
-        res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
-        res.end(body);
-      });
-    });
-    server.keepAliveTimeout = 65_000;
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address && typeof address === "object") process.stdout.write(`READY ${address.port}\n`);
-    });
+    const { port } = await bareJsonServer(readFileSync(path));
+    process.stdout.write(`READY ${port}\n`);
     return;
   }
   if (mode !== "cache") throw new Error(`unknown mode ${mode}`);
