@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandboxPool, DeepRecallEngine } from "@deeprecall/core";
-import { mockUsage } from "@deeprecall/test-utils";
+import { enginePerCollection, mockUsage } from "@deeprecall/test-utils";
 import { LocalStore } from "@deeprecall/vectorstore-local";
 import { MockLanguageModelV4 } from "ai/test";
 import OpenAI from "openai";
@@ -46,33 +46,16 @@ async function setup() {
   const stores = LocalStore.collections({ directory: dir });
   const sandbox = createSandboxPool();
   const model = groundedModel();
-  const engines = new Map<string, DeepRecallEngine>();
-  const engineOf = (name: string) => {
-    let engine = engines.get(name);
-    if (!engine) {
-      engine = new DeepRecallEngine({ vectorStore: stores.open(name), model, sandbox });
-      engines.set(name, engine);
-    }
-    return engine;
-  };
-  const collections: ServedCollections = {
-    defaultName: "main",
-    list: () => stores.listCollections(),
-    engineFor: async (name, options) => {
-      if (engines.has(name) || options?.create) return engineOf(name);
-      const known = await stores.listCollections();
-      return known.some((c) => c.name === name) ? engineOf(name) : undefined;
-    },
-  };
+  const served = enginePerCollection(
+    stores,
+    (store) => new DeepRecallEngine({ vectorStore: store, model, sandbox }),
+  );
   const server: RunningServer = await startServer({
-    app: createApp(engineOf("main"), { collections }),
+    app: createApp(served.engineOf("main"), { collections: served.served }),
   });
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   cleanups.push(() => sandbox.close());
-  cleanups.push(async () => {
-    for (const engine of engines.values()) await engine.close();
-    await stores.close();
-  });
+  cleanups.push(() => served.close());
   cleanups.push(() => server.close());
   const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 });
   const post = (path: string, body: unknown, method = "POST") =>
@@ -92,7 +75,7 @@ async function setup() {
     const res = await post("/v1/documents", { documents, ids, collection });
     expect(res.status).toBe(200);
   }
-  return { client, server, post, engines };
+  return { client, server, post, opened: served.opened };
 }
 
 type Page = { object: string; data: Array<{ id: string }>; has_more: boolean; next_cursor: string | null };
@@ -119,7 +102,7 @@ describe("several collections per server", () => {
   });
 
   it("answers through deeprecall/<collection> only from that collection's documents", async () => {
-    const { client, engines } = await setup();
+    const { client, opened } = await setup();
     const a = await client.chat.completions.create({
       model: "deeprecall/a",
       messages: [{ role: "user", content: "What is the codeword?" }],
@@ -158,7 +141,7 @@ describe("several collections per server", () => {
     });
     expect(main.choices[0]!.message.content).toContain("none");
     // One engine per collection, created on first use, all on the one sandbox pool.
-    expect([...engines.keys()].sort()).toEqual(["a", "b", "main"]);
+    expect(opened().sort()).toEqual(["a", "b", "main"]);
   });
 
   it("answers 404 model_not_found for an unknown collection, naming the served models", async () => {

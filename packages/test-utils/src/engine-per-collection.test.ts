@@ -46,6 +46,7 @@ describe("enginePerCollection", () => {
     const created = await collections.served.engineFor("fresh", { create: true });
     expect(created?.vectorStore).toBe(stores.open("fresh"));
     expect((await collections.served.list()).map((c) => c.name).sort()).toEqual(["archive", "fresh"]);
+    expect(collections.opened()).toEqual(["archive", "fresh"]);
     await collections.close();
   });
 

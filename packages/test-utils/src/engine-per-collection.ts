@@ -13,6 +13,8 @@ export interface EnginePerCollection {
   };
   /** The engine of collection `name`, made (and its collection opened) on first use. */
   engineOf(name: string): DeepRecallEngine;
+  /** The collections whose engine has been made so far, in the order they were made. */
+  opened(): string[];
   /** Closes every engine made so far, then the stores. */
   close(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export function enginePerCollection(
       },
     },
     engineOf,
+    opened: () => [...engines.keys()],
     close: async () => {
       for (const engine of engines.values()) await engine.close();
       engines.clear();

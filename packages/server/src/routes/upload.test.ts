@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeepRecallEngine } from "@deeprecall/core";
 import { prepareUpload } from "@deeprecall/ingest";
-import { makePdf, scriptedModel } from "@deeprecall/test-utils";
+import { enginePerCollection, makePdf, scriptedModel } from "@deeprecall/test-utils";
 import { LocalStore } from "@deeprecall/vectorstore-local";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ErrorJson, hasStack } from "../__fixtures__/harness.ts";
 import { createApp } from "../app.ts";
 import { type RunningServer, startServer } from "../serve.ts";
-import type { CreateAppOptions, ServedCollections } from "../types.ts";
+import type { CreateAppOptions } from "../types.ts";
 
 // Uploads over a real port: real engines over real LocalStore collections, multipart bodies
 // built with FormData and Blob as a browser's console would send them.
@@ -38,32 +38,15 @@ afterEach(async () => {
 async function setup(options: CreateAppOptions = {}) {
   const dir = await mkdtemp(join(tmpdir(), "deeprecall-upload-"));
   const stores = LocalStore.collections({ directory: dir });
-  const engines = new Map<string, DeepRecallEngine>();
-  const engineOf = (name: string) => {
-    let engine = engines.get(name);
-    if (!engine) {
-      engine = new DeepRecallEngine({ vectorStore: stores.open(name), model: scriptedModel([]) });
-      engines.set(name, engine);
-    }
-    return engine;
-  };
-  const collections: ServedCollections = {
-    defaultName: "main",
-    list: () => stores.listCollections(),
-    engineFor: async (name, opts) => {
-      if (engines.has(name) || opts?.create) return engineOf(name);
-      const known = await stores.listCollections();
-      return known.some((c) => c.name === name) ? engineOf(name) : undefined;
-    },
-  };
+  const served = enginePerCollection(
+    stores,
+    (store) => new DeepRecallEngine({ vectorStore: store, model: scriptedModel([]) }),
+  );
   const server: RunningServer = await startServer({
-    app: createApp(engineOf("main"), { collections, ...options }),
+    app: createApp(served.engineOf("main"), { collections: served.served, ...options }),
   });
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  cleanups.push(async () => {
-    for (const engine of engines.values()) await engine.close();
-    await stores.close();
-  });
+  cleanups.push(() => served.close());
   cleanups.push(() => server.close());
 
   const upload = (form: FormData, headers: Record<string, string> = {}) =>
@@ -90,7 +73,7 @@ async function setup(options: CreateAppOptions = {}) {
     } while (after);
     return docs;
   };
-  return { server, upload, uploadJson, all, engineOf };
+  return { server, upload, uploadJson, all, engineOf: served.engineOf };
 }
 
 /** A multipart form with `files` parts (name, content) and optional fields. */
