@@ -35,4 +35,19 @@ describe("no stack traces without --debug", () => {
     restore = undefined;
     expect(process.listenerCount("unhandledRejection")).toBe(listenersBefore);
   });
+
+  it("labels the process warnings Node prints through console.error as warnings", () => {
+    const lines: string[] = [];
+    restore = installQuietErrors({ write: (l) => lines.push(l), exit: () => {} });
+    console.error(
+      `(node:4242) Warning: AI SDK Warning (openai-compatible): The feature "responseFormat" is not supported.`,
+    );
+    console.error("(node:4242) [DEP0040] DeprecationWarning: The `punycode` module is deprecated.");
+    console.error("(node:4242) something else broke");
+    expect(lines).toEqual([
+      `warning: (node:4242) Warning: AI SDK Warning (openai-compatible): The feature "responseFormat" is not supported.`,
+      "warning: (node:4242) [DEP0040] DeprecationWarning: The `punycode` module is deprecated.",
+      "error: (node:4242) something else broke",
+    ]);
+  });
 });

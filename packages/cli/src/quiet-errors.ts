@@ -1,5 +1,8 @@
 import { oneLine } from "./output.ts";
 
+/** A process warning as Node prints it: "(node:123) Warning: …", "(node:123) [CODE] DeprecationWarning: …". */
+const NODE_WARNING = /^\(node:\d+\) (\[[\w-]+\] )?\w*Warning\b/;
+
 /** A stack frame line as V8 prints it ("    at fn (file:1:2)"). */
 const STACK_LINE = /^\s+at\s/;
 
@@ -46,7 +49,10 @@ export function installQuietErrors(options: QuietErrorsOptions): () => void {
   const original = { error: console.error, warn: console.warn };
   console.error = (...args: unknown[]) => {
     const text = withoutStack(args);
-    if (text) write(/^(error|warning)\b/i.test(text) ? text : `error: ${text}`);
+    // Node prints process warnings ("(node:123) Warning: …", the AI SDK's among them) with
+    // console.error: they are warnings, not errors.
+    const label = NODE_WARNING.test(text) ? "warning" : "error";
+    if (text) write(/^(error|warning)\b/i.test(text) ? text : `${label}: ${text}`);
   };
   console.warn = (...args: unknown[]) => {
     const text = withoutStack(args);
