@@ -263,7 +263,9 @@ describe("ingest, delete and status under a running deeprecall serve (local stor
 
     const noKey = await runCli(["ingest", "--path", "wiki", "--collection", "wiki", "--sync"], { cwd, env });
     expect(noKey.code).toBe(1);
-    expect(noKey.stderr).toMatch(/refused the request \(401\).*--api-keys or DEEPRECALL_API_KEYS/);
+    expect(noKey.stderr).toMatch(
+      /refused the request \(401\): [^\n]*\. It was started with --api-keys: [^\n]*--api-keys or DEEPRECALL_API_KEYS/,
+    );
     for (const run of [first, synced, status, byFlag, noKey])
       expect(run.stdout + run.stderr).not.toContain(KEY);
   }, 120_000);

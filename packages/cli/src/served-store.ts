@@ -67,7 +67,7 @@ class ServerClient {
     }
     if (response.status === 401) {
       throw new CliError(
-        `The running server at ${this.url} refused the request (401): ${message} It was started with --api-keys: give one of its keys with --api-keys or DEEPRECALL_API_KEYS.`,
+        `The running server at ${this.url} refused the request (401): ${message.replace(/[.\s]*$/, ".")} It was started with --api-keys: give one of its keys with --api-keys or DEEPRECALL_API_KEYS.`,
       );
     }
     throw new VectorStoreError(
