@@ -154,7 +154,7 @@ describe("ingest, delete and status under a running deeprecall serve (local stor
 
     // delete --path and delete by id, through the server.
     const removed = await cli("delete", "--path", "wiki/parking.md", "--collection", "wiki");
-    expect(removed.stdout).toMatch(/Removed 1 file \(1 chunks\); 1 documents remain\./);
+    expect(removed.stdout).toMatch(/Removed 1 file \(1 chunk\); 1 document remains\./);
     expect(await http.search("wiki", "parking garage")).toEqual([]);
     expect(await http.documents("wiki")).toEqual([
       "wiki/cannon.md: The orbital cannon is now serviced every Friday by the ops team.",

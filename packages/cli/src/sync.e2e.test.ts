@@ -74,7 +74,7 @@ describe("deeprecall ingest --sync: two folders, two collections", () => {
       cwd,
     });
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stdout).toMatch(/^Ingested 1 of 1 files \(1 added, 0 updated, 0 removed, 0 unchanged\)/);
+    expect(second.stdout).toMatch(/^Ingested 1 of 1 file \(1 added, 0 updated, 0 removed, 0 unchanged\)/);
 
     const status = await runCli(["status", "--json"], { cwd });
     expect(status.code, status.stderr).toBe(0);
@@ -150,7 +150,7 @@ describe("deeprecall ingest --sync: two folders, two collections", () => {
       remaining: 1,
     });
     const folder = await runCli(["delete", "--path", "docs/sub"], { cwd });
-    expect(folder.stdout).toBe("Removed 1 file (1 chunks); 0 documents remain.\n");
+    expect(folder.stdout).toBe("Removed 1 file (1 chunk); 0 documents remain.\n");
     const none = await runCli(["delete", "--path", "docs/nothing.md"], { cwd });
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/^error: no ingested file at docs\/nothing\.md in collection deeprecall\n$/);
@@ -214,7 +214,7 @@ describe("deeprecall ingest --watch", () => {
     };
     try {
       await waitFor(/Watching docs for changes/, "watch banner");
-      expect(stdout).toMatch(/^Ingested 1 of 1 files \(1 added/);
+      expect(stdout).toMatch(/^Ingested 1 of 1 file \(1 added/);
       // A burst of writes becomes one sync.
       put(cwd, "docs/b.md", "B arrives.");
       put(cwd, "docs/a.md", "Second version of a.");

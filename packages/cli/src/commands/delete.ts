@@ -1,4 +1,5 @@
 import { CliError } from "../output.ts";
+import { plural } from "../plural.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
 export async function runDelete(
@@ -31,7 +32,7 @@ export async function runDelete(
     if (opts.json) ctx.io.out(JSON.stringify({ requested: all.length, deleted: removed, remaining: after }));
     else
       ctx.io.out(
-        `Deleted ${removed} of ${all.length} id${all.length === 1 ? "" : "s"} (${all.length - removed} not found); ${after} documents remain.`,
+        `Deleted ${removed} of ${plural(all.length, "id")} (${all.length - removed} not found); ${plural(after, "document")} remain${after === 1 ? "s" : ""}.`,
       );
   } finally {
     await handle.close();

@@ -12,6 +12,7 @@ import {
 } from "../ingest/index.ts";
 import { manifestFile } from "../ingest/manifest-file.ts";
 import { CliError, formatDuration, type Io } from "../output.ts";
+import { plural } from "../plural.ts";
 import { openServedStore } from "../served-store.ts";
 import { openVectorStore, type StoreHandle } from "../stores.ts";
 import { noticingWrites, writeNoticeFile } from "../write-notices.ts";
@@ -83,12 +84,12 @@ function summaryLine(summary: IngestSummary, total: number | undefined): string 
     `${summary.unchanged} unchanged`,
   ];
   return (
-    `Ingested ${summary.ingestedFiles} of ${summary.files} files (${parts.join(", ")}) as ${summary.chunks} new chunks in ${formatDuration(summary.timeMs)}` +
+    `Ingested ${summary.ingestedFiles} of ${plural(summary.files, "file")} (${parts.join(", ")}) as ${plural(summary.chunks, "new chunk")} in ${formatDuration(summary.timeMs)}` +
     `; skipped ${summary.skipped.length}` +
-    (summary.deletedChunks > 0 ? `; deleted ${summary.deletedChunks} old chunks` : "") +
+    (summary.deletedChunks > 0 ? `; deleted ${plural(summary.deletedChunks, "old chunk")}` : "") +
     (summary.ignored > 0 ? `; ignored ${summary.ignored} of unsupported types` : "") +
     (summary.gitignored > 0 ? `; ${summary.gitignored} excluded by .gitignore` : "") +
-    (total !== undefined ? `. The store now holds ${total} documents.` : ".")
+    (total !== undefined ? `. The store now holds ${plural(total, "document")}.` : ".")
   );
 }
 
@@ -121,7 +122,7 @@ async function runOnce(
       {
         onStart: (total) => {
           if (!progress) return;
-          io.err(`Ingesting ${total} file${total === 1 ? "" : "s"} into ${handle.info.description}`);
+          io.err(`Ingesting ${plural(total, "file")} into ${handle.info.description}`);
           if (io.isTTY && !opts.json && total > 0) {
             bar = new cliProgress.SingleBar(
               {
@@ -147,7 +148,7 @@ async function runOnce(
           } else if (bar) {
             bar.update(index + 1, { file: rel });
           } else if (progress || outcome !== "unchanged") {
-            io.err(`[${index + 1}/${total}] ${rel}: ${chunks} chunk${chunks === 1 ? "" : "s"} (${outcome})`);
+            io.err(`[${index + 1}/${total}] ${rel}: ${plural(chunks, "chunk")} (${outcome})`);
           }
         },
       },
@@ -172,7 +173,9 @@ export async function runIngest(ctx: CommandContext, opts: Record<string, unknow
     else io.out(summaryLine(summary, total));
     if (!opts.watch) {
       if (summary.files > 0 && summary.ingestedFiles === 0 && summary.removed === 0) {
-        throw new CliError(`none of the ${summary.files} files could be ingested (see the warnings above)`);
+        throw new CliError(
+          `${summary.files === 1 ? "the file could not" : `none of the ${summary.files} files could`} be ingested (see the warnings above)`,
+        );
       }
       if (summary.files === 0 && summary.removed === 0) {
         throw new CliError(`no supported files found under ${paths.join(", ")}`);
@@ -317,7 +320,7 @@ export async function runDeletePath(
       );
     } else {
       io.out(
-        `Removed ${removed.length} file${removed.length === 1 ? "" : "s"} (${chunks} chunks); ${after} documents remain.`,
+        `Removed ${plural(removed.length, "file")} (${plural(chunks, "chunk")}); ${plural(after, "document")} remain${after === 1 ? "s" : ""}.`,
       );
     }
     if (removed.length === 0) {

@@ -1,6 +1,7 @@
 import { ConfigError, type DeepRecallResult, type EngineEvent, type MetadataFilter } from "@deeprecall/core";
 import { composeEngine } from "../compose.ts";
 import { formatDuration, type Io, indent, truncate } from "../output.ts";
+import { plural } from "../plural.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
 export function parseFilters(raw: unknown): MetadataFilter | undefined {
@@ -34,7 +35,7 @@ export function printEvent(io: Io, event: EngineEvent): void {
       break;
     case "search":
       io.err(
-        `  search ${JSON.stringify(event.search.query)} (topK ${event.search.topK}) → ${event.search.hits} hit${event.search.hits === 1 ? "" : "s"}${event.search.cached ? " (cached)" : ""}`,
+        `  search ${JSON.stringify(event.search.query)} (topK ${event.search.topK}) → ${plural(event.search.hits, "hit")}${event.search.cached ? " (cached)" : ""}`,
       );
       break;
     case "sub-llm":

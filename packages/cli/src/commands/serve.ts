@@ -1,5 +1,6 @@
 import { budgetFromConfig, composeEngine } from "../compose.ts";
 import { maskList } from "../config/index.ts";
+import { plural } from "../plural.ts";
 import { requestLine } from "../request-line.ts";
 import { advertiseLocalServer } from "../server-advert.ts";
 import { serverOptionsFromConfig, startServer } from "../server-runner.ts";
@@ -10,9 +11,9 @@ export function describeBudget(config: Parameters<typeof budgetFromConfig>[0]): 
   const b = budgetFromConfig(config) ?? {};
   const parts = [
     b.maxTimeSeconds !== undefined ? `${b.maxTimeSeconds} s` : undefined,
-    b.maxIterations !== undefined ? `${b.maxIterations} iterations` : undefined,
-    b.maxSearchCalls !== undefined ? `${b.maxSearchCalls} searches` : undefined,
-    b.maxTokens !== undefined ? `${b.maxTokens} tokens` : undefined,
+    b.maxIterations !== undefined ? plural(b.maxIterations, "iteration") : undefined,
+    b.maxSearchCalls !== undefined ? plural(b.maxSearchCalls, "search", "searches") : undefined,
+    b.maxTokens !== undefined ? plural(b.maxTokens, "token") : undefined,
     b.maxCostUsd !== undefined ? `$${b.maxCostUsd}` : undefined,
   ].filter(Boolean);
   return `${parts.length > 0 ? parts.join(", ") : "none"} per query (a request's "budget" overrides)`;
@@ -71,7 +72,7 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
   );
   const llm = composition.llm;
   io.out(`DeepRecall server listening on ${running.url}`);
-  io.out(`  Store:      ${composition.storeInfo.description}, ${documents} documents`);
+  io.out(`  Store:      ${composition.storeInfo.description}, ${plural(documents, "document")}`);
   if (serverOptions.collections) {
     const listed = others.map((c) => `deeprecall/${c.name} (${c.count})`);
     io.out(
@@ -86,7 +87,7 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
       : `  Model:      none: ${llm.missingKeyVariable} is not set (documents and search work; chat returns 503)`,
   );
   io.out(
-    `  Auth:       ${config.apiKeys ? `on, ${config.apiKeys.length} key(s) (${maskList(config.apiKeys)})` : "off (pass --api-keys to require Bearer keys)"}`,
+    `  Auth:       ${config.apiKeys ? `on, ${plural(config.apiKeys.length, "key")} (${maskList(config.apiKeys)})` : "off (pass --api-keys to require Bearer keys)"}`,
   );
   io.out(
     `  Rate limit: ${config.rateLimit !== undefined ? `${config.rateLimit} requests/min per key${composition.redis ? " (fleet-wide, in Redis)" : ""}` : "off"}`,

@@ -10,6 +10,7 @@ import {
 } from "../config/index.ts";
 import { createLanguageModels } from "../models.ts";
 import { CliError, oneLine } from "../output.ts";
+import { plural } from "../plural.ts";
 import { openServedStore } from "../served-store.ts";
 import { openVectorStore } from "../stores.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
@@ -115,7 +116,7 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
     out("");
     out(
       store.reachable
-        ? `Store: ${store.description}: reachable, ${store.documents} documents`
+        ? `Store: ${store.description}: reachable, ${plural(store.documents ?? 0, "document")}`
         : `Store: ${store.description}: NOT reachable: ${store.error}`,
     );
     if (store.collections) {
@@ -123,7 +124,7 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
       const width = Math.max(...store.collections.map((c) => c.name.length));
       for (const { name, count } of store.collections) {
         out(
-          `  ${name.padEnd(width)}  ${count} document${count === 1 ? "" : "s"}${name === store.collection ? "  (--collection)" : ""}`,
+          `  ${name.padEnd(width)}  ${plural(count, "document")}${name === store.collection ? "  (--collection)" : ""}`,
         );
       }
     }
