@@ -1,30 +1,12 @@
 #!/usr/bin/env node
-import { getErrorMessage } from "@deeprecall/core";
-import { main } from "./cli.ts";
-import { installQuietErrors } from "./quiet-errors.ts";
+// Only this check is imported statically: on an old Node, the CLI's own imports (fs/promises
+// `glob`, ...) fail to link before any of its code runs, with a SyntaxError that does not say why.
+import { nodeVersionError } from "./node-version.ts";
 
-// No stack trace anywhere without --debug: errors that libraries log themselves, uncaught errors
-// and unhandled rejections are printed as one line (main() does the same for command failures).
-if (!process.argv.includes("--debug")) {
-  installQuietErrors({ write: (line) => process.stderr.write(`${line}\n`) });
+const tooOld = nodeVersionError(process.versions.node);
+if (tooOld) {
+  process.stderr.write(`error: ${tooOld}\n`);
+  process.exitCode = 1;
+} else {
+  await import("./start.ts");
 }
-
-// `pnpm deeprecall ...` runs this from the repository root; relative paths the user typed
-// (--path ./docs, --persist-dir, deeprecall.toml, .env) mean the directory they typed them in.
-if (process.env.npm_lifecycle_event === "deeprecall" && process.env.INIT_CWD) {
-  try {
-    process.chdir(process.env.INIT_CWD);
-  } catch {
-    // Stay where we are if that directory is gone.
-  }
-}
-
-main(process.argv).then(
-  (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`error: ${getErrorMessage(error)}\n`);
-    process.exitCode = 1;
-  },
-);
