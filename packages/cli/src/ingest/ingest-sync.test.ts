@@ -50,6 +50,30 @@ const contents = async (store: VectorStore) =>
   (await store.list!({ limit: 1000 })).documents.map((d) => `${d.metadata.source}: ${d.content}`).sort();
 
 describe("ingestPaths keeps a collection in sync with a folder", () => {
+  it("reports files in order, though a changed file is written after the unchanged ones behind it", async () => {
+    const store = openStore();
+    write("a.md", "Alpha notes about apples.");
+    write("b.md", "Beta notes about bananas.");
+    write("c.md", "Gamma notes about cherries.");
+    await run(store);
+    write("a.md", "Alpha notes, rewritten: now about apricots.");
+    const seen: string[] = [];
+    await ingestPaths(
+      store,
+      [docs],
+      {
+        chunkSize: 200,
+        chunkOverlap: 0,
+        maxFileSize: 100_000,
+        manifest: IngestManifest.load(manifestPath()),
+        collection: "c",
+        cwd: root,
+      },
+      { onFile: ({ file, index, outcome }) => seen.push(`${index} ${path.basename(file)} ${outcome}`) },
+    );
+    expect(seen).toEqual(["0 a.md updated", "1 b.md unchanged", "2 c.md unchanged"]);
+  });
+
   it("adds, skips unchanged, replaces changed, removes vanished and emptied files", async () => {
     const store = openStore();
     write("a.md", "Alpha notes about apples.");

@@ -119,15 +119,27 @@ export async function ingestPaths(
     gitignored,
     timeMs: 0,
   };
-  const report = (file: string, index: number, chunks: number, outcome: FileOutcome, skipped?: string) =>
-    events.onFile?.({
-      file,
-      index,
-      total: files.length,
-      chunks,
-      outcome,
-      ...(skipped ? { skipped } : {}),
-    });
+  // Files are reported in the order found: an unchanged or skipped file is known at once, but a
+  // new one only once its batch is written, so a file's report waits for those of earlier files.
+  const waiting = new Map<number, () => void>();
+  let nextIndex = 0;
+  const report = (file: string, index: number, chunks: number, outcome: FileOutcome, skipped?: string) => {
+    const emit = () =>
+      events.onFile?.({
+        file,
+        index,
+        total: files.length,
+        chunks,
+        outcome,
+        ...(skipped ? { skipped } : {}),
+      });
+    if (index < 0) return emit(); // a tracked file gone from disk: after every file found
+    waiting.set(index, emit);
+    for (let next = waiting.get(nextIndex); next; next = waiting.get(nextIndex)) {
+      waiting.delete(nextIndex++);
+      next();
+    }
+  };
 
   const removeFile = async (file: string): Promise<number> => {
     const ids = manifest.knownIds(file);
