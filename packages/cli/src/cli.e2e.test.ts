@@ -344,11 +344,12 @@ describe("query and benchmark against an OpenAI-compatible fake LLM", () => {
     const parsed = JSON.parse(result.stdout);
     expect(parsed.answer).toContain("Fredville");
     expect(parsed.answer).toContain("freedonia.txt");
-    // The corpus lies outside the working directory, so `source` is absolute.
+    // The corpus lies outside the working directory: `source` counts from its folder's parent,
+    // so clients never see the server's absolute paths.
     expect(parsed.sources[0].metadata).toMatchObject({
       filename: "freedonia.txt",
       chunk: 0,
-      source: path.join(docs, "freedonia.txt"),
+      source: `${path.basename(docs)}/freedonia.txt`,
     });
     expect(parsed.reasoningTrace.length).toBe(2);
     expect(parsed.reasoningTrace[0].searches[0].query).toBe("What is the capital of Freedonia?");

@@ -50,6 +50,32 @@ const contents = async (store: VectorStore) =>
   (await store.list!({ limit: 1000 })).documents.map((d) => `${d.metadata.source}: ${d.content}`).sort();
 
 describe("ingestPaths keeps a collection in sync with a folder", () => {
+  it("labels files outside cwd from their folder, but tracks them by absolute path whatever the cwd", async () => {
+    const store = openStore();
+    write("a.md", "Alpha notes about apples.");
+    const elsewhere = path.join(root, "elsewhere");
+    mkdirSync(elsewhere);
+    const from = (cwd: string) =>
+      ingestPaths(store, [docs], {
+        chunkSize: 200,
+        chunkOverlap: 0,
+        maxFileSize: 100_000,
+        manifest: IngestManifest.load(manifestPath()),
+        collection: "c",
+        cwd,
+      });
+    expect(await from(elsewhere)).toMatchObject({ added: 1 });
+    expect(await contents(store)).toEqual(["docs/a.md: Alpha notes about apples."]);
+    // The same files from another folder (as a store ingested before the labels changed): the
+    // manifest and chunk ids know them, so nothing is written twice, and delete --path finds them.
+    expect(await from(root)).toMatchObject({ unchanged: 1, added: 0, chunks: 0 });
+    expect(await store.count()).toBe(1);
+    const manifest = IngestManifest.load(manifestPath());
+    expect(manifest.files()).toEqual([path.join(docs, "a.md")]);
+    expect(await removePath(store, manifest, path.join(docs, "a.md"))).toMatchObject({ chunks: 1 });
+    expect(await store.count()).toBe(0);
+  });
+
   it("reports files in order, though a changed file is written after the unchanged ones behind it", async () => {
     const store = openStore();
     write("a.md", "Alpha notes about apples.");

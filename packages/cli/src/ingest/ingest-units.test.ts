@@ -7,9 +7,24 @@ import { collectFiles, sourceLabel } from "./index.ts";
 // Loaders, chunking and chunk ids are tested in @deeprecall/ingest; this is what the CLI adds.
 
 describe("sourceLabel", () => {
-  it("is relative inside cwd and absolute outside", () => {
+  it("is relative inside cwd", () => {
     expect(sourceLabel("/work/x/docs/a.md", "/work/x")).toBe("docs/a.md");
-    expect(sourceLabel("/elsewhere/a.md", "/work/x")).toBe("/elsewhere/a.md");
+    expect(sourceLabel("/work/x/docs/a.md", "/work/x", ["/tmp/other"])).toBe("docs/a.md");
+  });
+
+  it("outside cwd, never absolute: relative to the ingested folder's parent, or the file's name", () => {
+    const cwd = "/work/x";
+    expect(sourceLabel("/tmp/docs/wiki/apollo.md", cwd, ["/tmp/docs/wiki"])).toBe("wiki/apollo.md");
+    expect(sourceLabel("/tmp/docs/wiki/deep/b.md", cwd, ["/tmp/docs/wiki/"])).toBe("wiki/deep/b.md");
+    expect(sourceLabel("/work/docs/wiki/apollo.md", cwd, ["../docs/wiki"])).toBe("wiki/apollo.md");
+    // The innermost folder given wins.
+    expect(sourceLabel("/tmp/docs/wiki/a.md", cwd, ["/tmp/docs", "/tmp/docs/wiki"])).toBe("wiki/a.md");
+    // A glob: from the folder before its first wildcard.
+    expect(sourceLabel("/tmp/docs/wiki/a.md", cwd, ["/tmp/docs/wiki/*.md"])).toBe("wiki/a.md");
+    expect(sourceLabel("/tmp/docs/wiki/a.md", cwd, ["/tmp/docs/w*/*.md"])).toBe("docs/wiki/a.md");
+    // A single file, or no input known: the name.
+    expect(sourceLabel("/tmp/docs/wiki/a.md", cwd, ["/tmp/docs/wiki/a.md"])).toBe("a.md");
+    expect(sourceLabel("/elsewhere/a.md", cwd)).toBe("a.md");
   });
 });
 

@@ -62,10 +62,32 @@ export interface IngestSummary {
   timeMs: number;
 }
 
-/** The `source` metadata: relative to cwd when the file is inside it, else absolute; always "/" separated. */
-export function sourceLabel(file: string, cwd: string): string {
-  const rel = path.relative(cwd, file);
-  const label = rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
+/** `file` relative to `dir` when it lies under it (else undefined). */
+function under(dir: string, file: string): string | undefined {
+  const rel = path.relative(dir, file);
+  return rel && !rel.startsWith(`..${path.sep}`) && rel !== ".." && !path.isAbsolute(rel) ? rel : undefined;
+}
+
+/**
+ * The `source` metadata of an ingested file, "/" separated. It is shown to every API client (in
+ * citations) and in the web console, so it never gives the server's file layout away: relative to
+ * `cwd` when the file is under it; else relative to the parent of the `inputs` folder it was found
+ * in (`--path /tmp/docs/wiki` gives `wiki/apollo.md`; a glob counts from the folder before its
+ * first wildcard); else (a single file) its name. Only a label: the manifest, chunk ids and
+ * `delete --path` go by the absolute path.
+ */
+export function sourceLabel(file: string, cwd: string, inputs: string[] = []): string {
+  let label = under(cwd, file);
+  if (label === undefined) {
+    // The innermost input folder holding the file.
+    let best: string | undefined;
+    for (const input of inputs) {
+      const absolute = path.resolve(cwd, input);
+      const base = /[*?[\]{}]/.test(absolute) ? path.dirname(`${absolute.split(/[*?[\]{}]/)[0]}x`) : absolute;
+      if (under(base, file) !== undefined && (!best || base.length > best.length)) best = base;
+    }
+    label = best ? path.relative(path.dirname(best), file) : path.basename(file);
+  }
   return label.split(path.sep).join("/");
 }
 
@@ -225,7 +247,7 @@ export async function ingestPaths(
     }
     // The same chunks and metadata as an upload of this file to the server (@deeprecall/ingest).
     const { documents, metadatas } = chunkDocuments(loaded, {
-      source: sourceLabel(file, cwd),
+      source: sourceLabel(file, cwd, inputs),
       filename: path.basename(file),
       chunkSize: options.chunkSize,
       chunkOverlap: options.chunkOverlap,
