@@ -59,8 +59,8 @@ export function advertiseServer(
   return remove;
 }
 
-/** The live servers on this host advertising in `persistDir` that serve `collection`. */
-export function findServers(persistDir: string, collection: string): ServerAdvert[] {
+/** The live servers on this host advertising in `persistDir` that serve `collection` (any, when not given). */
+export function findServers(persistDir: string, collection?: string): ServerAdvert[] {
   let names: string[];
   try {
     names = readdirSync(persistDir);
@@ -75,7 +75,8 @@ export function findServers(persistDir: string, collection: string): ServerAdver
       const advert = JSON.parse(readFileSync(path.join(persistDir, name), "utf8")) as ServerAdvert;
       if (typeof advert.url !== "string" || typeof advert.pid !== "number") continue;
       if (advert.hostname !== host || advert.pid === process.pid || !isProcessAlive(advert.pid)) continue;
-      if (advert.collection !== null && advert.collection !== collection) continue;
+      if (collection !== undefined && advert.collection !== null && advert.collection !== collection)
+        continue;
       found.push(advert);
     } catch {
       // unreadable or torn: not an advert

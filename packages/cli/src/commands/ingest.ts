@@ -11,6 +11,7 @@ import {
   removePath,
 } from "../ingest/index.ts";
 import { manifestFile } from "../ingest/manifest-file.ts";
+import { otherServerWarning } from "../other-server.ts";
 import { CliError, formatDuration, type Io } from "../output.ts";
 import { plural } from "../plural.ts";
 import { openServedStore } from "../served-store.ts";
@@ -32,7 +33,12 @@ export async function openStoreForWriting(
   const log = (line: string) => ctx.io.err(line);
   const served = await openServedStore(config, config.collection, { log });
   if (served) return served;
+  // A server answering on the configured port but holding another store (started in another
+  // folder) would never see these writes: say so. Checked while the store opens (≤ 300 ms).
+  const warning = otherServerWarning(config).catch(() => undefined);
   const handle = await openVectorStore(config, { log });
+  const message = await warning;
+  if (message) log(message);
   return { ...handle, store: noticingWrites(handle.store, writeNoticeFile(config, handle.collection)) };
 }
 

@@ -1,0 +1,32 @@
+import path from "node:path";
+import type { DeepRecallConfig } from "./config/index.ts";
+import { findServers } from "./server-advert.ts";
+import { fetchServerHealth, localServerUrl } from "./server-health.ts";
+
+/** How long the check may take: it runs before every write to a local store. */
+const PROBE_MS = 300;
+
+/**
+ * A warning when the CLI is about to write to a local store that no `deeprecall serve` serves
+ * (no advert in its persist directory) while a DeepRecall server answers on the configured
+ * host:port: that server holds another store (`./.deeprecall` is relative to the folder each was
+ * started in) and will never see what is written here. Undefined otherwise, and whenever the
+ * check cannot tell (nothing answers within 300 ms, another program answers): never fatal.
+ */
+export async function otherServerWarning(config: DeepRecallConfig): Promise<string | undefined> {
+  if (config.vectorstore !== "local") return undefined;
+  // A server on this store (any collection) has its advert here: then it is the same store.
+  if (findServers(config.persistDir).length > 0) return undefined;
+  const url = localServerUrl(config.host, config.port);
+  const health = await fetchServerHealth(url, {
+    timeoutMs: PROBE_MS,
+    ...(config.apiKeys?.[0] ? { apiKey: config.apiKeys[0] } : {}),
+  });
+  if (!health) return undefined;
+  const here = path.resolve(config.persistDir);
+  if (health.persistDir && path.resolve(health.persistDir) === here) return undefined;
+  const theirs = health.persistDir
+    ? `its store is ${health.persistDir}`
+    : `it serves a different store (${health.vectorStore === "local" ? "a local store in another folder" : health.vectorStore})`;
+  return `warning: a deeprecall server answers at ${url}, but this writes to the local store in ${here} and ${theirs}: the server will not see these changes. Run this from the folder the server runs in, or pass --persist-dir ${health.persistDir ?? "<its .deeprecall folder>"}.`;
+}
