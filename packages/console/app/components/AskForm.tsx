@@ -1,5 +1,6 @@
 import { useRef, useState } from "preact/hooks";
 import type { ModelJson } from "../lib/api-types.ts";
+import { modelOptionLabel } from "../lib/models.ts";
 import type { AskSettings } from "../lib/request.ts";
 import { AskOptions } from "./AskOptions.tsx";
 
@@ -72,10 +73,7 @@ export function AskForm({ busy, models, modelsError, settings, onSettings, onAsk
           >
             {(models && models.length > 0 ? models : [{ id: settings.model } as ModelJson]).map((m) => (
               <option key={m.id} value={m.id}>
-                {m.id}
-                {typeof m.documents === "number"
-                  ? ` (${m.documents} doc${m.documents === 1 ? "" : "s"})`
-                  : ""}
+                {modelOptionLabel(m)}
               </option>
             ))}
           </select>

@@ -1,5 +1,6 @@
 import { useId, useState } from "preact/hooks";
 import { COLLECTION_NAME_RULE, collectionNameProblem } from "../lib/collection-name.ts";
+import { type CollectionChoice, collectionOptionLabel } from "../lib/models.ts";
 
 const NEW = "\u0000new";
 
@@ -12,7 +13,7 @@ export function CollectionPicker({
   value,
   onChange,
 }: {
-  collections: Array<{ name: string | undefined; label: string; documents?: number }>;
+  collections: CollectionChoice[];
   value: string | undefined;
   onChange: (collection: string | undefined) => void;
 }) {
@@ -22,9 +23,9 @@ export function CollectionPicker({
   /** Shown once the person tried to use the name (not while they are still typing it). */
   const [problem, setProblem] = useState<string | null>(null);
   const known = collections.some((c) => c.name === value);
-  const options =
+  const options: CollectionChoice[] =
     known || value === undefined ? collections : [...collections, { name: value, label: value }];
-  if (options.length === 0) options.push({ name: undefined, label: "default" });
+  if (options.length === 0) options.push({ name: undefined, label: "default", isDefault: true });
   return (
     <div class="collection-picker">
       <div class="field inline">
@@ -44,8 +45,7 @@ export function CollectionPicker({
         >
           {options.map((c) => (
             <option key={c.name ?? ""} value={c.name ?? ""}>
-              {c.label}
-              {typeof c.documents === "number" ? ` (${c.documents})` : ""}
+              {collectionOptionLabel(c)}
             </option>
           ))}
           <option value={NEW}>New collection…</option>

@@ -3,7 +3,7 @@ import { ApiError, apiJson, messageOf } from "../lib/api.ts";
 import type { DocumentJson, DocumentListJson } from "../lib/api-types.ts";
 import { chunkLabel } from "../lib/chunk.ts";
 import { sourceTitle } from "../lib/citations.ts";
-import { formatInt, preview } from "../lib/format.ts";
+import { formatInt, preview, shortId } from "../lib/format.ts";
 import { documentHref } from "../lib/routes.ts";
 import { ConfirmDialog } from "./ConfirmDialog.tsx";
 
@@ -143,7 +143,15 @@ export function DocumentList({
               {docs.map((d) => (
                 <tr key={d.id}>
                   <td class="cell-id">
-                    <a href={documentHref(d.id, collection)}>{d.id}</a>
+                    {/* One line, cut in the middle: a wrapped hash reads as several ids. The
+                        full id is the link's name and its tooltip. */}
+                    <a
+                      href={documentHref(d.id, collection)}
+                      title={d.id}
+                      aria-label={shortId(d.id) === d.id ? undefined : d.id}
+                    >
+                      {shortId(d.id)}
+                    </a>
                   </td>
                   <td class="cell-source">
                     {sourceTitle(d) === d.id ? "—" : sourceTitle(d)}

@@ -1,6 +1,7 @@
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { describeLimit, endingLimit } from "../lib/budget.ts";
 import { type Exchange, runElapsedMs } from "../lib/exchange.ts";
+import { followTarget, stillFollowing } from "../lib/follow.ts";
 import { formatMs } from "../lib/format.ts";
 import { modelCollection } from "../lib/models.ts";
 import { useTick } from "../lib/tick.ts";
@@ -8,6 +9,11 @@ import { loopIterations } from "../lib/trace.ts";
 import { BudgetMeter } from "./BudgetMeter.tsx";
 import { IterationCard } from "./IterationCard.tsx";
 import { SearchItem } from "./SearchItem.tsx";
+
+/** The trace's steps, in order: the grounding search, each iteration and each item in one. */
+const STEPS = ".grounding, .iterations > li, .trace-items > li";
+/** Room left between the sticky Budget card and the step shown below it. */
+const GAP_PX = 8;
 
 /**
  * The live trace of one question: the budget meter, the grounding search, then every iteration
@@ -18,12 +24,53 @@ import { SearchItem } from "./SearchItem.tsx";
 export function TracePanel({ exchange: ex }: { exchange: Exchange | null }) {
   const scroller = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
+  /** Where following last scrolled to: scrolling up from there is the reader's doing. */
+  const lastTarget = useRef(0);
   const events = ex?.trace.events ?? 0;
   const now = useTick(ex?.status === "streaming", 500);
+
+  // The Budget card sticks over the top of the panel: following scrolls to the newest step but
+  // keeps its heading below the card, where plain scroll-to-bottom slid it under the card.
+  const follow = () => {
+    const el = scroller.current;
+    if (!el || !pinned.current) return;
+    const card = el.querySelector<HTMLElement>(".budget");
+    // Static in the narrow layout, where the page scrolls: then it covers nothing.
+    const covered = card && getComputedStyle(card).position === "sticky" ? card.offsetHeight + GAP_PX : 0;
+    const newest = [...el.querySelectorAll<HTMLElement>(STEPS)].at(-1);
+    const newestTop = newest
+      ? newest.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop
+      : null;
+    const target = followTarget({
+      scrollHeight: el.scrollHeight,
+      clientHeight: el.clientHeight,
+      newestTop,
+      covered,
+    });
+    lastTarget.current = target;
+    el.scrollTop = target;
+  };
+  // After what changes the trace's layout — not on the clock's ticks, which would pull back a
+  // reader who scrolled down within a tall step.
+  useLayoutEffect(() => {
+    if (events > 0) follow();
+  }, [events, ex?.status, ex?.id]);
+
+  // The card's height (it grows with the "Limit reached" note, and with wrapping in a narrower
+  // panel) is the panel's scroll padding: keyboard focus and scrollIntoView then stop below the
+  // card instead of under it. The card changing height also moves what follows it.
+  const live = ex !== null;
   useEffect(() => {
     const el = scroller.current;
-    if (el && pinned.current && events > 0) el.scrollTop = el.scrollHeight;
-  }, [events]);
+    const card = el?.querySelector<HTMLElement>(".budget");
+    if (!el || !card) return;
+    const observer = new ResizeObserver(() => {
+      el.style.setProperty("--budget-h", `${card.offsetHeight}px`);
+      follow();
+    });
+    observer.observe(card);
+    return () => observer.disconnect();
+  }, [live]);
 
   if (!ex) {
     return (
@@ -48,8 +95,7 @@ export function TracePanel({ exchange: ex }: { exchange: Exchange | null }) {
       class="trace-panel"
       ref={scroller}
       onScroll={(e) => {
-        const el = e.currentTarget;
-        pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        pinned.current = stillFollowing(e.currentTarget, lastTarget.current);
       }}
     >
       <div class="trace-head">

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { apiJson, messageOf } from "../lib/api.ts";
 import type { UsageReportJson } from "../lib/api-types.ts";
-import { formatUsd, queryOutcome } from "../lib/budget.ts";
+import { formatUsd, queryOutcome, unfinishedNote } from "../lib/budget.ts";
 import { formatInt, formatMs, preview } from "../lib/format.ts";
 
 const OUTCOME_CLASS = { ok: "ok-text", limit: "muted", failed: "warn-text" } as const;
@@ -51,11 +51,7 @@ export function UsageScreen() {
         <>
           <p class="muted small">Since {new Date(u.since).toLocaleString()}</p>
           <dl class="stats">
-            <Stat
-              label="Queries"
-              value={formatInt(u.total_queries)}
-              note={u.failed_queries ? `${u.failed_queries} failed` : undefined}
-            />
+            <Stat label="Queries" value={formatInt(u.total_queries)} note={unfinishedNote(u)} />
             <Stat
               label="Tokens"
               value={formatInt(u.total_tokens)}

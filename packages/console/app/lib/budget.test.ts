@@ -9,6 +9,7 @@ import {
   limitKey,
   meterRows,
   queryOutcome,
+  unfinishedNote,
   utilization,
 } from "./budget.ts";
 
@@ -166,5 +167,25 @@ describe("queryOutcome", () => {
       text: "ended by the iteration limit",
     });
     expect(queryOutcome("Model provider down")).toEqual({ kind: "failed", text: "Model provider down" });
+  });
+});
+
+describe("unfinishedNote", () => {
+  const q = (error: string | null) => ({ error });
+  it("counts runs a limit ended apart from failed ones", () => {
+    const limit = "Budget exceeded: maxIterations (limit 1)";
+    expect(unfinishedNote({ failed_queries: 0, recent_queries: [q(null)] })).toBeUndefined();
+    expect(unfinishedNote({ failed_queries: 2, recent_queries: [q(limit), q(null), q(limit)] })).toBe(
+      "2 ended by a limit",
+    );
+    expect(unfinishedNote({ failed_queries: 2, recent_queries: [q(limit), q("Model provider down")] })).toBe(
+      "1 ended by a limit · 1 failed",
+    );
+  });
+  it("does not guess for queries older than the recent list", () => {
+    expect(unfinishedNote({ failed_queries: 3, recent_queries: [q("Budget exceeded: maxTime")] })).toBe(
+      "1 ended by a limit · 2 more failed or ended by a limit",
+    );
+    expect(unfinishedNote({ failed_queries: 2 })).toBe("2 failed or ended by a limit");
   });
 });

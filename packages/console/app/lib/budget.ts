@@ -173,3 +173,26 @@ export function queryOutcome(error: string | null): { kind: "ok" | "limit" | "fa
   }
   return { kind: "failed", text: error };
 }
+
+/**
+ * The Usage header's note on the queries that did not end plainly. The server's
+ * `failed_queries` counts every run with an error, and a run a budget limit ended has one
+ * (`Budget exceeded: …`) though it answered: only `recent_queries` (the last 50) tells the two
+ * apart, so older ones are counted as "failed or ended by a limit" rather than guessed.
+ */
+export function unfinishedNote(u: {
+  failed_queries: number;
+  recent_queries?: Array<{ error: string | null }>;
+}): string | undefined {
+  if (u.failed_queries <= 0) return undefined;
+  const kinds = (u.recent_queries ?? []).map((r) => queryOutcome(r.error).kind);
+  const limited = kinds.filter((k) => k === "limit").length;
+  const failed = kinds.filter((k) => k === "failed").length;
+  const older = Math.max(0, u.failed_queries - limited - failed);
+  const parts = [
+    limited > 0 ? `${limited} ended by a limit` : null,
+    failed > 0 ? `${failed} failed` : null,
+    older > 0 ? `${older}${limited + failed > 0 ? " more" : ""} failed or ended by a limit` : null,
+  ].filter((p) => p !== null);
+  return parts.join(" · ");
+}

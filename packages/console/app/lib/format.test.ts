@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatInt, formatMs, formatScore, preview } from "./format.ts";
+import { documentCount, formatInt, formatMs, formatScore, preview, shortId } from "./format.ts";
 
 describe("format", () => {
   it("formats durations, scores and counts for people", () => {
@@ -16,5 +16,24 @@ describe("format", () => {
     expect(preview("a\n\n b   c")).toBe("a b c");
     expect(preview("x".repeat(10), 5)).toBe("xxxx…");
     expect(preview("short", 5)).toBe("short");
+  });
+});
+
+describe("shortId", () => {
+  it("keeps short ids whole and cuts long ones in the middle, keeping the chunk number", () => {
+    expect(shortId("acme-1")).toBe("acme-1");
+    expect(shortId("x".repeat(20))).toBe("x".repeat(20));
+    const cut = shortId("be4db53767d41f4c1b159cfc-0");
+    expect(cut).toBe("be4db53767…b159cfc-0");
+    expect(cut).toHaveLength(20);
+    expect(shortId("abcdefghij", 5)).toBe("ab…ij");
+  });
+});
+
+describe("documentCount", () => {
+  it("says document or documents", () => {
+    expect(documentCount(1)).toBe("1 document");
+    expect(documentCount(0)).toBe("0 documents");
+    expect(documentCount(1204)).toBe("1,204 documents");
   });
 });

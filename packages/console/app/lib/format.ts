@@ -22,3 +22,19 @@ export function preview(text: string, max = 160): string {
   const one = text.replace(/\s+/g, " ").trim();
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
+
+/**
+ * `id` in at most `max` characters, cut in the middle ("be4db53767…b159cfc-0"): an uploaded
+ * chunk's id is a content hash then its chunk number, and the two ends are what tell chunks
+ * apart — the start names the file, the end the chunk.
+ */
+export function shortId(id: string, max = 20): string {
+  if (id.length <= max) return id;
+  const tail = Math.floor((max - 1) / 2);
+  return `${id.slice(0, max - 1 - tail)}…${id.slice(-tail)}`;
+}
+
+/** "1 document", "3 documents". */
+export function documentCount(n: number): string {
+  return `${formatInt(n)} document${n === 1 ? "" : "s"}`;
+}

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { ModelJson } from "./api-types.ts";
-import { chatModels, collectionsOf, modelCollection } from "./models.ts";
+import {
+  chatModels,
+  collectionOptionLabel,
+  collectionsOf,
+  modelCollection,
+  modelOptionLabel,
+} from "./models.ts";
 
 const m = (id: string, extra: Partial<ModelJson> = {}): ModelJson => ({ id, object: "model", ...extra });
 
@@ -30,10 +36,36 @@ describe("collectionsOf", () => {
         m("deeprecall/wiki", { documents: 9 }),
       ]),
     ).toEqual([
-      { name: undefined, label: "main (default)", documents: 3 },
+      { name: undefined, label: "main", isDefault: true, documents: 3 },
       { name: "wiki", label: "wiki", documents: 9 },
     ]);
-    expect(collectionsOf([m("deeprecall")])).toEqual([{ name: undefined, label: "default" }]);
+    expect(collectionsOf([m("deeprecall")])).toEqual([
+      { name: undefined, label: "default", isDefault: true },
+    ]);
+  });
+});
+
+describe("collectionOptionLabel", () => {
+  it("reads as words: the name, whether it is the default, how many documents", () => {
+    expect(
+      collectionOptionLabel({ name: undefined, label: "deeprecall", isDefault: true, documents: 3 }),
+    ).toBe("deeprecall — default, 3 documents");
+    expect(collectionOptionLabel({ name: undefined, label: "default", isDefault: true, documents: 1 })).toBe(
+      "default — 1 document",
+    );
+    expect(collectionOptionLabel({ name: undefined, label: "default", isDefault: true })).toBe("default");
+    expect(collectionOptionLabel({ name: "wiki", label: "wiki", documents: 9 })).toBe("wiki — 9 documents");
+    expect(collectionOptionLabel({ name: "new", label: "new" })).toBe("new");
+  });
+});
+
+describe("modelOptionLabel", () => {
+  it("is the model id with its document count, every bracket closed", () => {
+    expect(modelOptionLabel(m("deeprecall/contracts", { documents: 2 }))).toBe(
+      "deeprecall/contracts — 2 documents",
+    );
+    expect(modelOptionLabel(m("deeprecall/wiki", { documents: 1 }))).toBe("deeprecall/wiki — 1 document");
+    expect(modelOptionLabel(m("deeprecall"))).toBe("deeprecall");
   });
 });
 

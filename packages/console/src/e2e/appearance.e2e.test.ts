@@ -81,6 +81,9 @@ async function expectReadable(page: Page, scheme: string, screen: string): Promi
   }
 }
 
+/** An uploaded chunk's id: a content hash and the chunk number. */
+const LONG_ID = "be4db53767d41f4c1b159cfc0a2e93d1-7";
+
 describeInBrowser("console: light and dark, wide and narrow", () => {
   beforeAll(async () => {
     server = await startConsoleServer();
@@ -199,9 +202,12 @@ describeInBrowser("console: light and dark, wide and narrow", () => {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
-        ids: ["long-line-1"],
-        documents: [`x${"0123456789abcdef".repeat(4000)}`],
-        metadatas: [{ source: "minified.js" }],
+        ids: ["long-line-1", LONG_ID],
+        documents: [
+          `x${"0123456789abcdef".repeat(4000)}`,
+          "A chunk of an uploaded file, under its hashed id.",
+        ],
+        metadatas: [{ source: "minified.js" }, { source: "upload.md" }],
       }),
     });
     expect(res.status).toBe(200);
@@ -214,7 +220,25 @@ describeInBrowser("console: light and dark, wide and narrow", () => {
       try {
         await page.locator("table.docs tbody tr", { hasText: "minified.js" }).waitFor();
         expect(await scrollWidth(page), `documents at ${width} px`).toBeLessThanOrEqual(0);
+        // The table fits its box: no sideways scrolling inside it either.
+        expect(
+          await page.locator(".doc-list .table-scroll").evaluate((el) => el.scrollWidth - el.clientWidth),
+          `documents table at ${width} px`,
+        ).toBeLessThanOrEqual(0);
+        // A long id shows on one line, shortened in the middle (its chunk number kept), the
+        // full id in its tooltip and accessible name.
+        const idLink = page.locator("table.docs .cell-id a", { hasText: "-7" });
+        expect(await idLink.textContent()).toMatch(/^[0-9a-f]+…[0-9a-f]+-7$/);
+        expect(await idLink.getAttribute("title")).toBe(LONG_ID);
+        expect(await page.getByRole("link", { name: LONG_ID }).count()).toBe(1);
+        const lines = await idLink.evaluate((a) => a.getClientRects().length);
+        expect(lines, `id lines at ${width} px`).toBe(1);
         await shot(page, `long-line-documents-${width}`);
+        if (width === 1400) {
+          // Still a working link to the document.
+          await idLink.click();
+          await page.locator(".document code", { hasText: LONG_ID }).waitFor();
+        }
         if (width === 380) {
           await page.getByRole("link", { name: "Ask" }).click();
           await page.getByLabel("Question").fill(`What is ${"abcdefghij".repeat(30)}?`);

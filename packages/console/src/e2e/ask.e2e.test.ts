@@ -1,4 +1,4 @@
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeInBrowser, launchBrowser } from "./browser.ts";
 import { type ConsoleServer, openConsole, shot, startConsoleServer } from "./harness.ts";
@@ -19,6 +19,29 @@ const SEED = {
   ],
   metadatas: [{ source: "acme.md" }, { source: "people.txt" }, { source: "weather.txt" }],
 };
+
+/**
+ * How far below the sticky Budget card's bottom edge the element `selector` (last match, in the
+ * trace panel) starts — negative when the card covers its top — and whether that top is inside
+ * the panel at all (not scrolled off below it).
+ */
+async function belowBudget(page: Page, selector: string): Promise<{ gap: number; inView: boolean }> {
+  return page.locator(".trace-panel").evaluate((panel, sel) => {
+    const card = panel.querySelector(".budget")!.getBoundingClientRect();
+    const el = [...panel.querySelectorAll(sel)].at(-1)!.getBoundingClientRect();
+    return { gap: el.top - card.bottom, inView: el.top < panel.getBoundingClientRect().bottom };
+  }, selector);
+}
+
+/** In view in the trace panel and not under the sticky Budget card. */
+async function expectClearOfBudget(page: Page, selector: string): Promise<void> {
+  const { gap, inView } = await belowBudget(page, selector);
+  expect(gap, `${selector}: distance below the Budget card`).toBeGreaterThanOrEqual(0);
+  expect(inView, `${selector}: in view`).toBe(true);
+}
+
+/** The trace's newest step: the last iteration, or the last item in it (TracePanel's STEPS). */
+const NEWEST_STEP = ".grounding, .iterations > li, .trace-items > li";
 
 describeInBrowser("console: Ask", () => {
   beforeAll(async () => {
@@ -78,6 +101,10 @@ describeInBrowser("console: Ask", () => {
       expect(await trace.locator(".budget").textContent()).toMatch(/Iterations\s*[12] \/ 4/);
       expect(await trace.locator(".budget").textContent()).toMatch(/Time\s*\d+(\.\d)? s \/ 60 s/);
       expect(await trace.locator(".budget meter").count()).toBeGreaterThan(1);
+      // Following the trace, the panel scrolled past the top of the trace, yet the newest step
+      // is in view below the sticky Budget card, not under it.
+      expect(await trace.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+      await expectClearOfBudget(page, NEWEST_STEP);
       await shot(page, "ask-1-trace-while-running");
 
       // The answer completes, rendered as markdown with [1] linking to its source.
@@ -204,7 +231,23 @@ describeInBrowser("console: Ask", () => {
         "Stopped by the iteration limit (1): best-effort answer from what was found.",
       );
       expect(await page.locator(".trace-panel").textContent()).not.toMatch(/max_iterations|maxIterations/);
+      // The card grew by the "Limit reached" note: the newest step (the forced answer) is
+      // still below it, and so is whatever is scrolled to — a heading brought into view, a hit
+      // link reached with the keyboard.
+      await expectClearOfBudget(page, NEWEST_STEP);
       await shot(page, "ask-4b-iteration-limit");
+      await page.locator(".trace-panel").evaluate((el) => {
+        el.scrollTop = el.scrollHeight;
+      });
+      await page.locator(".grounding h3").evaluate((h) => h.scrollIntoView());
+      await expectClearOfBudget(page, ".grounding h3");
+      await shot(page, "ask-4b2-grounding-scrolled-to");
+      await page.locator(".trace-panel").evaluate((el) => {
+        el.scrollTop = el.scrollHeight;
+      });
+      await page.locator(".grounding .hits a").first().focus();
+      await expectClearOfBudget(page, ".grounding .hits li:first-child a");
+      await shot(page, "ask-4b3-hit-focused");
       // Scrolled, the sticky budget box sits flush with the top of the trace panel: no strip
       // above it where the scrolled content shows through.
       await page.locator(".trace-panel").evaluate((el) => {
@@ -223,6 +266,10 @@ describeInBrowser("console: Ask", () => {
       const row = page.locator("table.recent tbody tr").first();
       await row.waitFor();
       expect(await row.textContent()).toContain("ended by the iteration limit");
+      // The header counts it as ended by a limit, not as failed.
+      const queries = page.locator(".stat", { hasText: "Queries" });
+      expect(await queries.textContent()).toContain("1 ended by a limit");
+      expect(await queries.textContent()).not.toContain("failed");
       expect(errors).toEqual([]);
     } finally {
       await context.close();

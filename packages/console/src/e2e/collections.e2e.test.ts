@@ -1,4 +1,4 @@
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeInBrowser, launchBrowser } from "./browser.ts";
 import { type ConsoleServer, openConsole, shot, startConsoleServer } from "./harness.ts";
@@ -16,6 +16,31 @@ async function sourcesIn(collection: string | undefined): Promise<string[]> {
   const res = await fetch(`${server.url}/v1/documents?limit=1000${query}`);
   const page = (await res.json()) as { data: Array<{ metadata: { source?: string } }> };
   return page.data.map((d) => d.metadata.source ?? "");
+}
+
+/**
+ * How many pixels the selected option's text lacks to fit in the `<select>` (its width less
+ * its padding, border and drop-down arrow): positive when the shown label is cut off.
+ */
+async function selectShortfall(page: Page, selector: string): Promise<number> {
+  return page.locator(selector).evaluate((el) => {
+    const select = el as HTMLSelectElement;
+    const style = getComputedStyle(select);
+    const probe = document.createElement("span");
+    probe.style.font = style.font;
+    probe.style.whiteSpace = "pre";
+    probe.textContent = select.selectedOptions[0]?.textContent ?? "";
+    document.body.append(probe);
+    const text = probe.getBoundingClientRect().width;
+    probe.remove();
+    const arrow = 20;
+    const room =
+      select.clientWidth -
+      Number.parseFloat(style.paddingLeft) -
+      Number.parseFloat(style.paddingRight) -
+      arrow;
+    return text - room;
+  });
 }
 
 describeInBrowser("console: collections", () => {
@@ -68,15 +93,21 @@ describeInBrowser("console: collections", () => {
       // The picker now lists the new collection with its count.
       await expect
         .poll(() => page.getByLabel("Collection", { exact: true }).locator("option").allTextContents())
-        .toContain("wiki (1)");
+        .toContain("wiki — 1 document");
+      // The default collection reads in words too, not "main (default) (1)".
+      expect(
+        await page.getByLabel("Collection", { exact: true }).locator("option").first().textContent(),
+      ).toBe("main — default, 1 document");
       await shot(page, "collections-1-wiki");
 
       // Ask the wiki collection through its model.
       await page.getByRole("link", { name: "Ask" }).click();
       await expect
         .poll(() => page.locator("#model option").allTextContents())
-        .toContain("deeprecall/wiki (1 doc)");
+        .toContain("deeprecall/wiki — 1 document");
       await page.getByLabel("Model").selectOption("deeprecall/wiki");
+      // The select is wide enough for the option it shows: nothing cut off.
+      expect(await selectShortfall(page, "#model")).toBeLessThanOrEqual(0);
       await page.getByLabel("Question").fill("Who founded Acme?");
       await page.getByLabel("Question").press("Enter");
       const exchange = page.locator(".exchange").first();
