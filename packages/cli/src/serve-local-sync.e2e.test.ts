@@ -182,6 +182,15 @@ describe("ingest, delete and status under a running deeprecall serve (local stor
       { name: "deeprecall", count: 0 },
       { name: "wiki", count: 1 },
     ]);
+    // The model is the server's (DEEPRECALL_MODEL when it started), not this CLI's default.
+    expect((JSON.parse(status.stdout) as { model: unknown }).model).toEqual({
+      description: "fake-model",
+      server: server.url,
+    });
+    const plainStatus = await runCli(["status"], { cwd });
+    expect(plainStatus.code, plainStatus.stderr).toBe(0);
+    expect(plainStatus.stdout).toContain(`Model: fake-model, the server's at ${server.url}`);
+    expect(plainStatus.stdout).not.toContain("no key");
 
     // query searches through the server too (it held the lock).
     const query = await cli("query", "When is the orbital cannon serviced?", "--collection", "wiki");

@@ -271,6 +271,7 @@ export async function openServedStore(
       collection,
       collections: handle,
       info: { kind: "local", description, embedding: false },
+      serverUrl: advert.url,
       close: async () => {},
       stopServices: async () => {},
     };

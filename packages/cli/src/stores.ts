@@ -26,6 +26,8 @@ export interface StoreHandle {
   info: StoreInfo;
   /** The --embedding-model the store embeds with, if any. */
   embeddingModel?: EmbeddingModel;
+  /** Set when the store is reached through a running `deeprecall serve` (its URL). */
+  serverUrl?: string;
   /** Closes the store and stops a bundled Chroma server if one was started. */
   close(): Promise<void>;
   /** Stops only what was started for the store (a bundled Chroma server), for when the engine closed the store. */

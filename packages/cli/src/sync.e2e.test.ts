@@ -87,6 +87,21 @@ describe("deeprecall ingest --sync: two folders, two collections", () => {
     expect(human.stdout).toMatch(
       /Collections \(3\):\n\s+contracts\s+1 document\n\s+deeprecall\s+0 documents\s+\(--collection\)\n\s+wiki\s+3 documents/,
     );
+    // A collection that does not exist is not listed as if it did: status says so, and fails.
+    const nope = await runCli(["status", "--collection", "nope"], { cwd });
+    expect(nope.code).toBe(1);
+    expect(nope.stdout).not.toMatch(/nope\s+0 documents/);
+    expect(nope.stderr).toMatch(
+      /^error: no collection "nope" in this store \(it has: contracts, (deeprecall, )?wiki\)/,
+    );
+
+    // delete --path without --collection: only the error, naming the collection the file is in.
+    const wrong = await runCli(["delete", "--path", path.join(wiki, "team.md")], { cwd });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toBe("");
+    expect(wrong.stderr).toBe(
+      `error: no ingested file at ${path.join(wiki, "team.md")} in collection deeprecall; it is in collection wiki: add --collection wiki\n`,
+    );
 
     // Each collection answers only from its own documents.
     expect(await search(cwd, "contracts", "orbital cannon")).toEqual([]);
@@ -153,6 +168,7 @@ describe("deeprecall ingest --sync: two folders, two collections", () => {
     expect(folder.stdout).toBe("Removed 1 file (1 chunk); 0 documents remain.\n");
     const none = await runCli(["delete", "--path", "docs/nothing.md"], { cwd });
     expect(none.code).toBe(1);
+    expect(none.stdout).toBe("");
     expect(none.stderr).toMatch(/^error: no ingested file at docs\/nothing\.md in collection deeprecall\n$/);
   });
 

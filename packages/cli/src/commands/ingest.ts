@@ -7,6 +7,7 @@ import {
   IngestManifest,
   type IngestSummary,
   ingestPaths,
+  inScope,
   legacyChunkId,
   removePath,
 } from "../ingest/index.ts";
@@ -313,6 +314,20 @@ export async function runDeletePath(
       removed.push(...result.files);
       chunks += result.chunks;
     }
+    if (removed.length === 0) {
+      // Only the error: a "Removed 0 files" line before it said the opposite of what happened.
+      const elsewhere = await collectionsTracking(
+        config,
+        handle,
+        targets.map((t) => path.resolve(ctx.cwd, t)),
+      );
+      throw new CliError(
+        `no ingested file at ${targets.join(", ")} in collection ${handle.collection}` +
+          (elsewhere.length > 0
+            ? `; it is in collection ${elsewhere.join(", ")}: add ${elsewhere.map((c) => `--collection ${c}`).join(" or ")}`
+            : ""),
+      );
+    }
     const after = await handle.store.count();
     const io: Io = ctx.io;
     if (opts.json) {
@@ -329,10 +344,30 @@ export async function runDeletePath(
         `Removed ${plural(removed.length, "file")} (${plural(chunks, "chunk")}); ${plural(after, "document")} remain${after === 1 ? "s" : ""}.`,
       );
     }
-    if (removed.length === 0) {
-      throw new CliError(`no ingested file at ${targets.join(", ")} in collection ${handle.collection}`);
-    }
   } finally {
     manifest.close();
   }
+}
+
+/** The other collections of the store whose manifests track a file at or under one of `targets`. */
+async function collectionsTracking(
+  config: DeepRecallConfig,
+  handle: StoreHandle,
+  targets: string[],
+): Promise<string[]> {
+  const names = await handle.collections.collections
+    .listCollections()
+    .then((list) => list.map((c) => c.name))
+    .catch(() => [] as string[]);
+  const found: string[] = [];
+  for (const name of names) {
+    if (name === handle.collection) continue;
+    const other = openManifest(config, name);
+    try {
+      if (other.files().some((file) => inScope(file, targets, "/"))) found.push(name);
+    } finally {
+      other.close();
+    }
+  }
+  return found;
 }

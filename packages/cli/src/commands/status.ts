@@ -12,6 +12,7 @@ import { createLanguageModels } from "../models.ts";
 import { CliError, oneLine } from "../output.ts";
 import { plural } from "../plural.ts";
 import { openServedStore } from "../served-store.ts";
+import { fetchServerHealth } from "../server-health.ts";
 import { openVectorStore } from "../stores.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
@@ -57,18 +58,32 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
     documents?: number;
     collection?: string;
     collections?: CollectionInfo[];
+    /** The --collection given does not exist in the store. */
+    missingCollection?: string;
     error?: string;
   };
+  // Through a running server, the model that answers is the server's, not this CLI's default.
+  let server: { url: string; model?: string } | undefined;
   try {
     const log = (line: string) => ctx.io.err(line);
     const handle =
       (await openServedStore(config, config.collection, { log, verb: "asking" })) ??
       (await openVectorStore(config, { log }));
     try {
-      const documents = await handle.store.count();
+      if (handle.serverUrl) {
+        const health = await fetchServerHealth(handle.serverUrl, {
+          ...(config.apiKeys?.[0] ? { apiKey: config.apiKeys[0] } : {}),
+        });
+        server = { url: handle.serverUrl, ...(health ? { model: health.engineModel } : {}) };
+      }
+      // Listed before counting: counting opens the collection, and opening a local one creates it.
       const collections = await handle.collections.collections.listCollections();
-      // The configured collection is listed even before its first document.
-      if (!collections.some((c) => c.name === handle.collection)) {
+      const exists = collections.some((c) => c.name === handle.collection);
+      // The default collection is listed even before its first document; one the user named
+      // that does not exist is most likely a typo: say so instead of listing (and creating) it.
+      const named = sources.collection !== undefined && sources.collection.kind !== "default";
+      const documents = exists || !named ? await handle.store.count() : 0;
+      if (!exists && !named) {
         collections.push({ name: handle.collection, count: documents });
         collections.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       }
@@ -78,6 +93,7 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
         documents,
         collection: handle.collection,
         collections,
+        ...(!exists && named ? { missingCollection: handle.collection } : {}),
       };
     } catch (error) {
       store = { description: handle.info.description, reachable: false, error: oneLine(error) };
@@ -87,11 +103,13 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
   } catch (error) {
     store = { description: config.vectorstore, reachable: false, error: oneLine(error) };
   }
-  const model = {
-    description: llm.description,
-    configured: llm.configured,
-    ...(llm.missingKeyVariable ? { missing: llm.missingKeyVariable } : {}),
-  };
+  const model = server
+    ? { description: server.model ?? "unknown", server: server.url }
+    : {
+        description: llm.description,
+        configured: llm.configured,
+        ...(llm.missingKeyVariable ? { missing: llm.missingKeyVariable } : {}),
+      };
 
   if (opts.json) {
     ctx.io.out(
@@ -116,7 +134,9 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
     out("");
     out(
       store.reachable
-        ? `Store: ${store.description}: reachable, ${plural(store.documents ?? 0, "document")}`
+        ? store.missingCollection
+          ? `Store: ${store.description}: reachable`
+          : `Store: ${store.description}: reachable, ${plural(store.documents ?? 0, "document")}`
         : `Store: ${store.description}: NOT reachable: ${store.error}`,
     );
     if (store.collections) {
@@ -129,10 +149,18 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
       }
     }
     out(
-      llm.configured
-        ? `Model: ${llm.description}`
-        : `Model: ${llm.description}: no key (${llm.missingKeyVariable} is not set; serve starts, chat returns 503)`,
+      server
+        ? `Model: ${server.model ?? "unknown (its /health did not answer)"}, the server's at ${server.url}`
+        : llm.configured
+          ? `Model: ${llm.description}`
+          : `Model: ${llm.description}: no key (${llm.missingKeyVariable} is not set; serve starts, chat returns 503)`,
     );
   }
   if (!store.reachable) throw new CliError(`store not reachable: ${store.error}`);
+  if (store.missingCollection) {
+    const names = (store.collections ?? []).map((c) => c.name);
+    throw new CliError(
+      `no collection "${store.missingCollection}" in this store (${names.length > 0 ? `it has: ${names.join(", ")}` : "it has none yet"}); \`deeprecall ingest --collection ${store.missingCollection}\` would create it`,
+    );
+  }
 }
