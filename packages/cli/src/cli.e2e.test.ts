@@ -364,9 +364,7 @@ describe("query and benchmark against an OpenAI-compatible fake LLM", () => {
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^According to ships\.html: .*Albatross/s);
-    expect(result.stdout).toMatch(
-      /Sources:\n {2}\[1\] \/.*\/corpus\/nested\/ships\.html #0 {2}score \d\.\d{3}/,
-    );
+    expect(result.stdout).toMatch(/Sources:\n {2}\[1\] corpus\/nested\/ships\.html #0 {2}score \d\.\d{3}/);
     expect(result.stdout).toMatch(/Steps: 2 · Time: .* · LLM calls: 2 · Tokens: \d+ · Confidence: \d\.\d\d/);
     expect(result.stderr).toContain("── iteration 1");
     expect(result.stderr).toMatch(/ {2}search "Which ship was launched in 1887\?" \(topK 3\) → 1 hit\n/);

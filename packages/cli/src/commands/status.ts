@@ -58,7 +58,7 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
     documents?: number;
     collection?: string;
     collections?: CollectionInfo[];
-    /** The --collection given does not exist in the store. */
+    /** The --collection flag names a collection the store does not have. */
     missingCollection?: string;
     error?: string;
   };
@@ -79,9 +79,10 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
       // Listed before counting: counting opens the collection, and opening a local one creates it.
       const collections = await handle.collections.collections.listCollections();
       const exists = collections.some((c) => c.name === handle.collection);
-      // The default collection is listed even before its first document; one the user named
-      // that does not exist is most likely a typo: say so instead of listing (and creating) it.
-      const named = sources.collection !== undefined && sources.collection.kind !== "default";
+      // The configured collection is listed even before its first document; one typed on the
+      // command line that does not exist is most likely a typo: say so instead of listing (and
+      // creating) it.
+      const named = sources.collection?.kind === "flag";
       const documents = exists || !named ? await handle.store.count() : 0;
       if (!exists && !named) {
         collections.push({ name: handle.collection, count: documents });
