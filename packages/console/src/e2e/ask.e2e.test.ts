@@ -270,6 +270,7 @@ describeInBrowser("console: Ask", () => {
       const queries = page.locator(".stat", { hasText: "Queries" });
       expect(await queries.textContent()).toContain("1 ended by a limit");
       expect(await queries.textContent()).not.toContain("failed");
+      await shot(page, "ask-4d-usage-ended-by-limit");
       expect(errors).toEqual([]);
     } finally {
       await context.close();

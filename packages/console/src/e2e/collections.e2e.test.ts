@@ -108,6 +108,20 @@ describeInBrowser("console: collections", () => {
       await page.getByLabel("Model").selectOption("deeprecall/wiki");
       // The select is wide enough for the option it shows: nothing cut off.
       expect(await selectShortfall(page, "#model")).toBeLessThanOrEqual(0);
+      await shot(page, "collections-1b-model-picked");
+      // In a phone-width window too, without widening the page.
+      await page.setViewportSize({ width: 380, height: 800 });
+      expect(await selectShortfall(page, "#model")).toBeLessThanOrEqual(0);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(380);
+      // A longer option (as the server would list it) still fits: the select
+      // moves under its label.
+      await page.locator("#model option:checked").evaluate((o) => {
+        o.textContent = "deeprecall/contracts — 2 documents";
+      });
+      expect(await selectShortfall(page, "#model")).toBeLessThanOrEqual(0);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(380);
+      await shot(page, "collections-1c-model-picked-380");
+      await page.setViewportSize({ width: 1400, height: 900 });
       await page.getByLabel("Question").fill("Who founded Acme?");
       await page.getByLabel("Question").press("Enter");
       const exchange = page.locator(".exchange").first();
