@@ -46,6 +46,7 @@ export { isProcessAlive } from "./is-process-alive.ts";
 export type { DeepRecallEngineOptions } from "./options.ts";
 export { extractCodeBlocks, findFinal } from "./parse.ts";
 export { type PercentileMethod, percentile } from "./percentile.ts";
+export { plural } from "./plural.ts";
 export { describeEngineEvent } from "./progress.ts";
 export { applyReranker, type Reranker, type RerankFunction } from "./rerank.ts";
 export {

@@ -1,5 +1,5 @@
+import { plural } from "@deeprecall/core";
 import { CliError } from "../output.ts";
-import { plural } from "../plural.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
 export async function runDelete(

@@ -1,6 +1,7 @@
 import { type FSWatcher, readFileSync, watch } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { plural } from "@deeprecall/core";
 import cliProgress from "cli-progress";
 import type { DeepRecallConfig } from "../config/index.ts";
 import {
@@ -14,7 +15,6 @@ import {
 import { manifestFile } from "../ingest/manifest-file.ts";
 import { otherServerWarning } from "../other-server.ts";
 import { CliError, formatDuration, type Io } from "../output.ts";
-import { plural } from "../plural.ts";
 import { openServedStore } from "../served-store.ts";
 import { openVectorStore, type StoreHandle } from "../stores.ts";
 import { noticingWrites, writeNoticeFile } from "../write-notices.ts";

@@ -1,7 +1,12 @@
-import { ConfigError, type DeepRecallResult, type EngineEvent, type MetadataFilter } from "@deeprecall/core";
+import {
+  ConfigError,
+  type DeepRecallResult,
+  type EngineEvent,
+  type MetadataFilter,
+  plural,
+} from "@deeprecall/core";
 import { composeEngine } from "../compose.ts";
 import { formatDuration, type Io, indent, truncate } from "../output.ts";
-import { plural } from "../plural.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
 export function parseFilters(raw: unknown): MetadataFilter | undefined {

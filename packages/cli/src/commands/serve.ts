@@ -1,6 +1,6 @@
+import { plural } from "@deeprecall/core";
 import { budgetFromConfig, composeEngine } from "../compose.ts";
 import { maskList } from "../config/index.ts";
-import { plural } from "../plural.ts";
 import { requestLine } from "../request-line.ts";
 import { advertiseLocalServer } from "../server-advert.ts";
 import { serverOptionsFromConfig, startServer } from "../server-runner.ts";

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import type { CollectionInfo } from "@deeprecall/core";
+import { plural } from "@deeprecall/core";
 import {
   describeValueSource,
   FIELD_NAMES,
@@ -10,7 +11,6 @@ import {
 } from "../config/index.ts";
 import { createLanguageModels } from "../models.ts";
 import { CliError, oneLine } from "../output.ts";
-import { plural } from "../plural.ts";
 import { openServedStore } from "../served-store.ts";
 import { fetchServerHealth } from "../server-health.ts";
 import { openVectorStore } from "../stores.ts";

@@ -3,6 +3,7 @@
  * so `previous_response_id` and `conversation` are refused (send the earlier turns as `input`).
  */
 import type { DeepRecallResult, ModelMessage } from "@deeprecall/core";
+import { plural } from "@deeprecall/core";
 import { answerCitations, type CitationLinks, citationLinks, responseCitation } from "../citations.ts";
 import { targetOfModel } from "../collections.ts";
 import { extensionJson } from "../convert.ts";
@@ -367,8 +368,8 @@ function stepsSummary(result: DeepRecallResult): string | null {
   if (steps.length === 0) return null;
   return steps
     .map((step) => {
-      const searches = (step.searches ?? []).map((s) => `searched "${s.query}" (${s.hits} hits)`);
-      const code = step.code?.length ? [`ran ${step.code.length} code block(s)`] : [];
+      const searches = (step.searches ?? []).map((s) => `searched "${s.query}" (${plural(s.hits, "hit")})`);
+      const code = step.code?.length ? [`ran ${plural(step.code.length, "code block")}`] : [];
       const what = [...searches, ...code];
       return `Step ${step.iteration}: ${what.length ? what.join("; ") : "thought"}${step.final ? " — answered" : ""}`;
     })
