@@ -900,57 +900,42 @@ describe("queued promise jobs", () => {
     }
   });
 
-  it("an endless promise chain that fills the heap is stopped as out of memory, without crashing its worker", async () => {
-    // Millions of small promise objects: the allocator's bookkeeping, which QuickJS does not
-    // count, filled the instance's memory first, and allocations failing there crashed the
-    // worker ("null function or function signature mismatch") or broke the chain silently.
-    const reports: SandboxWorkerReport[] = [];
-    const own = createSandboxPool({
-      workers: 1,
-      timeoutMs: 10_000,
-      memoryBytes: 16 * 1024 * 1024,
-      onWorkerError: (r) => reports.push(r),
-    });
-    try {
-      const s = await own.createSession(makeHost().host);
-      await s.run("const keep = 'kept'");
-      const spun = await s.run(
-        "const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})",
-      );
-      expect(spun.error).toMatch(/^MemoryError: block exceeded the sandbox memory limit \(16 MiB\)/);
-      expect(spun.limit).toBe("memory");
-      const next = await s.run("print(keep, 1 + 1)");
-      expect(next.error).toBeUndefined();
-      expect(next.output).toBe("kept 2");
-      await s.dispose();
-      await sleep(100);
-      expect(reports).toEqual([]);
-    } finally {
-      await own.close();
-    }
-  });
-
-  it("a stopped endless promise chain neither resumes in the next block nor trips QuickJS on dispose", async () => {
-    const reports: SandboxWorkerReport[] = [];
-    const own = createSandboxPool({ workers: 1, timeoutMs: 300, onWorkerError: (r) => reports.push(r) });
-    try {
-      const s = await own.createSession(makeHost().host);
-      await s.run("const keep = 'kept'");
-      const spun = await s.run(
-        "const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})",
-      );
-      expect(spun.limit).toBe("timeout");
-      const next = await s.run("print(keep, 1 + 1)");
-      expect(next.error).toBeUndefined();
-      expect(next.output).toBe("kept 2");
-      await s.dispose();
-      await sleep(100);
-      expect(reports).toEqual([]);
-      expect(own.stats().sessions).toBe(0);
-    } finally {
-      await own.close();
-    }
-  });
+  // An endless chain of resolved promises, stopped by the time limit or, with a small heap, by
+  // the memory limit: millions of small promise objects, whose allocator bookkeeping (which
+  // QuickJS does not count) filled the instance's memory first and crashed the worker ("null
+  // function or function signature mismatch") before the heap measure counted it.
+  it.each([
+    { limits: { timeoutMs: 300 }, limit: "timeout", error: /^TimeoutError/ },
+    {
+      limits: { timeoutMs: 10_000, memoryBytes: 16 * 1024 * 1024 },
+      limit: "memory",
+      error: /^MemoryError: block exceeded the sandbox memory limit \(16 MiB\)/,
+    },
+  ])(
+    "an endless promise chain stopped by its $limit limit neither resumes in the next block nor trips QuickJS",
+    async ({ limits, limit, error }) => {
+      const reports: SandboxWorkerReport[] = [];
+      const own = createSandboxPool({ workers: 1, ...limits, onWorkerError: (r) => reports.push(r) });
+      try {
+        const s = await own.createSession(makeHost().host);
+        await s.run("const keep = 'kept'");
+        const spun = await s.run(
+          "const spin = () => Promise.resolve().then(spin); spin(); await new Promise(() => {})",
+        );
+        expect(spun.limit).toBe(limit);
+        expect(spun.error).toMatch(error);
+        const next = await s.run("print(keep, 1 + 1)");
+        expect(next.error).toBeUndefined();
+        expect(next.output).toBe("kept 2");
+        await s.dispose();
+        await sleep(100);
+        expect(reports).toEqual([]);
+        expect(own.stats().sessions).toBe(0);
+      } finally {
+        await own.close();
+      }
+    },
+  );
 });
 
 describe("wall time", () => {
