@@ -303,6 +303,7 @@ const LIMIT_WORDS: Record<string, string> = {
   maxTimeSeconds: "the time limit",
   maxCostUsd: "the cost limit",
   maxDepth: "the depth limit",
+  callTimeoutMs: "the per-call time limit (the model did not answer in time)",
 };
 
 /**

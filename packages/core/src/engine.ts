@@ -4,6 +4,7 @@ import { type CachedAnswer, EventRecorder, isCachedAnswer, replayEvents } from "
 import { generationKey, newGeneration } from "./cache/generation.ts";
 import { cacheKey, tupleCacheKey } from "./cache/key.ts";
 import type { CacheStore } from "./cache/types.ts";
+import { CALL_TIMEOUT_LIMIT, callTimeoutError, callTimeoutReason } from "./call-timeout.ts";
 import { CallbackManager } from "./callbacks/manager.ts";
 import type { DeepRecallCallbacks } from "./callbacks/types.ts";
 import type { DeepRecallEngineApi, UsageReport } from "./engine-api.ts";
@@ -13,7 +14,6 @@ import {
   DeepRecallError,
   getErrorMessage,
   isAbortError,
-  LLMProviderError,
   VectorStoreError,
 } from "./errors.ts";
 import { EventChannel } from "./event-channel.ts";
@@ -347,10 +347,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       return await withRetry(
         async () => {
           const timer = new AbortController();
-          const handle = setTimeout(
-            () => timer.abort(new DOMException("model call timed out", "TimeoutError")),
-            timeoutMs,
-          );
+          const handle = setTimeout(() => timer.abort(callTimeoutReason()), timeoutMs);
           const abortSignal = AbortSignal.any([signal, timer.signal]);
           let text = "";
           try {
@@ -398,10 +395,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
             // A cut attempt was spent all the same: count what it had generated.
             if (abortSignal.aborted) count(usageOrEstimate(undefined, inputChars, text).usage, undefined);
             if (timer.signal.aborted && !signal.aborted) {
-              throw new LLMProviderError(
-                `LLM provider error: the model call timed out after ${Math.round(timeoutMs / 100) / 10} s (callTimeoutMs)`,
-                { retryable: true },
-              );
+              throw callTimeoutError(timeoutMs);
             }
             throw error;
           } finally {
@@ -639,7 +633,9 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       `Budget exceeded: ${limit}${limitValue(
         limit === "maxIterations"
           ? { maxIterations: effectiveMaxIterations(this.options, budget) }
-          : { ...budget },
+          : limit === CALL_TIMEOUT_LIMIT
+            ? { callTimeoutMs: this.options.callTimeoutMs ?? CALL_DEFAULTS.callTimeoutMs }
+            : { ...budget },
         limit,
       )}`;
     // The one shape of a finished run, whichever way it ended.

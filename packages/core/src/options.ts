@@ -65,7 +65,11 @@ export interface DeepRecallEngineOptions {
   /**
    * Per-call timeout in milliseconds for each model request (one attempt). A call that times out
    * is counted (its estimated tokens go into usage and the budget), reported to the callbacks'
-   * `onError` as a retryable `LLMProviderError`, and retried per `retry`. Default 120 000.
+   * `onError` as a retryable `LLMProviderError`, and retried per `retry`. A root turn that times
+   * out on every attempt ends the run like a budget limit: a best-effort answer from the sources
+   * seen, `error` "Budget exceeded: callTimeoutMs (limit N)", `budgetStatus.exceededLimit`
+   * "callTimeoutMs" (HTTP `finish_reason` "length"); a sub-call's timeout is reported to the
+   * model's code instead. Default 120 000.
    */
   callTimeoutMs?: number;
   /**

@@ -1,6 +1,7 @@
 import type { LanguageModel, ModelMessage } from "ai";
 import { answerProblem, cleanAnswer, promptWording, synthesizeAnswer, usableAnswer } from "./answer-check.ts";
 import { HARD_LIMITS } from "./budget.ts";
+import { CALL_TIMEOUT_LIMIT, isCallTimeout } from "./call-timeout.ts";
 import {
   BudgetExceededError,
   getErrorMessage,
@@ -57,6 +58,26 @@ export interface LoopOutcome {
 /** `a` and `b` combined (either aborts), or just `a`. */
 export function anySignal(a: AbortSignal, b: AbortSignal | undefined): AbortSignal {
   return b ? AbortSignal.any([a, b]) : a;
+}
+
+/**
+ * Whether a root model turn that failed with `error` ends the run as a limit: a request cut by
+ * `callTimeoutMs` on every attempt (the backend is not answering in time). The limit is recorded
+ * as `callTimeoutMs`, so the run ends like any other limit: a best-effort answer from the sources
+ * seen, `error` and `budgetStatus.exceededLimit` naming it, `finish_reason` "length".
+ */
+export function endsOnCallTimeout(run: RunState, error: unknown): boolean {
+  if (!isCallTimeout(error) && !isCallTimeout((error as { cause?: unknown } | null)?.cause)) return false;
+  run.budget.markExceeded(CALL_TIMEOUT_LIMIT);
+  return true;
+}
+
+/**
+ * Whether the loop may ask the model once more for a final answer after `limit` ended it: not
+ * after a hard limit (tokens, cost, time are spent) nor after the model stopped answering in time.
+ */
+export function mayForceFinal(run: RunState, limit: string): boolean {
+  return !HARD_LIMITS.has(limit) && limit !== CALL_TIMEOUT_LIMIT && run.budget.spentHardLimit() === null;
 }
 
 /** Whether `error` means "the budget ended this" (a refusal, or the time budget's abort). */
@@ -223,7 +244,7 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
         await maybeCompact(run, sessions.existing(), messages, input, signal);
       }
     } catch (error) {
-      if (!isBudgetStop(run, error)) throw error;
+      if (!(isRoot && endsOnCallTimeout(run, error)) && !isBudgetStop(run, error)) throw error;
       if (isRoot && current !== null) await recordStoppedStep(run, steps, current);
     }
     return await endWithoutFinal(loop, sessions.existing(), maxIterations);
@@ -298,7 +319,7 @@ async function endWithoutFinal(
   run.checkAbort();
   const limit = run.budget.exceededLimit ?? "maxIterations";
   let answer: string | null = null;
-  if (!HARD_LIMITS.has(limit) && run.budget.spentHardLimit() === null && !loop.signal.aborted) {
+  if (mayForceFinal(run, limit) && !loop.signal.aborted) {
     const started = performance.now();
     const reason =
       limit === "maxIterations"

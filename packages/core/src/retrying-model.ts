@@ -6,6 +6,7 @@ import type {
 } from "@ai-sdk/provider";
 import { gateway, type LanguageModel, wrapLanguageModel } from "ai";
 import { raceAbort } from "./abort/race-abort.ts";
+import { callTimeoutReason } from "./call-timeout.ts";
 
 /** Sends one request (`call`), retrying it as the caller sees fit; `signal` is the request's. */
 export type RetryRequest = <T>(call: () => Promise<T>, signal: AbortSignal | undefined) => Promise<T>;
@@ -45,10 +46,7 @@ const PREAMBLE = new Set<LanguageModelV4StreamPart["type"]>([
 function requestTimer(timeout: RequestTimeout | undefined) {
   const controller = new AbortController();
   const handle = timeout
-    ? setTimeout(
-        () => controller.abort(new DOMException("model call timed out", "TimeoutError")),
-        timeout.timeoutMs,
-      )
+    ? setTimeout(() => controller.abort(callTimeoutReason()), timeout.timeoutMs)
     : undefined;
   return {
     signal: controller.signal,

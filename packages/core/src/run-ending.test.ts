@@ -236,3 +236,48 @@ describe("grounding floor", () => {
     expect(sum).toBe(result.usage.totalTokens);
   });
 });
+
+describe("a model that never answers in time (callTimeoutMs on every attempt)", () => {
+  /** A model whose every request hangs until it is aborted; counts the requests. */
+  function hanging() {
+    const seen = { calls: 0, aborted: 0 };
+    const hang = (signal: AbortSignal | undefined) =>
+      new Promise<never>((_, reject) => {
+        seen.calls++;
+        signal?.addEventListener("abort", () => {
+          seen.aborted++;
+          reject(signal.reason);
+        });
+      });
+    const model = new MockLanguageModelV4({
+      modelId: "hanging",
+      doGenerate: async (options) => hang(options.abortSignal),
+      doStream: async (options) => hang(options.abortSignal),
+    });
+    return { model, seen };
+  }
+
+  for (const strategy of ["repl", "tools"] as const) {
+    it(`${strategy}: ends like any limit, with a grounded answer, and every request was cut`, async () => {
+      const { model, seen } = hanging();
+      const e = engine({
+        vectorStore: await store(),
+        model,
+        strategy,
+        callTimeoutMs: 150,
+        retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      });
+      const result = await e.query(QUESTION);
+      expect(result.error).toBe("Budget exceeded: callTimeoutMs (limit 150)");
+      expect(result.budgetStatus).toMatchObject({ exceeded: true, exceededLimit: "callTimeoutMs" });
+      expect(finishReasonOf(result)).toBe("length");
+      // Grounded: the answer comes from the grounding search's hits, and names the limit.
+      expect(result.sources.map((s) => s.id)).toContain("zorvex");
+      expect(result.answer).toContain("Oslo");
+      expect(result.answer).toContain("the model did not answer in time");
+      // One turn, retried once; no forced last call to a model that does not answer.
+      expect(seen.calls).toBe(2);
+      expect(seen.aborted).toBe(2);
+    });
+  }
+});

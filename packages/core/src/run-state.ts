@@ -1,5 +1,6 @@
 import type { LanguageModel } from "ai";
 import { BudgetTracker } from "./budget.ts";
+import { callTimeoutError, callTimeoutReason } from "./call-timeout.ts";
 import type { CallbackManager } from "./callbacks/manager.ts";
 import type { CallbackContext, DeepRecallCallbacks } from "./callbacks/types.ts";
 import {
@@ -184,10 +185,7 @@ export class RunState {
     try {
       reply = await this.retryModelCall(what, signal, async () => {
         const timer = new AbortController();
-        const handle = setTimeout(
-          () => timer.abort(new DOMException("model call timed out", "TimeoutError")),
-          timeoutMs,
-        );
+        const handle = setTimeout(() => timer.abort(callTimeoutReason()), timeoutMs);
         const progress = { text: "" };
         const attemptSignal = AbortSignal.any([signal, timer.signal]);
         // A request cut by a timeout or abort was spent all the same: count what it had
@@ -203,10 +201,7 @@ export class RunState {
           return await requestModel(model, request, attemptSignal, progress);
         } catch (error) {
           if (timer.signal.aborted && !signal.aborted) {
-            throw new LLMProviderError(
-              `LLM provider error: the model call timed out after ${round1(timeoutMs / 1000)} s (callTimeoutMs)`,
-              { retryable: true },
-            );
+            throw callTimeoutError(timeoutMs);
           }
           throw error;
         } finally {
@@ -401,8 +396,4 @@ export function confidenceFrom(sources: SearchResult[]): number | null {
   const top = sources.slice(0, 3);
   const mean = top.reduce((sum, s) => sum + s.score, 0) / top.length;
   return Math.round(Math.min(1, Math.max(0, mean)) * 1000) / 1000;
-}
-
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
 }

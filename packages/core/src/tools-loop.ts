@@ -8,7 +8,7 @@ import {
   synthesizeAnswer,
   usableAnswer,
 } from "./answer-check.ts";
-import { HARD_LIMITS } from "./budget.ts";
+import { callTimeoutError } from "./call-timeout.ts";
 import { BudgetExceededError, isAbortError, LLMProviderError } from "./errors.ts";
 import { cannotStream, promptChars, rootSampling, usageOrEstimate } from "./model-call.ts";
 import { CALL_DEFAULTS } from "./options.ts";
@@ -21,7 +21,13 @@ import {
   toolsSystemPrompt,
 } from "./prompts.ts";
 import { publishStep, takeStep } from "./reasoning-step.ts";
-import { isBudgetStop, type LoopInput, type LoopOutcome } from "./repl-loop.ts";
+import {
+  endsOnCallTimeout,
+  isBudgetStop,
+  type LoopInput,
+  type LoopOutcome,
+  mayForceFinal,
+} from "./repl-loop.ts";
 import { toLLMProviderError } from "./retry/index.ts";
 import { retryingModel } from "./retrying-model.ts";
 import { modelIdOf, type RunState } from "./run-state.ts";
@@ -190,11 +196,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
 
   // Every request goes through the run's retry path (engine.retry, budget admission of each
   // retry, onError) and is bounded by callTimeoutMs from the moment it is sent.
-  const timedOut = () =>
-    new LLMProviderError(
-      `LLM provider error: the model call timed out after ${Math.round(timeoutMs / 100) / 10} s (callTimeoutMs)`,
-      { retryable: true },
-    );
+  const timedOut = () => callTimeoutError(timeoutMs);
   const model = retryingModel(
     engine.model,
     (call, requestSignal) => run.retryModelCall("root model turn", requestSignal ?? run.signal, call),
@@ -330,7 +332,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
       conversation.push(...roundMessages);
     }
   } catch (error) {
-    if (!isBudgetStop(run, error)) {
+    if (!endsOnCallTimeout(run, error) && !isBudgetStop(run, error)) {
       if (run.fatal) throw run.fatal;
       throw run.mapFailure(error, (e) => toLLMProviderError(e));
     }
@@ -345,7 +347,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
   if (!run.budget.exceeded) run.budget.markExceeded("maxIterations");
   const limit = run.budget.exceededLimit ?? "maxIterations";
   let forced: string | null = null;
-  if (!HARD_LIMITS.has(limit) && run.budget.spentHardLimit() === null) {
+  if (mayForceFinal(run, limit)) {
     const started = performance.now();
     const reason =
       limit === "maxIterations"

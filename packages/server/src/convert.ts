@@ -20,6 +20,7 @@ const LIMIT_NAMES: Record<string, string> = {
   maxTokens: "max_tokens",
   maxTimeSeconds: "max_time_seconds",
   maxCostUsd: "max_cost_usd",
+  callTimeoutMs: "call_timeout_ms",
 };
 
 function snakeLimit(name: string | null): string | null {

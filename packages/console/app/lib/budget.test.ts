@@ -137,6 +137,9 @@ describe("limits in words", () => {
     expect(limitKey("maxIterations")).toBe("max_iterations");
     expect(limitKey("maxTime")).toBe("max_time_seconds");
     expect(describeLimit("max_iterations", { max_iterations: 1 })).toBe("the iteration limit (1)");
+    expect(describeLimit("call_timeout_ms")).toBe(
+      "the per-call time limit (the model did not answer in time)",
+    );
     expect(describeLimit("maxTimeSeconds", { max_time_seconds: 1 })).toBe("the time limit (1 s)");
     expect(describeLimit("max_time_seconds", { max_time_seconds: 2.5 })).toBe("the time limit (2.5 s)");
     expect(describeLimit("max_tokens")).toBe("the token limit");

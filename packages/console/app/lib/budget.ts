@@ -146,6 +146,9 @@ export function limitKey(name: string | null | undefined): keyof BudgetLimits | 
  * `max_iterations` or `maxIterations`. "a budget limit" when the name is unknown.
  */
 export function describeLimit(name: string | null | undefined, limits: BudgetLimits = {}): string {
+  // Not a budget of the query: the engine's per-call timeout, when the model stopped answering.
+  if (name === "call_timeout_ms" || name === "callTimeoutMs")
+    return "the per-call time limit (the model did not answer in time)";
   const key = limitKey(name);
   if (!key) return "a budget limit";
   const value = limits[key];
