@@ -15,9 +15,13 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** Authorization headers the health servers received: the probe never sends a key. */
+const authorizations: Array<string | undefined> = [];
+
 /** A server answering GET /health with `body` (after `delayMs`); resolves to its port. */
 async function serveHealth(body: unknown, delayMs = 0): Promise<number> {
-  server = createServer((_req, res) => {
+  server = createServer((req, res) => {
+    authorizations.push(req.headers.authorization);
     setTimeout(
       () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body)),
       delayMs,
@@ -37,8 +41,10 @@ const HEALTH = { status: "ok", model: "deeprecall", engine_model: "gpt-4o-mini",
 
 describe("otherServerWarning", () => {
   it("warns when a DeepRecall server answers on the port but does not advertise this store", async () => {
-    const cfg = config(await serveHealth(HEALTH));
+    const cfg = { ...config(await serveHealth(HEALTH)), apiKeys: ["sk-not-for-strangers"] };
     const warning = await otherServerWarning(cfg);
+    // /health is public and whatever answers there may not be ours: no key goes out.
+    expect(authorizations).toEqual([undefined]);
     expect(warning).toMatch(/^warning: a deeprecall server answers at http:\/\/127\.0\.0\.1:\d+, /);
     expect(warning).toContain(`writes to the local store in ${cfg.persistDir}`);
     expect(warning).toContain("--persist-dir");

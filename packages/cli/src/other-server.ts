@@ -18,10 +18,8 @@ export async function otherServerWarning(config: DeepRecallConfig): Promise<stri
   // A server on this store (any collection) has its advert here: then it is the same store.
   if (findServers(config.persistDir).length > 0) return undefined;
   const url = localServerUrl(config.host, config.port);
-  const health = await fetchServerHealth(url, {
-    timeoutMs: PROBE_MS,
-    ...(config.apiKeys?.[0] ? { apiKey: config.apiKeys[0] } : {}),
-  });
+  // No API key: /health is public, and whatever answers on that port may not be ours.
+  const health = await fetchServerHealth(url, { timeoutMs: PROBE_MS });
   if (!health) return undefined;
   const here = path.resolve(config.persistDir);
   if (health.persistDir && path.resolve(health.persistDir) === here) return undefined;
