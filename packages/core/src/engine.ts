@@ -1,12 +1,12 @@
-import { generateText, jsonSchema, Output, streamText } from "ai";
 import { synthesizeAnswer } from "./answer-check.ts";
 import { type CachedAnswer, EventRecorder, isCachedAnswer, replayEvents } from "./cache/answer-record.ts";
 import { generationKey, newGeneration } from "./cache/generation.ts";
 import { cacheKey, tupleCacheKey } from "./cache/key.ts";
 import type { CacheStore } from "./cache/types.ts";
-import { CALL_TIMEOUT_LIMIT, callTimeoutError, callTimeoutReason } from "./call-timeout.ts";
+import { CALL_TIMEOUT_LIMIT } from "./call-timeout.ts";
 import { CallbackManager } from "./callbacks/manager.ts";
 import type { DeepRecallCallbacks } from "./callbacks/types.ts";
+import { completeDirect, type DirectCallContext } from "./direct-call.ts";
 import type { DeepRecallEngineApi, UsageReport } from "./engine-api.ts";
 import {
   AbortError,
@@ -19,7 +19,6 @@ import {
 import { EventChannel } from "./event-channel.ts";
 import { validateFilter } from "./filters.ts";
 import { mapConcurrent } from "./map-concurrent.ts";
-import { cannotStream, promptChars, usageOrEstimate } from "./model-call.ts";
 import { CALL_DEFAULTS, type DeepRecallEngineOptions, parseBudget, parseEngineOptions } from "./options.ts";
 import { runReplLoop } from "./repl-loop.ts";
 import { applyReranker } from "./rerank.ts";
@@ -27,7 +26,7 @@ import { isTransientError, redactSecrets, toLLMProviderError, withRetry } from "
 import { confidenceFrom, modelIdOf, RunState, type SearchFn } from "./run-state.ts";
 import { createSandboxPool } from "./sandbox/index.ts";
 import type { SandboxPool } from "./sandbox/types.ts";
-import { schemaInstruction, withSchemaInstruction } from "./schema-instruction.ts";
+import { structureAnswer } from "./structure-call.ts";
 import { runToolsLoop } from "./tools-loop.ts";
 import type {
   AddDocumentsInput,
@@ -47,7 +46,6 @@ import type {
   UsageSummary,
   VectorStore,
 } from "./types.ts";
-import { type CallUsage, callCost, readUsage } from "./usage.ts";
 
 const DEFAULTS = {
   maxIterations: 15,
@@ -79,7 +77,8 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
   /** The cache whole answers go in: `cache` when `cacheAnswers` is on, else none. */
   private readonly answerCache: CacheStore | undefined;
   /** False once the root model failed to stream a direct call: later ones use generateText. */
-  private streamsDirect = true;
+  /** Whether the backend streams direct calls: cleared for good once it refuses to. */
+  private readonly streams = { value: true };
   /** A new store generation being stored by this engine (see `generation()`). */
   private startingGeneration: Promise<string> | null = null;
 
@@ -231,189 +230,33 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
    * One structured-output call with the root model: rewrites `answer` as JSON matching
    * `schema` (any JSON object when null), validated by the AI SDK and by `validate`; a value
    * that fails validation is asked for once more. Provider failures become `LLMProviderError`.
+   * See {@link structureAnswer}.
    */
   async structure(request: StructureRequest): Promise<StructureResult> {
     this.assertOpen();
-    const { schema, validate } = request;
-    const check = (value: unknown) => {
-      if (schema === null && (typeof value !== "object" || value === null || Array.isArray(value))) {
-        return "expected a JSON object";
-      }
-      return validate ? validate(value) : null;
-    };
-    const output =
-      schema === null
-        ? Output.json()
-        : Output.object({
-            schema: jsonSchema<unknown>(schema, {
-              validate: (value) => {
-                const problem = check(value);
-                return problem === null
-                  ? { success: true, value }
-                  : { success: false, error: new Error(problem) };
-              },
-            }),
-            ...(request.name ? { name: request.name } : {}),
-            ...(request.description ? { description: request.description } : {}),
-          });
-    const system = [
-      "Rewrite the answer below as JSON. Use only facts from the answer; do not add any.",
-      schema === null ? "Reply with one JSON object." : "Reply with JSON that matches the given schema.",
-      schemaInstruction({
-        schema,
-        ...(request.name ? { name: request.name } : {}),
-        ...(request.description ? { description: request.description } : {}),
-      }) ?? "",
-      request.instructions ? `Instructions from the user:\n${request.instructions}` : "",
-    ]
-      .filter(Boolean)
-      .join("\n\n");
-    const prompt = `Question:\n${request.question}\n\nAnswer:\n${request.answer}`;
-    const usage: UsageSummary = { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0, byModel: {} };
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const result = await generateText({
-          model: this.options.model,
-          system,
-          prompt,
-          output,
-          maxRetries: this.options.retry?.maxRetries ?? 2,
-          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-          ...(request.topP !== undefined ? { topP: request.topP } : {}),
-          ...(request.seed !== undefined ? { seed: request.seed } : {}),
-          ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
-          ...(request.signal ? { abortSignal: request.signal } : {}),
-        });
-        addCallUsage(usage, this.modelId, result.totalUsage ?? result.usage, this.options.pricing, result);
-        const value: unknown = result.output;
-        const problem = check(value);
-        if (problem === null) return { value, usage };
-        lastError = new Error(`the structured output did not match the schema: ${problem}`);
-      } catch (error) {
-        if (isAbortError(error) || request.signal?.aborted) throw error;
-        lastError = error;
-      }
-    }
-    throw toLLMProviderError(lastError);
+    return structureAnswer(this.directCall(), request);
   }
 
   /**
    * One direct call of the root model: the messages as they are, no retrieval, no sandbox, the
-   * model's own answer (for chat UIs' housekeeping: titles, tags, follow-ups). It takes the path
-   * of the engine's own model calls: streamed from the backend when the model can stream (text
-   * handed to `onText` as it arrives), the per-call timeout (`callTimeoutMs`), transient failures
-   * retried per `retry` while nothing has been streamed yet, usage read from the provider or
-   * estimated. Provider failures become `LLMProviderError`; an abort throws the abort.
+   * model's own answer (for chat UIs' housekeeping: titles, tags, follow-ups). See
+   * {@link completeDirect}. Provider failures become `LLMProviderError`; an abort throws the abort.
    */
   async complete(request: CompleteRequest): Promise<CompleteResult> {
     this.assertOpen();
-    if (!request || !Array.isArray(request.messages) || request.messages.length === 0) {
-      throw new ConfigError("complete() needs at least one message", { field: "messages" });
-    }
-    const model = this.options.model;
-    const signal = request.signal ?? new AbortController().signal;
-    const timeoutMs = this.options.callTimeoutMs ?? CALL_DEFAULTS.callTimeoutMs;
-    const format = request.responseFormat;
-    const output = !format
-      ? undefined
-      : format.schema === null
-        ? Output.json()
-        : Output.object({
-            schema: jsonSchema<unknown>(format.schema),
-            ...(format.name ? { name: format.name } : {}),
-            ...(format.description ? { description: format.description } : {}),
-          });
-    const instructions = withSchemaInstruction(request.instructions, format);
-    const settings = {
-      model,
-      ...(instructions ? { instructions } : {}),
-      messages: request.messages,
-      maxRetries: 0,
-      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-      ...(request.topP !== undefined ? { topP: request.topP } : {}),
-      ...(request.seed !== undefined ? { seed: request.seed } : {}),
-      ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
-      ...(request.stopSequences?.length ? { stopSequences: request.stopSequences } : {}),
-      ...(output ? { output } : {}),
+    return completeDirect(this.directCall(), request);
+  }
+
+  /** What a direct call of the root model needs from this engine. */
+  private directCall(): DirectCallContext {
+    return {
+      model: this.options.model,
+      modelId: this.modelId,
+      pricing: this.options.pricing,
+      retry: this.options.retry,
+      callTimeoutMs: this.options.callTimeoutMs ?? CALL_DEFAULTS.callTimeoutMs,
+      streams: this.streams,
     };
-    const inputChars = promptChars({ messages: request.messages, ...(instructions ? { instructions } : {}) });
-    const usage: UsageSummary = { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0, byModel: {} };
-    const count = (call: CallUsage, providerMetadata: unknown) =>
-      addUsage(usage, this.modelId, call, this.options.pricing, providerMetadata);
-    let streamed = false;
-    let useStream = this.streamsDirect;
-    try {
-      return await withRetry(
-        async () => {
-          const timer = new AbortController();
-          const handle = setTimeout(() => timer.abort(callTimeoutReason()), timeoutMs);
-          const abortSignal = AbortSignal.any([signal, timer.signal]);
-          let text = "";
-          try {
-            if (useStream) {
-              try {
-                const result = streamText({ ...settings, abortSignal, onError: () => {} });
-                let reported: Parameters<typeof usageOrEstimate>[0];
-                let providerMetadata: unknown;
-                let finish: string | undefined;
-                for await (const part of result.fullStream) {
-                  if (part.type === "text-delta") {
-                    text += part.text;
-                    streamed = true;
-                    request.onText?.(part.text);
-                  } else if (part.type === "error") throw part.error;
-                  else if (part.type === "finish-step") providerMetadata = part.providerMetadata;
-                  else if (part.type === "finish") {
-                    reported = part.totalUsage;
-                    finish = part.finishReason;
-                  } else if (part.type === "abort") break;
-                }
-                if (abortSignal.aborted) throw abortSignal.reason;
-                count(usageOrEstimate(reported, inputChars, text).usage, providerMetadata);
-                return { text, usage, finishReason: finish === "length" ? "length" : "stop" };
-              } catch (error) {
-                if (abortSignal.aborted || text !== "" || !cannotStream(error)) throw error;
-                useStream = false;
-                this.streamsDirect = false;
-              }
-            }
-            const result = await generateText({ ...settings, abortSignal });
-            text = result.text;
-            if (text) request.onText?.(text);
-            streamed = text !== "";
-            count(
-              usageOrEstimate(result.totalUsage ?? result.usage, inputChars, text).usage,
-              result.providerMetadata,
-            );
-            return {
-              text,
-              usage,
-              finishReason: result.finishReason === "length" ? ("length" as const) : ("stop" as const),
-            };
-          } catch (error) {
-            // A cut attempt was spent all the same: count what it had generated.
-            if (abortSignal.aborted) count(usageOrEstimate(undefined, inputChars, text).usage, undefined);
-            if (timer.signal.aborted && !signal.aborted) {
-              throw callTimeoutError(timeoutMs);
-            }
-            throw error;
-          } finally {
-            clearTimeout(handle);
-          }
-        },
-        {
-          ...this.options.retry,
-          signal,
-          // Text already handed out cannot be taken back: only a call that streamed nothing is retried.
-          isRetryable: (error) => !streamed && isTransientError(error),
-        },
-      );
-    } catch (error) {
-      if (signal.aborted || isAbortError(error)) throw signal.aborted ? (signal.reason ?? error) : error;
-      if (DeepRecallError.isInstance(error)) throw error;
-      throw toLLMProviderError(error);
-    }
   }
 
   async clearCache(): Promise<void> {
@@ -758,38 +601,6 @@ function unspentUsage(recorded: UsageSummary | undefined): UsageSummary {
     ...(recorded?.costUsd !== undefined ? { costUsd: 0 } : {}),
     byModel: {},
   };
-}
-
-function addCallUsage(
-  usage: UsageSummary,
-  modelId: string,
-  reported: Parameters<typeof readUsage>[0],
-  pricing: Parameters<typeof callCost>[2],
-  result: { providerMetadata?: unknown },
-): void {
-  addUsage(usage, modelId, readUsage(reported), pricing, result.providerMetadata);
-}
-
-function addUsage(
-  usage: UsageSummary,
-  modelId: string,
-  call: CallUsage,
-  pricing: Parameters<typeof callCost>[2],
-  providerMetadata: unknown,
-): void {
-  const cost = callCost(modelId, call, pricing, providerMetadata);
-  usage.inputTokens += call.inputTokens;
-  usage.outputTokens += call.outputTokens;
-  usage.totalTokens += call.totalTokens;
-  usage.calls += 1;
-  if (cost !== undefined) usage.costUsd = (usage.costUsd ?? 0) + cost;
-  const own = usage.byModel[modelId] ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0 };
-  usage.byModel[modelId] = own;
-  own.inputTokens += call.inputTokens;
-  own.outputTokens += call.outputTokens;
-  own.totalTokens += call.totalTokens;
-  own.calls += 1;
-  if (cost !== undefined) own.costUsd = (own.costUsd ?? 0) + cost;
 }
 
 function failedResult(query: string, error: unknown): DeepRecallResult {
