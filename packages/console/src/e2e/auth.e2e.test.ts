@@ -1,7 +1,14 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeInBrowser, launchBrowser } from "./browser.ts";
-import { type ConsoleServer, openConsole, shot, startConsoleServer } from "./harness.ts";
+import {
+  ACME_DOCUMENT,
+  type ConsoleServer,
+  openConsole,
+  postDocuments,
+  shot,
+  startConsoleServer,
+} from "./harness.ts";
 
 // A server with --api-keys: the console's files load without a key, every API call needs one;
 // the console asks for it (a wrong key gets the server's message), stores it for the tab (or
@@ -14,14 +21,7 @@ let browser: Browser;
 describeInBrowser("console: API key", () => {
   beforeAll(async () => {
     server = await startConsoleServer({ apiKeys: [KEY] });
-    const res = await fetch(`${server.url}/v1/documents`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
-      body: JSON.stringify({
-        documents: ["Acme was founded by Jane Doe in 1999."],
-        metadatas: [{ source: "acme.md" }],
-      }),
-    });
+    const res = await postDocuments(server.url, ACME_DOCUMENT, KEY);
     expect(res.status).toBe(200);
     browser = await launchBrowser();
   });

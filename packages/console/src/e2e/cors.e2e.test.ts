@@ -6,7 +6,13 @@ import { freePort } from "@deeprecall/test-utils";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeInBrowser, launchBrowser } from "./browser.ts";
-import { type ConsoleServer, openConsole, startConsoleServer } from "./harness.ts";
+import {
+  ACME_DOCUMENT,
+  type ConsoleServer,
+  openConsole,
+  postDocuments,
+  startConsoleServer,
+} from "./harness.ts";
 
 // CORS as a browser enforces it: a page on one origin uses the official `openai` npm client
 // (its browser build, which adds the x-stainless-* headers) against DeepRecall on another
@@ -56,14 +62,7 @@ describeInBrowser("CORS in a real browser: the openai npm client on another orig
     allowed = await startSite();
     other = await startSite();
     api = await startConsoleServer({ apiKeys: [KEY], cors: [allowed.origin] });
-    const res = await fetch(`${api.url}/v1/documents`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
-      body: JSON.stringify({
-        documents: ["Acme was founded by Jane Doe in 1999."],
-        metadatas: [{ source: "acme.md" }],
-      }),
-    });
+    const res = await postDocuments(api.url, ACME_DOCUMENT, KEY);
     expect(res.status).toBe(200);
     browser = await launchBrowser();
   });

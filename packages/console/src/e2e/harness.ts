@@ -94,3 +94,18 @@ export async function shot(page: Page, name: string, fullPage = false): Promise<
   await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
 }
+
+/** The one document most tests start from: Acme's founding, from "acme.md". */
+export const ACME_DOCUMENT = {
+  documents: ["Acme was founded by Jane Doe in 1999."],
+  metadatas: [{ source: "acme.md" }],
+};
+
+/** POST /v1/documents on `url` with `body`, sending `key` as a Bearer token when given. */
+export function postDocuments(url: string, body: unknown, key?: string): Promise<Response> {
+  return fetch(`${url}/v1/documents`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify(body),
+  });
+}
