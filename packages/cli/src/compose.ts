@@ -182,7 +182,10 @@ export async function composeEngine(
       [handle.store.name, writeNoticeFile(config, handle.collection)],
     ]);
     const sharedCache = cache
-      ? noticingCache(borrowedCache(cache), (storeName) => noticeFiles.get(storeName))
+      ? noticingCache(borrowedCache(cache), (storeName) => noticeFiles.get(storeName), {
+          // A served local store is locked: only its notice from before this process matters.
+          firstReadOnly: config.vectorstore === "local",
+        })
       : undefined;
     const newEngine = (vectorStore: VectorStore) =>
       new DeepRecallEngine({

@@ -53,6 +53,19 @@ describe("noticingCache", () => {
     expect(await generation(cache)).not.toBe(after);
   });
 
+  it("with firstReadOnly (a locked local store) reads each store's notice once, on its first read", async () => {
+    const file = noticeFile();
+    const persistent = new InMemoryCache();
+    const writer = noticingWrites(new InMemoryVectorStore(), file);
+    await writer.addDocuments({ documents: ["before the server"], ids: ["d"] });
+    await persistent.set(generationKey("chroma:wiki"), "g0", 0);
+    const cache = noticingCache(persistent, () => file, { firstReadOnly: true });
+    const first = await generation(cache);
+    expect(first).not.toBe("g0"); // the write made before this process is noticed
+    await writer.addDocuments({ documents: ["later"], ids: ["e"] });
+    expect(await generation(cache)).toBe(first); // no further reads of the notice
+  });
+
   it("a server restarted on a persistent cache notices writes made while it was down", async () => {
     const file = noticeFile();
     const persistent = new InMemoryCache(); // stands for sqlite or Redis, outliving the server

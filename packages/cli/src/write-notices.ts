@@ -72,17 +72,21 @@ export function noticingWrites(store: VectorStore, noticeFile: string): VectorSt
  * (`noticeFileOf(storeName)`) changed since it was last read first stores a new generation, so
  * nothing cached before another process's write is served after it. The last notice seen is kept
  * in the cache too, so a server restarted on a persistent cache (sqlite, Redis) notices writes made
- * while it was down.
+ * while it was down. With `firstReadOnly` (a local store, which the server locks: while it serves,
+ * every write goes through it) each store's notice is read once, on its first generation read,
+ * instead of on every query.
  */
 export function noticingCache(
   cache: CacheStore,
   noticeFileOf: (storeName: string) => string | undefined,
+  options: { firstReadOnly?: boolean } = {},
 ): CacheStore {
   const seen = new Map<string, string>(); // store name -> notice last seen by this process
   const prefix = generationKey("");
   const check = async (key: string) => {
     if (!key.startsWith(prefix)) return;
     const storeName = key.slice(prefix.length);
+    if (options.firstReadOnly && seen.has(storeName)) return;
     const file = noticeFileOf(storeName);
     if (file === undefined) return;
     const notice = readNotice(file);
