@@ -18,6 +18,7 @@ import { checkOptions } from "./app-options.ts";
 import { consoleHandler } from "./console.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { installMiddleware } from "./middleware.ts";
+import { invalidRequest } from "./request-body.ts";
 import { registerAdmin } from "./routes/admin.ts";
 import { registerChat } from "./routes/chat.ts";
 import { registerCompletions } from "./routes/completions.ts";
@@ -35,16 +36,6 @@ export type { ServerEnv };
 const VERSION: string = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const DEFAULT_KEEP_ALIVE_MS = 15_000;
-
-/** Zod issue path → OpenAI `param`, e.g. ["messages", 0, "content"] → "messages[0].content". */
-function paramFromPath(path: ReadonlyArray<PropertyKey>): string | null {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
-  }
-  return out || null;
-}
 
 function errorResponse(c: Context, error: ApiError): Response {
   return c.json(error.toBody(), error.status, error.headers);
@@ -69,11 +60,7 @@ export function createApp(
   const app: App = new OpenAPIHono<ServerEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
-      const issue = result.error.issues[0];
-      const param = issue ? paramFromPath(issue.path) : null;
-      const detail = issue?.message ?? "Invalid request";
-      const message = param ? `Invalid value for '${param}': ${detail}` : `Invalid request: ${detail}`;
-      return errorResponse(c, new ApiError(400, message, { param, code: "invalid_value" }));
+      return errorResponse(c, invalidRequest(result.error));
     },
   });
 
@@ -99,6 +86,7 @@ export function createApp(
 
   const ctx: RouteContext = {
     engine,
+    bodyLimitBytes,
     modelName,
     modelCreated: Math.floor(startedAt / 1000),
     startedAt,

@@ -58,6 +58,14 @@ export class ApiError extends Error {
   }
 }
 
+/** The 405 for `method` on `path`, which answers `allow` (sent as the `Allow` header). */
+export function methodNotAllowed(method: string, path: string, allow: readonly string[]): ApiError {
+  return new ApiError(405, `Method ${method} is not allowed for ${path}; use ${allow.join(", ")}.`, {
+    code: "method_not_allowed",
+    headers: { Allow: allow.join(", ") },
+  });
+}
+
 /**
  * Masks things that look like credentials in a message that is about to leave the process
  * (bearer tokens, provider keys, `key=value` secrets, passwords in URLs): core's one table.

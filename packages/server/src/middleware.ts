@@ -1,9 +1,9 @@
 /**
  * The middleware stack of `createApp`, in order: tracing, request id + secure headers, metrics,
  * request log, CORS (before anything that could refuse a preflight), 405s, auth (with failed-auth
- * throttling per client address), rate limit, and the request body (limit, UTF-8, JSON).
+ * throttling per client address), rate limit, and the body limits (each JSON route reads and
+ * validates its own body: see request-body.ts).
  */
-import { isUtf8 } from "node:buffer";
 import { isAbortError } from "@deeprecall/core";
 import {
   type AuthThrottleOptions,
@@ -13,12 +13,12 @@ import {
   rateLimiter,
 } from "@deeprecall/middleware";
 import { createMetrics, httpTracing } from "@deeprecall/observability";
-import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { ApiError, toApiError } from "./errors.ts";
+import { methodNotAllowed as notAllowed, toApiError } from "./errors.ts";
 import { responseHeaders } from "./headers.ts";
+import { bodyLimits } from "./request-body.ts";
 import type { App, RequestLog, ServerEnv } from "./routes/shared.ts";
 import { DEFAULT_UPLOAD_LIMIT_BYTES, UPLOAD_PATH } from "./routes/upload.ts";
 import type { CorsOptions, CreateAppOptions, ServerLogger } from "./types.ts";
@@ -82,18 +82,11 @@ export function installMiddleware(app: App, s: StackOptions): ReturnType<typeof 
   app.use(
     methodNotAllowed({
       app,
-      onMethodNotAllowed: (c, methods) =>
-        c.json(
-          new ApiError(
-            405,
-            `Method ${c.req.method} is not allowed for ${c.req.path}; use ${methods.join(", ")}.`,
-            {
-              code: "method_not_allowed",
-            },
-          ).toBody(),
-          405,
-          { Allow: methods.join(", ") },
-        ),
+      onMethodNotAllowed: (c, methods) => {
+        // The upload path only takes POST, though GET /v1/documents/{id} matches it too.
+        const error = notAllowed(c.req.method, c.req.path, c.req.path === UPLOAD_PATH ? ["POST"] : methods);
+        return c.json(error.toBody(), 405, error.headers);
+      },
     }),
   );
   const rl: RateLimiterOptions | undefined =
@@ -128,7 +121,7 @@ export function installMiddleware(app: App, s: StackOptions): ReturnType<typeof 
     );
   }
   if (rl) app.use(rateLimiter({ exemptPaths, ...rl }));
-  app.use(requestBody(s.bodyLimitBytes, options.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES));
+  app.use(bodyLimits(s.bodyLimitBytes, options.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES, UPLOAD_PATH));
   return metrics;
 }
 
@@ -201,86 +194,6 @@ function requestLogger(log: ServerLogger): MiddlewareHandler<ServerEnv> {
     });
     c.res = new Response(wrapped, { status: c.res.status, headers: c.res.headers });
   };
-}
-
-/**
- * The body limit, UTF-8 and JSON of request bodies, in one middleware.
- *
- * The limit is Hono's `bodyLimit`, without its cost on the common path: a request that declares
- * its `Content-Length` (and no `Transfer-Encoding`) is checked from the header alone (Node's
- * parser never delivers more bytes than declared); only chunked bodies go through `bodyLimit`,
- * which counts the bytes as they arrive.
- *
- * API bodies (paths under /v1/) are then read once as bytes (`@hono/node-server` reads them
- * straight from the Node request): invalid UTF-8 is a 400 (never stored as U+FFFD), and the text
- * is handed to the route's JSON validator through Hono's body cache, whatever the body was
- * labelled (`curl -d` sends JSON as form data), so malformed JSON is a 400 too.
- *
- * File uploads (`POST /v1/documents/upload`, multipart) are exempt from the JSON limit: they
- * have their own, `uploadLimit`, and are left to the route's multipart parser.
- */
-function requestBody(maxSize: number, uploadLimit: number): MiddlewareHandler {
-  const json = limitBody(maxSize, `Request body too large: the limit is ${maxSize} bytes.`);
-  const upload = limitBody(
-    uploadLimit,
-    `Upload too large: the limit is ${uploadLimit} bytes per request (all files together).`,
-  );
-  return (c, next) => {
-    const method = c.req.method;
-    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return next();
-    if (c.req.path === UPLOAD_PATH) return upload(c, next);
-    // An empty body has nothing to check (the route's validator answers for it).
-    return json(c, () => (c.req.header("content-length") === "0" ? next() : readJson(c).then(next)));
-  };
-}
-
-/**
- * Refuses a body over `maxSize` bytes with a 413 saying `message`, then calls `then`: from the
- * `Content-Length` alone when the request declares it, else (chunked) through Hono's
- * `bodyLimit`, which counts the bytes as they arrive.
- */
-function limitBody(
-  maxSize: number,
-  message: string,
-): (c: Context, then: () => Promise<void>) => ReturnType<MiddlewareHandler> {
-  const tooLarge = () => new ApiError(413, message, { code: "request_too_large" });
-  const streaming = bodyLimit({
-    maxSize,
-    onError: () => {
-      throw tooLarge();
-    },
-  });
-  return async (c, then) => {
-    const length = c.req.header("content-length");
-    if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
-      if (Number.parseInt(length, 10) > maxSize) throw tooLarge();
-      return then();
-    }
-    return streaming(c, then);
-  };
-}
-
-const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
-const MULTIPART_TYPE = /^multipart\//i;
-const decoder = new TextDecoder("utf-8");
-
-async function readJson(c: Context): Promise<void> {
-  if (!c.req.path.startsWith("/v1/")) return;
-  const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim();
-  if (MULTIPART_TYPE.test(type)) return;
-  const bytes = new Uint8Array(await c.req.raw.arrayBuffer());
-  if (bytes.length === 0) return;
-  if (!isUtf8(bytes)) {
-    throw new ApiError(400, "The request body is not valid UTF-8.", { code: "invalid_encoding" });
-  }
-  // Hono's `c.req.json()` (what the validators call) parses the cached text.
-  (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(decoder.decode(bytes));
-  if (!JSON_TYPE.test(type)) {
-    // The validator only reads bodies labelled as JSON: relabel (the body itself is cached).
-    const headers = new Headers(c.req.raw.headers);
-    headers.set("content-type", "application/json");
-    c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers });
-  }
 }
 
 export { nodeRemoteAddress };

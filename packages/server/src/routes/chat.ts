@@ -39,7 +39,14 @@ import {
 } from "../task.ts";
 import { TRACE_EVENT, traceEventJson } from "../trace.ts";
 import { type ChunkMeta, chunker, chunkStream } from "./chunks.ts";
-import { type App, type Engine, generationRoute, type RequestLog, type RouteContext } from "./shared.ts";
+import {
+  type App,
+  type Engine,
+  generationRoute,
+  jsonRoute,
+  type RequestLog,
+  type RouteContext,
+} from "./shared.ts";
 
 type Message = ChatCompletionRequest["messages"][number];
 
@@ -267,8 +274,7 @@ export function registerChat(app: App, ctx: RouteContext): void {
     },
     responseDescription: "The completion (JSON), or an SSE stream of chunks",
   });
-  app.openapi(route, async (c) => {
-    const body = c.req.valid("json");
+  jsonRoute(app, ctx, route, ChatCompletionRequestSchema, async (c, body) => {
     const task = ctx.task;
     const explicitTask = task !== undefined && body.model === task.name;
     // The engine is resolved first (a 404 for an unknown model), except for the task model.
@@ -304,12 +310,12 @@ export function registerChat(app: App, ctx: RouteContext): void {
         if (stream.record) stream.record.route = "task";
         if (body.stream) {
           const response = streamTask(ctx, task.engine, call, stream);
-          return c.newResponse(response.body, response) as never;
+          return c.newResponse(response.body, response);
         }
         const outcome = await runTask(task.engine, call, c.req.raw.signal);
         const message = assistantMessage(outcome.text, taskToolCall(outcome), []);
         const json = chatJson(meta, message, outcome.finishReason, usageJson(tokens(outcome.usage)));
-        return jsonResponse(c, JSON.stringify(json)) as never;
+        return jsonResponse(c, JSON.stringify(json));
       }
     }
     const { engine, collection } = target!;
@@ -319,13 +325,13 @@ export function registerChat(app: App, ctx: RouteContext): void {
     if (body.stream) {
       const response = streamChat(ctx, engine, turn, { ...stream, links });
       // Through the context, so headers set by middleware (request id, rate-limit) are kept.
-      return c.newResponse(response.body, response) as never;
+      return c.newResponse(response.body, response);
     }
     const outcome = await runTurn(engine, turn, c.req.raw.signal);
     const annotations = answerCitations(outcome.text, outcome.result, turn.shape !== null, links);
     const message = assistantMessage(outcome.text, outcome.toolCall, annotations);
     const json = chatJson(meta, message, outcome.finishReason, usageJson(outcome.usage), outcome.result);
-    return jsonResponse(c, JSON.stringify(json)) as never;
+    return jsonResponse(c, JSON.stringify(json));
   });
 }
 

@@ -6,7 +6,7 @@ import { extensionOptions, invalid, sampling, stopList, unsupported } from "../p
 import { type Outcome, runTurn, streamTurn, type Turn } from "../pipeline.ts";
 import { type CompletionRequest, CompletionRequestSchema, CompletionSchema } from "../schemas.ts";
 import { chunker, chunkStream } from "./chunks.ts";
-import { type App, generationRoute, type RouteContext } from "./shared.ts";
+import { type App, generationRoute, jsonRoute, type RouteContext } from "./shared.ts";
 
 export function completionTurn(body: CompletionRequest): Turn {
   if (typeof body.n === "number" && body.n > 1) {
@@ -72,8 +72,7 @@ export function registerCompletions(app: App, ctx: RouteContext): void {
     },
     responseDescription: "The completion (JSON), or an SSE stream of chunks",
   });
-  app.openapi(route, async (c) => {
-    const body = c.req.valid("json");
+  jsonRoute(app, ctx, route, CompletionRequestSchema, async (c, body) => {
     const { engine } = await targetOfModel(ctx, body.model);
     const turn = completionTurn(body);
     const id = openaiId("cmpl-");
@@ -81,7 +80,7 @@ export function registerCompletions(app: App, ctx: RouteContext): void {
     const model = body.model ?? ctx.modelName;
     if (!body.stream) {
       const outcome = await runTurn(engine, turn, c.req.raw.signal);
-      return jsonResponse(c, JSON.stringify(completionJson(outcome, model, id, created))) as never;
+      return jsonResponse(c, JSON.stringify(completionJson(outcome, model, id, created)));
     }
     const meta = { id, object: "text_completion", created, model };
     const { chunk, finish } = chunker<string>(
@@ -105,6 +104,6 @@ export function registerCompletions(app: App, ctx: RouteContext): void {
         }
       },
     });
-    return c.newResponse(response.body, response) as never;
+    return c.newResponse(response.body, response);
   });
 }

@@ -5,7 +5,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { targetOfCollection } from "../collections.ts";
 import { checkFilters, sourceJson } from "../convert.ts";
 import { searchDocuments } from "../document-search.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, methodNotAllowed } from "../errors.ts";
 import {
   AddDocumentsRequestSchema,
   AddDocumentsResponseSchema,
@@ -18,7 +18,17 @@ import {
   SearchRequestSchema,
   SearchResponseSchema,
 } from "../schemas.ts";
-import { type App, COMMON, type Engine, errors, json, jsonBody, type RouteContext } from "./shared.ts";
+import {
+  type App,
+  COMMON,
+  type Engine,
+  errors,
+  json,
+  jsonBody,
+  jsonRoute,
+  type RouteContext,
+} from "./shared.ts";
+import { UPLOAD_PATH } from "./upload.ts";
 
 /** Stores may say which ids they hold; the ones that do make deletes one call. */
 type HasIds = { has?: (ids: string[]) => Promise<boolean[]> };
@@ -95,7 +105,9 @@ async function deleteAndReport(
 }
 
 export function registerDocuments(app: App, ctx: RouteContext): void {
-  app.openapi(
+  jsonRoute(
+    app,
+    ctx,
     createRoute({
       method: "post",
       path: "/v1/documents",
@@ -109,8 +121,8 @@ export function registerDocuments(app: App, ctx: RouteContext): void {
         ...errors(400, 404, 413, 502, 503, ...COMMON),
       },
     }),
-    async (c) => {
-      const { collection, ...rest } = c.req.valid("json");
+    AddDocumentsRequestSchema,
+    async (c, { collection, ...rest }) => {
       const input = rest as Parameters<DeepRecallEngineApi["addDocuments"]>[0];
       validateAddDocumentsInput(input);
       const { engine } = await targetOfCollection(ctx, collection, { create: true });
@@ -119,7 +131,9 @@ export function registerDocuments(app: App, ctx: RouteContext): void {
     },
   );
 
-  app.openapi(
+  jsonRoute(
+    app,
+    ctx,
     createRoute({
       method: "delete",
       path: "/v1/documents",
@@ -133,8 +147,8 @@ export function registerDocuments(app: App, ctx: RouteContext): void {
         ...errors(400, 404, 502, 503, ...COMMON),
       },
     }),
-    async (c) => {
-      const { ids, collection } = c.req.valid("json");
+    DeleteDocumentsRequestSchema,
+    async (c, { ids, collection }) => {
       const { engine } = await targetOfCollection(ctx, collection);
       const { removed, notFound } = await deleteAndReport(engine, ids);
       return c.json(
@@ -204,6 +218,7 @@ export function registerDocuments(app: App, ctx: RouteContext): void {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
+      if (id === "upload") throw methodNotAllowed(c.req.method, UPLOAD_PATH, ["POST"]);
       const { collection } = c.req.valid("query");
       const { engine } = await targetOfCollection(ctx, collection);
       const doc = await findDocument(engine.vectorStore, id, c.req.raw.signal);
@@ -218,7 +233,9 @@ export function registerDocuments(app: App, ctx: RouteContext): void {
     },
   );
 
-  app.openapi(
+  jsonRoute(
+    app,
+    ctx,
     createRoute({
       method: "post",
       path: "/v1/search",
@@ -231,8 +248,8 @@ export function registerDocuments(app: App, ctx: RouteContext): void {
         ...errors(400, 404, 502, 503, ...COMMON),
       },
     }),
-    async (c) => {
-      const { query, top_k, filters, collection } = c.req.valid("json");
+    SearchRequestSchema,
+    async (c, { query, top_k, filters, collection }) => {
       const { engine } = await targetOfCollection(ctx, collection);
       const searchOptions: Parameters<DeepRecallEngineApi["search"]>[1] = { signal: c.req.raw.signal };
       if (top_k !== undefined) searchOptions.topK = top_k;

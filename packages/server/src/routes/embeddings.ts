@@ -4,7 +4,7 @@ import { servedModelIds } from "../collections.ts";
 import { ApiError } from "../errors.ts";
 import { checkModel, invalid, unsupported } from "../params.ts";
 import { EmbeddingListSchema, EmbeddingRequestSchema } from "../schemas.ts";
-import { type App, COMMON, errors, json, jsonBody, type RouteContext } from "./shared.ts";
+import { type App, COMMON, errors, json, jsonBody, jsonRoute, type RouteContext } from "./shared.ts";
 
 const MAX_INPUTS = 2048;
 
@@ -15,7 +15,9 @@ function base64(vector: number[]): string {
 }
 
 export function registerEmbeddings(app: App, ctx: RouteContext): void {
-  app.openapi(
+  jsonRoute(
+    app,
+    ctx,
     createRoute({
       method: "post",
       path: "/v1/embeddings",
@@ -30,8 +32,8 @@ export function registerEmbeddings(app: App, ctx: RouteContext): void {
         ...errors(400, 404, 413, 502, 503, ...COMMON),
       },
     }),
-    async (c) => {
-      const body = c.req.valid("json");
+    EmbeddingRequestSchema,
+    async (c, body) => {
       const embedding = ctx.embedding;
       if (!embedding) {
         throw new ApiError(

@@ -34,6 +34,7 @@ import {
   type App,
   type Engine,
   generationRoute,
+  jsonRoute,
   noteStreamFailure,
   type RequestLog,
   type RouteContext,
@@ -407,8 +408,7 @@ export function registerResponses(app: App, ctx: RouteContext): void {
     },
     responseDescription: "The response (JSON), or an SSE stream of events",
   });
-  app.openapi(route, async (c) => {
-    const body = c.req.valid("json");
+  jsonRoute(app, ctx, route, ResponseRequestSchema, async (c, body) => {
     const { engine, collection } = await targetOfModel(ctx, body.model);
     const turn = responseTurn(body, recent);
     checkTurn(engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "text.format");
@@ -427,7 +427,7 @@ export function registerResponses(app: App, ctx: RouteContext): void {
         usage: outcome.usage,
         result: outcome.result,
       });
-      return jsonResponse(c, JSON.stringify(json)) as never;
+      return jsonResponse(c, JSON.stringify(json));
     }
     const response = streamResponse(ctx, engine, turn, env, {
       signal: c.req.raw.signal,
@@ -435,7 +435,7 @@ export function registerResponses(app: App, ctx: RouteContext): void {
       recent,
       links,
     });
-    return c.newResponse(response.body, response) as never;
+    return c.newResponse(response.body, response);
   });
 }
 

@@ -6,9 +6,10 @@ import type {
   StructuredOutputApi,
 } from "@deeprecall/core";
 import type { ApiKeyAuthVariables } from "@deeprecall/middleware";
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
+import { jsonBodyParser } from "../request-body.ts";
 import { ErrorSchema } from "../schemas.ts";
 import type { TaskDetector } from "../task.ts";
 import type { ServedCollections, ServerLogger } from "../types.ts";
@@ -33,6 +34,8 @@ export type Engine = DeepRecallEngineApi & Partial<StructuredOutputApi>;
 
 export interface RouteContext {
   engine: Engine;
+  /** The largest JSON request body, in bytes (`bodyLimitBytes`). */
+  bodyLimitBytes: number;
   /** The model id clients use for chat, responses and completions. */
   modelName: string;
   /** Unix seconds, shown as the models' `created`. */
@@ -87,6 +90,27 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { "application/json": { schema } },
 });
+
+/**
+ * Registers a route that takes a JSON body: documented from `route` exactly as `app.openapi`
+ * would, but served by one handler that reads and validates the body itself (see
+ * {@link jsonBodyParser}) and passes it on as `body`. What this saves over `app.openapi` on the
+ * hot endpoints: its media-type gate and `zValidator` (two more async middleware, the body read
+ * as text then parsed from Hono's body cache, `safeParseAsync`); the errors are the same 400s.
+ */
+export function jsonRoute<S extends z.ZodType>(
+  app: App,
+  ctx: RouteContext,
+  route: RouteConfig,
+  schema: S,
+  handler: (c: Context<ServerEnv>, body: z.output<S>) => Response | Promise<Response>,
+): void {
+  app.openAPIRegistry.registerPath(route);
+  const parse = jsonBodyParser(schema, ctx.bodyLimitBytes);
+  // OpenAPI's {param} → Hono's :param.
+  const path = route.path.replace(/\/{(.+?)}/g, "/:$1");
+  app.on([route.method.toUpperCase()], [path], (c) => parse(c).then((body) => handler(c, body)));
+}
 
 /** One Server-Sent Event, as a client's SSE parser sees it. */
 export const streamEventSchema = (name: string, description: string) =>

@@ -168,20 +168,14 @@ async function earlierVersions(
 }
 
 /**
- * Registers `POST /v1/documents/upload`. Call it before `registerDocuments`: its guard answers
- * every other method on this path with 405 (`Allow: POST`) before `GET /v1/documents/{id}` could
- * take "upload" for an id — the concrete path wins over the templated one, as in OpenAPI.
+ * Registers `POST /v1/documents/upload`. Other methods on this path are 405s with `Allow: POST`
+ * (the method-not-allowed middleware, and `GET /v1/documents/{id}`, which does not take "upload"
+ * for an id: the concrete path wins over the templated one, as in OpenAPI). No middleware is
+ * registered on the path itself, so Hono's RegExpRouter can route the app.
  */
 export function registerUpload(app: App, ctx: RouteContext, options: CreateAppOptions): void {
   const defaults = uploadOptions(options);
   const { maxFileSize } = defaults;
-  app.use(UPLOAD_PATH, async (c, next) => {
-    if (c.req.method === "POST") return next();
-    const error = new ApiError(405, `Method ${c.req.method} is not allowed for ${UPLOAD_PATH}; use POST.`, {
-      code: "method_not_allowed",
-    });
-    return c.json(error.toBody(), 405, { Allow: "POST" });
-  });
   app.openapi(
     createRoute({
       method: "post",

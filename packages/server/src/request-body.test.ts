@@ -1,0 +1,158 @@
+import { connect } from "node:net";
+import { Hono } from "hono";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { ApiError } from "./errors.ts";
+import { bodyLimits, invalidRequest, jsonBodyParser, paramFromPath } from "./request-body.ts";
+import { type RunningServer, startServer } from "./serve.ts";
+
+const LIMIT = 64;
+const Schema = z.object({ name: z.string().min(1), tags: z.array(z.string()).optional() });
+
+/** A tiny app with the same limit and parser as createApp's JSON routes; echoes the parsed body. */
+function app() {
+  const parse = jsonBodyParser(Schema, LIMIT);
+  const hono = new Hono();
+  hono.onError((error, c) =>
+    error instanceof ApiError
+      ? c.json(error.toBody(), error.status)
+      : c.json({ error: { message: String(error) } }, 500),
+  );
+  hono.use(bodyLimits(LIMIT, 1024, "/upload"));
+  hono.post("/echo", async (c) => c.json({ body: await parse(c) }));
+  return hono;
+}
+
+type Reply = {
+  status: number;
+  json: { body?: unknown; error?: { code: string; param?: string } };
+};
+
+/**
+ * POSTs raw bytes over a raw socket: the whole request in one write (so it reaches the server
+ * whole, as small requests do), or, `chunked`, the headers and then the body in two chunks 20 ms
+ * apart (a body still arriving when the route reads it). Fetch would neither send invalid UTF-8
+ * nor control the packets.
+ */
+function post(
+  url: string,
+  body: Buffer | string,
+  headers: Record<string, string> = { "content-type": "application/json" },
+  chunked = false,
+): Promise<Reply> {
+  const { port } = new URL(url);
+  const bytes = typeof body === "string" ? Buffer.from(body) : body;
+  const lines = Object.entries({
+    ...headers,
+    ...(chunked ? { "transfer-encoding": "chunked" } : { "content-length": String(bytes.length) }),
+    connection: "close",
+  }).map(([k, v]) => `${k}: ${v}\r\n`);
+  const head = Buffer.from(`POST /echo HTTP/1.1\r\nhost: 127.0.0.1\r\n${lines.join("")}\r\n`);
+  const chunk = (b: Buffer) =>
+    Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from("\r\n")]);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), "127.0.0.1");
+    let raw = "";
+    socket.on("data", (d) => (raw += d));
+    socket.on("error", reject);
+    socket.on("end", () => {
+      const [top, ...rest] = raw.split("\r\n\r\n");
+      resolve({ status: Number(top!.slice(9, 12)), json: JSON.parse(rest.join("\r\n\r\n")) });
+    });
+    if (!chunked) {
+      socket.write(Buffer.concat([head, bytes]));
+      return;
+    }
+    socket.write(Buffer.concat([head, chunk(bytes.subarray(0, 5))]));
+    setTimeout(() => socket.write(Buffer.concat([chunk(bytes.subarray(5)), Buffer.from("0\r\n\r\n")])), 20);
+  });
+}
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer({ app: app() });
+});
+afterAll(() => server.close());
+
+describe("jsonBodyParser under @hono/node-server", () => {
+  it("reads a body that arrives whole, and validates it", async () => {
+    const res = await post(server.url, JSON.stringify({ name: "a", tags: ["x"] }));
+    expect(res).toEqual({ status: 200, json: { body: { name: "a", tags: ["x"] } } });
+  });
+
+  it("reads a body that is still arriving (chunked), with the same result", async () => {
+    const res = await post(server.url, JSON.stringify({ name: "chunked" }), {}, true);
+    expect(res).toEqual({ status: 200, json: { body: { name: "chunked" } } });
+  });
+
+  it("parses JSON whatever the content type says (curl -d)", async () => {
+    const res = await post(server.url, '{"name":"form"}', {
+      "content-type": "application/x-www-form-urlencoded",
+    });
+    expect(res.json.body).toEqual({ name: "form" });
+  });
+
+  it.each([
+    [
+      "invalid UTF-8",
+      Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]),
+      400,
+      "invalid_encoding",
+    ],
+    ["malformed JSON", '{"name": ', 400, "invalid_json"],
+    ["an empty body", "", 400, "invalid_json"],
+    ["a schema violation", '{"name": ""}', 400, "invalid_value"],
+    [
+      "a declared length over the limit",
+      JSON.stringify({ name: "x".repeat(LIMIT) }),
+      413,
+      "request_too_large",
+    ],
+  ] as const)("refuses %s", async (_, body, status, code) => {
+    const res = await post(server.url, body as Buffer | string);
+    expect([res.status, res.json.error?.code]).toEqual([status, code]);
+  });
+
+  it("refuses a chunked body over the limit, and invalid UTF-8 that arrives chunked", async () => {
+    const big = await post(server.url, JSON.stringify({ name: "x".repeat(LIMIT) }), {}, true);
+    expect([big.status, big.json.error?.code]).toEqual([413, "request_too_large"]);
+    const bad = await post(
+      server.url,
+      Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0xc3, 0x28, 0x7d]),
+      {},
+      true,
+    );
+    expect([bad.status, bad.json.error?.code]).toEqual([400, "invalid_encoding"]);
+  });
+
+  it("refuses multipart with 415", async () => {
+    const res = await post(server.url, "--b\r\n\r\nx\r\n--b--", {
+      "content-type": "multipart/form-data; boundary=b",
+    });
+    expect([res.status, res.json.error?.code]).toEqual([415, "unsupported_media_type"]);
+  });
+});
+
+describe("jsonBodyParser on other runtimes (a fetch Request, no IncomingMessage)", () => {
+  it("reads the body through the request", async () => {
+    const res = await app().request("/echo", { method: "POST", body: '{"name":"fetch"}' });
+    expect(await res.json()).toEqual({ body: { name: "fetch" } });
+  });
+
+  it("still refuses invalid UTF-8", async () => {
+    const res = await app().request("/echo", { method: "POST", body: new Uint8Array([0x22, 0xff, 0x22]) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_encoding");
+  });
+});
+
+describe("invalidRequest", () => {
+  it("names the first issue's field as param", () => {
+    const result = Schema.safeParse({ name: "a", tags: ["x", 3] });
+    expect(result.success).toBe(false);
+    const error = invalidRequest(result.error!);
+    expect([error.status, error.param, error.code]).toEqual([400, "tags[1]", "invalid_value"]);
+    expect(error.message).toMatch(/^Invalid value for 'tags\[1\]': /);
+    expect(paramFromPath([])).toBeNull();
+  });
+});

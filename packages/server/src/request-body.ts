@@ -1,0 +1,118 @@
+/**
+ * Request bodies: the size limits every request meets, and the JSON body of an API route read,
+ * checked (UTF-8, JSON) and validated against the route's zod schema in one step.
+ */
+import { isUtf8 } from "node:buffer";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { z } from "zod";
+import { ApiError } from "./errors.ts";
+
+/** Zod issue path → OpenAI `param`, e.g. ["messages", 0, "content"] → "messages[0].content". */
+export function paramFromPath(path: ReadonlyArray<PropertyKey>): string | null {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out || null;
+}
+
+/**
+ * The 400 for a request that failed its schema: OpenAI's shape, naming the first issue's field
+ * as `param` (code `invalid_value`).
+ */
+export function invalidRequest(error: z.ZodError): ApiError {
+  const issue = error.issues[0];
+  const param = issue ? paramFromPath(issue.path) : null;
+  const detail = issue?.message ?? "Invalid request";
+  const message = param ? `Invalid value for '${param}': ${detail}` : `Invalid request: ${detail}`;
+  return new ApiError(400, message, { param, code: "invalid_value" });
+}
+
+/**
+ * The body limits, before anything reads a body: `maxSize` bytes for API requests, `uploadLimit`
+ * for `uploadPath` (multipart uploads). A request that declares its `Content-Length` (and no
+ * `Transfer-Encoding`) is judged from the header alone (Node's parser never delivers more bytes
+ * than declared), synchronously; only chunked bodies go through Hono's `bodyLimit`, which counts
+ * the bytes as they arrive. Over the limit: 413 `request_too_large`.
+ */
+export function bodyLimits(maxSize: number, uploadLimit: number, uploadPath: string): MiddlewareHandler {
+  const json = limitBody(maxSize, `Request body too large: the limit is ${maxSize} bytes.`);
+  const upload = limitBody(
+    uploadLimit,
+    `Upload too large: the limit is ${uploadLimit} bytes per request (all files together).`,
+  );
+  return function bodyLimits(c, next) {
+    const method = c.req.method;
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return next();
+    return (c.req.path === uploadPath ? upload : json)(c, next);
+  };
+}
+
+function limitBody(maxSize: number, message: string): MiddlewareHandler {
+  const tooLarge = () => new ApiError(413, message, { code: "request_too_large" });
+  const streaming = bodyLimit({
+    maxSize,
+    onError: () => {
+      throw tooLarge();
+    },
+  });
+  return (c, next) => {
+    const length = c.req.header("content-length");
+    if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
+      if (Number.parseInt(length, 10) > maxSize) throw tooLarge();
+      return next();
+    }
+    return streaming(c, next);
+  };
+}
+
+const MULTIPART_TYPE = /^\s*multipart\//i;
+
+/**
+ * A JSON body parser for one route: reads the body, refuses invalid UTF-8 (400
+ * `invalid_encoding`: never stored as U+FFFD), malformed or empty JSON (400 `invalid_json`) and
+ * multipart bodies (415), then validates the value with `schema` (400 `invalid_value` naming the
+ * field, see {@link invalidRequest}). The body is JSON whatever it is labelled (`curl -d` sends
+ * JSON as form data).
+ *
+ * A body over `maxSize` bytes is a 413 (chunked bodies are also cut off as they arrive, by
+ * {@link bodyLimits}).
+ *
+ * @returns a promise of the validated value; throws (synchronously) the 415.
+ */
+export function jsonBodyParser<S extends z.ZodType>(
+  schema: S,
+  maxSize: number,
+): (c: Context) => Promise<z.output<S>> {
+  const validate = (value: unknown): z.output<S> => {
+    const result = schema.safeParse(value);
+    if (!result.success) throw invalidRequest(result.error);
+    return result.data;
+  };
+  return (c) => {
+    if (MULTIPART_TYPE.test(c.req.header("content-type") ?? "")) {
+      throw new ApiError(415, "This endpoint takes a JSON body, not multipart/form-data.", {
+        code: "unsupported_media_type",
+      });
+    }
+    return c.req.arrayBuffer().then((buffer) => validate(parseJson(new Uint8Array(buffer), maxSize)));
+  };
+}
+
+function parseJson(bytes: Uint8Array, maxSize: number): unknown {
+  if (bytes.length > maxSize) {
+    throw new ApiError(413, `Request body too large: the limit is ${maxSize} bytes.`, {
+      code: "request_too_large",
+    });
+  }
+  if (!isUtf8(bytes)) {
+    throw new ApiError(400, "The request body is not valid UTF-8.", { code: "invalid_encoding" });
+  }
+  try {
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8"));
+  } catch {
+    throw new ApiError(400, "We could not parse the JSON body of your request.", { code: "invalid_json" });
+  }
+}
