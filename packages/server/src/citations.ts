@@ -57,7 +57,7 @@ export function sourceUrl(
   const url = source.metadata?.url;
   if (typeof url === "string" && HTTP_URL.test(url.trim())) return url.trim();
   const query = collection === undefined ? "" : `?collection=${encodeURIComponent(collection)}`;
-  const base = baseUrl.replace(/\/+$/, "");
+  const base = baseUrl.endsWith("/") ? baseUrl.replace(/\/+$/, "") : baseUrl;
   const id = encodeURIComponent(source.id);
   return inConsole ? `${base}/#/documents/${id}${query}` : `${base}/v1/documents/${id}${query}`;
 }
@@ -97,7 +97,9 @@ export function citationAnnotations(
       },
     });
   };
-  for (const match of answer.matchAll(BRACKET)) {
+  // Most answers cite nothing in brackets: no regex walk for them.
+  const matches = answer.includes("[") ? answer.matchAll(BRACKET) : [];
+  for (const match of matches) {
     const inner = match[1]!;
     const start = match.index;
     const whole = byId.get(

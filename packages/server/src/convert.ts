@@ -107,8 +107,18 @@ export function usageJson(usage: Tokens) {
   };
 }
 
+/**
+ * A random id: `prefix` and `digits` hex digits (at most 32), e.g. "chatcmpl-…" (29, OpenAI's
+ * length) or "call_…" (24). The digits come from `crypto.randomUUID()` (which draws from a
+ * batched entropy pool) without its dashes.
+ */
+export function randomId(prefix: string, digits: number): string {
+  const u = crypto.randomUUID();
+  const hex = u.slice(0, 8) + u.slice(9, 13) + u.slice(14, 18) + u.slice(19, 23) + u.slice(24);
+  return prefix + hex.slice(0, digits);
+}
+
 /** An OpenAI-style id: the prefix and 29 hex digits, e.g. "chatcmpl-…". */
 export function openaiId(prefix: string): string {
-  const u = crypto.randomUUID().replace(/-/g, "");
-  return `${prefix}${u.slice(0, 29)}`;
+  return randomId(prefix, 29);
 }

@@ -23,8 +23,12 @@ const REQUEST_ID_HEADER = "x-request-id";
 const REQUEST_ID_MAX = 255;
 const REQUEST_ID_INVALID = /[^\w\-=]/;
 
-/** Responses that already carry every header `responseHeaders` adds. */
-const complete = new WeakSet<Response>();
+/**
+ * Marks a response that already carries every header `responseHeaders` adds (a property on the
+ * response, not a WeakSet: adding to a WeakSet costs more than building the response).
+ */
+const COMPLETE: unique symbol = Symbol("deeprecall.completeHeaders");
+type Marked = Response & { [COMPLETE]?: true };
 
 /**
  * Hono's `requestId()` and `secureHeaders()` in one middleware, without their per-request cost.
@@ -47,7 +51,7 @@ export function responseHeaders(): MiddlewareHandler {
     c.set("requestId", id);
     await next();
     const res = c.res;
-    if (complete.has(res)) return;
+    if ((res as Marked)[COMPLETE]) return;
     const headers = res.headers;
     headers.set(REQUEST_ID_HEADER, id);
     for (const [name, value] of SECURE_HEADERS) headers.set(name, value);
@@ -71,6 +75,6 @@ export function jsonResponse(c: Context, body: string, status = 200): Response {
       ...SECURE_RECORD,
     },
   });
-  complete.add(res);
+  (res as Marked)[COMPLETE] = true;
   return res;
 }

@@ -14,6 +14,7 @@ import {
   type StructuredOutputApi,
   type UsageSummary,
 } from "@deeprecall/core";
+import { randomId } from "./convert.ts";
 import { ApiError } from "./errors.ts";
 import { validateJson } from "./json-schema.ts";
 import type { Sampling } from "./params.ts";
@@ -206,13 +207,8 @@ function add(a: Tokens, b: Tokens): Tokens {
   };
 }
 
-/** A random id with a prefix, 24 hex digits, e.g. "call_3f2a…". */
-export function randomId(prefix: string): string {
-  return `${prefix}${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`;
-}
-
 function callId(): string {
-  return randomId("call_");
+  return randomId("call_", 24);
 }
 
 /**

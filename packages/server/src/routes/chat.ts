@@ -2,7 +2,7 @@
 import type { DeepRecallResult, DirectCompletionApi, ModelMessage } from "@deeprecall/core";
 import { answerCitations, type CitationLinks, citationLinks, type UrlCitation } from "../citations.ts";
 import { targetOfModel } from "../collections.ts";
-import { extensionJson, openaiId, usageJson } from "../convert.ts";
+import { extensionJson, openaiId, randomId, usageJson } from "../convert.ts";
 import { ApiError } from "../errors.ts";
 import { jsonResponse } from "../headers.ts";
 import {
@@ -16,16 +16,7 @@ import {
   toolShape,
   unsupported,
 } from "../params.ts";
-import {
-  checkTurn,
-  randomId,
-  runTurn,
-  type Shape,
-  streamTurn,
-  type ToolCall,
-  type Turn,
-  tokens,
-} from "../pipeline.ts";
+import { checkTurn, runTurn, type Shape, streamTurn, type ToolCall, type Turn, tokens } from "../pipeline.ts";
 import { type ChatCompletionRequest, ChatCompletionRequestSchema, ChatCompletionSchema } from "../schemas.ts";
 import type { SseWriter } from "../sse.ts";
 import {
@@ -376,7 +367,7 @@ function chatStream(
 /** The task model's forced tool call (its text is the arguments), with a fresh call id. */
 function taskToolCall(outcome: TaskOutcome): ToolCall | null {
   if (!outcome.toolCall) return null;
-  return { id: randomId("call_"), name: outcome.toolCall.name, arguments: outcome.text };
+  return { id: randomId("call_", 24), name: outcome.toolCall.name, arguments: outcome.text };
 }
 
 function streamTask(ctx: RouteContext, engine: DirectCompletionApi, call: TaskCall, o: StreamMeta): Response {

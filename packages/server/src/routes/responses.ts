@@ -6,7 +6,7 @@ import type { DeepRecallResult, ModelMessage } from "@deeprecall/core";
 import { plural } from "@deeprecall/core";
 import { answerCitations, type CitationLinks, citationLinks, responseCitation } from "../citations.ts";
 import { targetOfModel } from "../collections.ts";
-import { extensionJson } from "../convert.ts";
+import { extensionJson, randomId } from "../convert.ts";
 import { ApiError, toApiError } from "../errors.ts";
 import { jsonResponse } from "../headers.ts";
 import {
@@ -19,15 +19,7 @@ import {
   toolShape,
   unsupported,
 } from "../params.ts";
-import {
-  checkTurn,
-  type Outcome,
-  randomId,
-  runTurn,
-  streamTurn,
-  type Tokens,
-  type Turn,
-} from "../pipeline.ts";
+import { checkTurn, type Outcome, runTurn, streamTurn, type Tokens, type Turn } from "../pipeline.ts";
 import { ResponseObjectSchema, type ResponseRequest, ResponseRequestSchema } from "../schemas.ts";
 import { type SseWriter, sseResponse } from "../sse.ts";
 import {
@@ -384,9 +376,9 @@ function statusOf(outcome: Outcome): Status {
 function outputOf(outcome: Outcome, withReasoning: boolean, citations: Citation[]): unknown[] {
   const output: unknown[] = [];
   const summary = withReasoning ? stepsSummary(outcome.result) : null;
-  if (summary !== null) output.push(reasoningItem(randomId("rs_"), summary, "completed"));
-  if (outcome.toolCall) output.push(functionCallItem(randomId("fc_"), outcome.toolCall, true));
-  else output.push(messageItem(randomId("msg_"), outcome.text ?? "", "completed", citations));
+  if (summary !== null) output.push(reasoningItem(randomId("rs_", 24), summary, "completed"));
+  if (outcome.toolCall) output.push(functionCallItem(randomId("fc_", 24), outcome.toolCall, true));
+  else output.push(messageItem(randomId("msg_", 24), outcome.text ?? "", "completed", citations));
   return output;
 }
 
@@ -413,7 +405,7 @@ export function registerResponses(app: App, ctx: RouteContext): void {
     const turn = responseTurn(body, recent);
     checkTurn(engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "text.format");
     const env: Envelope = {
-      id: randomId("resp_"),
+      id: randomId("resp_", 24),
       createdAt: Math.floor(Date.now() / 1000),
       model: body.model ?? ctx.modelName,
       body,
@@ -486,7 +478,7 @@ function streamResponse(
       const openMessage = () => {
         if (message) return message;
         closeReasoning();
-        message = { id: randomId("msg_"), index: output.length, text: "" };
+        message = { id: randomId("msg_", 24), index: output.length, text: "" };
         output.push(messageItem(message.id, "", "in_progress"));
         emit(out, "response.output_item.added", {
           output_index: message.index,
@@ -505,7 +497,7 @@ function streamResponse(
           if (event.type === "reasoning") {
             if (message) continue; // progress after the answer started has nowhere to go
             if (!reasoning) {
-              reasoning = { id: randomId("rs_"), index: output.length, text: "" };
+              reasoning = { id: randomId("rs_", 24), index: output.length, text: "" };
               output.push(reasoningItem(reasoning.id, null, "in_progress"));
               emit(out, "response.output_item.added", {
                 output_index: reasoning.index,
@@ -541,7 +533,7 @@ function streamResponse(
             closeReasoning();
             if (outcome.toolCall) {
               const call = outcome.toolCall;
-              const id = randomId("fc_");
+              const id = randomId("fc_", 24);
               const index = output.length;
               output.push(functionCallItem(id, call, false));
               emit(out, "response.output_item.added", {
