@@ -109,6 +109,25 @@ describe.each(factories)("%s (CacheStore contract)", (_name, make) => {
     );
   });
 
+  it("hands out a fresh copy of a plain JSON value on every get: same keys, same order, own __proto__", async () => {
+    const cache = open({});
+    const value: Record<string, unknown> = { z: 1, 2: "two", 1: "one", list: [{ a: [1, "x"] }, null, true] };
+    Object.defineProperty(value, "__proto__", { value: { kept: true }, enumerable: true });
+    await cache.set("plain", value);
+    const first = await cache.get<Record<string, unknown>>("plain");
+    const second = await cache.get<Record<string, unknown>>("plain");
+    const parsed = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+    expect(first).toStrictEqual(parsed);
+    expect(Object.keys(first!)).toEqual(Object.keys(parsed));
+    expect(Object.getPrototypeOf(first)).toBe(Object.prototype);
+    expect(Object.hasOwn(first!, "__proto__")).toBe(true);
+    expect(second).not.toBe(first);
+    expect(second!.list).not.toBe(first!.list);
+    expect((second!.list as unknown[])[0]).not.toBe((first!.list as unknown[])[0]);
+    ((first!.list as Array<{ a: unknown[] }>)[0]!.a as unknown[]).push("mutated");
+    expect(await cache.get("plain")).toStrictEqual(parsed);
+  });
+
   it("overwrites, deletes and clears", async () => {
     const cache = open({});
     await cache.set("a", 1);
