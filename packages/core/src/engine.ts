@@ -1,5 +1,11 @@
 import { synthesizeAnswer } from "./answer-check.ts";
-import { type CachedAnswer, EventRecorder, isCachedAnswer, replayEvents } from "./cache/answer-record.ts";
+import {
+  type CachedAnswer,
+  EventRecorder,
+  isCachedAnswer,
+  recordedEvents,
+  replayEvents,
+} from "./cache/answer-record.ts";
 import { generationKey, newGeneration } from "./cache/generation.ts";
 import { cacheKey, tupleCacheKey } from "./cache/key.ts";
 import type { CacheStore } from "./cache/types.ts";
@@ -129,9 +135,9 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
     const budget = validateQuery(query, options, this.options.budget);
     const lookup = await this.lookupAnswer(query, options, budget);
     if (lookup.hit) {
-      const { result, events } = lookup.hit;
+      const { result, entry } = lookup.hit;
       yield { type: "query-start", query, runId: crypto.randomUUID() };
-      yield* replayEvents(events, result.reasoningTrace);
+      yield* replayEvents(recordedEvents(entry), result.reasoningTrace);
       yield { type: "result", result };
       return;
     }
@@ -357,10 +363,10 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
   ): Promise<AnswerLookup> {
     const cache = this.answerCache;
     if (!cache || options.noCache) return { key: "", budget, hit: undefined };
-    // Field order is part of the key: change it only with the version tag. v3: the value is a
-    // CachedAnswer (result and recorded events), no longer a bare result.
+    // Field order is part of the key: change it only with the version tag. v4: the value is a
+    // CachedAnswer whose recorded events are serialised text (v3: an array).
     const key = tupleCacheKey([
-      "query/v3",
+      "query/v4",
       this.vectorStore.name,
       await this.generation(cache),
       this.modelId,
@@ -388,7 +394,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       usage: unspentUsage(cached.result.usage),
       cached: true,
     };
-    return { key, budget, hit: { result, events: cached.events } };
+    return { key, budget, hit: { result, entry: cached } };
   }
 
   /** A write to the store: a new generation, so nothing cached before it is served again. */
@@ -587,8 +593,8 @@ interface AnswerLookup {
   /** The answer-cache key; "" when the answer cache is off for this query. */
   key: string;
   budget: QueryBudget;
-  /** A cached answer: the result as served (usage 0, `cached`) and its run's recorded events. */
-  hit: { result: DeepRecallResult; events: CachedAnswer["events"] } | undefined;
+  /** A cached answer: the result as served (usage 0, `cached`) and the entry it came from. */
+  hit: { result: DeepRecallResult; entry: CachedAnswer } | undefined;
 }
 
 /** What serving a cached answer spent: nothing (the cost is 0 when the run had a known cost). */

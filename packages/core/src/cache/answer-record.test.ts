@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EngineEvent, ReasoningStep } from "../types.ts";
 import { sampleResult } from "./__fixtures__/result.ts";
-import { EventRecorder, isCachedAnswer, replayEvents } from "./answer-record.ts";
+import { EventRecorder, isCachedAnswer, recordedEvents, replayEvents } from "./answer-record.ts";
 import { InMemoryCache } from "./memory.ts";
 
 describe("EventRecorder and replayEvents", () => {
@@ -27,8 +27,10 @@ describe("EventRecorder and replayEvents", () => {
     for (const event of events) recorder.record(event);
     const entry = recorder.entry(result);
     expect(entry.result).toBe(result);
-    expect(entry.events).toContainEqual({ type: "iteration-complete", stepIndex: 0 });
-    expect(entry.events).toContainEqual({ type: "iteration-complete", step: other });
+    // Kept as text: a hit served by query() never decodes them.
+    expect(typeof entry.events).toBe("string");
+    expect(recordedEvents(entry)).toContainEqual({ type: "iteration-complete", stepIndex: 0 });
+    expect(recordedEvents(entry)).toContainEqual({ type: "iteration-complete", step: other });
 
     // Through a cache and back, as a hit reads it.
     const cache = new InMemoryCache();
@@ -36,7 +38,7 @@ describe("EventRecorder and replayEvents", () => {
     const read = await cache.get("k");
     expect(isCachedAnswer(read)).toBe(true);
     if (!isCachedAnswer(read)) return;
-    const replayed = [...replayEvents(read.events, read.result.reasoningTrace)];
+    const replayed = [...replayEvents(recordedEvents(read), read.result.reasoningTrace)];
     expect(replayed).toEqual([...events.slice(1, 9), { type: "answer-delta", text: "It was founded" }]);
   });
 
@@ -44,7 +46,10 @@ describe("EventRecorder and replayEvents", () => {
     expect(isCachedAnswer(sampleResult())).toBe(false);
     expect(isCachedAnswer(null)).toBe(false);
     expect(isCachedAnswer("text")).toBe(false);
-    expect(isCachedAnswer({ result: {}, events: [] })).toBe(false);
-    expect(isCachedAnswer({ result: sampleResult(), events: [] })).toBe(true);
+    expect(isCachedAnswer({ result: {}, events: "[]" })).toBe(false);
+    // An entry from before the events were kept as text (v3) is a miss, not a crash.
+    expect(isCachedAnswer({ result: sampleResult(), events: [] })).toBe(false);
+    expect(isCachedAnswer({ result: sampleResult(), events: "[]" })).toBe(true);
+    expect(recordedEvents({ result: sampleResult(), events: "not json" })).toEqual([]);
   });
 });

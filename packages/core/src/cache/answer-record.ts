@@ -1,4 +1,5 @@
 import type { BudgetStatus, DeepRecallResult, EngineEvent, ReasoningStep } from "../types.ts";
+import { deserializeValue, serializeValue } from "./serialize.ts";
 
 /**
  * An event of a run as the answer cache keeps it. `query-start` (its run id belongs to that run)
@@ -9,10 +10,14 @@ export type RecordedEvent =
   | Exclude<EngineEvent, { type: "query-start" | "result" }>
   | { type: "iteration-complete"; stepIndex: number; budget?: BudgetStatus };
 
-/** What the answer cache holds for one query: the result and the events its run emitted. */
+/**
+ * What the answer cache holds for one query: the result and the events its run emitted, the
+ * events kept serialised (`serializeValue`): only `stream()` replays them, so a hit served by
+ * `query()` neither decodes nor copies them. Read them with {@link recordedEvents}.
+ */
 export interface CachedAnswer {
   result: DeepRecallResult;
-  events: RecordedEvent[];
+  events: string;
 }
 
 /**
@@ -41,7 +46,17 @@ export class EventRecorder {
       if (stepIndex === -1) return event;
       return { type: "iteration-complete", stepIndex, ...(event.budget ? { budget: event.budget } : {}) };
     });
-    return { result, events };
+    return { result, events: serializeValue(events) };
+  }
+}
+
+/** The events of a cached answer, decoded (an entry whose events do not decode replays none). */
+export function recordedEvents(entry: CachedAnswer): RecordedEvent[] {
+  try {
+    const events = deserializeValue<unknown>(entry.events);
+    return Array.isArray(events) ? (events as RecordedEvent[]) : [];
+  } catch {
+    return [];
   }
 }
 
@@ -54,7 +69,7 @@ export function isCachedAnswer(value: unknown): value is CachedAnswer {
     result !== null &&
     typeof result.answer === "string" &&
     Array.isArray(result.reasoningTrace) &&
-    Array.isArray(events)
+    typeof events === "string"
   );
 }
 
