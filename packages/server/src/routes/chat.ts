@@ -275,13 +275,13 @@ export function registerChat(app: App, ctx: RouteContext): void {
       created: Math.floor(Date.now() / 1000),
       model: body.model ?? ctx.modelName,
     };
-    const stream: StreamMeta = {
+    const streamMeta = (): StreamMeta => ({
       ...meta,
       object: "chat.completion.chunk",
       includeUsage: body.stream_options?.include_usage === true,
       signal: c.req.raw.signal,
       record: c.get("requestLog"),
-    };
+    });
     if (task) {
       // The built-in detector only reads the last message: most chats are told apart without
       // converting the others.
@@ -298,9 +298,10 @@ export function registerChat(app: App, ctx: RouteContext): void {
           stop: stopList(body.stop),
           shape: chatShape(body),
         };
-        if (stream.record) stream.record.route = "task";
+        const record = c.get("requestLog");
+        if (record) record.route = "task";
         if (body.stream) {
-          const response = streamTask(ctx, task.engine, call, stream);
+          const response = streamTask(ctx, task.engine, call, streamMeta());
           return c.newResponse(response.body, response);
         }
         const outcome = await runTask(task.engine, call, c.req.raw.signal);
@@ -314,7 +315,7 @@ export function registerChat(app: App, ctx: RouteContext): void {
     checkTurn(engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "response_format");
     const links = citationLinks(ctx.publicUrl, c.req.url, collection, ctx.console);
     if (body.stream) {
-      const response = streamChat(ctx, engine, turn, { ...stream, links });
+      const response = streamChat(ctx, engine, turn, { ...streamMeta(), links });
       // Through the context, so headers set by middleware (request id, rate-limit) are kept.
       return c.newResponse(response.body, response);
     }
