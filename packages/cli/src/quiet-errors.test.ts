@@ -44,9 +44,18 @@ describe("no stack traces without --debug", () => {
     );
     console.error("(node:4242) [DEP0040] DeprecationWarning: The `punycode` module is deprecated.");
     console.error("(node:4242) something else broke");
+    // A server repeats the same warning on every request: it is printed once. Errors are not deduplicated.
+    console.error(
+      `(node:4242) Warning: AI SDK Warning (openai-compatible): The feature "responseFormat" is not supported.`,
+    );
+    console.warn("AI SDK Warning: repeated");
+    console.warn("AI SDK Warning: repeated");
+    console.error("(node:4242) something else broke");
     expect(lines).toEqual([
       `warning: (node:4242) Warning: AI SDK Warning (openai-compatible): The feature "responseFormat" is not supported.`,
       "warning: (node:4242) [DEP0040] DeprecationWarning: The `punycode` module is deprecated.",
+      "error: (node:4242) something else broke",
+      "warning: AI SDK Warning: repeated",
       "error: (node:4242) something else broke",
     ]);
   });

@@ -29,6 +29,9 @@ export function withoutStack(args: unknown[]): string {
     .join(" ");
 }
 
+/** Distinct warnings remembered (to print each once); past this, new ones print every time. */
+const MAX_DISTINCT_WARNINGS = 1000;
+
 export interface QuietErrorsOptions {
   /** Where the one-line messages go. */
   write: (line: string) => void;
@@ -39,24 +42,34 @@ export interface QuietErrorsOptions {
 /**
  * Without `--debug`, no stack trace reaches the terminal from anywhere in the CLI: libraries that
  * log errors themselves (the AI SDK's stream `onError` default prints the raw error with its
- * stack) go through `console.error`/`console.warn`, which are replaced by one-line printers, and
- * an uncaught error or unhandled rejection prints `error: <message>` and exits 1.
+ * stack) go through `console.error`/`console.warn`, which are replaced by one-line printers (each
+ * distinct warning printed once), and an uncaught error or unhandled rejection prints
+ * `error: <message>` and exits 1.
  * Returns a function that restores the previous behaviour.
  */
 export function installQuietErrors(options: QuietErrorsOptions): () => void {
   const { write } = options;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const original = { error: console.error, warn: console.warn };
+  // A warning is printed once: a server repeats the same one on every request (e.g. the AI SDK's
+  // "responseFormat is not supported" for each structured-output call to a compatible backend).
+  const warned = new Set<string>();
+  const warnOnce = (line: string) => {
+    if (warned.has(line)) return;
+    if (warned.size < MAX_DISTINCT_WARNINGS) warned.add(line);
+    write(line);
+  };
   console.error = (...args: unknown[]) => {
     const text = withoutStack(args);
+    if (!text) return;
     // Node prints process warnings ("(node:123) Warning: …", the AI SDK's among them) with
     // console.error: they are warnings, not errors.
-    const label = NODE_WARNING.test(text) ? "warning" : "error";
-    if (text) write(/^(error|warning)\b/i.test(text) ? text : `${label}: ${text}`);
+    if (NODE_WARNING.test(text)) warnOnce(`warning: ${text}`);
+    else write(/^(error|warning)\b/i.test(text) ? text : `error: ${text}`);
   };
   console.warn = (...args: unknown[]) => {
     const text = withoutStack(args);
-    if (text) write(/^(error|warning)\b/i.test(text) ? text : `warning: ${text}`);
+    if (text) warnOnce(/^(error|warning)\b/i.test(text) ? text : `warning: ${text}`);
   };
   const fatal = (error: unknown) => {
     write(`error: ${oneLine(error)}`);

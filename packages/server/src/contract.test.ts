@@ -508,6 +508,42 @@ describe("POST /v1/embeddings", () => {
     );
   });
 
+  it("token-id input (LangChain's OpenAIEmbeddings default) is decoded as cl100k_base and embedded as text", async () => {
+    const seen: string[][] = [];
+    const { client, url } = await scripted({
+      embedding: async (texts: string[]) => {
+        seen.push(texts);
+        return embed(texts);
+      },
+      embeddingModelName: "local-embed",
+    });
+    // cl100k_base: "Hello world" is [9906, 1917]; " café" is [53050].
+    const res = await client.embeddings.create({ model: "local-embed", input: [[9906, 1917], [53050]] });
+    expectOpenAISchema("CreateEmbeddingResponse", res);
+    expect(seen.at(-1)).toEqual(["Hello world", " café"]);
+    expect(res.data.map((d) => d.embedding)).toEqual([
+      [11, 0.5, -0.25],
+      [5, 0.5, -0.25],
+    ]);
+    // Token-id input is counted exactly: three tokens.
+    expect(res.usage).toEqual({ prompt_tokens: 3, total_tokens: 3 });
+    const flat = await client.embeddings.create({ model: "local-embed", input: [9906, 1917] });
+    expect(seen.at(-1)).toEqual(["Hello world"]);
+    expect(flat.data).toHaveLength(1);
+    await expectError(
+      await rawPost(url, "/v1/embeddings", { model: "local-embed", input: [[9906], [1, 2, 1e9]] }),
+      400,
+      "input[1][2]",
+      "invalid_value",
+    );
+    await expectError(
+      await rawPost(url, "/v1/embeddings", { model: "local-embed", input: [9906, -1] }),
+      400,
+      "input[1]",
+      "invalid_value",
+    );
+  });
+
   it("without an embedding model: a clear 400", async () => {
     const { url } = await scripted();
     const err = await expectError(

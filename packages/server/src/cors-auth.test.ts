@@ -28,6 +28,14 @@ describe("CORS", () => {
     expect((await request("/v1/responses", preflight("https://app.example"))).status).toBe(204);
   });
 
+  it("a plain OPTIONS (no Origin: not a CORS request) gets the usual 405 with Allow, not a preflight answer", async () => {
+    const { request } = await harness.start({ cors: "*" });
+    const res = await request("/v1/documents/upload", { method: "OPTIONS" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST");
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   it("an origin not on the list gets no CORS headers", async () => {
     const { request } = await harness.start({ cors: ["https://app.example"] });
     const res = await request("/v1/models", { headers: { origin: "https://evil.example" } });

@@ -116,6 +116,12 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
         { code: malformed ? "invalid_json" : null },
       );
     }
+    if (error.status === 415) {
+      // Hono's validators throw it for a body of the wrong media type (e.g. JSON sent to the upload).
+      return new ApiError(415, `Unsupported media type: ${clip(error.message || "wrong content type")}.`, {
+        code: "unsupported_media_type",
+      });
+    }
     if (error.status < 500) {
       return new ApiError(error.status as ContentfulStatusCode, clip(error.message || "Request failed"));
     }

@@ -77,7 +77,12 @@ export function installMiddleware(app: App, s: StackOptions): ReturnType<typeof 
   if (options.logger) app.use(requestLogger(log));
   // CORS first among the checks: a preflight must not meet a 405, a 401 or a 429.
   const corsConfig = corsOptions(options.cors);
-  if (corsConfig) app.use(cors(corsConfig));
+  if (corsConfig) {
+    const handleCors = cors(corsConfig);
+    // Only a request with an Origin is a CORS request: a plain OPTIONS (no Origin) gets the app's
+    // usual answer (405 with Allow) instead of an empty preflight answer.
+    app.use((c, next) => (c.req.header("origin") === undefined ? next() : handleCors(c, next)));
+  }
   if (s.console) app.use(s.console);
   app.use(
     methodNotAllowed({

@@ -4,6 +4,7 @@ import { servedModelIds } from "../collections.ts";
 import { ApiError } from "../errors.ts";
 import { checkModel, invalid, unsupported } from "../params.ts";
 import { EmbeddingListSchema, EmbeddingRequestSchema } from "../schemas.ts";
+import { decodeTokenInput } from "../token-input.ts";
 import { type App, COMMON, errors, json, jsonBody, jsonRoute, type RouteContext } from "./shared.ts";
 
 const MAX_INPUTS = 2048;
@@ -25,7 +26,10 @@ export function registerEmbeddings(app: App, ctx: RouteContext): void {
       summary: "Create embeddings",
       description:
         "Embeds text with the server's embedding model (the one its vector store uses). Without one " +
-        "configured, answers 400 `embeddings_not_configured`. `usage` is estimated (4 characters a token).",
+        "configured, answers 400 `embeddings_not_configured`. `input` may also be token ids (an array " +
+        "of integers, or of such arrays, as LangChain's `OpenAIEmbeddings` sends by default): they are " +
+        "read as `cl100k_base` tokens, the encoding of OpenAI's embedding models, and decoded to the " +
+        "text they encode. `usage` counts token-id input exactly and estimates text (4 characters a token).",
       request: { body: jsonBody(EmbeddingRequestSchema) },
       responses: {
         200: json(EmbeddingListSchema, "One embedding per input, in order"),
@@ -56,9 +60,21 @@ export function registerEmbeddings(app: App, ctx: RouteContext): void {
       checkModel(model, [...embedding.ids, ctx.modelName]);
       const input = body.input;
       let texts: string[];
+      // Token-id input is counted exactly; text is estimated (4 characters a token).
+      let tokenCount: number | undefined;
       if (typeof input === "string") texts = [input];
       else if (input.every((x) => typeof x === "string")) texts = input as string[];
-      else throw unsupported("input", "Token-id input is not supported: send the input as text.");
+      else if (input.every((x) => typeof x === "number")) {
+        texts = await decodeTokenInput([input as number[]], ["input"]);
+        tokenCount = input.length;
+      } else if (input.every((x) => Array.isArray(x))) {
+        const lists = input as number[][];
+        texts = await decodeTokenInput(
+          lists,
+          lists.map((_, i) => `input[${i}]`),
+        );
+        tokenCount = lists.reduce((n, list) => n + list.length, 0);
+      } else throw invalid("input", "input must be a string, an array of strings, or token ids.");
       if (texts.length === 0) throw invalid("input", "input must not be empty.");
       if (texts.length > MAX_INPUTS) throw invalid("input", `At most ${MAX_INPUTS} inputs per request.`);
       texts.forEach((t, i) => {
@@ -77,7 +93,7 @@ export function registerEmbeddings(app: App, ctx: RouteContext): void {
         );
       }
       const asBase64 = body.encoding_format === "base64";
-      const tokens = texts.reduce((n, t) => n + Math.ceil(t.length / 4), 0);
+      const tokens = tokenCount ?? texts.reduce((n, t) => n + Math.ceil(t.length / 4), 0);
       return c.json(
         {
           object: "list" as const,

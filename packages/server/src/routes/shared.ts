@@ -74,6 +74,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: "Missing or invalid API key",
   404: "Not found",
   413: "Request body too large",
+  415: "The body is not JSON (e.g. multipart/form-data)",
   429: "Rate limit exceeded",
   500: "Internal error",
   501: "Not supported by this server's vector store",
@@ -105,7 +106,8 @@ export function jsonRoute<S extends z.ZodType>(
   schema: S,
   handler: (c: Context<ServerEnv>, body: z.output<S>) => Response | Promise<Response>,
 ): void {
-  app.openAPIRegistry.registerPath(route);
+  // Every JSON route can answer 413 (body limit) and 415 (multipart): documented on each.
+  app.openAPIRegistry.registerPath({ ...route, responses: { ...errors(413, 415), ...route.responses } });
   const parse = jsonBodyParser(schema, ctx.bodyLimitBytes);
   // OpenAPI's {param} → Hono's :param.
   const path = route.path.replace(/\/{(.+?)}/g, "/:$1");

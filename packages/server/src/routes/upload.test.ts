@@ -305,7 +305,9 @@ describe("POST /v1/documents/upload", () => {
       body: JSON.stringify({ files: ["a"] }),
     });
     expect(res.status).toBe(415);
-    expect((await res.json()) as ErrorJson).toMatchObject({ error: { type: "invalid_request_error" } });
+    expect((await res.json()) as ErrorJson).toMatchObject({
+      error: { type: "invalid_request_error", code: "unsupported_media_type" },
+    });
   });
 
   it("has its own size limit: 413 over `uploadLimitBytes`, and the JSON limit does not apply", async () => {
