@@ -7,8 +7,11 @@
  * Lives in a `SharedArrayBuffer` so every worker thread takes from it synchronously, from inside
  * the WebAssembly memory's `grow` (see quickjs-instance.ts): a growth the budget refuses makes
  * QuickJS's allocation fail, which the session reports as a `MemoryError` like any other.
- * Memory an instance was created with is not counted (it is small and fixed per session); only
- * growth is.
+ * An instance is charged from its first growth on, for its initial memory too (it has used it to
+ * the end by then); one that never grows is not charged (what it touches is part of its
+ * worker's fixed cost, bounded by the cap on workers, see worker-slots.ts). What an instance was
+ * charged goes back when its memory is freed: at once for a small instance dropped by a worker
+ * that is reused, on the worker's exit otherwise.
  */
 
 /** Int32 slot of the shared buffer: WebAssembly pages (64 KiB) currently granted. */
@@ -64,8 +67,9 @@ export class MemoryBudget {
 }
 
 /**
- * Default total growth of every pool that does not set `totalMemoryBytes`: room for about two
- * sessions at the default 64 MiB limit to be full at once, the rest getting `MemoryError`.
+ * Default budget of every pool that does not set `totalMemoryBytes`: room for about two sessions
+ * at the default 64 MiB limit (84 MiB of instance memory each) to be full at once, the rest
+ * getting `MemoryError`.
  */
 export const DEFAULT_TOTAL_MEMORY_BYTES = 192 * 1024 * 1024;
 

@@ -3,6 +3,8 @@
  * workers warm, so a session costs a message round trip rather than a thread start (~40 ms).
  * One session per worker is what keeps one query's runaway block (say, native work that ignores
  * interrupts) from costing any other query its variables: only the offender's worker is killed.
+ * How many workers are alive at once is capped (`maxWorkers`, see worker-slots.ts): a session
+ * beyond the cap waits for one.
  */
 import { availableParallelism } from "node:os";
 import { getErrorMessage } from "../errors/get-error-message.ts";
@@ -27,6 +29,8 @@ import type {
   SandboxSession,
   SandboxWorkerReport,
 } from "./types.ts";
+import type { IdleWorkerHolder } from "./worker-slots.ts";
+import { processWorkerSlots, WorkerSlots } from "./worker-slots.ts";
 
 export { DEFAULT_LIMITS } from "./limits.ts";
 
@@ -48,10 +52,12 @@ export function createSandboxPool(options: SandboxOptions = {}): SandboxPool {
   return new WorkerSandboxPool(options);
 }
 
-class WorkerSandboxPool implements SandboxPool, WorkerLender {
+class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
   closed = false;
   private readonly warm: number;
   private readonly memoryBudget: MemoryBudgetShare;
+  /** The cap on workers alive at once: this pool's own, or the one shared by the process. */
+  private readonly slots: WorkerSlots<SandboxWorker>;
   private readonly defaults: ResolvedLimits;
   private readonly onWorkerError: (report: SandboxWorkerReport) => void;
   private readonly workers = new Set<SandboxWorker>();
@@ -76,6 +82,13 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
       throw new ConfigError("sandbox.onWorkerError must be a function", { field: "sandbox.onWorkerError" });
     }
     this.warm = workers;
+    const maxWorkers = options.maxWorkers;
+    if (maxWorkers !== undefined && (!Number.isInteger(maxWorkers) || maxWorkers < 1)) {
+      throw new ConfigError(`sandbox.maxWorkers must be an integer >= 1, got ${String(maxWorkers)}`, {
+        field: "sandbox.maxWorkers",
+      });
+    }
+    this.slots = maxWorkers === undefined ? processWorkerSlots<SandboxWorker>() : new WorkerSlots(maxWorkers);
     const total = options.totalMemoryBytes;
     if (total !== undefined && (typeof total !== "number" || !Number.isFinite(total) || total < 0)) {
       throw new ConfigError(`sandbox.totalMemoryBytes must be a finite number >= 0, got ${String(total)}`, {
@@ -108,14 +121,10 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
         });
       }
     }
+    // The worker is taken when the session's first block runs (see PooledSession.run): that is
+    // where a wait for one is bounded by the block's wall time and can be aborted.
     const session = new PooledSession(this, host, contextJson, limits);
     this.sessions.add(session);
-    try {
-      await session.ensureWorker();
-    } catch (error) {
-      this.sessions.delete(session);
-      throw error;
-    }
     return session;
   }
 
@@ -125,6 +134,8 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
       workersAlive: this.workers.size,
       workersIdle: this.idle.length,
       sessions: this.sessions.size,
+      sessionsWaiting: this.slots.waitingFor(this),
+      maxWorkers: this.slots.capacity,
       memoryGrantedBytes: new MemoryBudget(this.memoryBudget).grantedBytes,
     };
   }
@@ -132,21 +143,23 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
   async close(): Promise<void> {
     this.closed = true;
     if (this.trimTimer !== undefined) clearTimeout(this.trimTimer);
+    this.slots.cancel(this, new SandboxError("the sandbox pool was closed"));
     const workers = [...this.workers];
     this.idle.length = 0;
+    this.slots.setIdle(this, false);
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
   // --- WorkerLender ----------------------------------------------------------------------------
 
-  async acquire(): Promise<SandboxWorker> {
+  get maxWorkers(): number {
+    return this.slots.capacity;
+  }
+
+  async acquire(signal?: AbortSignal): Promise<SandboxWorker> {
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new SandboxError("the sandbox pool was closed");
-      // The most recently used idle worker first (its caches are warm); when that was the last
-      // one, start a spare for the next session in the background.
-      const worker = this.idle.pop() ?? this.start();
-      this.idleSince.delete(worker);
-      if (this.idle.length === 0 && this.warm > 0) this.idle.push(this.start());
+      const worker = await this.take(signal);
       try {
         await worker.ready;
         return worker;
@@ -157,7 +170,33 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
     }
   }
 
-  release(worker: SandboxWorker, report: DisposeReport): void {
+  /**
+   * A worker for a new session: the most recently used idle one (its caches are warm), else a new
+   * one if the cap has room, else the first to come free (waiting in line, until `signal` fires).
+   * Taking the last idle worker starts a spare for the next session if the cap has room.
+   */
+  private async take(signal: AbortSignal | undefined): Promise<SandboxWorker> {
+    let worker = this.idle.pop();
+    if (worker !== undefined) {
+      this.idleSince.delete(worker);
+      if (this.idle.length === 0) this.slots.setIdle(this, false);
+    } else if (this.slots.tryTake()) {
+      worker = this.start();
+    } else {
+      const grant = await this.slots.wait(this, signal);
+      if (this.closed) {
+        // The pool closed while the grant was on its way: give the slot back.
+        if (grant.kind === "worker") void grant.worker.terminate();
+        else this.slots.give();
+        throw new SandboxError("the sandbox pool was closed");
+      }
+      worker = grant.kind === "worker" ? grant.worker : this.start();
+    }
+    if (this.idle.length === 0 && this.warm > 0 && this.slots.tryTake()) this.addIdle(this.start());
+    return worker;
+  }
+
+  async release(worker: SandboxWorker, report: DisposeReport): Promise<void> {
     if (report.problem !== undefined) {
       this.report({ kind: "quickjs", message: `freeing a sandbox session failed: ${report.problem}` });
     }
@@ -167,13 +206,31 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
       report.problem === undefined &&
       report.dirty !== true &&
       report.wasmBytes <= RECYCLE_BELOW_BYTES;
-    if (!reusable) {
-      void worker.terminate();
+    if (reusable && this.slots.handOver(this, worker)) return;
+    if (!reusable || this.slots.waiting > 0) {
+      // Its memory (and, if a waiter of another pool is first in line, its slot) is given back
+      // only once the thread has exited; the session's dispose waits for that.
+      await worker.terminate();
       return;
     }
+    this.addIdle(worker);
+    this.scheduleTrim();
+  }
+
+  /** Ends one idle worker so a session of another pool sharing the cap can start one. */
+  shedIdle(): boolean {
+    const worker = this.idle.shift();
+    if (worker === undefined) return false;
+    this.idleSince.delete(worker);
+    if (this.idle.length === 0) this.slots.setIdle(this, false);
+    void worker.terminate();
+    return true;
+  }
+
+  private addIdle(worker: SandboxWorker): void {
     this.idle.push(worker);
     this.idleSince.set(worker, performance.now());
-    this.scheduleTrim();
+    this.slots.setIdle(this, true);
   }
 
   /**
@@ -193,13 +250,14 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
         this.idleSince.delete(oldest);
         void oldest.terminate();
       }
+      if (this.idle.length === 0) this.slots.setIdle(this, false);
       this.scheduleTrim();
     }, IDLE_TRIM_MS);
     this.trimTimer.unref();
   }
 
-  discard(worker: SandboxWorker): void {
-    void worker.terminate();
+  async discard(worker: SandboxWorker): Promise<void> {
+    await worker.terminate();
   }
 
   forget(session: PooledSession): void {
@@ -208,24 +266,39 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender {
 
   // ---------------------------------------------------------------------------------------------
 
+  /** Starts a worker in a slot the caller has taken (given back when the thread exits). */
   private start(): SandboxWorker {
-    const worker = new SandboxWorker({
+    let worker: SandboxWorker;
+    try {
+      worker = this.newWorker();
+    } catch (error) {
+      this.slots.give();
+      throw error;
+    }
+    this.workers.add(worker);
+    this.counters.workersStarted += 1;
+    return worker;
+  }
+
+  private newWorker(): SandboxWorker {
+    return new SandboxWorker({
       defaultMemoryBytes: this.defaults.memoryBytes,
       recycleBelowBytes: RECYCLE_BELOW_BYTES,
       memoryBudget: this.memoryBudget,
       onExit: (w, exit) => this.onWorkerExit(w, exit),
       onStderr: (text) => this.report({ kind: "quickjs", message: text.trim() }),
     });
-    this.workers.add(worker);
-    this.counters.workersStarted += 1;
-    return worker;
   }
 
   private onWorkerExit(worker: SandboxWorker, exit: WorkerExit): void {
     this.workers.delete(worker);
     const index = this.idle.indexOf(worker);
-    if (index !== -1) this.idle.splice(index, 1);
+    if (index !== -1) {
+      this.idle.splice(index, 1);
+      if (this.idle.length === 0) this.slots.setIdle(this, false);
+    }
     this.idleSince.delete(worker);
+    this.slots.give();
     if (!exit.expected && !this.closed)
       this.report({ kind: exit.hung ? "hang" : "crash", message: exit.cause });
   }

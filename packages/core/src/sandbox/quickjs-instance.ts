@@ -87,7 +87,8 @@ export async function newQuickJSInstance(
 ): Promise<QuickJSInstance> {
   const maximum = Math.min(MODULE_MAX_PAGES, Math.ceil((heapBytes + INSTANCE_OVERHEAD_BYTES) / PAGE_BYTES));
   const memory = new Wasm.Memory({ initial: INITIAL_PAGES, maximum });
-  let grown = 0;
+  /** Pages taken from the budget: the growth, plus the initial pages once there is any. */
+  let charged = 0;
   let refusals = 0;
   if (account !== undefined) {
     // Emscripten's heap resize calls `grow` on this very object inside a try/catch and makes the
@@ -95,7 +96,12 @@ export async function newQuickJSInstance(
     const grow = memory.grow.bind(memory);
     Object.defineProperty(memory, "grow", {
       value: (pages: number): number => {
-        if (!account.budget.take(pages)) {
+        // An instance that grows has used its initial memory to the end, so from its first growth
+        // on that memory is real too and is charged with it. (An instance that never grows has
+        // touched only part of it: that part is in its worker's fixed cost, bounded by the cap on
+        // workers.)
+        const cost = charged === 0 ? pages + INITIAL_PAGES : pages;
+        if (!account.budget.take(cost)) {
           refusals++;
           throw new RangeError("the sandboxes' shared memory budget is spent");
         }
@@ -103,11 +109,11 @@ export async function newQuickJSInstance(
         try {
           before = grow(pages);
         } catch (error) {
-          account.budget.give(pages);
+          account.budget.give(cost);
           throw error;
         }
-        grown += pages;
-        account.held(pages);
+        charged += cost;
+        account.held(cost);
         return before;
       },
     });
@@ -127,10 +133,10 @@ export async function newQuickJSInstance(
       return refusals;
     },
     release() {
-      if (account === undefined || grown === 0) return;
-      account.held(-grown);
-      account.budget.give(grown);
-      grown = 0;
+      if (account === undefined || charged === 0) return;
+      account.held(-charged);
+      account.budget.give(charged);
+      charged = 0;
     },
   };
 }

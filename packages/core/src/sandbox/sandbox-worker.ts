@@ -96,6 +96,8 @@ interface PendingRequest {
   wallTimer: NodeJS.Timeout | undefined;
   /** Watchdog budget left (ms); spent only while the worker is executing (not in a host call). */
   remainingMs: number;
+  /** Wall-time limit (ms) of a `run`, from when the worker starts it. */
+  wallMs: number | undefined;
 }
 
 let lastRequestId = 0;
@@ -184,10 +186,12 @@ export class SandboxWorker {
 
   /**
    * Sends one request; resolves with the worker's answer. A `signal` (run only) stops the block.
+   * `wallMs` (run only) is the block's wall-time limit when less than its session's
+   * `wallTimeoutMs` is left (the session waited for this worker).
    * @throws WorkerDiedError if the worker dies or hangs first; SandboxError for a request the
    *   worker refused (its message).
    */
-  request(body: RequestBody, signal?: AbortSignal): Promise<unknown> {
+  request(body: RequestBody, signal?: AbortSignal, wallMs?: number): Promise<unknown> {
     if (this.dead) return Promise.reject(new WorkerDiedError("SandboxError: the sandbox worker is gone"));
     return new Promise((resolve, reject) => {
       const request = { ...body, id: nextRequestId() } as WorkerRequest;
@@ -203,6 +207,7 @@ export class SandboxWorker {
         hostCallOpen: false,
         wallTimer: undefined,
         remainingMs: this.watchdogBudget(request),
+        wallMs,
       };
       if (signal !== undefined) {
         op.onAbort = () => this.stop(op, "abort");
@@ -243,7 +248,7 @@ export class SandboxWorker {
     }
     this.current = op;
     Atomics.store(this.ctrl, CTRL_STOP_ID, 0);
-    const wallTimeoutMs = this.tenant?.limits.wallTimeoutMs;
+    const wallTimeoutMs = op.wallMs ?? this.tenant?.limits.wallTimeoutMs;
     if (op.request.type === "run" && wallTimeoutMs !== undefined) {
       op.wallTimer = setTimeout(() => this.stop(op, "wall-time"), wallTimeoutMs);
       op.wallTimer.unref();

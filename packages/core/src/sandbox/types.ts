@@ -41,7 +41,7 @@ export interface SandboxLimits {
   wallTimeoutMs?: number;
   /**
    * Memory (bytes) of the session's QuickJS heap. Every session has its own WebAssembly
-   * instance whose memory cannot grow past this plus a fixed 16 MiB of runtime overhead, and is
+   * instance whose memory cannot grow past this plus a fixed 20 MiB of runtime overhead, and is
    * given back when the session ends. Default 64 MiB. → `MemoryError`, `limit: "memory"`.
    */
   memoryBytes?: number;
@@ -86,10 +86,24 @@ export interface SandboxSession {
 export interface SandboxOptions extends SandboxLimits {
   /**
    * Idle worker threads kept started and ready, so a new session does not wait ~40 ms for a
-   * thread. Each live session has a worker of its own; this only sets how many are kept warm.
-   * Default: min(4, available parallelism).
+   * thread. Each live session has a worker of its own; this only sets how many are kept warm
+   * (never more than `maxWorkers` allows). Default: min(4, available parallelism).
    */
   workers?: number;
+  /**
+   * Most sandbox worker threads alive at once (busy, idle or exiting), a count. Every session
+   * holds a worker of its own from its first block until it is disposed, and each worker costs
+   * ~24 MiB of process memory that no heap limit counts (its V8 isolate, its QuickJS instance's
+   * fixed part), so this is what bounds the memory of many concurrent queries: at most about
+   * `maxWorkers` × 24 MiB + `totalMemoryBytes`. A session beyond it waits, first come first
+   * served, for a worker to come free (another session disposed); the wait counts against its
+   * block's `wallTimeoutMs` and ends with the block's `signal`. A block that waited its whole
+   * wall time is not run and the model is told so (`TimeoutError: the block was not run ...`).
+   * A child query's sandbox (`llmQuery` with `maxDepth > 1`) needs a worker too while its parent
+   * holds one. Pools that leave it out share one process-wide cap of 8; a pool that sets it gets
+   * a cap of its own.
+   */
+  maxWorkers?: number;
   /**
    * Called when a worker crashed, stopped responding, or QuickJS reported an internal failure
    * (an assertion, a runtime freed with live objects). These are bugs or attacks worth a log
@@ -98,11 +112,14 @@ export interface SandboxOptions extends SandboxLimits {
    */
   onWorkerError?: (report: SandboxWorkerReport) => void;
   /**
-   * Most memory (bytes) all sessions' QuickJS instances may grow by together, beyond the small
-   * fixed amount each starts with. `memoryBytes` caps one session; this caps them all, so many
-   * concurrent memory bombs cannot add up to gigabytes. A block whose allocation would exceed
-   * it gets a `MemoryError` saying the shared memory is in use. Pools that leave it out share
-   * one process-wide budget of 192 MiB; a pool that sets it gets a budget of its own.
+   * Most memory (bytes) all sessions' QuickJS instances may take together once they grow:
+   * an instance that grows past the 16 MiB it starts with counts in full (those 16 MiB and its
+   * growth) until its memory is really freed (when a worker that is not reused has exited).
+   * Instances that never grow are part of their worker's fixed cost, which `maxWorkers` bounds.
+   * `memoryBytes` caps one session; this caps them all, so many concurrent memory bombs cannot
+   * add up to gigabytes. A block whose allocation would exceed it gets a `MemoryError` saying
+   * the shared memory is in use. Pools that leave it out share one process-wide budget of
+   * 192 MiB; a pool that sets it gets a budget of its own.
    */
   totalMemoryBytes?: number;
 }
@@ -122,8 +139,12 @@ export interface SandboxPoolStats {
   workersAlive: number;
   /** Idle workers ready for a new session. */
   workersIdle: number;
-  /** Sessions alive now. */
+  /** Sessions alive now (created and not yet disposed). */
   sessions: number;
+  /** This pool's sessions waiting for a worker now, because `maxWorkers` workers are alive. */
+  sessionsWaiting: number;
+  /** The cap on workers alive at once (`maxWorkers`, shared by every pool that shares it). */
+  maxWorkers: number;
   /**
    * Bytes of the shared memory budget (`totalMemoryBytes`) granted now, to this pool's sessions
    * and to those of every pool sharing the budget.

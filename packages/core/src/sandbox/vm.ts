@@ -431,11 +431,11 @@ export class SandboxVm {
 
   /**
    * This session, empty, on `instance`: for a worker replacing an instance whose runtime could
-   * not be reset. The old instance's growth goes back to the shared budget; the successor is
-   * marked dirty so the pool retires the worker (and the old instance's memory) at session end.
+   * not be reset. The successor is marked dirty so the pool retires the worker at session end;
+   * until then what the old instance was charged stays counted in the shared budget (its memory
+   * is only really freed when the garbage collector or the worker's exit gets to it).
    */
   successor(instance: QuickJSInstance): SandboxVm {
-    this.releaseInstance();
     const next = new SandboxVm(instance, this.contextJson, this.limits, this.hostBridge, this.stopCheck);
     next.dirty = true;
     return next;

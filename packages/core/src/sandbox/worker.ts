@@ -146,13 +146,17 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       if (session === undefined) return { wasmBytes: 0 } satisfies DisposeReport;
       const report: DisposeReport = { wasmBytes: session.wasmBytes };
       const problem = session.dispose();
-      // The instance is dropped with the session: its growth goes back to the shared budget now,
-      // not when the garbage collector gets to it.
-      session.releaseInstance();
       if (problem !== undefined) report.problem = problem;
       if (session.dirty) report.dirty = true;
-      // Only a worker the pool will reuse needs an instance ready.
-      if (problem === undefined && report.wasmBytes <= init.recycleBelowBytes) prepareSpare();
+      if (problem === undefined && !session.dirty && report.wasmBytes <= init.recycleBelowBytes) {
+        // The pool will reuse this worker: the small instance is dropped with the session, its
+        // charge goes back to the shared budget now, and the next session gets a fresh one ready.
+        session.releaseInstance();
+        prepareSpare();
+      }
+      // Otherwise the pool terminates this worker, and only then is the memory really gone: what
+      // its instances were charged stays counted in the shared budget until the pool gives it
+      // back on exit, so other sessions cannot take memory that is still in use.
       return report;
     }
   }

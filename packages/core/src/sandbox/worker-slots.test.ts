@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { SlotWaitAbortedError, WorkerSlots } from "./worker-slots.ts";
+
+const A = { name: "pool A" };
+const B = { name: "pool B" };
+
+/** Records the order in which waits were granted. */
+function track<T>(order: string[], label: string, wait: Promise<T>): Promise<T> {
+  return wait.then((grant) => {
+    order.push(label);
+    return grant;
+  });
+}
+
+describe("WorkerSlots", () => {
+  it("grants up to its capacity, then serves waiters first come first served as workers exit", async () => {
+    const slots = new WorkerSlots<string>(2);
+    expect(slots.tryTake()).toBe(true);
+    expect(slots.tryTake()).toBe(true);
+    expect(slots.tryTake()).toBe(false);
+    const order: string[] = [];
+    const first = track(order, "first", slots.wait(A));
+    const second = track(order, "second", slots.wait(B));
+    expect(slots.waiting).toBe(2);
+    expect(slots.waitingFor(A)).toBe(1);
+    slots.give();
+    await expect(first).resolves.toEqual({ kind: "slot" });
+    expect(order).toEqual(["first"]);
+    // The slot went to the waiter: still two in use, and nobody jumps the line.
+    expect(slots.inUse).toBe(2);
+    expect(slots.tryTake()).toBe(false);
+    slots.give();
+    await second;
+    expect(order).toEqual(["first", "second"]);
+    slots.give();
+    slots.give();
+    expect(slots.inUse).toBe(0);
+  });
+
+  it("does not let tryTake jump the line while someone waits, even with a slot free", async () => {
+    const slots = new WorkerSlots<string>(1);
+    expect(slots.tryTake()).toBe(true);
+    const waiting = slots.wait(A);
+    slots.give();
+    await waiting;
+    expect(slots.tryTake()).toBe(false);
+  });
+
+  it("an aborted waiter leaves the line holding nothing; the next one gets the slot", async () => {
+    const slots = new WorkerSlots<string>(1);
+    expect(slots.tryTake()).toBe(true);
+    const controller = new AbortController();
+    const leaving = slots.wait(A, controller.signal);
+    const staying = slots.wait(B);
+    controller.abort();
+    await expect(leaving).rejects.toBeInstanceOf(SlotWaitAbortedError);
+    expect(slots.waiting).toBe(1);
+    slots.give();
+    await expect(staying).resolves.toEqual({ kind: "slot" });
+    expect(slots.inUse).toBe(1);
+    await expect(slots.wait(A, AbortSignal.abort())).rejects.toBeInstanceOf(SlotWaitAbortedError);
+    expect(slots.waiting).toBe(0);
+  });
+
+  it("hands a worker over only to its own pool's waiter at the head of the line", async () => {
+    const slots = new WorkerSlots<string>(1);
+    expect(slots.tryTake()).toBe(true);
+    const foreign = slots.wait(B);
+    const own = slots.wait(A);
+    expect(slots.handOver(A, "worker-1")).toBe(false);
+    slots.give();
+    await expect(foreign).resolves.toEqual({ kind: "slot" });
+    expect(slots.handOver(A, "worker-2")).toBe(true);
+    await expect(own).resolves.toEqual({ kind: "worker", worker: "worker-2" });
+    expect(slots.handOver(A, "worker-3")).toBe(false);
+  });
+
+  it("asks pools with idle workers to end one per waiter, and stops asking once covered", async () => {
+    const slots = new WorkerSlots<string>(2);
+    expect(slots.tryTake()).toBe(true);
+    expect(slots.tryTake()).toBe(true);
+    let idle = 2;
+    const holder = {
+      shedIdle: () => {
+        if (idle === 0) return false;
+        idle -= 1;
+        return true;
+      },
+    };
+    slots.setIdle(holder, true); // nobody waits: nothing is shed
+    expect(idle).toBe(2);
+    const first = slots.wait(A);
+    expect(idle).toBe(1);
+    slots.setIdle(holder, true); // asked again: the waiter is already covered
+    expect(idle).toBe(1);
+    const second = slots.wait(A);
+    expect(idle).toBe(0);
+    slots.give();
+    slots.give();
+    await Promise.all([first, second]);
+  });
+
+  it("cancels the waiters of one pool only", async () => {
+    const slots = new WorkerSlots<string>(1);
+    expect(slots.tryTake()).toBe(true);
+    const mine = slots.wait(A);
+    const theirs = slots.wait(B);
+    slots.cancel(A, new Error("closed"));
+    await expect(mine).rejects.toThrow("closed");
+    expect(slots.waiting).toBe(1);
+    slots.give();
+    await expect(theirs).resolves.toEqual({ kind: "slot" });
+  });
+});
