@@ -28,6 +28,8 @@ interface MemoryRun {
   afterMiB: number;
   errors: string[];
   ms: number;
+  /** Most worker threads the pool had alive at once during the run. */
+  workers: number;
 }
 
 const rssMiB = () => process.memoryUsage().rss / MiB;
@@ -47,8 +49,10 @@ async function memoryRun(
   await sleep(200);
   const baseMiB = rssMiB();
   let peakMiB = baseMiB;
+  let workers = pool.stats().workersAlive;
   const sampler = setInterval(() => {
     peakMiB = Math.max(peakMiB, rssMiB());
+    workers = Math.max(workers, pool.stats().workersAlive);
   }, 5);
   const started = performance.now();
   const errors = await Promise.all(
@@ -65,7 +69,16 @@ async function memoryRun(
   const ms = performance.now() - started;
   await sleep(2_000);
   clearInterval(sampler);
-  return { attack, concurrent, baseMiB, peakMiB, afterMiB: rssMiB(), errors: [...new Set(errors)], ms };
+  return {
+    attack,
+    concurrent,
+    baseMiB,
+    peakMiB,
+    afterMiB: rssMiB(),
+    errors: [...new Set(errors)],
+    ms,
+    workers,
+  };
 }
 
 export async function runSandboxScenario(ctx: BenchContext): Promise<ScenarioReport> {
@@ -77,7 +90,7 @@ export async function runSandboxScenario(ctx: BenchContext): Promise<ScenarioRep
     const warm = await pool.createSession(HOST);
     await warm.run("const x = 1");
     await warm.dispose();
-    for (const concurrent of [1, 4, 8]) {
+    for (const concurrent of [1, 4, 8, 16, 32]) {
       runs.push(await memoryRun(pool, BOMBS[0]!.name, BOMBS[0]!.code, concurrent));
       ctx.log(
         `  ${BOMBS[0]!.name} x${concurrent}: peak +${fmt(runs.at(-1)!.peakMiB - runs.at(-1)!.baseMiB, 0)} MiB`,
@@ -94,31 +107,30 @@ export async function runSandboxScenario(ctx: BenchContext): Promise<ScenarioRep
   const over = (r: MemoryRun) => r.peakMiB - r.baseMiB;
   const left = (r: MemoryRun) => r.afterMiB - r.baseMiB;
   const goals: Goal[] = [];
+  // The cap on workers alive at once (maxWorkers) bounds any number of concurrent bombs, so every
+  // count is held to the issue's target.
   for (const r of runs) {
-    const gated = r.concurrent <= 4;
     goals.push({
       scenario: "6. Sandbox",
       goal: `${r.attack}${r.concurrent > 1 ? ` ×${r.concurrent} at once` : ""}: RSS peak ≤ base + 512 MiB`,
       measured: `+${fmt(over(r), 0)} MiB`,
-      met: gated ? over(r) <= 512 : null,
-      ...(gated ? {} : { informational: true }),
+      met: over(r) <= 512,
     });
     goals.push({
       scenario: "6. Sandbox",
       goal: `${r.attack}${r.concurrent > 1 ? ` ×${r.concurrent} at once` : ""}: RSS back within base + 256 MiB 2 s after`,
       measured: `+${fmt(left(r), 0)} MiB`,
-      met: gated ? left(r) <= 256 : null,
-      ...(gated ? {} : { informational: true }),
+      met: left(r) <= 256,
     });
   }
   const markdown = [
-    "Model-written memory bombs against the sandbox with its default limits (64 MiB of QuickJS heap per session), each in a session of its own on a pool with 2 warm workers, the process's RSS sampled every 5 ms from before the sessions start until 2 s after they are disposed. Each session runs in a worker thread of its own, in a WebAssembly instance whose memory cannot grow past the heap limit plus 20 MiB of fixed overhead; a worker whose session's memory grew is terminated when the session ends, which gives its memory back at once.",
+    "Model-written memory bombs against the sandbox with its default limits (64 MiB of QuickJS heap per session, 192 MiB shared by all sessions, at most 8 worker threads alive at once), each in a session of its own on a pool with 2 warm workers, the process's RSS sampled every 5 ms from before the sessions start until 2 s after they are disposed. Each session runs in a worker thread of its own, in a WebAssembly instance whose memory cannot grow past the heap limit plus 20 MiB of fixed overhead; a worker whose session's memory grew is terminated when the session ends, which gives its memory back at once. Beyond 8 sessions at once, a session waits for a worker to come free (`maxWorkers`), so 16 or 32 bombs cost what 8 do, spread over more time.",
     "",
-    "| Attack | At once | Base MiB | Peak MiB (over base) | 2 s after MiB (over base) | Time ms | What the model was told |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    "| Attack | At once | Workers (most alive) | Base MiB | Peak MiB (over base) | 2 s after MiB (over base) | Time ms | What the model was told |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ...runs.map(
       (r) =>
-        `| ${r.attack} | ${r.concurrent} | ${fmt(r.baseMiB, 0)} | ${fmt(r.peakMiB, 0)} (+${fmt(over(r), 0)}) | ${fmt(r.afterMiB, 0)} (+${fmt(left(r), 0)}) | ${fmt(r.ms, 0)} | ${r.errors.join(", ")} |`,
+        `| ${r.attack} | ${r.concurrent} | ${r.workers} | ${fmt(r.baseMiB, 0)} | ${fmt(r.peakMiB, 0)} (+${fmt(over(r), 0)}) | ${fmt(r.afterMiB, 0)} (+${fmt(left(r), 0)}) | ${fmt(r.ms, 0)} | ${r.errors.join(", ")} |`,
     ),
     "",
     "A caught array bomb keeps every allocation failing and catching the error, so QuickJS spends most of its time in its garbage collector: the block runs until its 10 s execution limit (or, if it stops answering interrupts, until the watchdog terminates its worker 2 s later), which is why it takes longest. Either way the model is told it ran out of memory, the memory is given back, and sessions on other workers are not affected.",
