@@ -176,7 +176,9 @@ export async function composeEngine(
     const cache = redis && config.cache !== "none" ? redis.cache : createCache(config);
     const budget = budgetFromConfig(config);
     // One sandbox pool and one cache for every collection's engine (workers start on first use).
-    const sandbox = createSandboxPool();
+    const sandbox = createSandboxPool(
+      config.sandboxWorkers !== undefined ? { maxWorkers: config.sandboxWorkers } : {},
+    );
     // Store name -> where other processes (ingest, delete) leave notice of their writes to it.
     const noticeFiles = new Map<string, string>([
       [handle.store.name, writeNoticeFile(config, handle.collection)],

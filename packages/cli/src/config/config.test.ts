@@ -225,6 +225,17 @@ describe("resolveConfig precedence", () => {
     );
   });
 
+  it("--sandbox-workers from every source, unset by default (the sandbox's own default, 8)", () => {
+    expect(resolveIn().config.sandboxWorkers).toBeUndefined();
+    expect(resolveIn({ flags: { sandboxWorkers: "16" } }).config.sandboxWorkers).toBe(16);
+    expect(resolveIn({ env: { DEEPRECALL_SANDBOX_WORKERS: "4" } }).config.sandboxWorkers).toBe(4);
+    writeFileSync(path.join(dir, "deeprecall.toml"), "sandbox_workers = 2\n");
+    expect(resolveIn().config.sandboxWorkers).toBe(2);
+    expect(errorOf(() => resolveIn({ flags: { sandboxWorkers: "0" } })).message).toMatch(
+      /^--sandbox-workers: expected an integer 1-256, got "0"/,
+    );
+  });
+
   it("resolves relative paths in the toml file against the file's directory", () => {
     const sub = path.join(dir, "conf");
     rmSync(sub, { recursive: true, force: true });

@@ -232,6 +232,15 @@ export const FIELDS = {
     expected: "an integer 1-5",
     description: "Recursion depth of llmQuery (1 = plain sub-LLM calls)",
   },
+  sandboxWorkers: {
+    flag: "--sandbox-workers",
+    env: ["DEEPRECALL_SANDBOX_WORKERS"],
+    toml: "sandbox_workers",
+    schema: intSchema(1, 256),
+    expected: "an integer 1-256",
+    description:
+      "Most sandbox worker threads at once (default 8, ~30 MiB each): a query running code holds one; more such queries wait",
+  },
   topK: {
     flag: "--top-k",
     env: ["DEEPRECALL_TOP_K"],
@@ -538,6 +547,7 @@ export const ENGINE_FIELDS: FieldName[] = [
   "strategy",
   "maxIterations",
   "maxDepth",
+  "sandboxWorkers",
   "topK",
   "maxSearches",
   "maxTokens",
