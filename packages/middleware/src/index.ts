@@ -10,9 +10,11 @@ export {
 } from "./auth.ts";
 export {
   MemoryRateLimitStore,
+  RATE_LIMIT_HEADERS_SET,
   type RateLimitDecision,
   type RateLimiterOptions,
   type RateLimitStore,
+  type RateLimitVariables,
   rateLimiter,
 } from "./rate-limit.ts";
 export {

@@ -4,8 +4,10 @@ import { listen } from "./__fixtures__/listen.ts";
 import { apiKeyAuth } from "./auth.ts";
 import {
   MemoryRateLimitStore,
+  RATE_LIMIT_HEADERS_SET,
   type RateLimiterOptions,
   type RateLimitStore,
+  type RateLimitVariables,
   rateLimiter,
 } from "./rate-limit.ts";
 
@@ -91,6 +93,28 @@ describe("rateLimiter over HTTP", () => {
       remaining.push(res.headers.get("x-ratelimit-remaining-requests"));
     }
     expect(remaining).toEqual(["2", "1", "0"]);
+  });
+
+  it("offers the headers to the handler; a response that carries them (marked) is not touched again", async () => {
+    const app = new Hono<{ Variables: RateLimitVariables }>();
+    app.use(rateLimiter({ requestsPerMinute: 5 }));
+    let offered: RateLimitVariables["rateLimitHeaders"] | undefined;
+    app.get("/v1/own", (c) => {
+      offered = c.get("rateLimitHeaders");
+      // A plain header object, as a fast handler builds it; the limiter must leave it as it is.
+      // (A sentinel value shows whether the limiter set its headers again.)
+      const res = new Response("{}", {
+        headers: { "content-type": "application/json", ...offered, "x-ratelimit-remaining-requests": "kept" },
+      });
+      (res as Response & { [RATE_LIMIT_HEADERS_SET]?: boolean })[RATE_LIMIT_HEADERS_SET] = true;
+      return res;
+    });
+    const server = await listen(app);
+    closers.push(server.close);
+    const res = await fetch(`${server.url}/v1/own`);
+    expect(offered).toEqual({ "x-ratelimit-limit-requests": "5", "x-ratelimit-remaining-requests": "4" });
+    expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("kept");
+    expect(res.headers.get("x-ratelimit-limit-requests")).toBe("5");
   });
 
   it("refills at requestsPerMinute / 60 per second, never above the burst", async () => {

@@ -3,6 +3,24 @@ import { createMiddleware } from "hono/factory";
 import type { ApiKeyAuthVariables } from "./auth.ts";
 import { DEFAULT_EXEMPT_PATHS, isExemptPath, nodeRemoteAddress, openAIError } from "./shared.ts";
 
+/**
+ * The rate-limit headers of the current request, as `rateLimiter` puts them in the context
+ * (`c.get("rateLimitHeaders")`) before the handler runs: a handler that builds its response
+ * with a plain header object can include them, and mark the response with
+ * {@link RATE_LIMIT_HEADERS_SET} so the limiter does not set them again.
+ */
+export interface RateLimitVariables {
+  rateLimitHeaders: Readonly<Record<"x-ratelimit-limit-requests" | "x-ratelimit-remaining-requests", string>>;
+}
+
+/**
+ * A property a handler sets (to `true`) on a response that already carries the request's
+ * `rateLimitHeaders`. Without it the limiter sets them on `c.res.headers` after the handler,
+ * which, on `@hono/node-server`, turns the response's plain header object into a `Headers` and
+ * back (a measurable share of a fast endpoint's time).
+ */
+export const RATE_LIMIT_HEADERS_SET: unique symbol = Symbol.for("deeprecall.rateLimitHeadersSet");
+
 /** The outcome of one `take`. */
 export interface RateLimitDecision {
   /** True when a token was taken and the request may proceed. */
@@ -122,7 +140,8 @@ function defaultKeyFor(c: Context): string {
  * `requestsPerMinute / 60` tokens per second. Register it after `apiKeyAuth` so buckets are
  * per accepted key. Over the limit it answers 429 with an OpenAI-shaped body including
  * `retry_after` (seconds), a `Retry-After` header (whole seconds, rounded up), and
- * `x-ratelimit-limit-requests` / `x-ratelimit-remaining-requests` on every limited response.
+ * `x-ratelimit-limit-requests` / `x-ratelimit-remaining-requests` on every limited response
+ * (also offered to the handler as `c.get("rateLimitHeaders")`: see {@link RATE_LIMIT_HEADERS_SET}).
  */
 export function rateLimiter(options: RateLimiterOptions): MiddlewareHandler {
   const rpm = options.requestsPerMinute;
@@ -137,7 +156,7 @@ export function rateLimiter(options: RateLimiterOptions): MiddlewareHandler {
   const now = options.now ?? Date.now;
   const limitHeader = String(Math.floor(capacity));
 
-  return createMiddleware(async (c, next) => {
+  return createMiddleware<{ Variables: RateLimitVariables }>(async (c, next) => {
     if (c.req.method === "OPTIONS" || isExemptPath(c.req.path, exemptPaths)) {
       await next();
       return;
@@ -175,8 +194,13 @@ export function rateLimiter(options: RateLimiterOptions): MiddlewareHandler {
         },
       });
     }
+    const headers = {
+      "x-ratelimit-limit-requests": limitHeader,
+      "x-ratelimit-remaining-requests": String(decision.remaining),
+    };
+    c.set("rateLimitHeaders", headers);
     await next();
-    c.res.headers.set("x-ratelimit-limit-requests", limitHeader);
-    c.res.headers.set("x-ratelimit-remaining-requests", String(decision.remaining));
+    if ((c.res as Response & { [RATE_LIMIT_HEADERS_SET]?: boolean })[RATE_LIMIT_HEADERS_SET]) return;
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   });
 }

@@ -1,3 +1,4 @@
+import { RATE_LIMIT_HEADERS_SET, type RateLimitVariables } from "@deeprecall/middleware";
 import type { Context, MiddlewareHandler } from "hono";
 
 /**
@@ -28,7 +29,7 @@ const REQUEST_ID_INVALID = /[^\w\-=]/;
  * response, not a WeakSet: adding to a WeakSet costs more than building the response).
  */
 const COMPLETE: unique symbol = Symbol("deeprecall.completeHeaders");
-type Marked = Response & { [COMPLETE]?: true };
+type Marked = Response & { [COMPLETE]?: true; [RATE_LIMIT_HEADERS_SET]?: true };
 
 /**
  * Hono's `requestId()` and `secureHeaders()` in one middleware, without their per-request cost.
@@ -60,21 +61,25 @@ export function responseHeaders(): MiddlewareHandler {
 }
 
 /**
- * A JSON response that already carries the request id and the secure headers as one plain
- * object, for `responseHeaders()` to pass through untouched. Only for handlers behind
- * `responseHeaders()`: a middleware that sets headers through `c.header()` before the handler
- * would lose them (none in this app does; CORS and the rate limiter set theirs on `c.res`, which
- * Hono merges into the handler's response).
+ * A JSON response that already carries the request id, the secure headers and the rate-limit
+ * headers (when `rateLimiter` runs: `c.get("rateLimitHeaders")`) as one plain object, for
+ * `responseHeaders()` and the limiter to pass through untouched (`@hono/node-server` then writes
+ * the object as it is, with no `Headers` built). Only for handlers behind `responseHeaders()`: a
+ * middleware that sets headers through `c.header()` before the handler would lose them (none in
+ * this app does; CORS sets its own on `c.res`, which Hono merges into the handler's response).
  */
 export function jsonResponse(c: Context, body: string, status = 200): Response {
+  const rateLimit = c.get("rateLimitHeaders") as RateLimitVariables["rateLimitHeaders"] | undefined;
   const res = new Response(body, {
     status,
     headers: {
       "content-type": "application/json",
       [REQUEST_ID_HEADER]: c.get("requestId") as string,
       ...SECURE_RECORD,
+      ...rateLimit,
     },
   });
   (res as Marked)[COMPLETE] = true;
+  if (rateLimit) (res as Marked)[RATE_LIMIT_HEADERS_SET] = true;
   return res;
 }

@@ -5,7 +5,7 @@ import type {
   EmbeddingFunction,
   StructuredOutputApi,
 } from "@deeprecall/core";
-import type { ApiKeyAuthVariables } from "@deeprecall/middleware";
+import type { ApiKeyAuthVariables, RateLimitVariables } from "@deeprecall/middleware";
 import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
@@ -27,7 +27,9 @@ export interface RequestLog {
 }
 
 export type ServerEnv = {
-  Variables: RequestIdVariables & Partial<ApiKeyAuthVariables> & { requestLog?: RequestLog };
+  Variables: RequestIdVariables &
+    Partial<ApiKeyAuthVariables> &
+    Partial<RateLimitVariables> & { requestLog?: RequestLog };
 };
 export type App = OpenAPIHono<ServerEnv>;
 export type Engine = DeepRecallEngineApi & Partial<StructuredOutputApi>;
