@@ -99,7 +99,8 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
  * would, but served by one handler that reads and validates the body itself (see
  * {@link jsonBodyParser}) and passes it on as `body`. What this saves over `app.openapi` on the
  * hot endpoints: its media-type gate and `zValidator` (two more async middleware, the body read
- * as text then parsed from Hono's body cache, `safeParseAsync`); the errors are the same 400s.
+ * as text then parsed from Hono's body cache, `safeParseAsync`). The errors are the same 400s;
+ * a multipart body is a 415 `unsupported_media_type`.
  */
 export function jsonRoute<S extends z.ZodType>(
   app: App,
