@@ -6,7 +6,7 @@ import { isUtf8 } from "node:buffer";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
-import { ApiError } from "./errors.ts";
+import { ApiError, payloadTooLarge } from "./errors.ts";
 
 /** Zod issue path → OpenAI `param`, e.g. ["messages", 0, "content"] → "messages[0].content". */
 export function paramFromPath(path: ReadonlyArray<PropertyKey>): string | null {
@@ -38,10 +38,17 @@ export function invalidRequest(error: z.ZodError): ApiError {
  * the bytes as they arrive. Over the limit: 413 `request_too_large`.
  */
 export function bodyLimits(maxSize: number, uploadLimit: number, uploadPath: string): MiddlewareHandler {
-  const json = limitBody(maxSize, `Request body too large: the limit is ${maxSize} bytes.`);
+  const json = limitBody(maxSize, () => payloadTooLarge(maxSize));
   const upload = limitBody(
     uploadLimit,
-    `Upload too large: the limit is ${uploadLimit} bytes per request (all files together).`,
+    () =>
+      new ApiError(
+        413,
+        `Upload too large: the limit is ${uploadLimit} bytes per request (all files together).`,
+        {
+          code: "request_too_large",
+        },
+      ),
   );
   return function bodyLimits(c, next) {
     const method = c.req.method;
@@ -50,8 +57,7 @@ export function bodyLimits(maxSize: number, uploadLimit: number, uploadPath: str
   };
 }
 
-function limitBody(maxSize: number, message: string): MiddlewareHandler {
-  const tooLarge = () => new ApiError(413, message, { code: "request_too_large" });
+function limitBody(maxSize: number, tooLarge: () => ApiError): MiddlewareHandler {
   const streaming = bodyLimit({
     maxSize,
     onError: () => {
@@ -102,11 +108,7 @@ export function jsonBodyParser<S extends z.ZodType>(
 }
 
 function parseJson(bytes: Uint8Array, maxSize: number): unknown {
-  if (bytes.length > maxSize) {
-    throw new ApiError(413, `Request body too large: the limit is ${maxSize} bytes.`, {
-      code: "request_too_large",
-    });
-  }
+  if (bytes.length > maxSize) throw payloadTooLarge(maxSize);
   if (!isUtf8(bytes)) {
     throw new ApiError(400, "The request body is not valid UTF-8.", { code: "invalid_encoding" });
   }
