@@ -2,6 +2,7 @@ import type {
   AddDocumentsInput,
   DeepRecallResult,
   EngineEvent,
+  QueryBudget,
   QueryOptions,
   SearchOptions,
   SearchResult,
@@ -55,6 +56,12 @@ export interface DeepRecallEngineApi {
   readonly vectorStore: VectorStore;
   /** Id of the root model, e.g. "gpt-4o-mini". */
   readonly modelId: string;
+  /**
+   * The limits every query runs under unless its own `budget` says otherwise (the engine's
+   * `budget` option). Adapters that take budgets from untrusted callers (the HTTP server) use it
+   * as a ceiling. Optional: engines written by hand may leave it out.
+   */
+  readonly budget?: Readonly<QueryBudget>;
   query(query: string, options?: QueryOptions): Promise<DeepRecallResult>;
   stream(query: string, options?: QueryOptions): AsyncIterable<EngineEvent>;
   addDocuments(input: AddDocumentsInput): Promise<string[]>;

@@ -104,6 +104,11 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
     }
   }
 
+  /** The engine's `budget` option: the limits of a query that sets none of its own. */
+  get budget(): Readonly<QueryBudget> {
+    return this.options.budget ?? {};
+  }
+
   /** Register another callback after construction (e.g. the server's usage tracker). */
   addCallback(callback: DeepRecallCallbacks): void {
     this.callbacks.add(callback);

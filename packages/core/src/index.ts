@@ -70,5 +70,6 @@ export type {
   SandboxWorkerReport,
 } from "./sandbox/types.ts";
 export { validateAddDocumentsInput } from "./store-input.ts";
+export { tighterBudget } from "./tighter-budget.ts";
 export { truncate } from "./truncate.ts";
 export type * from "./types.ts";

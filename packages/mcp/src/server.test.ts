@@ -131,6 +131,18 @@ describe("createMcpServer over the in-memory transport", () => {
     expect(out.error).toMatch(/maxSearchCalls/);
   });
 
+  it("ask never lets a client raise the engine's own budget", async () => {
+    const model = scripted([
+      "```repl\nprint(searchDb('Acme').length)\ntry { searchDb('Jane') } catch (e) { print('refused') }\n```",
+      "FINAL(partial)",
+    ]);
+    const engine = await seededEngine(model, { budget: { maxSearchCalls: 2 } });
+    const client = await connect(engine);
+    const result = await client.callTool({ name: "ask", arguments: { question: "q", max_search_calls: 50 } });
+    const out = result.structuredContent as { error: string | null };
+    expect(out.error).toMatch(/maxSearchCalls \(limit 2\)/);
+  });
+
   it("ask reports an engine failure as a tool error without leaking secrets", async () => {
     const model = scripted([
       () => {

@@ -9,6 +9,7 @@ import {
   type QueryOptions,
   redactSecrets,
   type SearchResult,
+  tighterBudget,
   truncate,
   validateFilter,
 } from "@deeprecall/core";
@@ -31,7 +32,10 @@ export interface McpServerOptions {
   defaultTopK?: number;
   /** Largest `top_k` a client may ask for. Default 50. */
   maxTopK?: number;
-  /** Budget applied to every `ask` (a client's `budget` argument can only tighten it). */
+  /**
+   * Budget applied to every `ask`, on top of the engine's own `budget` (the tighter limit wins);
+   * a client's `max_search_calls` / `max_time_seconds` can only tighten them.
+   */
   budget?: QueryBudget;
   /** Truncate each source's content in `ask` results to this many characters. Default 2000. */
   maxSourceChars?: number;
@@ -88,20 +92,6 @@ function fail(error: unknown): CallToolResult {
         ? `${error.name}: ${error.message}`
         : String(error);
   return { content: [{ type: "text", text: redactSecrets(message) }], isError: true };
-}
-
-/** The tighter of two budgets, limit by limit. */
-function tighter(base: QueryBudget | undefined, extra: QueryBudget | undefined): QueryBudget | undefined {
-  if (!base) return extra;
-  if (!extra) return base;
-  const out: QueryBudget = { ...base };
-  for (const key of Object.keys(extra) as Array<keyof QueryBudget>) {
-    const v = extra[key];
-    if (v === undefined) continue;
-    const b = out[key];
-    out[key] = b === undefined ? v : Math.min(b, v);
-  }
-  return out;
 }
 
 /**
@@ -184,7 +174,12 @@ export function createMcpServer(engine: DeepRecallEngineApi, options: McpServerO
             ...(max_search_calls !== undefined ? { maxSearchCalls: max_search_calls } : {}),
             ...(max_time_seconds !== undefined ? { maxTimeSeconds: max_time_seconds } : {}),
           };
-          const budget = tighter(options.budget, Object.keys(clientBudget).length ? clientBudget : undefined);
+          // The engine's budget and this server's are ceilings: a client can only tighten them
+          // (the engine would let a query's budget raise its own limits).
+          const budget = tighterBudget(
+            tighterBudget(engine.budget, options.budget),
+            Object.keys(clientBudget).length ? clientBudget : undefined,
+          );
           const queryOptions: QueryOptions = {
             ...(top_k !== undefined ? { topK: top_k } : {}),
             ...(filters ? { filters } : {}),

@@ -93,6 +93,7 @@ export function createApp(
     version: VERSION,
     keepAliveMs: options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
     reasoningStream: options.reasoningStream ?? true,
+    budget: options.budget,
     log,
     authEnabled,
     exemptPaths,

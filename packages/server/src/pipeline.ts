@@ -10,8 +10,10 @@ import {
   describeEngineEvent,
   type EngineEvent,
   finishReasonOf,
+  type QueryBudget,
   type QueryOptions,
   type StructuredOutputApi,
+  tighterBudget,
   type UsageSummary,
 } from "@deeprecall/core";
 import { randomId } from "./convert.ts";
@@ -76,8 +78,36 @@ export function checkTurn(engine: Engine, turn: Turn, param: string): void {
   }
 }
 
-function queryOptions(turn: Turn, signal: AbortSignal): QueryOptions {
-  const options: QueryOptions = { ...turn.options, signal };
+/** A request's time limit (s) when neither the engine's budget nor `createApp`'s sets one. */
+export const DEFAULT_MAX_TIME_SECONDS = 300;
+
+/**
+ * The budget a request runs under: the engine's limits and `ceiling` (`createApp`'s `budget`),
+ * the tighter of each, with {@link DEFAULT_MAX_TIME_SECONDS} when neither sets a time limit;
+ * then lowered, never raised, by the request's own budget. (The engine alone would let a query's
+ * budget replace its limits: right for a library caller, not for an HTTP client.)
+ */
+export function requestBudget(
+  engine: Pick<DeepRecallEngineApi, "budget">,
+  ceiling: QueryBudget | undefined,
+  requested: QueryBudget | undefined,
+): QueryBudget {
+  const limits = tighterBudget(engine.budget, ceiling) ?? {};
+  limits.maxTimeSeconds ??= DEFAULT_MAX_TIME_SECONDS;
+  return tighterBudget(limits, requested)!;
+}
+
+function queryOptions(
+  engine: Engine,
+  turn: Turn,
+  signal: AbortSignal,
+  ceiling: QueryBudget | undefined,
+): QueryOptions {
+  const options: QueryOptions = {
+    ...turn.options,
+    budget: requestBudget(engine, ceiling, turn.options.budget),
+    signal,
+  };
   if (turn.sampling.temperature !== undefined) options.temperature = turn.sampling.temperature;
   if (turn.sampling.topP !== undefined) options.topP = turn.sampling.topP;
   if (turn.sampling.seed !== undefined) options.seed = turn.sampling.seed;
@@ -85,9 +115,14 @@ function queryOptions(turn: Turn, signal: AbortSignal): QueryOptions {
   return options;
 }
 
-/** Runs a turn to the end. */
-export async function runTurn(engine: Engine, turn: Turn, signal: AbortSignal): Promise<Outcome> {
-  const result = await engine.query(turn.query, queryOptions(turn, signal));
+/** Runs a turn to the end, under {@link requestBudget} (`ceiling`: `createApp`'s `budget`). */
+export async function runTurn(
+  engine: Engine,
+  turn: Turn,
+  signal: AbortSignal,
+  ceiling: QueryBudget | undefined,
+): Promise<Outcome> {
+  const result = await engine.query(turn.query, queryOptions(engine, turn, signal, ceiling));
   if (turn.shape) return shapeOutcome(engine, turn, result, signal);
   const stop = new StopFilter(turn.stop);
   const text = stop.push(result.answer) + stop.flush();
@@ -98,18 +133,19 @@ export async function runTurn(engine: Engine, turn: Turn, signal: AbortSignal): 
  * Runs a turn as live events: reasoning progress lines (when `reasoning`), answer text as it is
  * produced (held back only as far as a stop sequence could still match), then `done`. With a
  * shape, the answer is not streamed: the shaped JSON (or the tool call) comes with `done`, and
- * JSON text also as one `text` event.
+ * JSON text also as one `text` event. Budget as for {@link runTurn}.
  */
 export async function* streamTurn(
   engine: Engine,
   turn: Turn,
   signal: AbortSignal,
   reasoning: boolean,
+  ceiling: QueryBudget | undefined,
 ): AsyncGenerator<TurnEvent> {
   const stop = new StopFilter(turn.stop);
   let result: DeepRecallResult | undefined;
   let streamed = "";
-  for await (const event of engine.stream(turn.query, queryOptions(turn, signal))) {
+  for await (const event of engine.stream(turn.query, queryOptions(engine, turn, signal, ceiling))) {
     if (signal.aborted) return;
     if (event.type === "answer-delta") {
       if (!event.text || turn.shape) continue;

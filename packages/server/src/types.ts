@@ -1,4 +1,4 @@
-import type { DeepRecallEngineApi, Embedding } from "@deeprecall/core";
+import type { DeepRecallEngineApi, Embedding, QueryBudget } from "@deeprecall/core";
 import type { McpHttpOptions } from "@deeprecall/mcp";
 import type { AuthThrottleOptions, RateLimiterOptions } from "@deeprecall/middleware";
 import type { HttpTracingOptions, Metrics } from "@deeprecall/observability";
@@ -131,6 +131,13 @@ export interface CreateAppOptions {
   reasoningStream?: boolean;
   /** SSE keep-alive comment interval during silences, in ms (0 disables). Default 15000. */
   keepAliveMs?: number;
+  /**
+   * Limits every chat, responses and completions request runs under, on top of the engine's own
+   * `budget` (the tighter limit wins). A request's `deeprecall.budget` can lower them, never raise
+   * them. When neither this nor the engine's budget sets `maxTimeSeconds`, a request gets
+   * {@link DEFAULT_MAX_TIME_SECONDS} (300 s). Default: none beyond the engine's.
+   */
+  budget?: QueryBudget;
   /**
    * The task model's id (listed by /v1/models): chat requests to it are passed straight to the
    * engine's model — one call, no retrieval, the model's own answer (`stream`, `response_format`,

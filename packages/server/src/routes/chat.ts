@@ -319,7 +319,7 @@ export function registerChat(app: App, ctx: RouteContext): void {
       // Through the context, so headers set by middleware (request id, rate-limit) are kept.
       return c.newResponse(response.body, response);
     }
-    const outcome = await runTurn(engine, turn, c.req.raw.signal);
+    const outcome = await runTurn(engine, turn, c.req.raw.signal, ctx.budget);
     const annotations = answerCitations(outcome.text, outcome.result, turn.shape !== null, links);
     const message = assistantMessage(outcome.text, outcome.toolCall, annotations);
     const json = chatJson(meta, message, outcome.finishReason, usageJson(outcome.usage), outcome.result);
@@ -389,7 +389,7 @@ function streamChat(
 ): Response {
   const started = performance.now();
   return chatStream(ctx, o, async (out, { chunk, finish }) => {
-    for await (const event of streamTurn(engine, turn, out.signal, ctx.reasoningStream)) {
+    for await (const event of streamTurn(engine, turn, out.signal, ctx.reasoningStream, ctx.budget)) {
       if (event.type === "reasoning") out.send(chunk({ reasoning_content: event.text }));
       else if (event.type === "text") out.send(chunk({ content: event.text }));
       else if (event.type === "trace") {

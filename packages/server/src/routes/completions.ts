@@ -79,7 +79,7 @@ export function registerCompletions(app: App, ctx: RouteContext): void {
     const created = Math.floor(Date.now() / 1000);
     const model = body.model ?? ctx.modelName;
     if (!body.stream) {
-      const outcome = await runTurn(engine, turn, c.req.raw.signal);
+      const outcome = await runTurn(engine, turn, c.req.raw.signal, ctx.budget);
       return jsonResponse(c, JSON.stringify(completionJson(outcome, model, id, created)));
     }
     const meta = { id, object: "text_completion", created, model };
@@ -94,7 +94,7 @@ export function registerCompletions(app: App, ctx: RouteContext): void {
       record: c.get("requestLog"),
       run: async (out) => {
         // Reasoning progress has no place in this format: only the answer is streamed.
-        for await (const event of streamTurn(engine, turn, out.signal, false)) {
+        for await (const event of streamTurn(engine, turn, out.signal, false, ctx.budget)) {
           if (event.type === "text") out.send(chunk(event.text));
           else if (event.type === "done") {
             finish(out, event.outcome.finishReason, usageJson(event.outcome.usage), {

@@ -412,7 +412,7 @@ export function registerResponses(app: App, ctx: RouteContext): void {
     };
     const links = citationLinks(ctx.publicUrl, c.req.url, collection, ctx.console);
     if (!body.stream) {
-      const outcome = await runTurn(engine, turn, c.req.raw.signal);
+      const outcome = await runTurn(engine, turn, c.req.raw.signal, ctx.budget);
       const output = outputOf(outcome, ctx.reasoningStream, citationsOf(outcome, turn, links));
       recent.remember(output);
       const json = responseJson(env, statusOf(outcome), output, {
@@ -493,7 +493,7 @@ function streamResponse(
         return message;
       };
       try {
-        for await (const event of streamTurn(engine, turn, out.signal, ctx.reasoningStream)) {
+        for await (const event of streamTurn(engine, turn, out.signal, ctx.reasoningStream, ctx.budget)) {
           if (event.type === "reasoning") {
             if (message) continue; // progress after the answer started has nowhere to go
             if (!reasoning) {

@@ -3,6 +3,7 @@ import type {
   DeepRecallEngineApi,
   DirectCompletionApi,
   EmbeddingFunction,
+  QueryBudget,
   StructuredOutputApi,
 } from "@deeprecall/core";
 import type { ApiKeyAuthVariables, RateLimitVariables } from "@deeprecall/middleware";
@@ -46,6 +47,8 @@ export interface RouteContext {
   version: string;
   keepAliveMs: number;
   reasoningStream: boolean;
+  /** `createApp`'s `budget`: with the engine's, the ceiling of every request's budget. */
+  budget: QueryBudget | undefined;
   log: ServerLogger;
   authEnabled: boolean;
   exemptPaths: string[];
