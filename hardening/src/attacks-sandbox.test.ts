@@ -207,19 +207,42 @@ describe("sandbox attacks (issue 17)", () => {
   });
 
   it("JSON.stringify of a 60,000-deep array ends with an error the model reads, and the query goes on", async () => {
+    const reports: SandboxWorkerReport[] = [];
     const { result } = await run(
       [
         "let a = []; for (let i = 0; i < 60000; i++) a = [a]; print(JSON.stringify(a).length)",
         "print('next block runs')",
       ],
-      { engine: { sandbox: { workers: 1, timeoutMs: 1_000, onWorkerError: () => {} } } },
+      { engine: { sandbox: { workers: 1, timeoutMs: 1_000, onWorkerError: (r) => reports.push(r) } } },
     );
     expect(result.reasoningTrace[0]!.output).toMatch(
       /^Error: (InternalError|RangeError|TimeoutError|MemoryError)/,
     );
+    // No QuickJS abort on the way (a runtime freed half-way through an operation): only a worker
+    // stopped for running past its time limit is an expected report.
+    expect(reports.filter((r) => r.kind !== "hang")).toEqual([]);
     expect(result.reasoningTrace[1]!.output).toBe("next block runs");
     expect(result.answer).toBe("done");
   });
+
+  it("given the time, the same JSON.stringify overflows QuickJS's stack: that session is reset, nothing aborts", async () => {
+    const reports: SandboxWorkerReport[] = [];
+    const { result, seen } = await run(
+      [
+        "const kept = 1; let a = []; for (let i = 0; i < 60000; i++) a = [a]; print(JSON.stringify(a).length)",
+        "print(typeof kept)",
+      ],
+      // A time limit it cannot reach (under load the overflow takes seconds): the overflow ends it.
+      { engine: { sandbox: { workers: 1, timeoutMs: 120_000, onWorkerError: (r) => reports.push(r) } } },
+    );
+    expect(result.reasoningTrace[0]!.output).toMatch(
+      /^Error: RangeError: block overflowed the sandbox's stack .*variables from earlier blocks are lost$/,
+    );
+    expect(seen.rootPrompts[1]).toContain("block overflowed the sandbox's stack");
+    expect(result.reasoningTrace[1]!.output).toBe("undefined");
+    expect(result.answer).toBe("done");
+    expect(reports).toEqual([]);
+  }, 150_000);
 
   it("many blocks in one reply: every block's error reaches the model, and runaway blocks cost one timeout", async () => {
     const noisy = Array.from({ length: 7 }, () => 'throw new Error("x".repeat(5000))');

@@ -647,6 +647,33 @@ describe("abort", () => {
     await Promise.all([s.dispose(), bystander.dispose()]);
   });
 
+  it("a stack overflow inside QuickJS's own code resets only that session, with no QuickJS abort", async () => {
+    const reports: unknown[] = [];
+    const own = createSandboxPool({ workers: 1, onWorkerError: (report) => reports.push(report) });
+    try {
+      // A time limit it cannot reach (under load the overflow takes seconds), so the overflow is
+      // what ends the block, not the watchdog.
+      const s = await own.createSession(makeHost().host, { context: "kept", limits: { timeoutMs: 120_000 } });
+      await s.run("const before = 1");
+      // JSON.stringify recurses in C: no interrupt check stops it before the WebAssembly stack ends.
+      const result = await s.run(
+        "let a = []\nfor (let i = 0; i < 60000; i++) a = [a]\nprint('built')\nprint(JSON.stringify(a).length)",
+      );
+      expect(result.output).toBe("built");
+      expect(result.error).toMatch(
+        /^RangeError: block overflowed the sandbox's stack .* variables from earlier blocks are lost$/,
+      );
+      const next = await s.run("print(typeof before, context)");
+      expect(next.error).toBeUndefined();
+      expect(next.output).toBe("undefined kept");
+      await s.dispose();
+      // The abandoned runtime was never freed: nothing for QuickJS to abort on.
+      expect(reports).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  }, 150_000);
+
   it("does not start a block whose signal is already aborted", async () => {
     const { host, calls } = makeHost();
     const s = await session(undefined, host);

@@ -320,6 +320,9 @@ export class SandboxVm {
         thrown = this.drain(promise);
         promise.dispose();
       }
+    } catch (error) {
+      if (!isStackOverflow(error)) throw error;
+      return this.abandon();
     } finally {
       this.endRequest();
     }
@@ -392,6 +395,26 @@ export class SandboxVm {
     if (this.finalValue !== undefined) outcome.final = this.finalValue;
     if (limit !== undefined) outcome.limit = limit;
     return outcome;
+  }
+
+  /**
+   * The outcome of a block that overflowed the WebAssembly stack inside QuickJS's own C code (a
+   * native recursion the interrupt handler never sees: `JSON.stringify` or a structured clone of
+   * a value nested tens of thousands deep). QuickJS was stopped half-way through an operation, so
+   * its runtime can be neither reused nor freed (`JS_FreeRuntime` would abort on it): nothing in
+   * it is touched again, and the worker moves the session to a fresh instance
+   * ({@link needsNewInstance}). The model is told what happened and that its variables are gone.
+   */
+  private abandon(): RunOutcome {
+    this.dirty = true;
+    this.needsNewInstance = true;
+    this.interruptReason = undefined;
+    const { output } = this.takeOutput();
+    return {
+      output,
+      error:
+        "RangeError: block overflowed the sandbox's stack (a value or recursion nested too deeply, e.g. JSON.stringify of a deeply nested array) and was stopped. The sandbox was reset: variables from earlier blocks are lost",
+    };
   }
 
   /**
@@ -585,4 +608,9 @@ export class SandboxVm {
       this.endRequest();
     }
   }
+}
+
+/** V8's error for a stack overflow, here one inside QuickJS's WebAssembly code. */
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /maximum call stack size exceeded/i.test(error.message);
 }
