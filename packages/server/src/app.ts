@@ -18,6 +18,7 @@ import { checkOptions } from "./app-options.ts";
 import { consoleHandler } from "./console.ts";
 import { ApiError, toApiError } from "./errors.ts";
 import { installMiddleware } from "./middleware.ts";
+import { requestBudget } from "./pipeline.ts";
 import { invalidRequest } from "./request-body.ts";
 import { registerAdmin } from "./routes/admin.ts";
 import { registerChat } from "./routes/chat.ts";
@@ -115,8 +116,15 @@ export function createApp(
   registerModels(app, ctx);
   registerAdmin(app, ctx);
 
-  // Streamable HTTP, stateless (one MCP server per POST): safe behind a load balancer.
-  if (options.mcp) app.all("/mcp", mcpHttpHandler(engine, options.mcp === true ? {} : options.mcp));
+  // Streamable HTTP, stateless (one MCP server per POST): safe behind a load balancer. Its `ask`
+  // runs under the same limits as the OpenAI routes (createApp's budget, the default time limit).
+  if (options.mcp) {
+    const mcp = options.mcp === true ? {} : options.mcp;
+    app.all(
+      "/mcp",
+      mcpHttpHandler(engine, { ...mcp, budget: requestBudget(engine, options.budget, mcp.budget) }),
+    );
+  }
   // A plain route (not in the OpenAPI document): Prometheus text, not an OpenAI-style API.
   if (metrics) app.get("/metrics", metrics.handler());
 

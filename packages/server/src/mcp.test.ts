@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeepRecallEngine } from "@deeprecall/core";
+import { DeepRecallEngine, type QueryBudget } from "@deeprecall/core";
 import { LocalStore } from "@deeprecall/vectorstore-local";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -32,7 +32,7 @@ function model(replies: string[]) {
   });
 }
 
-async function serveWithMcp() {
+async function serveWithMcp(budget?: QueryBudget) {
   const dir = await mkdtemp(join(tmpdir(), "deeprecall-server-mcp-"));
   const engine = new DeepRecallEngine({
     vectorStore: new LocalStore({ directory: dir }),
@@ -44,7 +44,9 @@ async function serveWithMcp() {
   await engine.addDocuments({
     documents: ["Acme was founded by Jane Doe in 1999.", "Paris is mild in spring."],
   });
-  const server = await startServer({ app: createApp(engine, { apiKeys: ["sk-mcp"], mcp: true }) });
+  const server = await startServer({
+    app: createApp(engine, { apiKeys: ["sk-mcp"], mcp: true, ...(budget ? { budget } : {}) }),
+  });
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   cleanups.push(() => engine.close());
   cleanups.push(() => server.close());
@@ -68,6 +70,23 @@ describe("/mcp on the server", () => {
     const ask = await client.callTool({ name: "ask", arguments: { question: "Who founded Acme?" } });
     expect(ask.isError).toBeFalsy();
     expect(JSON.stringify(ask.content)).toContain("Jane Doe founded Acme.");
+  });
+
+  it("runs ask under createApp's budget: an MCP client cannot raise it", async () => {
+    const url = await serveWithMcp({ maxSearchCalls: 1 });
+    const client = new Client({ name: "server-mcp-test", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+        requestInit: { headers: { authorization: "Bearer sk-mcp" } },
+      }),
+    );
+    cleanups.push(() => client.close());
+    const ask = await client.callTool({
+      name: "ask",
+      arguments: { question: "Who founded Acme?", max_search_calls: 50 },
+    });
+    // The grounding search was the one allowed: the block's searchDb was refused.
+    expect((ask.structuredContent as { error: string | null }).error).toMatch(/maxSearchCalls \(limit 1\)/);
   });
 
   it("refuses MCP requests without the API key", async () => {
