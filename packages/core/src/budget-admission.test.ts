@@ -95,7 +95,8 @@ describe("budget admission inside a block", () => {
     const { model, state } = countingModel(
       [
         "let refused = 0, ok = 0;",
-        "for (let i = 0; i < 10000; i++) { try { llmQuery('q' + i); ok++; } catch (e) { if (e.name === 'BudgetExceededError') refused++; } }",
+        // The refusal is a BudgetExceededError the code can test by class or by name.
+        "for (let i = 0; i < 10000; i++) { try { llmQuery('q' + i); ok++; } catch (e) { if (e instanceof BudgetExceededError && e instanceof Error && e.name === 'BudgetExceededError') refused++; } }",
         "print('ok', ok, 'refused', refused);",
       ].join("\n"),
     );

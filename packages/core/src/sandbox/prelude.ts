@@ -81,10 +81,15 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson, limitsJson) {
     }
   }
 
+  // What a host call refused by the query's budget throws, so code can test
+  // "e instanceof BudgetExceededError" as well as e.name.
+  class BudgetExceededError extends ErrorRef {}
+  defineProperty(BudgetExceededError.prototype, "name", { value: "BudgetExceededError", writable: true, configurable: true });
+
   function call(fn, args) {
     const reply = parseJson(hostCall(fn, stringify(args)));
     if (!reply.ok) {
-      const error = new ErrorRef(reply.message);
+      const error = reply.name === "BudgetExceededError" ? new BudgetExceededError(reply.message) : new ErrorRef(reply.message);
       error.name = reply.name;
       throw error;
     }
@@ -194,7 +199,7 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson, limitsJson) {
     searchDb, search_db: searchDb,
     llmQuery, llm_query: llmQuery,
     llmQueryBatched, llm_query_batched: llmQueryBatched,
-    print, console, FINAL, FINAL_VAR, SHOW_VARS,
+    print, console, FINAL, FINAL_VAR, SHOW_VARS, BudgetExceededError,
     context: contextJson === undefined ? null : parseJson(contextJson),
   };
   for (const name of ObjectRef.keys(api)) {
