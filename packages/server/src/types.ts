@@ -132,10 +132,11 @@ export interface CreateAppOptions {
   /** SSE keep-alive comment interval during silences, in ms (0 disables). Default 15000. */
   keepAliveMs?: number;
   /**
-   * Limits every chat, responses and completions request (and `/mcp`'s `ask`) runs under, on top of the engine's own
-   * `budget` (the tighter limit wins). A request's `deeprecall.budget` can lower them, never raise
-   * them. When neither this nor the engine's budget sets `maxTimeSeconds`, a request gets
-   * {@link DEFAULT_MAX_TIME_SECONDS} (300 s). Default: none beyond the engine's.
+   * Limits every chat, responses and completions request (and `/mcp`'s `ask`) runs under, on
+   * top of the engine's own `budget` (the tighter limit wins). A request's `deeprecall.budget` can
+   * lower them, never raise them. When neither this nor the engine's budget sets
+   * `maxTimeSeconds`, a request gets `DEFAULT_MAX_TIME_SECONDS` (300 s). Default: none beyond the
+   * engine's.
    */
   budget?: QueryBudget;
   /**
