@@ -4,6 +4,7 @@ import path from "node:path";
 import { ConfigError, LLMProviderError } from "@deeprecall/core";
 import { generateText } from "ai";
 import { afterAll, describe, expect, it } from "vitest";
+import { describeBudget } from "./commands/serve.ts";
 import { budgetFromConfig, composeEngine } from "./compose.ts";
 import { DEFAULT_MAX_TIME_SECONDS, resolveConfig } from "./config/index.ts";
 import {
@@ -90,6 +91,8 @@ describe("composeEngine", () => {
   it("maps budget flags; a 300 s time budget by default; --max-iterations is a budget like a request's", () => {
     expect(budgetFromConfig(config())).toEqual({ maxTimeSeconds: DEFAULT_MAX_TIME_SECONDS });
     expect(DEFAULT_MAX_TIME_SECONDS).toBe(300);
+    // What `serve` prints: a request's budget is capped by this one (the server's requestBudget).
+    expect(describeBudget(config())).toBe(`300 s per query (a request's "budget" can only lower it)`);
     expect(budgetFromConfig(config({}, { DEEPRECALL_MAX_TIME: "42" }))).toEqual({ maxTimeSeconds: 42 });
     expect(
       budgetFromConfig(

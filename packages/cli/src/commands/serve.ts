@@ -6,7 +6,7 @@ import { advertiseLocalServer } from "../server-advert.ts";
 import { serverOptionsFromConfig, startServer } from "../server-runner.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
-/** The per-query budget in words, e.g. "300 s, 5 iterations per query (a request's "budget" overrides)". */
+/** The per-query budget in words, e.g. "300 s, 5 iterations per query (a request's "budget" can only lower it)". */
 export function describeBudget(config: Parameters<typeof budgetFromConfig>[0]): string {
   const b = budgetFromConfig(config) ?? {};
   const parts = [
@@ -16,7 +16,7 @@ export function describeBudget(config: Parameters<typeof budgetFromConfig>[0]): 
     b.maxTokens !== undefined ? plural(b.maxTokens, "token") : undefined,
     b.maxCostUsd !== undefined ? `$${b.maxCostUsd}` : undefined,
   ].filter(Boolean);
-  return `${parts.length > 0 ? parts.join(", ") : "none"} per query (a request's "budget" overrides)`;
+  return `${parts.length > 0 ? parts.join(", ") : "none"} per query (a request's "budget" can only lower it)`;
 }
 
 export async function runServe(ctx: CommandContext, opts: Record<string, unknown>): Promise<void> {
