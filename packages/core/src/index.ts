@@ -1,6 +1,6 @@
 export { raceAbort } from "./abort/index.ts";
 export { synthesizeAnswer, usableAnswer } from "./answer-check.ts";
-export { BudgetTracker } from "./budget.ts";
+export { BudgetTracker, DEFAULT_MAX_TIME_SECONDS } from "./budget.ts";
 export {
   cacheKey,
   deserializeValue,

@@ -1,8 +1,7 @@
-import { DeepRecallEngine, type QueryBudget } from "@deeprecall/core";
+import { DEFAULT_MAX_TIME_SECONDS, DeepRecallEngine, type QueryBudget } from "@deeprecall/core";
 import { InMemoryVectorStore, SEED_CORPUS, scriptedModel } from "@deeprecall/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "./app.ts";
-import { DEFAULT_MAX_TIME_SECONDS } from "./pipeline.ts";
 import { type RunningServer, startServer } from "./serve.ts";
 
 // A request's `deeprecall.budget` comes from whoever holds an API key: it may lower the

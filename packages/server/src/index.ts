@@ -1,6 +1,7 @@
+// The time limit createApp gives a request when neither budget sets one (from core).
+export { DEFAULT_MAX_TIME_SECONDS } from "@deeprecall/core";
 export { createApp, type ServerEnv } from "./app.ts";
 export { ApiError, type ErrorBody, toApiError } from "./errors.ts";
-export { DEFAULT_MAX_TIME_SECONDS } from "./pipeline.ts";
 export { type RunningServer, type StartServerOptions, startServer } from "./serve.ts";
 export type {
   ConsoleOptions,

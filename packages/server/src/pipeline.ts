@@ -5,6 +5,7 @@
  * structured-output call, and sums what the request spent. The endpoint only formats.
  */
 import {
+  DEFAULT_MAX_TIME_SECONDS,
   type DeepRecallEngineApi,
   type DeepRecallResult,
   describeEngineEvent,
@@ -77,9 +78,6 @@ export function checkTurn(engine: Engine, turn: Turn, param: string): void {
     );
   }
 }
-
-/** A request's time limit (s) when neither the engine's budget nor `createApp`'s sets one. */
-export const DEFAULT_MAX_TIME_SECONDS = 300;
 
 /**
  * The budget a request runs under: the engine's limits and `ceiling` (`createApp`'s `budget`),

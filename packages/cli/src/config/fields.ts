@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_TIME_SECONDS } from "@deeprecall/core";
 import { z } from "zod";
 
 /**
@@ -22,7 +23,7 @@ export interface FieldSpec {
 }
 
 /** The per-query time budget (`maxTimeSeconds`) the CLI and the server use unless told otherwise. */
-export const DEFAULT_MAX_TIME_SECONDS = 300;
+export { DEFAULT_MAX_TIME_SECONDS };
 
 const nonEmpty = z.string().trim().min(1);
 
