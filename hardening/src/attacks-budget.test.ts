@@ -186,3 +186,59 @@ describe("budget attacks (issue 17): what goes out is admitted first", () => {
     expect(result.answer.trim()).not.toBe("");
   });
 });
+
+/**
+ * With maxDepth > 1 a block's llmQuery runs a child investigation whose blocks need a sandbox
+ * worker of their own while the parent's worker waits for the answer. Parents must never hold
+ * every worker their children need: that left both waiting until the block's wall time ran out.
+ */
+describe("nested llmQuery code under the worker cap (maxDepth > 1)", () => {
+  const outputs = (result: { reasoningTrace: Array<{ output: string }> }) =>
+    result.reasoningTrace.map((step) => step.output).join("\n");
+
+  it("more concurrent queries than workers, each with a child that runs code: every child's block runs", async () => {
+    const { model, seen } = attacker("print(llmQuery('dig'))", { childAttack: true });
+    const engine = new DeepRecallEngine({
+      vectorStore: attackStore(),
+      model,
+      maxDepth: 2,
+      // Two workers for four roots and their four children; a deadlock would end each block
+      // at this wall time with "the block was not run".
+      sandbox: { workers: 0, maxWorkers: 2, wallTimeoutMs: 15_000 },
+    });
+    engines.push(engine);
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        engine.query(`What does report ${i} say?`, { budget: { maxTimeSeconds: 60 } }),
+      ),
+    );
+    for (const result of results) {
+      expect(result.error).toBeUndefined();
+      expect(result.answer).toBe("attack finished");
+      expect(outputs(result)).not.toMatch(/not run|TimeoutError|AbortError/);
+    }
+    // Each child's block ran and sent its own (depth 3 = plain) sub-call.
+    expect(seen.sub).toBe(4);
+  });
+
+  it("a batch fanning out at every level of maxDepth 3 on three workers: all 16 grandchildren run their blocks", async () => {
+    const { model, seen } = attacker("print(llmQueryBatched(['a', 'b', 'c', 'd']).length)", {
+      childAttack: true,
+    });
+    const engine = new DeepRecallEngine({
+      vectorStore: attackStore(),
+      model,
+      maxDepth: 3,
+      maxConcurrency: 4,
+      sandbox: { workers: 0, maxWorkers: 3, wallTimeoutMs: 15_000 },
+    });
+    engines.push(engine);
+    const result = await engine.query("What does the report say?", { budget: { maxTimeSeconds: 60 } });
+    expect(result.error).toBeUndefined();
+    expect(result.answer).toBe("attack finished");
+    expect(outputs(result)).toContain("4");
+    expect(outputs(result)).not.toMatch(/not run|TimeoutError|AbortError/);
+    // 1 root → 4 children → 16 grandchildren, each grandchild's batch is 4 plain sub-calls.
+    expect(seen.sub).toBe(64);
+  });
+});

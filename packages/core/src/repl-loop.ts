@@ -146,7 +146,11 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
   const holder: { session: SandboxSession | null } = { session: null };
   const sessions = {
     get: async (): Promise<SandboxSession> => {
-      holder.session ??= await pool.createSession(host, { context: input.contextPrefix ?? "" });
+      holder.session ??= await pool.createSession(host, {
+        context: input.contextPrefix ?? "",
+        // Its blocks may wait on child investigations down to maxDepth, each needing a worker.
+        nestedLevels: Math.max(0, run.engine.maxDepth - input.depth),
+      });
       return holder.session;
     },
     existing: () => holder.session,

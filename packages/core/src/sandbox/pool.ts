@@ -66,6 +66,8 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
   private readonly idleSince = new Map<SandboxWorker, number>();
   private trimTimer: NodeJS.Timeout | undefined;
   private readonly sessions = new Set<PooledSession>();
+  /** Workers serving a session now, each counted once in the cap's `holding`. */
+  private readonly held = new Set<SandboxWorker>();
   private readonly counters = { workersStarted: 0, crashes: 0, hangs: 0, quickjsFailures: 0 };
 
   constructor(options: SandboxOptions) {
@@ -103,11 +105,17 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
 
   async createSession(
     host: SandboxHost,
-    options?: { context?: unknown; limits?: SandboxLimits },
+    options?: { context?: unknown; limits?: SandboxLimits; nestedLevels?: number },
   ): Promise<SandboxSession> {
     if (this.closed) throw new SandboxError("the sandbox pool was closed");
     for (const fn of ["searchDb", "llmQuery", "llmQueryBatched"] as const) {
       if (typeof host?.[fn] !== "function") throw new ConfigError(`sandbox host.${fn} must be a function`);
+    }
+    const nestedLevels = options?.nestedLevels ?? 0;
+    if (!Number.isInteger(nestedLevels) || nestedLevels < 0) {
+      throw new ConfigError(`nestedLevels must be an integer >= 0, got ${String(nestedLevels)}`, {
+        field: "nestedLevels",
+      });
     }
     const limits = resolveLimits(this.defaults, options?.limits ?? {}, "limits");
     let contextJson: string | undefined;
@@ -123,7 +131,7 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
     }
     // The worker is taken when the session's first block runs (see PooledSession.run): that is
     // where a wait for one is bounded by the block's wall time and can be aborted.
-    const session = new PooledSession(this, host, contextJson, limits);
+    const session = new PooledSession(this, host, contextJson, limits, nestedLevels);
     this.sessions.add(session);
     return session;
   }
@@ -156,10 +164,10 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
     return this.slots.capacity;
   }
 
-  async acquire(signal?: AbortSignal): Promise<SandboxWorker> {
+  async acquire(signal?: AbortSignal, nestedLevels = 0): Promise<SandboxWorker> {
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new SandboxError("the sandbox pool was closed");
-      const worker = await this.take(signal);
+      const worker = await this.take(signal, nestedLevels);
       try {
         await worker.ready;
         return worker;
@@ -171,32 +179,53 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
   }
 
   /**
-   * A worker for a new session: the most recently used idle one (its caches are warm), else a new
-   * one if the cap has room, else the first to come free (waiting in line, until `signal` fires).
-   * Taking the last idle worker starts a spare for the next session if the cap has room.
+   * A worker for a new session with `nestedLevels` (see WorkerSlots' reserve rule): the most
+   * recently used idle one (its caches are warm), else a new one if the cap has room, else the
+   * first to come free (waiting in line, until `signal` fires). It is held for the session until
+   * `release` or `discard`. Taking the last idle worker starts a spare for the next session if
+   * the cap has room.
    */
-  private async take(signal: AbortSignal | undefined): Promise<SandboxWorker> {
-    let worker = this.idle.pop();
-    if (worker !== undefined) {
+  private async take(signal: AbortSignal | undefined, nestedLevels: number): Promise<SandboxWorker> {
+    let worker: SandboxWorker;
+    if (this.idle.length > 0 && this.slots.tryHold(nestedLevels)) {
+      worker = this.idle.pop()!;
       this.idleSince.delete(worker);
       if (this.idle.length === 0) this.slots.setIdle(this, false);
-    } else if (this.slots.tryTake()) {
-      worker = this.start();
+    } else if (this.slots.tryTake(nestedLevels)) {
+      worker = this.startHeld();
     } else {
-      const grant = await this.slots.wait(this, signal);
+      const grant = await this.slots.wait(this, signal, nestedLevels);
       if (this.closed) {
         // The pool closed while the grant was on its way: give the slot back.
+        this.slots.unhold();
         if (grant.kind === "worker") void grant.worker.terminate();
         else this.slots.give();
         throw new SandboxError("the sandbox pool was closed");
       }
-      worker = grant.kind === "worker" ? grant.worker : this.start();
+      worker = grant.kind === "worker" ? grant.worker : this.startHeld();
     }
+    this.held.add(worker);
     if (this.idle.length === 0 && this.warm > 0 && this.slots.tryTake()) this.addIdle(this.start());
     return worker;
   }
 
+  /** {@link start} for a slot held for a session: the hold goes too if the worker cannot start. */
+  private startHeld(): SandboxWorker {
+    try {
+      return this.start();
+    } catch (error) {
+      this.slots.unhold();
+      throw error;
+    }
+  }
+
+  /** The session that held `worker` is done with it (its slot may live on, idle or handed over). */
+  private unhold(worker: SandboxWorker): void {
+    if (this.held.delete(worker)) this.slots.unhold();
+  }
+
   async release(worker: SandboxWorker, report: DisposeReport): Promise<void> {
+    this.unhold(worker);
     if (report.problem !== undefined) {
       this.report({ kind: "quickjs", message: `freeing a sandbox session failed: ${report.problem}` });
     }
@@ -257,6 +286,7 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
   }
 
   async discard(worker: SandboxWorker): Promise<void> {
+    this.unhold(worker);
     await worker.terminate();
   }
 
@@ -298,6 +328,8 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
       if (this.idle.length === 0) this.slots.setIdle(this, false);
     }
     this.idleSince.delete(worker);
+    // Unheld before the slot is given: who may have it depends on how many are held.
+    this.unhold(worker);
     this.slots.give();
     if (!exit.expected && !this.closed)
       this.report({ kind: exit.hung ? "hang" : "crash", message: exit.cause });

@@ -16,11 +16,13 @@ import { SlotWaitAbortedError } from "./worker-slots.ts";
 export interface WorkerLender {
   readonly closed: boolean;
   /**
-   * A started worker with no session; waits (in line) while the cap on workers is reached.
+   * A started worker with no session, held for one whose blocks may wait on `nestedLevels`
+   * levels of nested sessions (default 0); waits (in line) while the cap on workers is reached,
+   * or while taking one would leave too few for those levels.
    * @throws SlotWaitAbortedError when `signal` fires while waiting; SandboxError when no worker
    *   can be started.
    */
-  acquire(signal?: AbortSignal): Promise<SandboxWorker>;
+  acquire(signal?: AbortSignal, nestedLevels?: number): Promise<SandboxWorker>;
   /**
    * Takes back a worker whose session was disposed: reuses it, or terminates it and resolves once
    * the thread has exited (its memory is then given back).
@@ -52,6 +54,8 @@ export class PooledSession implements SandboxSession {
   readonly limits: ResolvedLimits;
   private readonly contextJson: string | undefined;
   private readonly lender: WorkerLender;
+  /** Levels of nested sessions this one's blocks may wait on (`maxDepth - depth`). */
+  private readonly nestedLevels: number;
   private worker: SandboxWorker | undefined;
   private attaching: Attaching | undefined;
   private disposed = false;
@@ -63,8 +67,10 @@ export class PooledSession implements SandboxSession {
     host: SandboxHost,
     contextJson: string | undefined,
     limits: ResolvedLimits,
+    nestedLevels = 0,
   ) {
     this.lender = lender;
+    this.nestedLevels = nestedLevels;
     this.host = host;
     this.contextJson = contextJson;
     this.limits = limits;
@@ -153,7 +159,7 @@ export class PooledSession implements SandboxSession {
   }
 
   private async attach(signal: AbortSignal): Promise<void> {
-    const worker = await this.lender.acquire(signal);
+    const worker = await this.lender.acquire(signal, this.nestedLevels);
     if (this.disposed) {
       // Disposed while the worker was on its way: it never hosted anything.
       await this.lender.release(worker, { wasmBytes: 0 });
@@ -198,7 +204,7 @@ export class PooledSession implements SandboxSession {
           output: "",
           error:
             `TimeoutError: the block was not run: it waited ${this.limits.wallTimeoutMs} ms (its wall-time limit) for a sandbox, ` +
-            `and all ${this.lender.maxWorkers} sandbox workers stayed in use by other queries' code. Try again later, or answer with what you have.`,
+            `and all ${this.lender.maxWorkers} sandbox workers stayed in use by other code (other queries, or blocks waiting on nested llmQuery calls). Try again later, or answer with what you have.`,
           limit: "timeout",
         });
       }

@@ -157,9 +157,19 @@ export interface SandboxPoolStats {
 }
 
 export interface SandboxPool {
+  /**
+   * A session over `host`. `nestedLevels` (default 0) is how many levels of nested sessions its
+   * blocks may wait on: an engine with `maxDepth` D gives a depth-d loop's session D − d, since
+   * its `llmQuery` runs a child investigation whose blocks need workers of their own while this
+   * one waits. Such a session gets a worker only while that many stay for the nested levels, so
+   * parents can never hold every worker their children need (which would leave both waiting
+   * until their wall time runs out).
+   * @throws ConfigError for a host without the three functions, bad limits, or a `nestedLevels`
+   *   that is not an integer >= 0.
+   */
   createSession(
     host: SandboxHost,
-    options?: { context?: unknown; limits?: SandboxLimits },
+    options?: { context?: unknown; limits?: SandboxLimits; nestedLevels?: number },
   ): Promise<SandboxSession>;
   /** Counters since the pool was created. */
   stats(): SandboxPoolStats;

@@ -111,4 +111,79 @@ describe("WorkerSlots", () => {
     slots.give();
     await expect(theirs).resolves.toEqual({ kind: "slot" });
   });
+
+  describe("nested sessions (a reserve for the levels a session may wait on)", () => {
+    it("holds a worker for a session only while its reserve stays free for the levels below it", () => {
+      const slots = new WorkerSlots<string>(3);
+      expect(slots.tryTake(2)).toBe(true); // a maxDepth-3 root: two levels may follow
+      expect(slots.tryTake(2)).toBe(false); // a second root would leave one for two levels
+      expect(slots.tryTake(1)).toBe(true); // its child: one level may follow
+      expect(slots.tryTake(1)).toBe(false);
+      expect(slots.tryTake(0)).toBe(true); // the grandchild waits on nobody
+      expect(slots.holding).toBe(3);
+      expect(slots.inUse).toBe(3);
+      slots.unhold();
+      expect(slots.holding).toBe(2);
+    });
+
+    it("cuts a reserve the cap can never leave (maxDepth above maxWorkers) to what it can", () => {
+      const slots = new WorkerSlots<string>(2);
+      expect(slots.tryTake(4)).toBe(true);
+      expect(slots.tryTake(0)).toBe(true);
+    });
+
+    it("lets a child past its waiting parent-level sessions, and serves the deepest waiter first", async () => {
+      const slots = new WorkerSlots<string>(3);
+      expect(slots.tryTake(1)).toBe(true); // parent 1
+      expect(slots.tryTake(1)).toBe(true); // parent 2: one worker left, for a child
+      const order: string[] = [];
+      const parent3 = track(order, "parent 3", slots.wait(A, undefined, 1));
+      // A child of parent 1 or 2 takes the last worker though a parent waits in line.
+      expect(slots.tryTake(0)).toBe(true);
+      const child = track(order, "child", slots.wait(B, undefined, 0));
+      // A worker of a parent exits: the child waiting after parent 3 goes first.
+      slots.unhold();
+      slots.give();
+      await child;
+      expect(order).toEqual(["child"]);
+      expect(slots.holding).toBe(3);
+      // Two sessions end: now parent 3 may hold one and still leave one for its child.
+      slots.unhold();
+      slots.give();
+      await Promise.resolve();
+      expect(order).toEqual(["child"]); // 2 held + 1 + 1 > 3: still waiting
+      slots.unhold();
+      slots.give();
+      await parent3;
+      expect(order).toEqual(["child", "parent 3"]);
+      expect(slots.holding).toBe(2);
+    });
+
+    it("gives a free slot to a waiter the rule kept out once a session ends, though no worker exits", async () => {
+      const slots = new WorkerSlots<string>(3);
+      expect(slots.tryTake(1)).toBe(true);
+      expect(slots.tryTake(1)).toBe(true);
+      const parent = slots.wait(A, undefined, 1);
+      expect(slots.inUse).toBe(2); // a slot is free, but taking it would leave none for a child
+      // A session ends and its worker lives on (idle): the parent may hold one now.
+      slots.unhold();
+      await expect(parent).resolves.toEqual({ kind: "slot" });
+      expect(slots.inUse).toBe(3);
+      expect(slots.holding).toBe(2);
+    });
+
+    it("hands a worker over only to a waiter the rule lets hold it", async () => {
+      const slots = new WorkerSlots<string>(2);
+      expect(slots.tryTake(1)).toBe(true);
+      expect(slots.tryTake(0)).toBe(true);
+      const parent = slots.wait(A, undefined, 1);
+      // The child's session ends, the parent's goes on: a new parent would leave nothing for its child.
+      slots.unhold();
+      expect(slots.handOver(A, "worker-1")).toBe(false);
+      slots.unhold(); // the first parent's session ends too
+      expect(slots.handOver(A, "worker-2")).toBe(true);
+      await expect(parent).resolves.toEqual({ kind: "worker", worker: "worker-2" });
+      expect(slots.holding).toBe(1);
+    });
+  });
 });

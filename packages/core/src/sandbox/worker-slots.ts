@@ -11,6 +11,16 @@
  *
  * A slot is held from the moment a worker is started until its thread has exited (so its memory
  * is really gone before another worker takes its place). Main thread only.
+ *
+ * Nested sessions (`maxDepth > 1`: a block's `llmQuery` runs a child investigation whose own
+ * blocks need a worker while the parent's worker waits for the answer) would deadlock a plain
+ * cap: parents holding every worker, their children waiting for one until their wall time. So a
+ * session says how many levels of nested sessions it may wait on (`reserve`), and it gets a
+ * worker only while that many would still be left for them: with `held` workers serving
+ * sessions, a session with reserve r may hold one more when `held + 1 + r <= capacity`. The last
+ * session to get a worker then always leaves room for its own child, whose reserve is one less,
+ * so some chain can always go on, and the deepest levels (reserve 0) never wait on anyone.
+ * Waiters are served deepest first (smallest reserve), first come first served among equals.
  */
 
 /** Workers alive at once in pools that leave `maxWorkers` out (one cap shared by all of them). */
@@ -35,6 +45,8 @@ export class SlotWaitAbortedError extends Error {
 
 interface Waiter<W> {
   owner: unknown;
+  /** Levels of nested sessions it may wait on; undefined: a caller that does not hold (see `hold`). */
+  reserve: number | undefined;
   resolve(grant: SlotGrant<W>): void;
   reject(error: Error): void;
   signal: AbortSignal | undefined;
@@ -45,6 +57,8 @@ export class WorkerSlots<W = unknown> {
   /** Most workers alive at once. */
   readonly capacity: number;
   private used = 0;
+  /** Workers serving a session now (a subset of `used`: idle workers are not held). */
+  private held = 0;
   private readonly waiters: Array<Waiter<W>> = [];
   /** Pools that have idle workers now (they register and leave themselves). */
   private readonly holders = new Set<IdleWorkerHolder>();
@@ -72,11 +86,44 @@ export class WorkerSlots<W = unknown> {
     return n;
   }
 
-  /** Takes a slot if one is free and nobody is waiting for one (no jumping the line). */
-  tryTake(): boolean {
-    if (this.waiters.length > 0 || this.used >= this.capacity) return false;
+  /** Workers serving a session now. */
+  get holding(): number {
+    return this.held;
+  }
+
+  /**
+   * Takes a slot if one is free and nobody is waiting who comes first (no jumping the line).
+   * Without `reserve`: a slot for a spare worker, taken only when nobody waits at all. With
+   * `reserve` (a session's, see the class comment): the slot is also held for the session, and
+   * only waiters at least as deep come first.
+   */
+  tryTake(reserve?: number): boolean {
+    if (this.used >= this.capacity) return false;
+    if (reserve === undefined) {
+      if (this.waiters.length > 0) return false;
+    } else if (!this.tryHold(reserve)) return false;
     this.used += 1;
     return true;
+  }
+
+  /**
+   * Holds a started worker (an idle one) for a session with `reserve` when the reserve rule
+   * allows it and no waiter at least as deep is in line. Give it back with {@link unhold}.
+   */
+  tryHold(reserve: number): boolean {
+    if (!this.mayHold(reserve)) return false;
+    for (const waiter of this.waiters) if ((waiter.reserve ?? 0) <= reserve) return false;
+    this.held += 1;
+    return true;
+  }
+
+  /**
+   * A session gave back the worker it held (the worker may live on, idle, or be ending). A waiter
+   * the reserve rule kept out may now take a free slot.
+   */
+  unhold(): void {
+    this.held = Math.max(0, this.held - 1);
+    this.grantFree();
   }
 
   /**
@@ -84,10 +131,10 @@ export class WorkerSlots<W = unknown> {
    * workers to end one, since an idle worker holds a slot nobody uses.
    * @throws SlotWaitAbortedError when `signal` fires first (the waiter leaves the line).
    */
-  wait(owner: unknown, signal?: AbortSignal): Promise<SlotGrant<W>> {
+  wait(owner: unknown, signal?: AbortSignal, reserve?: number): Promise<SlotGrant<W>> {
     if (signal?.aborted) return Promise.reject(new SlotWaitAbortedError("the wait was aborted"));
     return new Promise<SlotGrant<W>>((resolve, reject) => {
-      const waiter: Waiter<W> = { owner, resolve, reject, signal, onAbort: undefined };
+      const waiter: Waiter<W> = { owner, reserve, resolve, reject, signal, onAbort: undefined };
       if (signal !== undefined) {
         waiter.onAbort = () => {
           const index = this.waiters.indexOf(waiter);
@@ -98,25 +145,28 @@ export class WorkerSlots<W = unknown> {
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
       this.waiters.push(waiter);
+      // Free slots a waiter cannot use yet (the reserve rule) may suit this one.
+      this.grantFree();
       this.reclaim();
     });
   }
 
-  /** A worker has exited: its slot goes to the first waiter, or is free again. */
+  /** A worker has exited: its slot goes to the first waiter that may have it, or is free again. */
   give(): void {
     if (this.reclaiming > 0) this.reclaiming -= 1;
-    const waiter = this.next();
-    if (waiter !== undefined) waiter.resolve({ kind: "slot" });
-    else this.used = Math.max(0, this.used - 1);
+    this.used = Math.max(0, this.used - 1);
+    this.grantFree();
   }
 
   /**
-   * Hands `worker` (whose session ended; it keeps its slot) to the first waiter if that waiter
-   * belongs to `owner`. False when the line is empty or starts with another pool's waiter.
+   * Hands `worker` (whose session ended and was unheld; it keeps its slot) to the first waiter
+   * that may have it if that waiter belongs to `owner`. False when there is none, or it is
+   * another pool's.
    */
   handOver(owner: unknown, worker: W): boolean {
-    if (this.waiters[0]?.owner !== owner) return false;
-    this.next()!.resolve({ kind: "worker", worker });
+    const index = this.firstEligible();
+    if (index === -1 || this.waiters[index]!.owner !== owner) return false;
+    this.grant(index, { kind: "worker", worker });
     return true;
   }
 
@@ -140,10 +190,40 @@ export class WorkerSlots<W = unknown> {
     }
   }
 
-  private next(): Waiter<W> | undefined {
-    const waiter = this.waiters.shift();
-    if (waiter !== undefined) this.detach(waiter);
-    return waiter;
+  /** Whether a session with `reserve` may hold one more worker (the class comment's rule). */
+  private mayHold(reserve: number): boolean {
+    // A reserve the cap could never leave (maxDepth above it) is cut to what it can.
+    const r = Math.min(Math.max(0, reserve), this.capacity - 1);
+    return this.held + 1 + r <= this.capacity;
+  }
+
+  /** The waiter to serve next: the deepest that may hold a worker, first come among equals; -1: none. */
+  private firstEligible(): number {
+    let best = -1;
+    for (let i = 0; i < this.waiters.length; i++) {
+      const reserve = this.waiters[i]!.reserve ?? 0;
+      if (best !== -1 && reserve >= (this.waiters[best]!.reserve ?? 0)) continue;
+      if (this.mayHold(reserve)) best = i;
+    }
+    return best;
+  }
+
+  /** Gives free slots to the waiters that may have them. */
+  private grantFree(): void {
+    while (this.used < this.capacity) {
+      const index = this.firstEligible();
+      if (index === -1) return;
+      this.used += 1;
+      this.grant(index, { kind: "slot" });
+    }
+  }
+
+  private grant(index: number, grant: SlotGrant<W>): void {
+    const [waiter] = this.waiters.splice(index, 1);
+    this.detach(waiter!);
+    // Held from now, not from when the waiter wakes: the next grant must see it.
+    if (waiter!.reserve !== undefined) this.held += 1;
+    waiter!.resolve(grant);
   }
 
   private detach(waiter: Waiter<W>): void {
