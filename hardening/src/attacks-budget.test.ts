@@ -7,7 +7,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from "@ai-sdk/provider";
-import { DeepRecallEngine, type DeepRecallEngineOptions, type QueryBudget } from "@deeprecall/core";
+import {
+  createSandboxPool,
+  DeepRecallEngine,
+  type DeepRecallEngineOptions,
+  type QueryBudget,
+} from "@deeprecall/core";
 import { abortableDelay, mockUsage } from "@deeprecall/test-utils";
 import { LocalStore } from "@deeprecall/vectorstore-local";
 import { MockLanguageModelV4 } from "ai/test";
@@ -225,15 +230,20 @@ describe("nested llmQuery code under the worker cap (maxDepth > 1)", () => {
     const { model, seen } = attacker("print(llmQueryBatched(['a', 'b', 'c', 'd']).length)", {
       childAttack: true,
     });
+    const pool = createSandboxPool({ workers: 0, maxWorkers: 3, wallTimeoutMs: 15_000 });
     const engine = new DeepRecallEngine({
       vectorStore: attackStore(),
       model,
       maxDepth: 3,
       maxConcurrency: 4,
-      sandbox: { workers: 0, maxWorkers: 3, wallTimeoutMs: 15_000 },
+      sandbox: pool,
     });
     engines.push(engine);
     const result = await engine.query("What does the report say?", { budget: { maxTimeSeconds: 60 } });
+    const stats = pool.stats();
+    await pool.close();
+    // Workers go from session to session (21 sessions): not a thread started and ended for each.
+    expect(stats.workersStarted).toBeLessThanOrEqual(6);
     expect(result.error).toBeUndefined();
     expect(result.answer).toBe("attack finished");
     expect(outputs(result)).toContain("4");

@@ -220,12 +220,15 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
   }
 
   /** The session that held `worker` is done with it (its slot may live on, idle or handed over). */
-  private unhold(worker: SandboxWorker): void {
-    if (this.held.delete(worker)) this.slots.unhold();
+  private unhold(worker: SandboxWorker, settle = true): boolean {
+    if (!this.held.delete(worker)) return false;
+    this.slots.unhold({ settle });
+    return true;
   }
 
   async release(worker: SandboxWorker, report: DisposeReport): Promise<void> {
-    this.unhold(worker);
+    // Settled once this worker has found its next use: a waiter may get it handed over.
+    if (this.unhold(worker, false)) queueMicrotask(() => this.slots.settle());
     if (report.problem !== undefined) {
       this.report({ kind: "quickjs", message: `freeing a sandbox session failed: ${report.problem}` });
     }
@@ -236,9 +239,10 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
       report.dirty !== true &&
       report.wasmBytes <= RECYCLE_BELOW_BYTES;
     if (reusable && this.slots.handOver(this, worker)) return;
-    if (!reusable || this.slots.waiting > 0) {
+    if (!reusable || this.slots.waitingEligible > 0) {
       // Its memory (and, if a waiter of another pool is first in line, its slot) is given back
-      // only once the thread has exited; the session's dispose waits for that.
+      // only once the thread has exited; the session's dispose waits for that. (Waiters the
+      // reserve rule keeps out wait for sessions to end, not for this worker's slot.)
       await worker.terminate();
       return;
     }

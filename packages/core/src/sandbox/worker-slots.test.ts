@@ -185,5 +185,30 @@ describe("WorkerSlots", () => {
       await expect(parent).resolves.toEqual({ kind: "worker", worker: "worker-2" });
       expect(slots.holding).toBe(1);
     });
+
+    it("ends idle workers only for waiters a free slot could serve", async () => {
+      const slots = new WorkerSlots<string>(2);
+      expect(slots.tryTake(1)).toBe(true); // a parent session
+      expect(slots.tryTake()).toBe(true); // a spare, idle
+      let shed = 0;
+      slots.setIdle({ shedIdle: () => (shed++ === 0) }, true);
+      // A second parent would leave nothing for a child: ending the idle worker cannot help it.
+      const parent = slots.wait(A, undefined, 1);
+      expect(slots.waiting).toBe(1);
+      expect(slots.waitingEligible).toBe(0);
+      expect(shed).toBe(0);
+      // A child can use that slot: the idle worker is ended for it.
+      const child = slots.wait(B, undefined, 0);
+      expect(slots.waitingEligible).toBe(1);
+      expect(shed).toBe(1);
+      slots.give(); // the idle worker has exited
+      await expect(child).resolves.toEqual({ kind: "slot" });
+      slots.unhold();
+      slots.unhold();
+      slots.give();
+      slots.give();
+      await expect(parent).resolves.toEqual({ kind: "slot" });
+    });
   });
 });
+

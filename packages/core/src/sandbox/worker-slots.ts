@@ -79,6 +79,16 @@ export class WorkerSlots<W = unknown> {
     return this.waiters.length;
   }
 
+  /**
+   * Waiters in line now that the reserve rule would let hold a worker: the ones a worker coming
+   * free can serve (the others wait for sessions to end, not for workers).
+   */
+  get waitingEligible(): number {
+    let n = 0;
+    for (const waiter of this.waiters) if (this.mayHold(waiter.reserve ?? 0)) n++;
+    return n;
+  }
+
   /** Waiters in line now that belong to `owner`. */
   waitingFor(owner: unknown): number {
     let n = 0;
@@ -101,29 +111,39 @@ export class WorkerSlots<W = unknown> {
     if (this.used >= this.capacity) return false;
     if (reserve === undefined) {
       if (this.waiters.length > 0) return false;
-    } else if (!this.tryHold(reserve)) return false;
+    } else {
+      for (const waiter of this.waiters) if ((waiter.reserve ?? 0) <= reserve) return false;
+      if (!this.tryHold(reserve)) return false;
+    }
     this.used += 1;
     return true;
   }
 
   /**
-   * Holds a started worker (an idle one) for a session with `reserve` when the reserve rule
-   * allows it and no waiter at least as deep is in line. Give it back with {@link unhold}.
+   * Holds a started worker (an idle one of the caller's pool, whose slot is already taken) for a
+   * session with `reserve` when the reserve rule allows it. Give it back with {@link unhold}.
    */
   tryHold(reserve: number): boolean {
     if (!this.mayHold(reserve)) return false;
-    for (const waiter of this.waiters) if ((waiter.reserve ?? 0) <= reserve) return false;
     this.held += 1;
     return true;
   }
 
   /**
    * A session gave back the worker it held (the worker may live on, idle, or be ending). A waiter
-   * the reserve rule kept out may now take a free slot.
+   * the reserve rule kept out may now take a free slot, or have an idle worker ended for it;
+   * `settle: false` leaves that to a later {@link settle} (a pool that may hand the worker
+   * straight to that waiter first).
    */
-  unhold(): void {
+  unhold(options?: { settle?: boolean }): void {
     this.held = Math.max(0, this.held - 1);
+    if (options?.settle !== false) this.settle();
+  }
+
+  /** Serves the waiters that free slots or idle workers can serve now. */
+  settle(): void {
     this.grantFree();
+    this.reclaim();
   }
 
   /**
@@ -230,9 +250,9 @@ export class WorkerSlots<W = unknown> {
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener("abort", waiter.onAbort);
   }
 
-  /** Ends idle workers, one per waiter not already covered by one on its way out. */
+  /** Ends idle workers, one per waiter that could use its slot and is not already covered by one on its way out. */
   private reclaim(): void {
-    while (this.waiters.length > this.reclaiming) {
+    while (this.waitingEligible > this.reclaiming) {
       let shed = false;
       for (const holder of this.holders) {
         if (holder.shedIdle()) {
