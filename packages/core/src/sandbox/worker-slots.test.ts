@@ -191,7 +191,7 @@ describe("WorkerSlots", () => {
       expect(slots.tryTake(1)).toBe(true); // a parent session
       expect(slots.tryTake()).toBe(true); // a spare, idle
       let shed = 0;
-      slots.setIdle({ shedIdle: () => (shed++ === 0) }, true);
+      slots.setIdle({ shedIdle: () => shed++ === 0 }, true);
       // A second parent would leave nothing for a child: ending the idle worker cannot help it.
       const parent = slots.wait(A, undefined, 1);
       expect(slots.waiting).toBe(1);
@@ -211,4 +211,3 @@ describe("WorkerSlots", () => {
     });
   });
 });
-
