@@ -45,7 +45,7 @@ export class SlotWaitAbortedError extends Error {
 
 interface Waiter<W> {
   owner: unknown;
-  /** Levels of nested sessions it may wait on; undefined: a caller that does not hold (see `hold`). */
+  /** Levels of nested sessions it may wait on; undefined: a wait whose grant is not held (see `tryTake`). */
   reserve: number | undefined;
   resolve(grant: SlotGrant<W>): void;
   reject(error: Error): void;
