@@ -251,4 +251,76 @@ describe("nested llmQuery code under the worker cap (maxDepth > 1)", () => {
     // 1 root → 4 children → 16 grandchildren, each grandchild's batch is 4 plain sub-calls.
     expect(seen.sub).toBe(64);
   });
+
+  /**
+   * A model whose loops at depth < `codeUpTo` answer with `attack(depth)` once, then FINAL; the
+   * query (or llmQuery prompt) carries its depth as "L<n>". Plain sub-calls answer text.
+   */
+  function levelModel(attack: (depth: number) => string, codeUpTo: number, delayMs = 0) {
+    const seen = { subs: 0 };
+    const model = new MockLanguageModelV4({
+      modelId: "levels",
+      doGenerate: async (call): Promise<LanguageModelV4GenerateResult> => {
+        if (delayMs) await abortableDelay(delayMs, call.abortSignal);
+        const prompt = promptOf(call);
+        const depth = Number(/L(\d)/.exec(prompt)?.[1] ?? 0);
+        let text = "sub-answer";
+        if (!prompt.includes("REPL")) seen.subs++;
+        else if (prompt.includes("REPL output") || depth > codeUpTo) text = "FINAL(done)";
+        else text = `\`\`\`repl\n${attack(depth)}\n\`\`\``;
+        return {
+          content: [{ type: "text", text }],
+          finishReason: { unified: "stop", raw: "stop" },
+          usage: mockUsage(50, 50),
+          warnings: [],
+        };
+      },
+    });
+    return { model, seen };
+  }
+
+  it("maxWorkers below maxDepth: children still run their code (only levels past the cap could wait)", async () => {
+    // maxDepth 3 on two workers; the depth-3 loop answers without code, so two workers suffice.
+    const { model } = levelModel((depth) => `print(llmQuery('L${depth + 1} dig'))`, 2);
+    const engine = new DeepRecallEngine({
+      vectorStore: attackStore(),
+      model,
+      maxDepth: 3,
+      sandbox: { workers: 0, maxWorkers: 2, wallTimeoutMs: 15_000 },
+    });
+    engines.push(engine);
+    const result = await engine.query("L1: what does the report say?", { budget: { maxTimeSeconds: 60 } });
+    expect(result.error).toBeUndefined();
+    expect(result.answer).toBe("done");
+    expect(outputs(result)).not.toMatch(/not run|TimeoutError/);
+  });
+
+  it("a deep query is not starved by a stream of shallow ones on the shared worker cap", async () => {
+    // Engine A (maxDepth 1) keeps 16 code-running queries in flight on the process-wide cap of
+    // 8 workers; engine B (maxDepth 3) needs three at once for its chain. Before, A's sessions
+    // took every worker that came free, and B waited until A's stream stopped.
+    const shallow = levelModel(() => "print(1)", 1, 5);
+    const deep = levelModel((depth) => `print(llmQuery('L${depth + 1} dig'))`, 3);
+    const a = new DeepRecallEngine({ vectorStore: attackStore(), model: shallow.model, maxIterations: 3 });
+    const b = new DeepRecallEngine({ vectorStore: attackStore(), model: deep.model, maxDepth: 3 });
+    engines.push(a, b);
+    let bDone = false;
+    const streamEnds = Date.now() + 30_000;
+    let aQueries = 0;
+    const stream = Array.from({ length: 16 }, async () => {
+      while (!bDone && Date.now() < streamEnds) {
+        await a.query(`L1 shallow ${aQueries++}`);
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const result = await b.query("L1: dig deep", { budget: { maxTimeSeconds: 60 } });
+    const finishedWhileStreamRan = Date.now() < streamEnds;
+    bDone = true;
+    await Promise.all(stream);
+    expect(aQueries).toBeGreaterThan(16);
+    expect(result.answer).toBe("done");
+    expect(outputs(result)).not.toMatch(/not run|TimeoutError/);
+    expect(deep.seen.subs).toBe(1); // the depth-3 loop's own llmQuery went out
+    expect(finishedWhileStreamRan).toBe(true);
+  });
 });

@@ -68,6 +68,7 @@ export type {
   SandboxPoolStats,
   SandboxSession,
   SandboxWorkerReport,
+  SessionNesting,
 } from "./sandbox/types.ts";
 export { validateAddDocumentsInput } from "./store-input.ts";
 export { tighterBudget } from "./tighter-budget.ts";

@@ -149,7 +149,7 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
       holder.session ??= await pool.createSession(host, {
         context: input.contextPrefix ?? "",
         // Its blocks may wait on child investigations down to maxDepth, each needing a worker.
-        nestedLevels: Math.max(0, run.engine.maxDepth - input.depth),
+        nesting: { depth: input.depth, maxDepth: Math.max(input.depth, run.engine.maxDepth) },
       });
       return holder.session;
     },

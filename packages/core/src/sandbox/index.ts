@@ -10,4 +10,5 @@ export type {
   SandboxPoolStats,
   SandboxSession,
   SandboxWorkerReport,
+  SessionNesting,
 } from "./types.ts";

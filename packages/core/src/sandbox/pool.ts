@@ -28,9 +28,13 @@ import type {
   SandboxPoolStats,
   SandboxSession,
   SandboxWorkerReport,
+  SessionNesting,
 } from "./types.ts";
-import type { IdleWorkerHolder } from "./worker-slots.ts";
+import type { IdleWorkerHolder, SlotClaim } from "./worker-slots.ts";
 import { processWorkerSlots, WorkerSlots } from "./worker-slots.ts";
+
+/** The claim of a session that is no child investigation's and waits on none. */
+const TOP_LEVEL: SlotClaim = { reserve: 0, nested: false };
 
 export { DEFAULT_LIMITS } from "./limits.ts";
 
@@ -105,18 +109,13 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
 
   async createSession(
     host: SandboxHost,
-    options?: { context?: unknown; limits?: SandboxLimits; nestedLevels?: number },
+    options?: { context?: unknown; limits?: SandboxLimits; nesting?: SessionNesting },
   ): Promise<SandboxSession> {
     if (this.closed) throw new SandboxError("the sandbox pool was closed");
     for (const fn of ["searchDb", "llmQuery", "llmQueryBatched"] as const) {
       if (typeof host?.[fn] !== "function") throw new ConfigError(`sandbox host.${fn} must be a function`);
     }
-    const nestedLevels = options?.nestedLevels ?? 0;
-    if (!Number.isInteger(nestedLevels) || nestedLevels < 0) {
-      throw new ConfigError(`nestedLevels must be an integer >= 0, got ${String(nestedLevels)}`, {
-        field: "nestedLevels",
-      });
-    }
+    const claim = this.claimOf(options?.nesting);
     const limits = resolveLimits(this.defaults, options?.limits ?? {}, "limits");
     let contextJson: string | undefined;
     if (options?.context !== undefined) {
@@ -131,7 +130,7 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
     }
     // The worker is taken when the session's first block runs (see PooledSession.run): that is
     // where a wait for one is bounded by the block's wall time and can be aborted.
-    const session = new PooledSession(this, host, contextJson, limits, nestedLevels);
+    const session = new PooledSession(this, host, contextJson, limits, claim);
     this.sessions.add(session);
     return session;
   }
@@ -164,10 +163,10 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
     return this.slots.capacity;
   }
 
-  async acquire(signal?: AbortSignal, nestedLevels = 0): Promise<SandboxWorker> {
+  async acquire(signal?: AbortSignal, claim: SlotClaim = TOP_LEVEL): Promise<SandboxWorker> {
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new SandboxError("the sandbox pool was closed");
-      const worker = await this.take(signal, nestedLevels);
+      const worker = await this.take(signal, claim);
       try {
         await worker.ready;
         return worker;
@@ -179,22 +178,40 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
   }
 
   /**
-   * A worker for a new session with `nestedLevels` (see WorkerSlots' reserve rule): the most
-   * recently used idle one (its caches are warm), else a new one if the cap has room, else the
-   * first to come free (waiting in line, until `signal` fires). It is held for the session until
+   * The slot claim of a session at `nesting` (see WorkerSlots): its reserve is the levels below
+   * it, cut to what the cap can hold at once (with `maxWorkers` below `maxDepth`, the levels past
+   * the cap wait instead of every nested level).
+   * @throws ConfigError for a nesting that is not 1 <= depth <= maxDepth (integers).
+   */
+  private claimOf(nesting: SessionNesting | undefined): SlotClaim {
+    if (nesting === undefined) return TOP_LEVEL;
+    const { depth, maxDepth } = nesting;
+    if (!Number.isInteger(depth) || !Number.isInteger(maxDepth) || depth < 1 || depth > maxDepth) {
+      throw new ConfigError(
+        `nesting must have integers 1 <= depth <= maxDepth, got depth ${String(depth)}, maxDepth ${String(maxDepth)}`,
+        { field: "nesting" },
+      );
+    }
+    return { reserve: Math.max(0, Math.min(maxDepth, this.slots.capacity) - depth), nested: depth > 1 };
+  }
+
+  /**
+   * A worker for a new session with `claim` (see WorkerSlots' reserve rule): the most recently
+   * used idle one (its caches are warm), else a new one if the cap has room, else the first to
+   * come free (waiting in line, until `signal` fires). It is held for the session until
    * `release` or `discard`. Taking the last idle worker starts a spare for the next session if
    * the cap has room.
    */
-  private async take(signal: AbortSignal | undefined, nestedLevels: number): Promise<SandboxWorker> {
+  private async take(signal: AbortSignal | undefined, claim: SlotClaim): Promise<SandboxWorker> {
     let worker: SandboxWorker;
-    if (this.idle.length > 0 && this.slots.tryHold(nestedLevels)) {
+    if (this.idle.length > 0 && this.slots.tryHold(claim)) {
       worker = this.idle.pop()!;
       this.idleSince.delete(worker);
       if (this.idle.length === 0) this.slots.setIdle(this, false);
-    } else if (this.slots.tryTake(nestedLevels)) {
+    } else if (this.slots.tryTake(claim)) {
       worker = this.startHeld();
     } else {
-      const grant = await this.slots.wait(this, signal, nestedLevels);
+      const grant = await this.slots.wait(this, signal, claim);
       if (this.closed) {
         // The pool closed while the grant was on its way: give the slot back.
         this.slots.unhold();
@@ -239,7 +256,7 @@ class WorkerSandboxPool implements SandboxPool, WorkerLender, IdleWorkerHolder {
       report.dirty !== true &&
       report.wasmBytes <= RECYCLE_BELOW_BYTES;
     if (reusable && this.slots.handOver(this, worker)) return;
-    if (!reusable || this.slots.waitingEligible > 0) {
+    if (!reusable || this.slots.waitingServable > 0) {
       // Its memory (and, if a waiter of another pool is first in line, its slot) is given back
       // only once the thread has exited; the session's dispose waits for that. (Waiters the
       // reserve rule keeps out wait for sessions to end, not for this worker's slot.)

@@ -10,19 +10,19 @@ import { SandboxError } from "../errors.ts";
 import type { DisposeReport, ResolvedLimits, RunOutcome } from "./protocol.ts";
 import { type SandboxWorker, WorkerDiedError, type WorkerExit } from "./sandbox-worker.ts";
 import type { BlockResult, SandboxHost, SandboxSession } from "./types.ts";
-import { SlotWaitAbortedError } from "./worker-slots.ts";
+import { type SlotClaim, SlotWaitAbortedError } from "./worker-slots.ts";
 
 /** What a session needs from its pool. */
 export interface WorkerLender {
   readonly closed: boolean;
   /**
-   * A started worker with no session, held for one whose blocks may wait on `nestedLevels`
-   * levels of nested sessions (default 0); waits (in line) while the cap on workers is reached,
-   * or while taking one would leave too few for those levels.
+   * A started worker with no session, held for one with `claim` (default: top level, waiting on
+   * no nested session); waits (in line) while the cap on workers is reached, or while taking one
+   * would leave too few for the nested levels the claim reserves (see WorkerSlots).
    * @throws SlotWaitAbortedError when `signal` fires while waiting; SandboxError when no worker
    *   can be started.
    */
-  acquire(signal?: AbortSignal, nestedLevels?: number): Promise<SandboxWorker>;
+  acquire(signal?: AbortSignal, claim?: SlotClaim): Promise<SandboxWorker>;
   /**
    * Takes back a worker whose session was disposed: reuses it, or terminates it and resolves once
    * the thread has exited (its memory is then given back).
@@ -54,8 +54,8 @@ export class PooledSession implements SandboxSession {
   readonly limits: ResolvedLimits;
   private readonly contextJson: string | undefined;
   private readonly lender: WorkerLender;
-  /** Levels of nested sessions this one's blocks may wait on (`maxDepth - depth`). */
-  private readonly nestedLevels: number;
+  /** How it claims a worker slot (see WorkerSlots); undefined: top level. */
+  private readonly claim: SlotClaim | undefined;
   private worker: SandboxWorker | undefined;
   private attaching: Attaching | undefined;
   private disposed = false;
@@ -67,10 +67,10 @@ export class PooledSession implements SandboxSession {
     host: SandboxHost,
     contextJson: string | undefined,
     limits: ResolvedLimits,
-    nestedLevels = 0,
+    claim?: SlotClaim,
   ) {
     this.lender = lender;
-    this.nestedLevels = nestedLevels;
+    this.claim = claim;
     this.host = host;
     this.contextJson = contextJson;
     this.limits = limits;
@@ -159,7 +159,7 @@ export class PooledSession implements SandboxSession {
   }
 
   private async attach(signal: AbortSignal): Promise<void> {
-    const worker = await this.lender.acquire(signal, this.nestedLevels);
+    const worker = await this.lender.acquire(signal, this.claim);
     if (this.disposed) {
       // Disposed while the worker was on its way: it never hosted anything.
       await this.lender.release(worker, { wasmBytes: 0 });

@@ -156,20 +156,28 @@ export interface SandboxPoolStats {
   quickjsFailures: number;
 }
 
+/** Where a sandbox session sits in an investigation with nested `llmQuery` loops. */
+export interface SessionNesting {
+  /** 1 for a query's own loop, 2 for a child investigation of its blocks, and so on. */
+  depth: number;
+  /** The engine's `maxDepth`: the deepest level whose loops run code. */
+  maxDepth: number;
+}
+
 export interface SandboxPool {
   /**
-   * A session over `host`. `nestedLevels` (default 0) is how many levels of nested sessions its
-   * blocks may wait on: an engine with `maxDepth` D gives a depth-d loop's session D − d, since
-   * its `llmQuery` runs a child investigation whose blocks need workers of their own while this
-   * one waits. Such a session gets a worker only while that many stay for the nested levels, so
-   * parents can never hold every worker their children need (which would leave both waiting
-   * until their wall time runs out).
-   * @throws ConfigError for a host without the three functions, bad limits, or a `nestedLevels`
-   *   that is not an integer >= 0.
+   * A session over `host`. `nesting` says where it sits in an investigation (default: a
+   * top-level session that waits on no nested one): an engine with `maxDepth` > 1 runs a child
+   * investigation for a block's `llmQuery`, whose blocks need workers of their own while this
+   * one waits. A session gets a worker only while enough stay free for the levels below it, and
+   * children are served before new top-level sessions, so parents can never hold every worker
+   * their children need (which would leave both waiting until their wall time runs out).
+   * @throws ConfigError for a host without the three functions, bad limits, or a `nesting` that
+   *   is not integers 1 <= depth <= maxDepth.
    */
   createSession(
     host: SandboxHost,
-    options?: { context?: unknown; limits?: SandboxLimits; nestedLevels?: number },
+    options?: { context?: unknown; limits?: SandboxLimits; nesting?: SessionNesting },
   ): Promise<SandboxSession>;
   /** Counters since the pool was created. */
   stats(): SandboxPoolStats;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SlotWaitAbortedError, WorkerSlots } from "./worker-slots.ts";
+import { type SlotClaim, SlotWaitAbortedError, WorkerSlots } from "./worker-slots.ts";
 
 const A = { name: "pool A" };
 const B = { name: "pool B" };
@@ -113,57 +113,110 @@ describe("WorkerSlots", () => {
   });
 
   describe("nested sessions (a reserve for the levels a session may wait on)", () => {
+    const top = (reserve: number): SlotClaim => ({ reserve, nested: false });
+    const child = (reserve: number): SlotClaim => ({ reserve, nested: true });
+
     it("holds a worker for a session only while its reserve stays free for the levels below it", () => {
       const slots = new WorkerSlots<string>(3);
-      expect(slots.tryTake(2)).toBe(true); // a maxDepth-3 root: two levels may follow
-      expect(slots.tryTake(2)).toBe(false); // a second root would leave one for two levels
-      expect(slots.tryTake(1)).toBe(true); // its child: one level may follow
-      expect(slots.tryTake(1)).toBe(false);
-      expect(slots.tryTake(0)).toBe(true); // the grandchild waits on nobody
+      expect(slots.tryTake(top(2))).toBe(true); // a maxDepth-3 root: two levels may follow
+      expect(slots.tryTake(top(2))).toBe(false); // a second root would leave one for two levels
+      expect(slots.tryTake(child(1))).toBe(true); // its child: one level may follow
+      expect(slots.tryTake(child(1))).toBe(false);
+      expect(slots.tryTake(child(0))).toBe(true); // the grandchild waits on nobody
       expect(slots.holding).toBe(3);
       expect(slots.inUse).toBe(3);
       slots.unhold();
       expect(slots.holding).toBe(2);
     });
 
-    it("cuts a reserve the cap can never leave (maxDepth above maxWorkers) to what it can", () => {
+    it("cuts a reserve the cap can never leave to what it can", () => {
       const slots = new WorkerSlots<string>(2);
-      expect(slots.tryTake(4)).toBe(true);
-      expect(slots.tryTake(0)).toBe(true);
+      expect(slots.tryTake(top(4))).toBe(true);
+      expect(slots.tryTake(child(0))).toBe(true);
     });
 
-    it("lets a child past its waiting parent-level sessions, and serves the deepest waiter first", async () => {
-      const slots = new WorkerSlots<string>(3);
-      expect(slots.tryTake(1)).toBe(true); // parent 1
-      expect(slots.tryTake(1)).toBe(true); // parent 2: one worker left, for a child
+    it("lets a child past waiting top-level sessions, and serves the deepest child first", async () => {
+      const slots = new WorkerSlots<string>(4);
+      expect(slots.tryTake(top(1))).toBe(true); // parent 1
+      expect(slots.tryTake(top(1))).toBe(true); // parent 2
+      expect(slots.tryTake(top(1))).toBe(true); // parent 3: one worker left, for a child
       const order: string[] = [];
-      const parent3 = track(order, "parent 3", slots.wait(A, undefined, 1));
-      // A child of parent 1 or 2 takes the last worker though a parent waits in line.
-      expect(slots.tryTake(0)).toBe(true);
-      const child = track(order, "child", slots.wait(B, undefined, 0));
-      // A worker of a parent exits: the child waiting after parent 3 goes first.
+      const parent4 = track(order, "parent 4", slots.wait(A, undefined, top(1)));
+      // A child of parent 1 takes the last worker though a parent waits in line.
+      expect(slots.tryTake(child(0))).toBe(true);
+      const middle = track(order, "child with a grandchild", slots.wait(B, undefined, child(1)));
+      const leaf = track(order, "leaf child", slots.wait(B, undefined, child(0)));
+      // A worker exits: the deepest child goes first, though it came last.
       slots.unhold();
       slots.give();
-      await child;
-      expect(order).toEqual(["child"]);
-      expect(slots.holding).toBe(3);
-      // Two sessions end: now parent 3 may hold one and still leave one for its child.
+      await leaf;
+      expect(order).toEqual(["leaf child"]);
+      // The middle child may hold one only while one stays for its own child: two sessions end.
       slots.unhold();
       slots.give();
       await Promise.resolve();
-      expect(order).toEqual(["child"]); // 2 held + 1 + 1 > 3: still waiting
+      expect(order).toEqual(["leaf child"]);
       slots.unhold();
       slots.give();
-      await parent3;
-      expect(order).toEqual(["child", "parent 3"]);
+      await middle;
+      expect(order).toEqual(["leaf child", "child with a grandchild"]);
+      // Parent 4 likewise.
+      slots.unhold();
+      slots.give();
+      await parent4;
+      expect(order).toEqual(["leaf child", "child with a grandchild", "parent 4"]);
+    });
+
+    it("never lets a top-level session overtake an earlier one: a deep query is not starved by shallow ones", async () => {
+      const slots = new WorkerSlots<string>(3);
+      for (let i = 0; i < 3; i++) expect(slots.tryTake(top(0))).toBe(true); // shallow queries
+      const order: string[] = [];
+      const deep = track(order, "deep", slots.wait(B, undefined, top(2)));
+      const shallow = track(order, "shallow", slots.wait(A, undefined, top(0)));
+      slots.unhold();
+      slots.give();
+      await Promise.resolve();
+      // The shallow one could hold the free worker, but the deep one came first: both wait.
+      expect(order).toEqual([]);
+      expect(slots.tryTake(top(0))).toBe(false);
+      slots.unhold();
+      slots.give();
+      slots.unhold();
+      slots.give();
+      await Promise.all([deep, shallow]);
+      expect(order).toEqual(["deep", "shallow"]);
       expect(slots.holding).toBe(2);
+    });
+
+    it("serves no new top-level session while a child waits for its reserve", async () => {
+      const slots = new WorkerSlots<string>(4);
+      expect(slots.tryTake(top(2))).toBe(true); // a maxDepth-3 root
+      for (let i = 0; i < 3; i++) expect(slots.tryTake(top(0))).toBe(true); // shallow queries
+      const order: string[] = [];
+      // The root's child needs one worker for itself and one for its own child.
+      const kid = track(order, "child", slots.wait(B, undefined, child(1)));
+      const shallow = track(order, "shallow", slots.wait(A, undefined, top(0)));
+      // A shallow query ends: its worker could serve the next shallow one, but the child is
+      // first, and it waits until two are free.
+      slots.unhold({ settle: false });
+      expect(slots.handOver(A, "worker-1")).toBe(false);
+      expect(slots.tryTake(top(0))).toBe(false);
+      slots.give();
+      await Promise.resolve();
+      expect(order).toEqual([]);
+      // Another ends (its session, then its worker): the child first, then the shallow query.
+      slots.unhold();
+      slots.give();
+      await Promise.all([kid, shallow]);
+      expect(order).toEqual(["child", "shallow"]);
+      expect(slots.holding).toBe(4);
     });
 
     it("gives a free slot to a waiter the rule kept out once a session ends, though no worker exits", async () => {
       const slots = new WorkerSlots<string>(3);
-      expect(slots.tryTake(1)).toBe(true);
-      expect(slots.tryTake(1)).toBe(true);
-      const parent = slots.wait(A, undefined, 1);
+      expect(slots.tryTake(top(1))).toBe(true);
+      expect(slots.tryTake(top(1))).toBe(true);
+      const parent = slots.wait(A, undefined, top(1));
       expect(slots.inUse).toBe(2); // a slot is free, but taking it would leave none for a child
       // A session ends and its worker lives on (idle): the parent may hold one now.
       slots.unhold();
@@ -174,35 +227,35 @@ describe("WorkerSlots", () => {
 
     it("hands a worker over only to a waiter the rule lets hold it", async () => {
       const slots = new WorkerSlots<string>(2);
-      expect(slots.tryTake(1)).toBe(true);
-      expect(slots.tryTake(0)).toBe(true);
-      const parent = slots.wait(A, undefined, 1);
+      expect(slots.tryTake(top(1))).toBe(true);
+      expect(slots.tryTake(child(0))).toBe(true);
+      const parent = slots.wait(A, undefined, top(1));
       // The child's session ends, the parent's goes on: a new parent would leave nothing for its child.
-      slots.unhold();
+      slots.unhold({ settle: false });
       expect(slots.handOver(A, "worker-1")).toBe(false);
-      slots.unhold(); // the first parent's session ends too
+      slots.unhold({ settle: false }); // the first parent's session ends too
       expect(slots.handOver(A, "worker-2")).toBe(true);
       await expect(parent).resolves.toEqual({ kind: "worker", worker: "worker-2" });
       expect(slots.holding).toBe(1);
     });
 
-    it("ends idle workers only for waiters a free slot could serve", async () => {
+    it("ends idle workers only for waiters a free slot would serve", async () => {
       const slots = new WorkerSlots<string>(2);
-      expect(slots.tryTake(1)).toBe(true); // a parent session
+      expect(slots.tryTake(top(1))).toBe(true); // a parent session
       expect(slots.tryTake()).toBe(true); // a spare, idle
       let shed = 0;
       slots.setIdle({ shedIdle: () => shed++ === 0 }, true);
       // A second parent would leave nothing for a child: ending the idle worker cannot help it.
-      const parent = slots.wait(A, undefined, 1);
+      const parent = slots.wait(A, undefined, top(1));
       expect(slots.waiting).toBe(1);
-      expect(slots.waitingEligible).toBe(0);
+      expect(slots.waitingServable).toBe(0);
       expect(shed).toBe(0);
       // A child can use that slot: the idle worker is ended for it.
-      const child = slots.wait(B, undefined, 0);
-      expect(slots.waitingEligible).toBe(1);
+      const kid = slots.wait(B, undefined, child(0));
+      expect(slots.waitingServable).toBe(1);
       expect(shed).toBe(1);
       slots.give(); // the idle worker has exited
-      await expect(child).resolves.toEqual({ kind: "slot" });
+      await expect(kid).resolves.toEqual({ kind: "slot" });
       slots.unhold();
       slots.unhold();
       slots.give();

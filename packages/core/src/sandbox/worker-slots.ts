@@ -15,12 +15,18 @@
  * Nested sessions (`maxDepth > 1`: a block's `llmQuery` runs a child investigation whose own
  * blocks need a worker while the parent's worker waits for the answer) would deadlock a plain
  * cap: parents holding every worker, their children waiting for one until their wall time. So a
- * session says how many levels of nested sessions it may wait on (`reserve`), and it gets a
- * worker only while that many would still be left for them: with `held` workers serving
- * sessions, a session with reserve r may hold one more when `held + 1 + r <= capacity`. The last
- * session to get a worker then always leaves room for its own child, whose reserve is one less,
- * so some chain can always go on, and the deepest levels (reserve 0) never wait on anyone.
- * Waiters are served deepest first (smallest reserve), first come first served among equals.
+ * session claims a slot with a `reserve`, how many levels of nested sessions it may wait on, and
+ * it gets a worker only while that many would still be left for them: with `held` workers
+ * serving sessions, a session with reserve r may hold one more when `held + 1 + r <= capacity`.
+ * The last session to get a worker then always leaves room for its own child, whose reserve is
+ * one less, so some chain can always go on, and the deepest level (reserve 0) waits on nobody.
+ *
+ * Who is served first: nested sessions (children of sessions that hold workers: serving them is
+ * what lets those workers come back), deepest first, then first come first served; then
+ * top-level sessions strictly in order of arrival. Nobody overtakes a waiter that must wait for
+ * its reserve: no top-level session while a child waits, no top-level session ahead of an earlier
+ * one. Otherwise a stream of shallow queries (reserve 0), each taking the worker the last one gave
+ * back, could keep a deep query or its children waiting for ever.
  */
 
 /** Workers alive at once in pools that leave `maxWorkers` out (one cap shared by all of them). */
@@ -43,10 +49,18 @@ export class SlotWaitAbortedError extends Error {
   override readonly name = "SlotWaitAbortedError";
 }
 
+/** What a session claims a slot with (see the class comment). */
+export interface SlotClaim {
+  /** Levels of nested sessions its blocks may wait on (>= 0). */
+  reserve: number;
+  /** A child investigation's session (its parent holds a worker while it waits). */
+  nested: boolean;
+}
+
 interface Waiter<W> {
   owner: unknown;
-  /** Levels of nested sessions it may wait on; undefined: a wait whose grant is not held (see `tryTake`). */
-  reserve: number | undefined;
+  /** The session's claim; undefined: a wait whose grant is not held (see `tryTake`). */
+  claim: SlotClaim | undefined;
   resolve(grant: SlotGrant<W>): void;
   reject(error: Error): void;
   signal: AbortSignal | undefined;
@@ -80,13 +94,27 @@ export class WorkerSlots<W = unknown> {
   }
 
   /**
-   * Waiters in line now that the reserve rule would let hold a worker: the ones a worker coming
-   * free can serve (the others wait for sessions to end, not for workers).
+   * Waiters in line now that workers coming free would serve (top-level ones up to the first the
+   * reserve rule keeps out): the others wait for sessions to end, not for workers.
    */
-  get waitingEligible(): number {
-    let n = 0;
-    for (const waiter of this.waiters) if (this.mayHold(waiter.reserve ?? 0)) n++;
-    return n;
+  get waitingServable(): number {
+    let nested = 0;
+    let nestedWaiting = false;
+    let topLevel = 0;
+    let topLevelBlocked = false;
+    for (const waiter of this.waiters) {
+      const reserve = waiter.claim?.reserve ?? 0;
+      if (waiter.claim?.nested === true) {
+        nestedWaiting = true;
+        if (this.mayHold(reserve)) nested++;
+      } else if (!topLevelBlocked) {
+        // Top-level waiters are served in order: none after the first the rule keeps out.
+        if (this.mayHold(reserve)) topLevel++;
+        else topLevelBlocked = true;
+      }
+    }
+    // While a child waits, no top-level session is served (see nextToServe).
+    return nestedWaiting ? nested : topLevel;
   }
 
   /** Waiters in line now that belong to `owner`. */
@@ -103,28 +131,27 @@ export class WorkerSlots<W = unknown> {
 
   /**
    * Takes a slot if one is free and nobody is waiting who comes first (no jumping the line).
-   * Without `reserve`: a slot for a spare worker, taken only when nobody waits at all. With
-   * `reserve` (a session's, see the class comment): the slot is also held for the session, and
-   * only waiters at least as deep come first.
+   * Without `claim`: a slot for a spare worker, taken only when nobody waits at all. With a
+   * session's `claim`: only when the reserve rule allows it, and the slot is also held for the
+   * session (see the class comment for who comes first).
    */
-  tryTake(reserve?: number): boolean {
+  tryTake(claim?: SlotClaim): boolean {
     if (this.used >= this.capacity) return false;
-    if (reserve === undefined) {
+    if (claim === undefined) {
       if (this.waiters.length > 0) return false;
-    } else {
-      for (const waiter of this.waiters) if ((waiter.reserve ?? 0) <= reserve) return false;
-      if (!this.tryHold(reserve)) return false;
-    }
+    } else if (!this.tryHold(claim)) return false;
     this.used += 1;
     return true;
   }
 
   /**
-   * Holds a started worker (an idle one of the caller's pool, whose slot is already taken) for a
-   * session with `reserve` when the reserve rule allows it. Give it back with {@link unhold}.
+   * Holds a worker for a session with `claim` when the reserve rule allows it and no waiter
+   * comes first: the slot of a worker to start, or of an idle one of the caller's pool. Give it
+   * back with {@link unhold}.
    */
-  tryHold(reserve: number): boolean {
-    if (!this.mayHold(reserve)) return false;
+  tryHold(claim: SlotClaim): boolean {
+    if (!this.mayHold(claim.reserve)) return false;
+    for (const waiter of this.waiters) if (comesBefore(waiter.claim, claim)) return false;
     this.held += 1;
     return true;
   }
@@ -151,10 +178,10 @@ export class WorkerSlots<W = unknown> {
    * workers to end one, since an idle worker holds a slot nobody uses.
    * @throws SlotWaitAbortedError when `signal` fires first (the waiter leaves the line).
    */
-  wait(owner: unknown, signal?: AbortSignal, reserve?: number): Promise<SlotGrant<W>> {
+  wait(owner: unknown, signal?: AbortSignal, claim?: SlotClaim): Promise<SlotGrant<W>> {
     if (signal?.aborted) return Promise.reject(new SlotWaitAbortedError("the wait was aborted"));
     return new Promise<SlotGrant<W>>((resolve, reject) => {
-      const waiter: Waiter<W> = { owner, reserve, resolve, reject, signal, onAbort: undefined };
+      const waiter: Waiter<W> = { owner, claim, resolve, reject, signal, onAbort: undefined };
       if (signal !== undefined) {
         waiter.onAbort = () => {
           const index = this.waiters.indexOf(waiter);
@@ -175,7 +202,7 @@ export class WorkerSlots<W = unknown> {
   give(): void {
     if (this.reclaiming > 0) this.reclaiming -= 1;
     this.used = Math.max(0, this.used - 1);
-    this.grantFree();
+    this.settle();
   }
 
   /**
@@ -184,7 +211,7 @@ export class WorkerSlots<W = unknown> {
    * another pool's.
    */
   handOver(owner: unknown, worker: W): boolean {
-    const index = this.firstEligible();
+    const index = this.nextToServe();
     if (index === -1 || this.waiters[index]!.owner !== owner) return false;
     this.grant(index, { kind: "worker", worker });
     return true;
@@ -217,21 +244,35 @@ export class WorkerSlots<W = unknown> {
     return this.held + 1 + r <= this.capacity;
   }
 
-  /** The waiter to serve next: the deepest that may hold a worker, first come among equals; -1: none. */
-  private firstEligible(): number {
+  /**
+   * The waiter to serve next (see the class comment): the deepest nested waiter the reserve rule
+   * lets hold a worker, first come among equals; when no child waits, the first top-level waiter
+   * if the rule lets it; -1: none.
+   */
+  private nextToServe(): number {
     let best = -1;
+    let nestedWaiting = false;
+    let firstTopLevel = -1;
     for (let i = 0; i < this.waiters.length; i++) {
-      const reserve = this.waiters[i]!.reserve ?? 0;
-      if (best !== -1 && reserve >= (this.waiters[best]!.reserve ?? 0)) continue;
-      if (this.mayHold(reserve)) best = i;
+      const claim = this.waiters[i]!.claim;
+      if (claim?.nested !== true) {
+        if (firstTopLevel === -1) firstTopLevel = i;
+        continue;
+      }
+      nestedWaiting = true;
+      if (best !== -1 && claim.reserve >= this.waiters[best]!.claim!.reserve) continue;
+      if (this.mayHold(claim.reserve)) best = i;
     }
-    return best;
+    if (best !== -1 || nestedWaiting) return best;
+    if (firstTopLevel !== -1 && this.mayHold(this.waiters[firstTopLevel]!.claim?.reserve ?? 0))
+      return firstTopLevel;
+    return -1;
   }
 
   /** Gives free slots to the waiters that may have them. */
   private grantFree(): void {
     while (this.used < this.capacity) {
-      const index = this.firstEligible();
+      const index = this.nextToServe();
       if (index === -1) return;
       this.used += 1;
       this.grant(index, { kind: "slot" });
@@ -242,7 +283,7 @@ export class WorkerSlots<W = unknown> {
     const [waiter] = this.waiters.splice(index, 1);
     this.detach(waiter!);
     // Held from now, not from when the waiter wakes: the next grant must see it.
-    if (waiter!.reserve !== undefined) this.held += 1;
+    if (waiter!.claim !== undefined) this.held += 1;
     waiter!.resolve(grant);
   }
 
@@ -250,9 +291,9 @@ export class WorkerSlots<W = unknown> {
     if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener("abort", waiter.onAbort);
   }
 
-  /** Ends idle workers, one per waiter that could use its slot and is not already covered by one on its way out. */
+  /** Ends idle workers, one per waiter a slot would serve that is not already covered by one on its way out. */
   private reclaim(): void {
-    while (this.waitingEligible > this.reclaiming) {
+    while (this.waitingServable > this.reclaiming) {
       let shed = false;
       for (const holder of this.holders) {
         if (holder.shedIdle()) {
@@ -264,6 +305,16 @@ export class WorkerSlots<W = unknown> {
       this.reclaiming += 1;
     }
   }
+}
+
+/**
+ * Whether a waiter with `waiting` is served before a new session with `claim` (see WorkerSlots):
+ * nested sessions before top-level ones, and among nested ones the deeper, or the earlier of
+ * equals; top-level ones in order of arrival.
+ */
+function comesBefore(waiting: SlotClaim | undefined, claim: SlotClaim): boolean {
+  if (claim.nested) return waiting?.nested === true && waiting.reserve <= claim.reserve;
+  return true;
 }
 
 let processSlots: WorkerSlots<unknown> | undefined;
