@@ -212,6 +212,30 @@ describe("WorkerSlots", () => {
       expect(slots.holding).toBe(4);
     });
 
+    it("lets the waiters a leaving waiter kept back go at once", async () => {
+      const slots = new WorkerSlots<string>(3);
+      expect(slots.tryTake(top(0))).toBe(true);
+      expect(slots.tryTake(top(0))).toBe(true);
+      // A deep root waits for its reserve; a shallow query waits behind it though a slot is free.
+      const controller = new AbortController();
+      const deep = slots.wait(B, controller.signal, top(2));
+      const shallow = slots.wait(A, undefined, top(0));
+      expect(slots.inUse).toBe(2);
+      controller.abort();
+      await expect(deep).rejects.toBeInstanceOf(SlotWaitAbortedError);
+      await expect(shallow).resolves.toEqual({ kind: "slot" });
+      // Likewise when a closing pool's waiters are cancelled: here a child kept a shallow query back.
+      const other = new WorkerSlots<string>(3);
+      expect(other.tryTake(top(0))).toBe(true);
+      expect(other.tryTake(top(0))).toBe(true);
+      const kid = other.wait(B, undefined, child(1));
+      const shallow2 = other.wait(A, undefined, top(0));
+      expect(other.inUse).toBe(2);
+      other.cancel(B, new Error("closed"));
+      await expect(kid).rejects.toThrow("closed");
+      await expect(shallow2).resolves.toEqual({ kind: "slot" });
+    });
+
     it("gives a free slot to a waiter the rule kept out once a session ends, though no worker exits", async () => {
       const slots = new WorkerSlots<string>(3);
       expect(slots.tryTake(top(1))).toBe(true);

@@ -188,6 +188,8 @@ export class WorkerSlots<W = unknown> {
           if (index === -1) return;
           this.waiters.splice(index, 1);
           reject(new SlotWaitAbortedError("the wait was aborted"));
+          // Waiters it kept back (behind it in line, or behind a child) may go now.
+          this.settle();
         };
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
@@ -225,6 +227,8 @@ export class WorkerSlots<W = unknown> {
       this.detach(waiter);
       waiter.reject(error);
     }
+    // Waiters of other pools that these kept back may go now.
+    this.settle();
   }
 
   /** `holder` has idle workers (true) or no longer has any (false). */
