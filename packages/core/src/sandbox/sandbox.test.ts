@@ -1069,6 +1069,14 @@ describe("lifecycle and options", () => {
     await expect(pool.createSession(makeHost().host, { limits: { maxOutputChars: 0 } })).rejects.toThrow(
       /limits.maxOutputChars/,
     );
+    for (const nesting of [
+      { depth: 0, maxDepth: 2 },
+      { depth: 3, maxDepth: 2 },
+      { depth: 1.5, maxDepth: 2 },
+      { depth: 1, maxDepth: "2" as unknown as number },
+    ]) {
+      await expect(pool.createSession(makeHost().host, { nesting })).rejects.toThrow(/nesting must have/);
+    }
   });
 
   it("refuses to run after dispose and after close", async () => {
