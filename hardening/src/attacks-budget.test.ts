@@ -44,6 +44,14 @@ const attackStore = () => countingStore(local, "attacks");
 
 const promptOf = (call: LanguageModelV4CallOptions) => JSON.stringify(call.prompt);
 
+/** A model reply of `text` that cost 100 tokens (50 in, 50 out). */
+const reply = (text: string): LanguageModelV4GenerateResult => ({
+  content: [{ type: "text", text }],
+  finishReason: { unified: "stop", raw: "stop" },
+  usage: mockUsage(50, 50),
+  warnings: [],
+});
+
 /**
  * The attacker: the root model's first turn is `attack` (a repl block), later root turns
  * FINAL. Sub-calls (no "Question: " in the prompt) cost 100 tokens each (50 in, 50 out), root
@@ -70,12 +78,7 @@ function attacker(attack: string, options: { delayMs?: number; childAttack?: boo
           }
           text = prompt.includes("REPL output") ? "FINAL(attack finished)" : `\`\`\`repl\n${attack}\n\`\`\``;
         } else seen.sub++;
-        return {
-          content: [{ type: "text", text }],
-          finishReason: { unified: "stop", raw: "stop" },
-          usage: mockUsage(50, 50),
-          warnings: [],
-        };
+        return reply(text);
       } finally {
         seen.inFlight--;
       }
@@ -201,17 +204,22 @@ describe("nested llmQuery code under the worker cap (maxDepth > 1)", () => {
   const outputs = (result: { reasoningTrace: Array<{ output: string }> }) =>
     result.reasoningTrace.map((step) => step.output).join("\n");
 
+  /** An engine over the attack store, closed after the test. */
+  const nestedEngine = (options: Omit<DeepRecallEngineOptions, "vectorStore">) => {
+    const engine = new DeepRecallEngine({ vectorStore: attackStore(), ...options });
+    engines.push(engine);
+    return engine;
+  };
+
   it("more concurrent queries than workers, each with a child that runs code: every child's block runs", async () => {
     const { model, seen } = attacker("print(llmQuery('dig'))", { childAttack: true });
-    const engine = new DeepRecallEngine({
-      vectorStore: attackStore(),
+    const engine = nestedEngine({
       model,
       maxDepth: 2,
       // Two workers for four roots and their four children; a deadlock would end each block
       // at this wall time with "the block was not run".
       sandbox: { workers: 0, maxWorkers: 2, wallTimeoutMs: 15_000 },
     });
-    engines.push(engine);
     const results = await Promise.all(
       Array.from({ length: 4 }, (_, i) =>
         engine.query(`What does report ${i} say?`, { budget: { maxTimeSeconds: 60 } }),
@@ -231,14 +239,7 @@ describe("nested llmQuery code under the worker cap (maxDepth > 1)", () => {
       childAttack: true,
     });
     const pool = createSandboxPool({ workers: 0, maxWorkers: 3, wallTimeoutMs: 15_000 });
-    const engine = new DeepRecallEngine({
-      vectorStore: attackStore(),
-      model,
-      maxDepth: 3,
-      maxConcurrency: 4,
-      sandbox: pool,
-    });
-    engines.push(engine);
+    const engine = nestedEngine({ model, maxDepth: 3, maxConcurrency: 4, sandbox: pool });
     const result = await engine.query("What does the report say?", { budget: { maxTimeSeconds: 60 } });
     const stats = pool.stats();
     await pool.close();
@@ -268,12 +269,7 @@ describe("nested llmQuery code under the worker cap (maxDepth > 1)", () => {
         if (!prompt.includes("REPL")) seen.subs++;
         else if (prompt.includes("REPL output") || depth > codeUpTo) text = "FINAL(done)";
         else text = `\`\`\`repl\n${attack(depth)}\n\`\`\``;
-        return {
-          content: [{ type: "text", text }],
-          finishReason: { unified: "stop", raw: "stop" },
-          usage: mockUsage(50, 50),
-          warnings: [],
-        };
+        return reply(text);
       },
     });
     return { model, seen };
@@ -282,13 +278,11 @@ describe("nested llmQuery code under the worker cap (maxDepth > 1)", () => {
   it("maxWorkers below maxDepth: children still run their code (only levels past the cap could wait)", async () => {
     // maxDepth 3 on two workers; the depth-3 loop answers without code, so two workers suffice.
     const { model } = levelModel((depth) => `print(llmQuery('L${depth + 1} dig'))`, 2);
-    const engine = new DeepRecallEngine({
-      vectorStore: attackStore(),
+    const engine = nestedEngine({
       model,
       maxDepth: 3,
       sandbox: { workers: 0, maxWorkers: 2, wallTimeoutMs: 15_000 },
     });
-    engines.push(engine);
     const result = await engine.query("L1: what does the report say?", { budget: { maxTimeSeconds: 60 } });
     expect(result.error).toBeUndefined();
     expect(result.answer).toBe("done");
@@ -301,9 +295,8 @@ describe("nested llmQuery code under the worker cap (maxDepth > 1)", () => {
     // took every worker that came free, and B waited until A's stream stopped.
     const shallow = levelModel(() => "print(1)", 1, 5);
     const deep = levelModel((depth) => `print(llmQuery('L${depth + 1} dig'))`, 3);
-    const a = new DeepRecallEngine({ vectorStore: attackStore(), model: shallow.model, maxIterations: 3 });
-    const b = new DeepRecallEngine({ vectorStore: attackStore(), model: deep.model, maxDepth: 3 });
-    engines.push(a, b);
+    const a = nestedEngine({ model: shallow.model, maxIterations: 3 });
+    const b = nestedEngine({ model: deep.model, maxDepth: 3 });
     let bDone = false;
     const streamEnds = Date.now() + 30_000;
     let aQueries = 0;
