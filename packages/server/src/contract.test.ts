@@ -60,6 +60,20 @@ async function real(answer: string, json: () => unknown, options: CreateAppOptio
   return { engine, calls, ...(await serve(engine, options)) };
 }
 
+/** The real engine over a model that answers `answer`; records the text of each prompt it gets. */
+async function realRecording(answer: string) {
+  const store = new MemoryStore("contract-recording");
+  await store.addDocuments({ documents: ["The Eiffel Tower was built in Paris in 1889."], ids: ["eiffel"] });
+  const calls: string[] = [];
+  const replies = Array.from({ length: 10 }, () => (call: { prompt: unknown }) => {
+    calls.push(JSON.stringify(call.prompt));
+    return `FINAL(${answer})`;
+  });
+  const engine = new DeepRecallEngine({ vectorStore: store, model: scriptedModel(replies as never) });
+  engines.push(engine);
+  return { engine, calls, ...(await serve(engine)) };
+}
+
 async function rawPost(url: string, path: string, body: unknown, headers: Record<string, string> = {}) {
   return fetch(url + path, {
     method: "POST",
@@ -346,6 +360,23 @@ describe("POST /v1/responses", () => {
     expect(response.usage!.total_tokens).toBe(30); // the run's 15 + the structured-output call's 15
   });
 
+  it("function_call_output items after the question reach the model as context", async () => {
+    const { client, engine } = await scripted();
+    await client.responses.create({
+      model: "deeprecall",
+      input: [
+        { role: "user", content: "When was the Eiffel Tower built?" },
+        { type: "function_call", call_id: "call_7", name: "lookup", arguments: '{"q":"eiffel"}' },
+        { type: "function_call_output", call_id: "call_7", output: "TOOL-RESULT: 1889" },
+      ],
+    });
+    const call = engine.calls.at(-1)!;
+    expect(call.query).toBe("When was the Eiffel Tower built?");
+    expect(call.options?.history).toBeUndefined();
+    expect(call.options?.contextPrefix).toContain('[tool call] lookup({"q":"eiffel"})');
+    expect(call.options?.contextPrefix).toContain("[function output for call_7]\nTOOL-RESULT: 1889");
+  });
+
   it("tool_choice naming a function returns that function_call, streamed too", async () => {
     const { client } = await real("Paris, in 1889", () => ({ city: "Paris" }));
     const tools = [
@@ -629,6 +660,12 @@ describe("chat completions: exact semantics", () => {
         code,
       );
     }
+    const tooMany = await rawPost(url, "/v1/chat/completions", {
+      model: "deeprecall",
+      messages: [{ role: "user", content: "q" }],
+      stop: ["a", "b", "c", "d", "e"],
+    });
+    expect(((await tooMany.json()) as { error: { message: string } }).error.message).toContain("at most 4");
   });
 
   it("an unknown model is a 404 model_not_found naming the served ids (and the SDK's NotFoundError)", async () => {
@@ -747,9 +784,52 @@ describe("chat completions: exact semantics", () => {
     for await (const chunk of stream) expectOpenAISchema("CreateChatCompletionStreamResponse", chunk);
     const final = await stream.finalChatCompletion();
     expect(final.choices[0]!.finish_reason).toBe("tool_calls");
+    // The role chunk of a tool-call stream has null content, as OpenAI's: so does the message.
+    expect(final.choices[0]!.message.content).toBeNull();
     expect(final.choices[0]!.message.tool_calls![0]).toMatchObject({
       function: { arguments: '{"city":"Paris","year":1889}' },
     });
+  });
+
+  it("the tool loop's next turn: the results sent back for its tool calls reach the model with the question", async () => {
+    const { client, engine } = await scripted();
+    await client.chat.completions.create({
+      model: "deeprecall",
+      messages: [
+        { role: "user", content: "When was the Eiffel Tower built?" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            { id: "call_1", type: "function", function: { name: "lookup", arguments: '{"q":"eiffel"}' } },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "TOOL-RESULT: finished in March 1889" },
+      ],
+    });
+    const call = engine.calls.at(-1)!;
+    expect(call.query).toBe("When was the Eiffel Tower built?");
+    expect(call.options?.history).toBeUndefined();
+    const context = call.options?.contextPrefix ?? "";
+    expect(context).toContain('"name":"lookup"');
+    expect(context).toContain("[tool output for call_1]\nTOOL-RESULT: finished in March 1889");
+
+    // The real engine: the model's first prompt holds the result, after the question's context.
+    const { client: realClient, calls } = await realRecording("It was finished in March 1889.");
+    await realClient.chat.completions.create({
+      model: "deeprecall",
+      messages: [
+        { role: "user", content: "When was the Eiffel Tower finished?" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "c9", type: "function", function: { name: "lookup", arguments: "{}" } }],
+        },
+        { role: "tool", tool_call_id: "c9", content: "TOOL-RESULT-QQQ" },
+      ],
+    });
+    expect(calls[0]).toContain("TOOL-RESULT-QQQ");
+    expect(calls[0]).toContain("When was the Eiffel Tower finished?");
   });
 
   it("tool_choice that cannot be honoured → 400 naming the param", async () => {
@@ -757,6 +837,8 @@ describe("chat completions: exact semantics", () => {
     const fn = (name: string) => ({ type: "function", function: { name, parameters: { type: "object" } } });
     const cases: Array<[Record<string, unknown>, string, string]> = [
       [{ tools: [fn("a"), fn("b")], tool_choice: "required" }, "tool_choice", "unsupported_value"],
+      // Not one of OpenAI's values at all: invalid, not unsupported.
+      [{ tools: [fn("a")], tool_choice: "sometimes" }, "tool_choice", "invalid_value"],
       [
         { tools: [fn("a")], tool_choice: { type: "function", function: { name: "zzz" } } },
         "tool_choice",

@@ -1,6 +1,6 @@
 import { ConfigError, LLMProviderError, VectorStoreError } from "@deeprecall/core";
 import { describe, expect, it } from "vitest";
-import { toApiError } from "./errors.ts";
+import { scrubHostNames, scrubHosts, toApiError } from "./errors.ts";
 
 /** An error as a second copy of @deeprecall/core (another version in node_modules) would throw it. */
 function fromAnotherCopy<T extends Error>(error: T): Error {
@@ -49,5 +49,69 @@ describe("toApiError", () => {
     const mapped = toApiError(new Error("secret at postgres://user:pw@10.0.0.5:5432"));
     expect(mapped.status).toBe(500);
     expect(JSON.stringify(mapped.toBody())).not.toContain("10.0.0.5");
+  });
+
+  it("maps a provider's failure by what a client should do: back off (429), retry later (503), or not (502)", () => {
+    const limited = toApiError(
+      new LLMProviderError("LLM provider error (HTTP 429): slow down", {
+        status: 429,
+        retryable: true,
+        retryAfterMs: 7200,
+      }),
+    );
+    expect(limited.status).toBe(429);
+    expect(limited.toBody().error).toMatchObject({ type: "rate_limit_error", code: "rate_limit_exceeded" });
+    expect(limited.headers?.["retry-after"]).toBe("8");
+    const overloaded = toApiError(
+      new LLMProviderError("LLM provider error (HTTP 503): overloaded", { status: 503, retryable: true }),
+    );
+    expect(overloaded.status).toBe(503);
+    expect(overloaded.toBody().error.code).toBe("llm_provider_error");
+    expect(overloaded.headers?.["retry-after"]).toBe("1");
+    const refused = toApiError(
+      new LLMProviderError("LLM provider error (HTTP 400): bad request", { status: 400 }),
+    );
+    expect(refused.status).toBe(502);
+    // Only our own stand-in for a missing model is "not configured", whatever the status.
+    const missing = toApiError(
+      new LLMProviderError("No language model configured: set OPENAI_API_KEY", { status: 503 }),
+    );
+    expect(missing.status).toBe(503);
+    expect(missing.toBody().error.code).toBe("model_not_configured");
+    const says = toApiError(
+      new LLMProviderError("LLM provider error (HTTP 503): the model is not configured on this node", {
+        status: 503,
+        retryable: true,
+      }),
+    );
+    expect(says.toBody().error.code).toBe("llm_provider_error");
+  });
+
+  it("scrubs IP addresses of both kinds but leaves times and code paths alone", () => {
+    const cases: Array<[string, string]> = [
+      ["connect ECONNREFUSED ::1:11434", "connect ECONNREFUSED [host]"],
+      ["[::1]:8080 down", "[host] down"],
+      ["fe80::1%eth0 and 2001:db8::8a2e:370:7334", "[host] and [host]"],
+      ["at 12:30:45 today", "at 12:30:45 today"],
+      ["std::vector in Foo::bar, ratio 1:2", "std::vector in Foo::bar, ratio 1:2"],
+      ["from 10.0.0.5:5432", "from [host]"],
+    ];
+    for (const [input, output] of cases) expect(scrubHosts(input)).toBe(output);
+  });
+
+  it("scrubs bare host names from what a backend wrote, not model ids", () => {
+    expect(
+      scrubHostNames("upstream gpu-box.corp.example.com unavailable; Host: llm-secret.internal. is not"),
+    ).toBe("upstream [host] unavailable; Host: [host] is not");
+    const ids = "gpt-4.1, gemini-1.5-pro, llama3.2, qwen2.5:7b, e.g. this";
+    expect(scrubHostNames(ids)).toBe(ids);
+    const mapped = toApiError(
+      new LLMProviderError("LLM provider error (HTTP 502): gpu-box.corp.example.com down"),
+    );
+    expect(JSON.stringify(mapped.toBody())).not.toContain("corp.example.com");
+    const store = toApiError(
+      new VectorStoreError("no route to chroma.svc.cluster.local", { store: "chroma" }),
+    );
+    expect(JSON.stringify(store.toBody())).not.toContain("cluster.local");
   });
 });

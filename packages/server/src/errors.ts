@@ -1,3 +1,4 @@
+import { isIPv6 } from "node:net";
 import {
   BudgetExceededError,
   ConfigError,
@@ -74,23 +75,101 @@ export const redact: (message: string) => string = redactSecrets;
 
 /**
  * Removes where backends live from a message that is about to leave the process: URLs,
- * `host:port`, IP addresses and the host of a DNS failure. A client learns that the model
- * provider or the store failed, never its internal address.
+ * `host:port`, IP addresses (v4 and v6, checked with `net.isIP`, so a time like 12:30:45 is left
+ * alone) and the host of a DNS failure. A client learns that the model provider or the store
+ * failed, never its internal address. See {@link scrubHostNames} for text a backend wrote.
  */
 export function scrubHosts(message: string): string {
   return message
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>)\]]+/gi, "[backend]")
     .replace(/\b(ENOTFOUND|EAI_AGAIN|getaddrinfo \w+)\s+[^\s,;)]+/g, "$1 [host]")
-    .replace(/\[?\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}\]?(?::\d{1,5})?/gi, "[host]")
+    .replace(IPV6_CANDIDATE, (match) => (isIPv6Address(match) ? "[host]" : match))
     .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g, "[host]")
     .replace(/\b(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+):\d{1,5}\b/gi, "[host]")
     .replace(/\blocalhost\b/gi, "[host]");
+}
+
+/**
+ * Tokens of hex digits, dots and colons with at least one colon (with an optional zone, brackets
+ * and port), not inside a longer word: what may be an IPv6 address ("Foo::bar" is not one).
+ */
+const IPV6_CANDIDATE = /(?<![\w:.])\[?[0-9a-f:.]*:[0-9a-f:.]*(?:%[\w.-]+)?\]?(?::\d{1,5})?(?![\w:])/gi;
+
+/**
+ * Whether an IPv6 candidate is an address: as it is, or without brackets and port
+ * (`[::1]:8080`), a zone (`fe80::1%eth0`) or an unbracketed port as Node writes it
+ * (`connect ECONNREFUSED ::1:11434`).
+ */
+function isIPv6Address(candidate: string): boolean {
+  const bracketed = /^\[([^\]]+)\]/.exec(candidate);
+  const address = (bracketed ? bracketed[1]! : candidate).replace(/%.*$/, "");
+  return isIPv6(address) || (!bracketed && isIPv6(address.replace(/:\d{1,5}$/, "")));
+}
+
+/**
+ * {@link scrubHosts}, and also bare host names (`gpu-box.corp.example.com`,
+ * `llm.internal`): any dotted name whose last label is 2-63 letters. For text a backend wrote
+ * (a provider's or store's error message), where a name is far more likely a host than
+ * anything else; a false match only hides a word such as a file name.
+ */
+export function scrubHostNames(message: string): string {
+  return scrubHosts(message).replace(
+    /(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?(?![\w-])/gi,
+    "[host]",
+  );
 }
 
 const MAX_MESSAGE = 500;
 function clip(message: string): string {
   const clean = scrubHosts(redact(message));
   return clean.length > MAX_MESSAGE ? `${clean.slice(0, MAX_MESSAGE)}…` : clean;
+}
+
+/** {@link clip} for text a backend wrote: host names are removed too. */
+function clipBackend(message: string): string {
+  return clip(scrubHostNames(message));
+}
+
+/**
+ * Our own "no model configured" stand-in (the CLI's without an API key), as opposed to a
+ * provider's answer (those messages start "LLM provider error", see core's toLLMProviderError).
+ */
+function isNotConfigured(error: LLMProviderError): boolean {
+  return (
+    !/^LLM provider error/.test(error.message) &&
+    /not configured|no (language )?model configured/i.test(error.message)
+  );
+}
+
+/**
+ * A model provider's failure: 503 `model_not_configured` when no model is set up; 429 when the
+ * provider rate-limited us (`Retry-After` as it asked, else 1 s), so clients back off; 503 for
+ * other failures worth retrying (overloaded, 5xx, network: `retryable`); 502 otherwise.
+ */
+function providerError(error: LLMProviderError): ApiError {
+  const message = `The language model provider failed: ${clipBackend(error.message)}`;
+  if (isNotConfigured(error)) {
+    return new ApiError(503, `The language model provider failed: ${clip(error.message)}`, {
+      type: "server_error",
+      code: "model_not_configured",
+    });
+  }
+  const retryAfter = String(Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000)));
+  if (error.status === 429) {
+    return new ApiError(429, message, {
+      type: "rate_limit_error",
+      code: "rate_limit_exceeded",
+      headers: { "retry-after": retryAfter },
+    });
+  }
+  if (error.retryable) {
+    return new ApiError(503, message, {
+      type: "server_error",
+      code: "llm_provider_error",
+      headers: { "retry-after": retryAfter },
+    });
+  }
+  return new ApiError(502, message, { type: "server_error", code: "llm_provider_error" });
 }
 
 /** Converts a `ConfigError` field path like "documents[2]" or "filters.$and" into an OpenAI `param`. */
@@ -130,16 +209,9 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
   if (ConfigError.isInstance(error)) {
     return new ApiError(400, clip(error.message), { param: paramOf(error), code: "invalid_value" });
   }
-  if (LLMProviderError.isInstance(error)) {
-    const notConfigured = error.status === 503 || /not configured|no (language )?model/i.test(error.message);
-    return new ApiError(
-      notConfigured ? 503 : 502,
-      `The language model provider failed: ${clip(error.message)}`,
-      { type: "server_error", code: notConfigured ? "model_not_configured" : "llm_provider_error" },
-    );
-  }
+  if (LLMProviderError.isInstance(error)) return providerError(error);
   if (VectorStoreError.isInstance(error)) {
-    const store = error.store ? scrubHosts(redact(error.store)) : "vector store";
+    const store = error.store ? scrubHostNames(redact(error.store)) : "vector store";
     const extra =
       error.writtenIds && error.writtenIds.length > 0 ? { written_ids: error.writtenIds } : undefined;
     const written = extra
@@ -147,7 +219,7 @@ export function toApiError(error: unknown, context: { bodyLimitBytes?: number } 
       : "";
     return new ApiError(
       error.retryable ? 503 : 502,
-      `The vector store (${store}) failed: ${clip(error.message)}.${written}`.replace(/\.\./g, "."),
+      `The vector store (${store}) failed: ${clipBackend(error.message)}.${written}`.replace(/\.\./g, "."),
       { type: "server_error", code: "vector_store_error", extra },
     );
   }

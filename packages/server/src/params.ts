@@ -144,11 +144,13 @@ export function toolShape(
         `tool_choice names the function '${name.slice(0, 64)}', which is not among the request's tools.`,
       );
     }
+  } else if (typeof choice === "string") {
+    throw invalid(
+      params.toolChoice,
+      `Invalid value for '${params.toolChoice}': '${choice.slice(0, 40)}'. Supported values are: 'none', 'auto' and 'required' (or a named function).`,
+    );
   } else {
-    const label =
-      typeof choice === "string"
-        ? `"${choice.slice(0, 40)}"`
-        : `of type '${String((choice as { type?: unknown }).type).slice(0, 40)}'`;
+    const label = `of type '${String((choice as { type?: unknown }).type).slice(0, 40)}'`;
     throw unsupported(
       params.toolChoice,
       `tool_choice ${label} is not supported: use "none", "auto", "required" (with one function tool) or a named function.`,

@@ -370,7 +370,9 @@ export const HealthSchema = z
 // ---- shared OpenAI request fields ------------------------------------------------------------
 
 const StopSchema = z
-  .union([z.string(), z.array(z.string()).max(4)])
+  .union([z.string(), z.array(z.string())])
+  // A refinement, not .max(4) inside the union: a failed union only says "Invalid input".
+  .refine((stop) => typeof stop === "string" || stop.length <= 4, "at most 4 stop sequences are allowed")
   .nullable()
   .optional()
   .openapi({ description: "Up to 4 sequences; the answer is cut before the first one found." });

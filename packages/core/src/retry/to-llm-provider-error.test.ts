@@ -34,6 +34,18 @@ describe("toLLMProviderError", () => {
     expect(toLLMProviderError(apiError(503))).toMatchObject({ status: 503, retryable: true });
   });
 
+  it("keeps the wait the provider asked for (retry-after), also through a RetryError", () => {
+    expect(toLLMProviderError(apiError(429, { responseHeaders: { "retry-after": "7" } })).retryAfterMs).toBe(
+      7000,
+    );
+    expect(toLLMProviderError(apiError(503)).retryAfterMs).toBeUndefined();
+    const last = apiError(429, { responseHeaders: { "retry-after-ms": "250" } });
+    const wrapped = toLLMProviderError(
+      new RetryError({ message: "failed", reason: "maxRetriesExceeded", errors: [last] }),
+    );
+    expect(wrapped).toMatchObject({ status: 429, retryAfterMs: 250 });
+  });
+
   it("maps network failures as retryable without a status", () => {
     const error = toLLMProviderError(networkError("ECONNREFUSED"));
     expect(error).toMatchObject({ status: undefined, retryable: true });

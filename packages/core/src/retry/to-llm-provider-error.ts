@@ -5,6 +5,7 @@ import { isAiRetryError } from "./ai-retry-error.ts";
 import { statusOf } from "./http-status.ts";
 import { isTransientError } from "./is-transient-error.ts";
 import { networkCode } from "./network-error.ts";
+import { retryAfterMs } from "./retry-after.ts";
 
 const MAX_MESSAGE_CHARS = 500;
 
@@ -28,8 +29,8 @@ function shortMessage(error: unknown): string {
 
 /**
  * Maps any model-call failure (AI SDK `APICallError`, `RetryError`, network errors, ...) to core's
- * `LLMProviderError` with the HTTP `status` when known and `retryable` per
- * {@link isTransientError}. The message names the status, the endpoint (without query string)
+ * `LLMProviderError` with the HTTP `status` when known, `retryable` per
+ * {@link isTransientError} and the provider's `retryAfterMs` when it sent one. The message names the status, the endpoint (without query string)
  * and the provider's own message with anything key-like redacted; request headers and bodies
  * are never included, and an `APICallError` (which holds the request body) is not kept as cause.
  * An `LLMProviderError` (from any copy of core) is returned unchanged. Check `isAbortError`
@@ -43,11 +44,14 @@ export function toLLMProviderError(error: unknown): LLMProviderError {
     return new LLMProviderError(attempts ? `${inner.message} (after ${attempts} attempts)` : inner.message, {
       status: inner.status,
       retryable: inner.retryable,
+      ...(inner.retryAfterMs !== undefined ? { retryAfterMs: inner.retryAfterMs } : {}),
       cause: inner,
     });
   }
   const status = statusOf(error);
   const retryable = isTransientError(error);
+  const wait = retryAfterMs(error);
+  const after = wait !== undefined ? { retryAfterMs: wait } : {};
   if (APICallError.isInstance(error)) {
     const url = safeUrl(error.url);
     const where = url ? ` from ${url}` : "";
@@ -55,7 +59,7 @@ export function toLLMProviderError(error: unknown): LLMProviderError {
     const code = networkCode(error.cause);
     return new LLMProviderError(
       `LLM provider error (${what}${code ? `, ${code}` : ""}): ${shortMessage(error)}`,
-      { status, retryable },
+      { status, retryable, ...after },
     );
   }
   const code = networkCode(error);
@@ -63,6 +67,7 @@ export function toLLMProviderError(error: unknown): LLMProviderError {
   return new LLMProviderError(`${prefix}: ${shortMessage(error)}${code ? ` (${code})` : ""}`, {
     status,
     retryable,
+    ...after,
     // Plain errors (network failures, SDK errors without request data) are safe to keep.
     cause: error instanceof Error && !("requestBodyValues" in error) ? error : undefined,
   });

@@ -4,6 +4,7 @@ import { answerCitations, type CitationLinks, citationLinks, type UrlCitation } 
 import { targetOfModel } from "../collections.ts";
 import { extensionJson, openaiId, randomId, usageJson } from "../convert.ts";
 import { ApiError } from "../errors.ts";
+import { followUpContext } from "../follow-up.ts";
 import { jsonResponse } from "../headers.ts";
 import {
   extensionOptions,
@@ -86,18 +87,26 @@ export function chatTurn(body: ChatCompletionRequest): Turn {
   }
   const instructions: string[] = [];
   const history: ModelMessage[] = [];
+  // The assistant's tool calls after the question and the results sent back for them.
+  const followUp: string[] = [];
   body.messages.forEach((message, i) => {
     let text = texts[i]!;
     if (message.role === "system" || message.role === "developer") {
       if (text.trim()) instructions.push(text);
       return;
     }
-    if (i >= last) return;
+    if (i === last) return;
     if (message.role === "assistant" && Array.isArray(message.tool_calls) && message.tool_calls.length > 0) {
       // Tool calls another agent made: shown as what they were, since no tool ids are replayed.
       text = `${text}${text ? "\n" : ""}[tool calls] ${JSON.stringify(message.tool_calls).slice(0, 4000)}`;
     }
     if (text.trim() === "") return;
+    if (i > last) {
+      const id = (message as { tool_call_id?: unknown }).tool_call_id;
+      if (message.role === "assistant") followUp.push(`[assistant]\n${text}`);
+      else followUp.push(`[${message.role} output${typeof id === "string" ? ` for ${id}` : ""}]\n${text}`);
+      return;
+    }
     if (message.role === "user") history.push({ role: "user", content: text });
     else if (message.role === "assistant") history.push({ role: "assistant", content: text });
     // Tool/function results from another agent's tool calls are passed on as context the user supplied.
@@ -107,6 +116,8 @@ export function chatTurn(body: ChatCompletionRequest): Turn {
   const options = extensionOptions(body.deeprecall);
   if (instructions.length) options.instructions = instructions.join("\n\n");
   if (history.length) options.history = history;
+  const context = followUpContext(followUp);
+  if (context) options.contextPrefix = context;
   return {
     query,
     options,
@@ -349,18 +360,22 @@ function sendToolCall(out: SseWriter, chunk: ReturnType<typeof chatChunker>["chu
   out.send(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments } }] }));
 }
 
-/** A chat chunk stream: the role chunk first, then what `run` writes with the stream's builders. */
+/**
+ * A chat chunk stream: the role chunk first (its content null when the answer is a forced tool
+ * call, as OpenAI streams those), then what `run` writes with the stream's builders.
+ */
 function chatStream(
   ctx: RouteContext,
   o: StreamMeta,
   run: (out: SseWriter, chunks: ReturnType<typeof chatChunker>) => Promise<void>,
+  toolCall = false,
 ): Response {
   const chunks = chatChunker(o);
   return chunkStream({
     signal: o.signal,
     keepAliveMs: ctx.keepAliveMs,
     record: o.record,
-    start: (out) => out.send(chunks.chunk({ role: "assistant", content: "" })),
+    start: (out) => out.send(chunks.chunk({ role: "assistant", content: toolCall ? null : "" })),
     run: (out) => run(out, chunks),
   });
 }
@@ -372,13 +387,18 @@ function taskToolCall(outcome: TaskOutcome): ToolCall | null {
 }
 
 function streamTask(ctx: RouteContext, engine: DirectCompletionApi, call: TaskCall, o: StreamMeta): Response {
-  return chatStream(ctx, o, async (out, { chunk, finish }) => {
-    const outcome = await runTask(engine, call, out.signal, (text) => out.send(chunk({ content: text })));
-    if (out.signal.aborted) return;
-    const toolCall = taskToolCall(outcome);
-    if (toolCall) sendToolCall(out, chunk, toolCall);
-    finish(out, outcome.finishReason, usageJson(tokens(outcome.usage)));
-  });
+  return chatStream(
+    ctx,
+    o,
+    async (out, { chunk, finish }) => {
+      const outcome = await runTask(engine, call, out.signal, (text) => out.send(chunk({ content: text })));
+      if (out.signal.aborted) return;
+      const toolCall = taskToolCall(outcome);
+      if (toolCall) sendToolCall(out, chunk, toolCall);
+      finish(out, outcome.finishReason, usageJson(tokens(outcome.usage)));
+    },
+    call.shape?.kind === "tool",
+  );
 }
 
 function streamChat(
@@ -388,25 +408,30 @@ function streamChat(
   o: StreamMeta & { links: CitationLinks },
 ): Response {
   const started = performance.now();
-  return chatStream(ctx, o, async (out, { chunk, finish }) => {
-    for await (const event of streamTurn(engine, turn, out.signal, ctx.reasoningStream, ctx.budget)) {
-      if (event.type === "reasoning") out.send(chunk({ reasoning_content: event.text }));
-      else if (event.type === "text") out.send(chunk({ content: event.text }));
-      else if (event.type === "trace") {
-        const trace = traceEventJson(event.event, performance.now() - started);
-        if (trace) out.send(trace, TRACE_EVENT);
-      } else {
-        const outcome = event.outcome;
-        if (outcome.toolCall) sendToolCall(out, chunk, outcome.toolCall);
-        else {
-          // The citations, once the answer is complete (Open WebUI reads delta.annotations).
-          const annotations = answerCitations(outcome.text, outcome.result, turn.shape !== null, o.links);
-          if (annotations.length > 0) out.send(chunk({ annotations }));
+  return chatStream(
+    ctx,
+    o,
+    async (out, { chunk, finish }) => {
+      for await (const event of streamTurn(engine, turn, out.signal, ctx.reasoningStream, ctx.budget)) {
+        if (event.type === "reasoning") out.send(chunk({ reasoning_content: event.text }));
+        else if (event.type === "text") out.send(chunk({ content: event.text }));
+        else if (event.type === "trace") {
+          const trace = traceEventJson(event.event, performance.now() - started);
+          if (trace) out.send(trace, TRACE_EVENT);
+        } else {
+          const outcome = event.outcome;
+          if (outcome.toolCall) sendToolCall(out, chunk, outcome.toolCall);
+          else {
+            // The citations, once the answer is complete (Open WebUI reads delta.annotations).
+            const annotations = answerCitations(outcome.text, outcome.result, turn.shape !== null, o.links);
+            if (annotations.length > 0) out.send(chunk({ annotations }));
+          }
+          finish(out, outcome.finishReason, usageJson(outcome.usage), {
+            deeprecall: extensionJson(outcome.result),
+          });
         }
-        finish(out, outcome.finishReason, usageJson(outcome.usage), {
-          deeprecall: extensionJson(outcome.result),
-        });
       }
-    }
-  });
+    },
+    turn.shape?.kind === "tool",
+  );
 }

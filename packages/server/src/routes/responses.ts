@@ -8,6 +8,7 @@ import { answerCitations, type CitationLinks, citationLinks, responseCitation } 
 import { targetOfModel } from "../collections.ts";
 import { extensionJson, randomId } from "../convert.ts";
 import { ApiError, toApiError } from "../errors.ts";
+import { followUpContext } from "../follow-up.ts";
 import { jsonResponse } from "../headers.ts";
 import {
   extensionOptions,
@@ -115,7 +116,8 @@ function inputEntries(input: ResponseRequest["input"], recent?: RecentItems): En
       });
     } else if (type === "function_call_output") {
       const output = typeof item.output === "string" ? item.output : JSON.stringify(item.output ?? "");
-      entries.push({ role: "context", text: `[function output]\n${output}` });
+      const callId = typeof item.call_id === "string" ? ` for ${item.call_id.slice(0, 100)}` : "";
+      entries.push({ role: "context", text: `[function output${callId}]\n${output}` });
     } else if (type === "reasoning") {
       // Our own earlier reasoning summaries, sent back by a client: nothing to replay.
     } else if (type === "item_reference") {
@@ -170,18 +172,23 @@ export function responseTurn(body: ResponseRequest, recent?: RecentItems): Turn 
   if (query.trim() === "") throw invalid("input", "The last user message is empty.");
   const instructions: string[] = body.instructions?.trim() ? [body.instructions] : [];
   const history: ModelMessage[] = [];
+  // The function calls after the question and the outputs sent back for them.
+  const followUp: string[] = [];
   entries.forEach((e, i) => {
     if (e.role === "system") {
       if (e.text.trim()) instructions.push(e.text);
       return;
     }
-    if (i >= last || e.text.trim() === "") return;
-    if (e.role === "assistant") history.push({ role: "assistant", content: e.text });
+    if (i === last || e.text.trim() === "") return;
+    if (i > last) followUp.push(e.role === "assistant" ? `[assistant]\n${e.text}` : e.text);
+    else if (e.role === "assistant") history.push({ role: "assistant", content: e.text });
     else history.push({ role: "user", content: e.text });
   });
   const options = extensionOptions(body.deeprecall);
   if (instructions.length) options.instructions = instructions.join("\n\n");
   if (history.length) options.history = history;
+  const context = followUpContext(followUp);
+  if (context) options.contextPrefix = context;
   const s = sampling(body);
   if (typeof body.max_output_tokens === "number") s.maxOutputTokens = body.max_output_tokens;
 
