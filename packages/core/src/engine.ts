@@ -493,7 +493,12 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
         limit,
       )}`;
     // The one shape of a finished run, whichever way it ended.
-    const finish = (answer: string, steps: ReasoningStep[], error: string | undefined): DeepRecallResult => {
+    const finish = (
+      answer: string,
+      steps: ReasoningStep[],
+      error: string | undefined,
+      truncated: boolean,
+    ): DeepRecallResult => {
       const sources = run.sortedSources();
       return {
         answer,
@@ -505,6 +510,7 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
         budgetStatus: run.budget.status(),
         ...(error ? { error } : {}),
         confidence: confidenceFrom(sources),
+        ...(truncated ? { truncated: true } : {}),
       };
     };
     try {
@@ -533,7 +539,9 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       if (strategy !== "tools") emit({ type: "answer-delta", text: answer });
       else if (answer.trim() !== (outcome.streamedAnswer ?? "").trim())
         emit({ type: "answer-delta", text: answer });
-      const result = finish(answer, outcome.steps, error);
+      // A cut answer replaced by one synthesised from the sources is no longer the cut one.
+      const truncated = outcome.truncated === true && answer === outcome.answer;
+      const result = finish(answer, outcome.steps, error, truncated);
       if (cache && recorder && !error)
         await cache.set(key, recorder.entry(result), this.options.cacheTtlSeconds).catch(() => {});
       await run.hook("onQueryEnd", run.ctx, result);
@@ -556,11 +564,14 @@ function effectiveMaxIterations(
 }
 
 /**
- * The OpenAI `finish_reason` for a result: "length" when a limit ended the run (the answer is
- * best-effort: `budgetStatus.exceeded`), else "stop".
+ * The OpenAI `finish_reason` for a result: "length" when the answer is not the model's whole
+ * answer — a limit ended the run (the answer is best-effort: `budgetStatus.exceeded`), or the
+ * output-token cap cut the model's answer (`truncated`) — else "stop".
  */
-export function finishReasonOf(result: Pick<DeepRecallResult, "budgetStatus">): "stop" | "length" {
-  return result.budgetStatus.exceeded ? "length" : "stop";
+export function finishReasonOf(
+  result: Pick<DeepRecallResult, "budgetStatus" | "truncated">,
+): "stop" | "length" {
+  return result.budgetStatus.exceeded || result.truncated === true ? "length" : "stop";
 }
 
 function limitValue(budget: Record<string, unknown>, limit: string): string {

@@ -4,7 +4,7 @@
  * generating), through `generateText` when it cannot, with usage read from the provider or
  * estimated when the backend reports none.
  */
-import { generateText, type LanguageModel, type ModelMessage, streamText } from "ai";
+import { type FinishReason, generateText, type LanguageModel, type ModelMessage, streamText } from "ai";
 import type { CallUsage } from "./usage.ts";
 
 export interface ModelRequest {
@@ -23,6 +23,11 @@ export interface ModelReply {
   /** True when the backend reported no usage and `usage` is the chars/4 estimate. */
   estimated: boolean;
   providerMetadata: unknown;
+  /**
+   * Why the backend stopped, as the AI SDK reports it: "length" means the output-token cap cut
+   * the reply, so whatever it was writing at the end is incomplete.
+   */
+  finishReason: FinishReason;
 }
 
 /** Models (objects, or model-id strings) that failed to stream: later calls go to generateText. */
@@ -131,7 +136,13 @@ export async function requestModel(
   const result = await generateText(settings);
   progress.text = result.text;
   const { usage, estimated } = usageOrEstimate(result.totalUsage ?? result.usage, inputChars, result.text);
-  return { text: result.text, usage, estimated, providerMetadata: result.providerMetadata };
+  return {
+    text: result.text,
+    usage,
+    estimated,
+    providerMetadata: result.providerMetadata,
+    finishReason: result.finishReason,
+  };
 }
 
 async function streamOnce(
@@ -143,16 +154,20 @@ async function streamOnce(
   const result = streamText({ ...settings, onError: () => {} });
   let reported: Parameters<typeof usageOrEstimate>[0];
   let providerMetadata: unknown;
+  // streamText ends every stream with a finish part; "other" is its own default should one lack it.
+  let finishReason: FinishReason = "other";
   for await (const part of result.fullStream) {
     if (part.type === "text-delta") progress.text += part.text;
     else if (part.type === "error") throw part.error;
     else if (part.type === "finish-step") providerMetadata = part.providerMetadata;
-    else if (part.type === "finish") reported = part.totalUsage;
-    else if (part.type === "abort") break;
+    else if (part.type === "finish") {
+      reported = part.totalUsage;
+      finishReason = part.finishReason;
+    } else if (part.type === "abort") break;
   }
   if (signal.aborted) throw signal.reason ?? new DOMException("The operation was aborted", "AbortError");
   const { usage, estimated } = usageOrEstimate(reported, inputChars, progress.text);
-  return { text: progress.text, usage, estimated, providerMetadata };
+  return { text: progress.text, usage, estimated, providerMetadata, finishReason };
 }
 
 /**

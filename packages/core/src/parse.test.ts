@@ -22,12 +22,27 @@ describe("findFinal", () => {
     expect(findFinal("Done.\nFINAL(Jane Doe (born 1970) founded it.)")).toEqual({
       kind: "answer",
       answer: "Jane Doe (born 1970) founded it.",
+      closed: true,
     });
   });
 
   it("strips quotes and reads unclosed FINAL to the end", () => {
-    expect(findFinal('FINAL("quoted \\"answer\\"")')).toEqual({ kind: "answer", answer: 'quoted "answer"' });
-    expect(findFinal("FINAL(never closed")).toEqual({ kind: "answer", answer: "never closed" });
+    expect(findFinal('FINAL("quoted \\"answer\\"")')).toEqual({
+      kind: "answer",
+      answer: 'quoted "answer"',
+      closed: true,
+    });
+    expect(findFinal("FINAL(never closed")).toEqual({
+      kind: "answer",
+      answer: "never closed",
+      closed: false,
+    });
+    // The balancing parenthesis closes it, not the first one.
+    expect(findFinal("FINAL(Berg (born 1950")).toEqual({
+      kind: "answer",
+      answer: "Berg (born 1950",
+      closed: false,
+    });
   });
 
   it("reads FINAL_VAR(name) and ignores FINAL inside code", () => {
@@ -62,12 +77,19 @@ describe("unclosed fences", () => {
     expect(findFinal("FINAL(real answer)\n```js\nFINAL(other)")).toEqual({
       kind: "answer",
       answer: "real answer",
+      closed: true,
+    });
+    // An unclosed fence inside an unclosed FINAL: the answer is what came before the fence.
+    expect(findFinal("FINAL(Oslo, see\n```js\nprint(1)")).toEqual({
+      kind: "answer",
+      answer: "Oslo, see",
+      closed: false,
     });
     expect(stripCodeBlocks(cut)).toBe("Let me look.\n");
   });
 
   it("caps FINAL in prose at MAX_FINAL_CHARS", () => {
     const found = findFinal(`FINAL(${"a".repeat(MAX_FINAL_CHARS + 500)})`);
-    expect(found).toEqual({ kind: "answer", answer: "a".repeat(MAX_FINAL_CHARS) });
+    expect(found).toEqual({ kind: "answer", answer: "a".repeat(MAX_FINAL_CHARS), closed: true });
   });
 });

@@ -52,13 +52,23 @@ export function stripCodeBlocks(text: string): string {
   return text.replace(FENCE, "");
 }
 
-export type FinalDirective = { kind: "answer"; answer: string } | { kind: "var"; name: string };
+export type FinalDirective =
+  | {
+      kind: "answer";
+      answer: string;
+      /**
+       * False when FINAL( was never closed and the answer runs to the end of the text: in a reply
+       * the output-token cap cut, such an answer was cut too.
+       */
+      closed: boolean;
+    }
+  | { kind: "var"; name: string };
 
 /**
  * Finds FINAL(...) or FINAL_VAR(name) in the text outside code (closed or unclosed fences).
  * FINAL's argument runs to the parenthesis that balances the opening one (answers often contain
- * parentheses themselves), or to the end of the text when the model never closed it; it is cut
- * to {@link MAX_FINAL_CHARS} characters.
+ * parentheses themselves), or to the end of the text when the model never closed it (`closed`
+ * says which); it is cut to {@link MAX_FINAL_CHARS} characters.
  */
 export function findFinal(text: string): FinalDirective | null {
   const outside = stripCodeBlocks(text);
@@ -85,7 +95,7 @@ export function findFinal(text: string): FinalDirective | null {
   let answer = (end < 0 ? outside.slice(open) : outside.slice(open, end)).trim();
   answer = unquote(answer);
   if (answer.length > MAX_FINAL_CHARS) answer = answer.slice(0, MAX_FINAL_CHARS);
-  return { kind: "answer", answer };
+  return { kind: "answer", answer, closed: end >= 0 };
 }
 
 function findCallStart(text: string, name: string): number {

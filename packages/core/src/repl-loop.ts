@@ -12,7 +12,7 @@ import {
 import { mapConcurrent } from "./map-concurrent.ts";
 import { estimateTokens, promptChars, rootSampling } from "./model-call.ts";
 import { CALL_DEFAULTS } from "./options.ts";
-import { extractCodeBlocks, extractPythonBlocks, findFinal } from "./parse.ts";
+import { extractCodeBlocks, extractPythonBlocks, type FinalDirective, findFinal } from "./parse.ts";
 import {
   compactionPrompt,
   firstUserMessage,
@@ -53,6 +53,11 @@ export interface LoopOutcome {
   ending: "final" | "forced" | "budget";
   /** Text already streamed as `answer-delta` events by the loop (tools strategy). */
   streamedAnswer?: string;
+  /**
+   * True when the output-token cap cut the reply while the model wrote the answer (the backend
+   * stopped at "length" with the answer running to the end of the reply): the answer is incomplete.
+   */
+  truncated?: boolean;
 }
 
 /** `a` and `b` combined (either aborts), or just `a`. */
@@ -84,6 +89,16 @@ export function mayForceFinal(run: RunState, limit: string): boolean {
 export function isBudgetStop(run: RunState, error: unknown): boolean {
   if (BudgetExceededError.isInstance(error)) return true;
   return isAbortError(error) && !run.userAborted && run.budget.exceededLimit === "maxTimeSeconds";
+}
+
+/**
+ * Whether an answer read from a reply was cut by the output-token cap: the backend stopped at
+ * "length" and the answer ran to the end of the reply — FINAL( never closed, or (`directive`
+ * null) the whole reply taken as the answer. A FINAL that closed before the cut is whole.
+ */
+export function cutByCap(finishReason: string, directive: FinalDirective | null): boolean {
+  if (finishReason !== "length") return false;
+  return directive === null || (directive.kind === "answer" && !directive.closed);
 }
 
 /**
@@ -188,7 +203,7 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
           await run.warnBudget();
         }
 
-        const reply = await run.callModel(
+        const { text: reply, finishReason } = await run.callModelReply(
           model,
           { instructions, messages, ...modelSettings },
           { signal, what },
@@ -200,10 +215,14 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
 
         let answer = final;
         let finalNote: string | undefined;
+        // FINAL() called from code is a whole answer, whatever happened to the reply's tail.
+        let cut = false;
         if (answer === undefined) {
           const directive = findFinal(reply);
-          if (directive?.kind === "answer") answer = directive.answer;
-          else if (directive?.kind === "var") {
+          if (directive?.kind === "answer") {
+            answer = directive.answer;
+            cut = cutByCap(finishReason, directive);
+          } else if (directive?.kind === "var") {
             // Reading the variable runs guest code (toJSON, getters): its failure is the
             // model's to hear about, never the run's end.
             const read = await readVariable(sessions.existing(), directive.name);
@@ -237,7 +256,8 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
         steps.push(step);
         current = null;
         if (isRoot) await publishStep(run, step);
-        if (answer !== undefined) return { answer, steps, ending: "final" };
+        if (answer !== undefined)
+          return { answer, steps, ending: "final", ...(cut ? { truncated: true } : {}) };
 
         // The model sees what its code printed, also in the forced last turn after a limit.
         messages.push(
@@ -323,6 +343,7 @@ async function endWithoutFinal(
   run.checkAbort();
   const limit = run.budget.exceededLimit ?? "maxIterations";
   let answer: string | null = null;
+  let truncated = false;
   if (mayForceFinal(run, limit) && !loop.signal.aborted) {
     const started = performance.now();
     const reason =
@@ -330,8 +351,9 @@ async function endWithoutFinal(
         ? `You have used all ${maxIterations} turns.`
         : `The ${limit} budget is used up.`;
     let reply: string | null = null;
+    let finishReason = "stop";
     try {
-      reply = await run.callModel(
+      ({ text: reply, finishReason } = await run.callModelReply(
         loop.model,
         {
           instructions: loop.instructions,
@@ -339,7 +361,7 @@ async function endWithoutFinal(
           ...loop.modelSettings,
         },
         { signal: loop.signal, what: `${loop.what} (forced final answer)` },
-      );
+      ));
     } catch (error) {
       run.checkAbort();
       if (!isBudgetStop(run, error) && !LLMProviderError.isInstance(error) && !isAbortError(error))
@@ -352,10 +374,15 @@ async function endWithoutFinal(
       let raw: string | undefined;
       if (directive?.kind === "answer") raw = directive.answer;
       else if (directive?.kind === "var") raw = (await readVariable(session, directive.name)).value;
+      let cut = directive?.kind === "answer" && cutByCap(finishReason, directive);
       // Without FINAL, a reply is the answer only when it is plain prose: prose that goes on
       // into code ("Let me check. ```js ...") is the model still investigating.
-      if (raw === undefined && extractCodeBlocks(reply).length === 0 && !reply.includes("```")) raw = reply;
+      if (raw === undefined && extractCodeBlocks(reply).length === 0 && !reply.includes("```")) {
+        raw = reply;
+        cut = cutByCap(finishReason, null);
+      }
       answer = usableAnswer(raw, input.query, loop.wording);
+      truncated = answer !== null && cut;
     }
     if (isRoot) {
       const step = takeStep(
@@ -368,7 +395,12 @@ async function endWithoutFinal(
     }
   }
   answer ??= synthesizeAnswer(input.query, run.sortedSources(), limit);
-  return { answer, steps, ending: run.budget.exceeded ? "budget" : "forced" };
+  return {
+    answer,
+    steps,
+    ending: run.budget.exceeded ? "budget" : "forced",
+    ...(truncated ? { truncated: true } : {}),
+  };
 }
 
 /** Code blocks run from one reply; the rest are reported as not run. */

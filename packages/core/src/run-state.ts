@@ -175,6 +175,20 @@ export class RunState {
     request: ModelRequest,
     options: { signal?: AbortSignal | undefined; what?: string } = {},
   ): Promise<string> {
+    return (await this.callModelReply(model, request, options)).text;
+  }
+
+  /**
+   * {@link callModel}, with the backend's finish reason of the reply: a loop taking its answer
+   * from the reply needs it to tell an answer the output-token cap cut ("length") from a whole one.
+   *
+   * @throws BudgetExceededError, LLMProviderError, AbortError
+   */
+  async callModelReply(
+    model: LanguageModel,
+    request: ModelRequest,
+    options: { signal?: AbortSignal | undefined; what?: string } = {},
+  ): Promise<Pick<ModelReply, "text" | "finishReason">> {
     this.checkAbort();
     const what = options.what ?? "model call";
     this.budget.admitModelCall(what);
@@ -214,7 +228,7 @@ export class RunState {
     }
     this.recordUsage(modelId, reply.usage, reply.providerMetadata);
     await this.warnBudget();
-    return reply.text;
+    return { text: reply.text, finishReason: reply.finishReason };
   }
 
   /**

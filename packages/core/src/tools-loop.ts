@@ -22,6 +22,7 @@ import {
 } from "./prompts.ts";
 import { publishStep, takeStep } from "./reasoning-step.ts";
 import {
+  cutByCap,
   endsOnCallTimeout,
   isBudgetStop,
   type LoopInput,
@@ -89,10 +90,16 @@ export function releasable(text: string, stillOpen: (prefix: string) => boolean)
   return stillOpen(text.slice(lead, end)) ? 0 : end;
 }
 
-/** The answer a final step's text gives: FINAL(...)'s argument when it wrote one, else the text. */
-function answerText(text: string): string {
+/**
+ * The answer a final step's text gives: FINAL(...)'s argument when it wrote one, else the text;
+ * `cut` when the step stopped at the output-token cap (`finishReason` "length") while the answer
+ * ran to the end of the text.
+ */
+function answerOf(text: string, finishReason: string): { answer: string; cut: boolean } {
   const directive = findFinal(text);
-  return directive?.kind === "answer" ? directive.answer : text;
+  return directive?.kind === "answer"
+    ? { answer: directive.answer, cut: cutByCap(finishReason, directive) }
+    : { answer: text, cut: cutByCap(finishReason, null) };
 }
 
 /**
@@ -156,6 +163,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
   let shownStart = 0;
   // The text of the last step that ended without a tool call (the model's reply), or null.
   let finalText: string | null = null;
+  let finalFinishReason = "stop";
   let finalShown = "";
   const beginStep = async () => {
     iteration++;
@@ -191,6 +199,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
     await publishStep(run, step);
     await run.warnBudget();
     finalText = final ? end.text : null;
+    finalFinishReason = end.finishReason;
     finalShown = final && shownEnd > 0 ? end.text.slice(shownStart, shownEnd) : "";
   };
 
@@ -287,6 +296,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
   };
 
   let answer: string | null = null;
+  let truncated = false;
   let streamedAnswer = "";
   let streaming = true;
   try {
@@ -307,9 +317,11 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
         roundMessages = await generateRound(remaining);
       }
       if (finalText !== null) {
-        const problem = answerProblem(answerText(finalText), input.query, wording);
+        const given = answerOf(finalText, finalFinishReason);
+        const problem = answerProblem(given.answer, input.query, wording);
         if (problem === null) {
-          answer = cleanAnswer(answerText(finalText));
+          answer = cleanAnswer(given.answer);
+          truncated = given.cut;
           // What was shown of the reply is the start of the answer: the rest follows it.
           if (finalShown !== "" && answer.startsWith(finalShown.trimEnd())) {
             if (answer.length > finalShown.length)
@@ -341,7 +353,13 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
   run.checkAbort();
 
   if (answer !== null) {
-    return { answer, steps, ending: run.budget.exceeded ? "budget" : "final", streamedAnswer };
+    return {
+      answer,
+      steps,
+      ending: run.budget.exceeded ? "budget" : "final",
+      streamedAnswer,
+      ...(truncated ? { truncated: true } : {}),
+    };
   }
   // No usable answer from the model: every step was used, or a budget stopped the run.
   if (!run.budget.exceeded) run.budget.markExceeded("maxIterations");
@@ -358,8 +376,9 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
       .filter(Boolean)
       .join("\n\n");
     let reply: string | null = null;
+    let finishReason = "stop";
     try {
-      reply = await run.callModel(
+      ({ text: reply, finishReason } = await run.callModelReply(
         engine.model,
         {
           instructions,
@@ -371,7 +390,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
           maxOutputTokens,
         },
         { what: "root model turn (forced final answer)" },
-      );
+      ));
     } catch (error) {
       run.checkAbort();
       if (!isBudgetStop(run, error) && !LLMProviderError.isInstance(error) && !isAbortError(error))
@@ -383,6 +402,7 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
       const directive = findFinal(reply);
       const raw = directive?.kind === "answer" ? directive.answer : reply.includes("```") ? undefined : reply;
       forced = usableAnswer(raw, input.query, wording);
+      truncated = forced !== null && cutByCap(finishReason, directive?.kind === "answer" ? directive : null);
     }
     const step = takeStep(
       run,
@@ -393,5 +413,11 @@ export async function runToolsLoop(run: RunState, input: LoopInput): Promise<Loo
     await publishStep(run, step, false);
   }
   const final = forced ?? synthesizeAnswer(input.query, run.sortedSources(), limit);
-  return { answer: cleanAnswer(final) || final, steps, ending: "budget", streamedAnswer: "" };
+  return {
+    answer: cleanAnswer(final) || final,
+    steps,
+    ending: "budget",
+    streamedAnswer: "",
+    ...(truncated ? { truncated: true } : {}),
+  };
 }

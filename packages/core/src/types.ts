@@ -210,6 +210,12 @@ export interface DeepRecallResult {
    * is 0 because nothing was spent. Absent on a fresh run.
    */
   cached?: true;
+  /**
+   * True when the model's output was cut at the output-token cap (`maxOutputTokens`) while it
+   * wrote the answer, so the answer is incomplete (`finishReasonOf` then says "length"). Absent
+   * otherwise.
+   */
+  truncated?: true;
 }
 
 /** Price in USD per million tokens, per model id. */

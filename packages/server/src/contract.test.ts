@@ -5,7 +5,8 @@
  * output is involved, else the scripted engine double.
  */
 import { DeepRecallEngine } from "@deeprecall/core";
-import { scriptedModel } from "@deeprecall/test-utils";
+import { mockUsage, scriptedModel } from "@deeprecall/test-utils";
+import { MockLanguageModelV4 } from "ai/test";
 import OpenAI from "openai";
 import { zodFunction, zodResponseFormat, zodTextFormat } from "openai/helpers/zod";
 import { afterEach, describe, expect, it } from "vitest";
@@ -666,6 +667,57 @@ describe("chat completions: exact semantics", () => {
       stop: ["a", "b", "c", "d", "e"],
     });
     expect(((await tooMany.json()) as { error: { message: string } }).error.message).toContain("at most 4");
+  });
+
+  it("an answer the model wrote past max_tokens is finish_reason length (Responses: incomplete), not a complete one", async () => {
+    const store = new MemoryStore("contract-cut");
+    await store.addDocuments({
+      documents: ["The Eiffel Tower was built in Paris in 1889."],
+      ids: ["eiffel"],
+    });
+    const caps: Array<number | undefined> = [];
+    const model = new MockLanguageModelV4({
+      doGenerate: async (call) => {
+        caps.push(call.maxOutputTokens);
+        // What a backend does at the cap: the text stops mid-FINAL and says why.
+        return {
+          content: [{ type: "text", text: "FINAL(The Eiffel Tow" }],
+          finishReason: { unified: "length", raw: "length" },
+          usage: mockUsage(10, 5),
+          warnings: [],
+        };
+      },
+    });
+    const engine = new DeepRecallEngine({ vectorStore: store, model });
+    engines.push(engine);
+    const { client } = await serve(engine);
+    const chat = await client.chat.completions.create({
+      model: "deeprecall",
+      messages: [{ role: "user", content: "Tell me about the Eiffel Tower." }],
+      max_tokens: 5,
+    });
+    expectOpenAISchema("CreateChatCompletionResponse", chat);
+    expect(chat.choices[0]!.message.content).toBe("The Eiffel Tow");
+    expect(chat.choices[0]!.finish_reason).toBe("length");
+    expect(caps[0]).toBe(5);
+    let finish: string | null | undefined;
+    for await (const chunk of await client.chat.completions.create({
+      model: "deeprecall",
+      messages: [{ role: "user", content: "Tell me about the tower." }],
+      max_tokens: 5,
+      stream: true,
+    })) {
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(finish).toBe("length");
+    const response = await client.responses.create({
+      model: "deeprecall",
+      input: "Tell me about the Eiffel Tower, please.",
+      max_output_tokens: 16,
+    });
+    expectOpenAISchema("Response", response);
+    expect(response.status).toBe("incomplete");
+    expect(response.incomplete_details).toEqual({ reason: "max_output_tokens" });
   });
 
   it("an unknown model is a 404 model_not_found naming the served ids (and the SDK's NotFoundError)", async () => {

@@ -220,11 +220,13 @@ async function shapeOutcome(
 
 /**
  * The OpenAI `finish_reason`: "length" when a budget or limit ended the run instead of the
- * model's own answer (the answer is then best-effort), else "stop".
+ * model's own answer (the answer is then best-effort), or when the model's output was cut at the
+ * output-token cap (`max_tokens`) while it wrote the answer (`result.truncated`); else "stop".
  */
 export function finishReason(result: DeepRecallResult): "stop" | "length" {
   // Engines implementing DeepRecallEngineApi by hand may leave out the budget status.
-  return result.budgetStatus ? finishReasonOf(result) : "stop";
+  if (!result.budgetStatus) return result.truncated ? "length" : "stop";
+  return finishReasonOf(result);
 }
 
 export function tokens(usage: Partial<UsageSummary> | undefined): Tokens {

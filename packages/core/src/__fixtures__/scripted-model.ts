@@ -1,9 +1,13 @@
 import type {
   LanguageModelV4CallOptions,
+  LanguageModelV4FinishReason,
   LanguageModelV4GenerateResult,
   LanguageModelV4StreamPart,
 } from "@ai-sdk/provider";
 import { convertArrayToReadableStream, MockLanguageModelV4 } from "ai/test";
+
+/** How a scripted reply ended, as the backend reports it ("length": cut at the output-token cap). */
+export type ScriptedFinish = LanguageModelV4FinishReason["unified"];
 
 export type ScriptedReply =
   | string
@@ -12,9 +16,15 @@ export type ScriptedReply =
       inputTokens?: number;
       outputTokens?: number;
       providerMetadata?: Record<string, Record<string, unknown>>;
+      /** Default "stop". */
+      finishReason?: ScriptedFinish;
     }
   | { error: unknown }
   | ((call: LanguageModelV4CallOptions) => string | Promise<string>);
+
+function finish(unified: ScriptedFinish): LanguageModelV4FinishReason {
+  return { unified, raw: unified };
+}
 
 function usage(input: number, output: number) {
   return {
@@ -44,7 +54,7 @@ export function scriptedModel(replies: ScriptedReply[], modelId = "mock-root") {
             : reply;
       return {
         content: [{ type: "text", text: r.text }],
-        finishReason: { unified: "stop", raw: "stop" },
+        finishReason: finish(("finishReason" in r && r.finishReason) || "stop"),
         usage: usage(
           ("inputTokens" in r && r.inputTokens) || 10,
           ("outputTokens" in r && r.outputTokens) || 5,
@@ -74,7 +84,12 @@ export function streamingModel(steps: LanguageModelV4StreamPart[][], modelId = "
   });
 }
 
-export function textStep(text: string, chunks = 3): LanguageModelV4StreamPart[] {
+/** One reply's stream parts: `text` in `chunks` deltas, ending with `finishReason` (default "stop"). */
+export function textStep(
+  text: string,
+  chunks = 3,
+  finishReason: ScriptedFinish = "stop",
+): LanguageModelV4StreamPart[] {
   const size = Math.ceil(text.length / chunks);
   const deltas: LanguageModelV4StreamPart[] = [];
   for (let k = 0; k < text.length; k += size)
@@ -84,7 +99,7 @@ export function textStep(text: string, chunks = 3): LanguageModelV4StreamPart[] 
     { type: "text-start", id: "t" },
     ...deltas,
     { type: "text-end", id: "t" },
-    { type: "finish", finishReason: { unified: "stop", raw: "stop" }, usage: usage(20, 8) },
+    { type: "finish", finishReason: finish(finishReason), usage: usage(20, 8) },
   ];
 }
 
