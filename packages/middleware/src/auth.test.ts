@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
 import { listen } from "./__fixtures__/listen.ts";
@@ -73,8 +74,18 @@ describe("apiKeyAuth", () => {
       const body = (await res.json()) as { key: string; id: string };
       expect(header).toContain(body.key);
       expect(body.id).toBe(await apiKeyId(body.key));
-      expect(body.id).toMatch(/^[0-9a-f]{32}$/);
+      // The id is the key's SHA-256, as any other tool computes it (ids stay stable across versions).
+      expect(body.id).toBe(createHash("sha256").update(body.key, "utf8").digest("hex").slice(0, 32));
     }
+  });
+
+  it("refuses keys that share a prefix with a configured key, and compares non-ASCII keys as UTF-8", async () => {
+    const get = await start({ apiKeys: ["sk-one", "sk-clé-ünï"], throttle: false });
+    for (const key of ["sk-on", "sk-one1", "sk-one-", "SK-ONE", "sk-cle-uni", "sk-clé-ün"]) {
+      expect((await get("/v1/models", { authorization: `Bearer ${key}` })).status).toBe(401);
+    }
+    const res = await get("/v1/models", { authorization: `Bearer ${"sk-clé-ünï"}` });
+    expect(res.status).toBe(200);
   });
 
   it("exempts /health, /docs and /openapi.json by default, but not look-alike paths", async () => {

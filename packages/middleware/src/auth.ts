@@ -1,7 +1,6 @@
+import { hash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
-import { timingSafeEqual } from "hono/utils/buffer";
-import { sha256 } from "hono/utils/crypto";
 import type { RateLimitStore } from "./rate-limit.ts";
 import { MemoryRateLimitStore } from "./rate-limit.ts";
 import { bearerToken, DEFAULT_EXEMPT_PATHS, isExemptPath, nodeRemoteAddress, openAIError } from "./shared.ts";
@@ -54,10 +53,18 @@ export type ApiKeyAuthVariables = {
   apiKeyId: string;
 };
 
-/** Non-secret id of a key: the first 32 hex digits of its SHA-256. */
+/** Non-secret id of a key: the first 32 hex digits of its SHA-256 (UTF-8). */
 export async function apiKeyId(key: string): Promise<string> {
-  const digest = await sha256(key);
-  return (digest ?? "").slice(0, 32);
+  return keyIdOf(digestOf(key));
+}
+
+/** A key's SHA-256 (of its UTF-8 bytes), 32 bytes. */
+function digestOf(key: string): Buffer {
+  return hash("sha256", key, "buffer");
+}
+
+function keyIdOf(digest: Buffer): string {
+  return digest.toString("hex", 0, 16);
 }
 
 /**
@@ -93,10 +100,10 @@ function unauthorized(message: "Missing API key" | "Invalid API key"): Response 
 }
 
 /**
- * Bearer API key authentication for any Hono app. Keys are compared in constant time
- * (Hono's `timingSafeEqual`, which compares SHA-256 digests), against every configured key,
- * without an early exit. Failures answer an OpenAI-shaped 401: "Missing API key" when no
- * Bearer token was sent, "Invalid API key" when it was rejected.
+ * Bearer API key authentication for any Hono app (on Node.js, or a runtime with `node:crypto`).
+ * Keys are compared in constant time (SHA-256 digests, `crypto.timingSafeEqual`), against every
+ * configured key, without an early exit. Failures answer an OpenAI-shaped 401: "Missing API key"
+ * when no Bearer token was sent, "Invalid API key" when it was rejected.
  */
 export function apiKeyAuth(
   options: ApiKeyAuthOptions = {},
@@ -125,21 +132,20 @@ export function apiKeyAuth(
     for (const [client, until] of blockedUntil) if (until <= t) blockedUntil.delete(client);
   };
 
-  // The configured keys' digests are computed once; the candidate's once per request.
-  const digests = new Map<string, Promise<string | null>>();
-  for (const key of keys) digests.set(key, sha256(key));
+  // The configured keys' digests are computed once, the candidate's once per request, with
+  // node:crypto: synchronous, ~1 µs. (Web Crypto's digest, which Hono's timingSafeEqual uses,
+  // goes through the libuv thread pool: ~15-20 µs and an event-loop wake-up per request.)
+  const digests = keys.map(digestOf);
 
-  const inKeyList = async (candidate: string): Promise<boolean> => {
-    if (keys.length === 0) return false;
-    let candidateDigest: Promise<string | null> | undefined;
-    const hash = (value: string) => {
-      const known = digests.get(value);
-      if (known) return known;
-      candidateDigest ??= sha256(value);
-      return candidateDigest;
-    };
-    const results = await Promise.all(keys.map((key) => timingSafeEqual(candidate, key, hash)));
-    return results.includes(true);
+  /**
+   * Whether `candidate` is one of the keys: equal-length SHA-256 digests compared in constant
+   * time against every key, with no early exit, so neither the time nor the digest length says
+   * how much of a key matched.
+   */
+  const inKeyList = (candidate: Buffer): boolean => {
+    let found = 0;
+    for (const digest of digests) found |= timingSafeEqual(candidate, digest) ? 1 : 0;
+    return found === 1;
   };
 
   return createMiddleware<{ Variables: ApiKeyAuthVariables }>(async (c, next) => {
@@ -178,14 +184,12 @@ export function apiKeyAuth(
     };
     const token = requestKey(c);
     if (token === undefined) return fail("missing");
-    let ok = await inKeyList(token);
+    const digest = digestOf(token);
+    let ok = inKeyList(digest);
     if (!ok && validate) ok = (await validate(token)) === true;
     if (!ok) return fail("invalid");
     c.set("apiKey", token);
-    // A configured key's digest was computed at start-up: reuse it rather than hashing again
-    // (Web Crypto SHA-256 costs ~15-20 µs of main-thread time per request).
-    const known = digests.get(token);
-    c.set("apiKeyId", known ? ((await known) ?? "").slice(0, 32) : await apiKeyId(token));
+    c.set("apiKeyId", keyIdOf(digest));
     await next();
   });
 }
