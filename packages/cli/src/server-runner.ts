@@ -20,6 +20,8 @@ export interface StartServerOptions {
   port: number;
   apiKeys?: string[];
   rateLimit?: number;
+  /** Reverse proxies in front of the server that append to X-Forwarded-For (createApp's `trustProxy`). */
+  trustProxy?: number;
   /** CORS: the browser origins allowed to call the API, or `true` for any origin. Default off. */
   cors?: string[] | true;
   /** Serve the web console (`@deeprecall/console`) at `/`. Default true. */
@@ -79,6 +81,7 @@ export function serverOptionsFromConfig(
   | "port"
   | "apiKeys"
   | "rateLimit"
+  | "trustProxy"
   | "cors"
   | "console"
   | "metrics"
@@ -96,6 +99,7 @@ export function serverOptionsFromConfig(
     ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}),
     ...(config.cors ? { cors: config.cors.includes("*") ? true : config.cors } : {}),
     ...(config.rateLimit !== undefined ? { rateLimit: config.rateLimit } : {}),
+    ...(config.trustProxy !== undefined && config.trustProxy > 0 ? { trustProxy: config.trustProxy } : {}),
     console: config.console !== "off",
     metrics: config.metrics === "on",
     mcp: config.mcp === "on",
@@ -176,6 +180,7 @@ export async function startServer(
     ...(log ? { logger: (entry: ServerLogEntry) => log(toLogEntry(entry)) } : {}),
     ...(options.apiKeys && options.apiKeys.length > 0 ? { apiKeys: options.apiKeys } : {}),
     ...(options.cors ? { cors: options.cors } : {}),
+    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
     ...(options.rateLimit !== undefined
       ? {
           rateLimit: redis

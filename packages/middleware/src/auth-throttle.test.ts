@@ -71,3 +71,39 @@ describe("apiKeyAuth: failed-auth throttling per client address", () => {
     expect([(await get()).status, (await get()).status, (await get()).status]).toEqual([401, 401, 429]);
   });
 });
+
+describe("apiKeyAuth: behind a reverse proxy (trustProxy)", () => {
+  it("throttles each client by the address its proxy saw, so one client's failures lock out only that client", async () => {
+    const failures: AuthFailure[] = [];
+    const get = await start({
+      apiKeys: ["sk-right"],
+      throttle: { burst: 3, perMinute: 1, trustProxy: 1 },
+      onFailure: (f) => failures.push(f),
+    });
+    // The attacker also forges an entry of its own on the left: only the proxy's entry counts.
+    const attacker = { "x-forwarded-for": "1.2.3.4, 203.0.113.7" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push((await get({ ...attacker, authorization: `Bearer g${i}` })).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+    expect(failures[0]!.client).toBe("203.0.113.7");
+    // Another client behind the same proxy (same socket address) is not locked out.
+    const other = await get({ "x-forwarded-for": "198.51.100.2", authorization: "Bearer sk-right" });
+    expect(other.status).toBe(200);
+    // Changing the forged part does not give the attacker a fresh bucket.
+    const forged = await get({ "x-forwarded-for": "9.9.9.9, 203.0.113.7", authorization: "Bearer sk-right" });
+    expect(forged.status).toBe(429);
+  });
+
+  it("ignores X-Forwarded-For unless told to trust a proxy", async () => {
+    const get = await start({ apiKeys: ["sk-right"], throttle: { burst: 2, perMinute: 1 } });
+    for (let i = 0; i < 3; i++) await get({ "x-forwarded-for": `10.0.0.${i}`, authorization: "Bearer bad" });
+    const next = await get({ "x-forwarded-for": "10.0.0.99", authorization: "Bearer sk-right" });
+    expect(next.status).toBe(429);
+  });
+
+  it("refuses a trustProxy that is not a whole number of proxies", () => {
+    expect(() => apiKeyAuth({ apiKeys: ["k"], throttle: { trustProxy: -1 } })).toThrow(RangeError);
+    expect(() => apiKeyAuth({ apiKeys: ["k"], throttle: { trustProxy: 1.5 } })).toThrow(RangeError);
+  });
+});

@@ -3,7 +3,14 @@ import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { RateLimitStore } from "./rate-limit.ts";
 import { MemoryRateLimitStore } from "./rate-limit.ts";
-import { bearerToken, DEFAULT_EXEMPT_PATHS, isExemptPath, nodeRemoteAddress, openAIError } from "./shared.ts";
+import {
+  bearerToken,
+  checkTrustProxy,
+  clientAddress,
+  DEFAULT_EXEMPT_PATHS,
+  isExemptPath,
+  openAIError,
+} from "./shared.ts";
 
 /** Decides whether a key is valid; may be sync or async (e.g. a database lookup). */
 export type ApiKeyValidator = (key: string) => boolean | Promise<boolean>;
@@ -31,8 +38,17 @@ export interface AuthThrottleOptions {
   burst?: number;
   perMinute?: number;
   store?: RateLimitStore;
-  /** The client address a failure counts against. Default: the socket's remote address. */
+  /**
+   * The client address a failure counts against. Default: the socket's remote address, or with
+   * `trustProxy` the address in `X-Forwarded-For` (see {@link clientAddress}).
+   */
   keyFor?: (c: Context) => string;
+  /**
+   * How many reverse proxies in front of the server append to `X-Forwarded-For` (default 0:
+   * the header is ignored). Behind one, set 1, or every client shares the proxy's address and
+   * one client's failures lock out all of them.
+   */
+  trustProxy?: number;
   /** Clock in milliseconds (tests). */
   now?: () => number;
 }
@@ -122,7 +138,8 @@ export function apiKeyAuth(
     throw new RangeError("throttle.burst must be >= 1 and throttle.perMinute > 0");
   }
   const failures = throttle?.store ?? new MemoryRateLimitStore();
-  const clientOf = throttle?.keyFor ?? ((c: Context) => nodeRemoteAddress(c) ?? "unknown");
+  const hops = checkTrustProxy(throttle?.trustProxy, "throttle.trustProxy");
+  const clientOf = throttle?.keyFor ?? ((c: Context) => clientAddress(c, hops) ?? "unknown");
   const now = throttle?.now ?? Date.now;
   // Addresses that ran out of failures, and until when (ms). Kept here so a blocked address is
   // refused without spending anything; the shared store decides when an address is blocked.

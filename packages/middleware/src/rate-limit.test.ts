@@ -157,6 +157,25 @@ describe("rateLimiter over HTTP", () => {
     expect(store.keys[0]).toMatch(/^ip:.*127\.0\.0\.1$/);
   });
 
+  it("behind a trusted proxy, keys on the address in X-Forwarded-For that the proxy added", async () => {
+    const store = new RecordingStore();
+    const app = new Hono();
+    app.use(rateLimiter({ requestsPerMinute: 100, store, trustProxy: 1 }));
+    app.get("/v1/models", (c) => c.json({ ok: true }));
+    const server = await listen(app);
+    closers.push(server.close);
+    const get = (xff?: string) =>
+      fetch(`${server.url}/v1/models`, { headers: xff ? { "x-forwarded-for": xff } : {} });
+    await get("forged, 203.0.113.7");
+    await get("198.51.100.2");
+    await get();
+    expect(store.keys).toEqual([
+      "ip:203.0.113.7",
+      "ip:198.51.100.2",
+      expect.stringMatching(/^ip:.*127\.0\.0\.1$/),
+    ]);
+  });
+
   it("uses non-secret key ids as bucket names", async () => {
     const store = new RecordingStore();
     const get = await start({ requestsPerMinute: 5, store }, ["sk-secret-value"]);

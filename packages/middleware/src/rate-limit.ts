@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { ApiKeyAuthVariables } from "./auth.ts";
-import { DEFAULT_EXEMPT_PATHS, isExemptPath, nodeRemoteAddress, openAIError } from "./shared.ts";
+import { checkTrustProxy, clientAddress, DEFAULT_EXEMPT_PATHS, isExemptPath, openAIError } from "./shared.ts";
 
 /**
  * The rate-limit headers of the current request, as `rateLimiter` puts them in the context
@@ -119,20 +119,27 @@ export interface RateLimiterOptions {
   exemptPaths?: readonly string[];
   /**
    * Bucket key for a request. Default: the API key accepted by `apiKeyAuth` (as a non-secret
-   * hash, "key:<id>"), else the client IP ("ip:<address>") from the Node.js adapter. Behind a
-   * proxy, supply your own (e.g. from a trusted `X-Forwarded-For`).
+   * hash, "key:<id>"), else the client IP ("ip:<address>") from the Node.js adapter, or with
+   * `trustProxy` from `X-Forwarded-For` (see {@link clientAddress}).
    */
   keyFor?: (c: Context) => string | Promise<string>;
+  /**
+   * How many reverse proxies in front of the server append to `X-Forwarded-For` (default 0:
+   * the header is ignored, every client behind a proxy shares one bucket).
+   */
+  trustProxy?: number;
   /** Clock in milliseconds (tests). Default `Date.now`. */
   now?: () => number;
 }
 
-function defaultKeyFor(c: Context): string {
-  const id = (c.var as Partial<ApiKeyAuthVariables>).apiKeyId;
-  if (id) return `key:${id}`;
-  // Only keys that apiKeyAuth accepted count: an unverified Bearer token would let a client
-  // pick a fresh bucket per request.
-  return `ip:${nodeRemoteAddress(c) ?? "unknown"}`;
+function defaultKeyFor(trustedProxies: number): (c: Context) => string {
+  return (c) => {
+    const id = (c.var as Partial<ApiKeyAuthVariables>).apiKeyId;
+    if (id) return `key:${id}`;
+    // Only keys that apiKeyAuth accepted count: an unverified Bearer token would let a client
+    // pick a fresh bucket per request.
+    return `ip:${clientAddress(c, trustedProxies) ?? "unknown"}`;
+  };
 }
 
 /**
@@ -152,7 +159,7 @@ export function rateLimiter(options: RateLimiterOptions): MiddlewareHandler {
   const refillPerSecond = rpm / 60;
   const store = options.store ?? new MemoryRateLimitStore();
   const exemptPaths = options.exemptPaths ?? DEFAULT_EXEMPT_PATHS;
-  const keyFor = options.keyFor ?? defaultKeyFor;
+  const keyFor = options.keyFor ?? defaultKeyFor(checkTrustProxy(options.trustProxy));
   const now = options.now ?? Date.now;
   const limitHeader = String(Math.floor(capacity));
 

@@ -52,6 +52,37 @@ export function nodeRemoteAddress(c: Context): string | undefined {
   return bindings?.incoming?.socket?.remoteAddress ?? undefined;
 }
 
+/**
+ * The client's address behind `trustedProxies` reverse proxies that each append the address
+ * they saw to `X-Forwarded-For` (nginx `proxy_add_x_forwarded_for`, most load balancers): the
+ * entry the outermost trusted proxy added, i.e. the `trustedProxies`-th from the right. Entries
+ * further left were written by the client and are not trusted. With 0 (the default), or without
+ * the header, the socket's address ({@link nodeRemoteAddress}). Express's `trust proxy` with a
+ * hop count works the same way.
+ */
+export function clientAddress(c: Context, trustedProxies = 0): string | undefined {
+  const socket = nodeRemoteAddress(c);
+  if (trustedProxies <= 0) return socket;
+  const header = c.req.header("x-forwarded-for");
+  if (!header) return socket;
+  const chain = header
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  if (chain.length === 0) return socket;
+  // Fewer entries than proxies: the leftmost is as far as the chain goes.
+  return chain[Math.max(0, chain.length - trustedProxies)]!.slice(0, 100);
+}
+
+/** Checks a `trustProxy` option: a whole number of proxies, 0-10. */
+export function checkTrustProxy(value: unknown, field = "trustProxy"): number {
+  if (value === undefined) return 0;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 10) {
+    throw new RangeError(`${field} must be a whole number of proxies from 0 to 10, got ${String(value)}`);
+  }
+  return value;
+}
+
 /** Extracts the token of an `Authorization: Bearer <token>` header, or undefined. */
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;

@@ -32,6 +32,12 @@ export function checkOptions(engine: DeepRecallEngineApi, options: CreateAppOpti
     typeof options.rateLimit === "object" ? options.rateLimit.requestsPerMinute : options.rateLimit,
     "rateLimit",
   );
+  const hops = options.trustProxy as unknown;
+  if (hops !== undefined && (typeof hops !== "number" || !Number.isInteger(hops) || hops < 0 || hops > 10)) {
+    throw new ConfigError(`trustProxy must be a whole number of proxies from 0 to 10, got ${String(hops)}`, {
+      field: "trustProxy",
+    });
+  }
   if (
     options.modelName !== undefined &&
     (typeof options.modelName !== "string" || options.modelName.trim() === "")

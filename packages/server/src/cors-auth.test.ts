@@ -1,6 +1,8 @@
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ErrorJson, Harness } from "./__fixtures__/harness.ts";
+import { ScriptedEngine } from "./__fixtures__/scripted-engine.ts";
+import { createApp } from "./app.ts";
 import { corsOptions } from "./middleware.ts";
 import type { ServerLogEntry } from "./types.ts";
 
@@ -125,6 +127,23 @@ describe("authentication through createApp", () => {
       ).status,
     ).toBe(200);
     expect((await request("/v1/models", { headers: { "api-key": "nope" } })).status).toBe(401);
+  });
+
+  it("trustProxy: behind a proxy, failed auth counts per client (X-Forwarded-For), not per proxy", async () => {
+    const logs: Array<{ message: string }> = [];
+    const { request } = await harness.start({
+      apiKeys: ["sk-right"],
+      trustProxy: 1,
+      logger: (e) => logs.push(e),
+    });
+    const from = (address: string, key: string) =>
+      request("/v1/models", { headers: { "x-forwarded-for": address, authorization: `Bearer ${key}` } });
+    for (let i = 0; i < 12; i++) await from("203.0.113.7", `sk-guess-${i}`);
+    expect((await from("203.0.113.7", "sk-right")).status).toBe(429);
+    // Another client behind the same proxy (the same socket address) still gets in.
+    expect((await from("198.51.100.2", "sk-right")).status).toBe(200);
+    expect(logs.some((l) => l.message.includes("from 203.0.113.7"))).toBe(true);
+    expect(() => createApp(new ScriptedEngine(), { trustProxy: -1 })).toThrow(/trustProxy/);
   });
 
   it("authThrottle: false turns throttling off", async () => {

@@ -94,12 +94,13 @@ export function installMiddleware(app: App, s: StackOptions): ReturnType<typeof 
       },
     }),
   );
+  const trustProxy = options.trustProxy ?? 0;
   const rl: RateLimiterOptions | undefined =
     options.rateLimit === undefined
       ? undefined
       : typeof options.rateLimit === "number"
-        ? { requestsPerMinute: options.rateLimit }
-        : options.rateLimit;
+        ? { requestsPerMinute: options.rateLimit, trustProxy }
+        : { trustProxy, ...options.rateLimit };
   if (s.authEnabled) {
     const throttle: false | AuthThrottleOptions =
       options.authThrottle === false
@@ -107,6 +108,7 @@ export function installMiddleware(app: App, s: StackOptions): ReturnType<typeof 
         : {
             // Shared with the rate limiter's store (e.g. Redis) unless told otherwise.
             ...(rl?.store ? { store: rl.store } : {}),
+            trustProxy,
             ...(options.authThrottle ?? {}),
           };
     app.use(

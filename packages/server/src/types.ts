@@ -90,6 +90,14 @@ export interface CreateAppOptions {
    */
   authThrottle?: false | AuthThrottleOptions;
   /**
+   * How many reverse proxies (nginx, a load balancer) in front of the server append the address
+   * they saw to `X-Forwarded-For`. The failed-auth throttle and the rate limiter's per-address
+   * buckets then key on the address the outermost trusted proxy added (entries further left
+   * were written by the client and are ignored). Default 0: the header is ignored and every
+   * client behind a proxy shares its address. A whole number, 0-10.
+   */
+  trustProxy?: number;
+  /**
    * The embedding model served at POST /v1/embeddings: an AI SDK `EmbeddingModel` or a function
    * `(texts) => vectors`, normally the one the vector store embeds with. Without it,
    * /v1/embeddings answers 400 `embeddings_not_configured`.

@@ -92,6 +92,10 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
   io.out(
     `  Rate limit: ${config.rateLimit !== undefined ? `${config.rateLimit} requests/min per key${composition.redis ? " (fleet-wide, in Redis)" : ""}` : "off"}`,
   );
+  if (config.trustProxy)
+    io.out(
+      `  Proxies:    ${config.trustProxy} trusted (client addresses from X-Forwarded-For, for auth throttling and per-IP limits)`,
+    );
   io.out(`  Budget:     ${describeBudget(config)}`);
   const cacheWhere = composition.redis ? "Redis" : config.cache;
   const cached =

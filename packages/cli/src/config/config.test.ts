@@ -198,6 +198,23 @@ describe("resolveConfig precedence", () => {
     );
   });
 
+  it("--trust-proxy <n> from every source into the server options; 0 or unset leaves X-Forwarded-For ignored", () => {
+    const hops = (input: Parameters<typeof resolveConfig>[0] = {}) =>
+      serverOptionsFromConfig(resolveIn(input).config).trustProxy;
+    expect(hops()).toBeUndefined();
+    expect(hops({ flags: { trustProxy: "0" } })).toBeUndefined();
+    expect(hops({ flags: { trustProxy: "1" } })).toBe(1);
+    expect(hops({ env: { DEEPRECALL_TRUST_PROXY: "2" } })).toBe(2);
+    writeFileSync(path.join(dir, "deeprecall.toml"), "trust_proxy = 1\n");
+    expect(hops()).toBe(1);
+    expect(errorOf(() => resolveIn({ flags: { trustProxy: "-1" } })).message).toMatch(
+      /^--trust-proxy: expected a whole number of proxies 0-10/,
+    );
+    expect(errorOf(() => resolveIn({ env: { DEEPRECALL_TRUST_PROXY: "yes" } })).message).toMatch(
+      /^DEEPRECALL_TRUST_PROXY: expected/,
+    );
+  });
+
   it("serve serves every collection unless --collection (or DEEPRECALL_COLLECTION) names one", () => {
     const options = (input: Parameters<typeof resolveConfig>[0]) => {
       const { config, sources } = resolveIn(input);

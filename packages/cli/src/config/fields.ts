@@ -357,6 +357,15 @@ export const FIELDS = {
     expected: "an integer >= 1 (requests per minute)",
     description: "Requests per minute per API key (per IP without a key)",
   },
+  trustProxy: {
+    flag: "--trust-proxy",
+    env: ["DEEPRECALL_TRUST_PROXY"],
+    toml: "trust_proxy",
+    schema: intSchema(0, 10),
+    expected: "a whole number of proxies 0-10",
+    description:
+      "Reverse proxies in front of the server that append to X-Forwarded-For (e.g. 1 behind nginx): failed-auth throttling and per-IP rate limits then count each client, not the proxy",
+  },
   redisUrl: {
     flag: "--redis-url",
     env: ["DEEPRECALL_REDIS_URL", "REDIS_URL"],
@@ -565,6 +574,7 @@ export const SERVER_FIELDS: FieldName[] = [
   "apiKeys",
   "cors",
   "rateLimit",
+  "trustProxy",
   "redisUrl",
   "redisFailure",
   "console",
