@@ -143,8 +143,9 @@ function isNotConfigured(error: LLMProviderError): boolean {
 
 /**
  * A model provider's failure: 503 `model_not_configured` when no model is set up; 429 when the
- * provider rate-limited us (`Retry-After` as it asked, else 1 s), so clients back off; 503 for
- * other failures worth retrying (overloaded, 5xx, network: `retryable`); 502 otherwise.
+ * provider rate-limited us (`Retry-After` as it asked, else 1 s), so clients back off; 503 with
+ * `Retry-After` when the provider is unavailable for now (its own 503 or 529 "overloaded", or
+ * unreachable); 502 for everything else it got wrong (a 500, a refused request, a bad reply).
  */
 function providerError(error: LLMProviderError): ApiError {
   const message = `The language model provider failed: ${clipBackend(error.message)}`;
@@ -162,7 +163,9 @@ function providerError(error: LLMProviderError): ApiError {
       headers: { "retry-after": retryAfter },
     });
   }
-  if (error.retryable) {
+  const unavailable =
+    error.status === 503 || error.status === 529 || (error.status === undefined && error.retryable);
+  if (unavailable) {
     return new ApiError(503, message, {
       type: "server_error",
       code: "llm_provider_error",
