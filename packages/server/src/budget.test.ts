@@ -85,4 +85,32 @@ describe("request budgets are capped by the operator's", () => {
     const appSet = await serve(ANSWERS_AT_ONCE, { maxTimeSeconds: 1000 }, { maxTimeSeconds: 20 });
     expect((await ask(appSet)).limits.max_time_seconds).toBe(20);
   });
+
+  it("a misspelt budget or extension field is a 400 naming it, never ignored", async () => {
+    const server = await serve(ANSWERS_AT_ONCE);
+    const post = async (deeprecall: unknown, path = "/v1/chat/completions") => {
+      const body =
+        path === "/v1/responses"
+          ? { model: "deeprecall", input: "Who founded Acme?", deeprecall }
+          : { model: "deeprecall", messages: [{ role: "user", content: "Who founded Acme?" }], deeprecall };
+      const res = await fetch(`${server.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return {
+        status: res.status,
+        error: ((await res.json()) as { error?: { message: string; param: string } }).error,
+      };
+    };
+    const time = await post({ budget: { max_time: 5 } });
+    expect(time.status).toBe(400);
+    expect(time.error).toMatchObject({ param: "deeprecall.budget" });
+    expect(time.error!.message).toContain("'max_time'");
+    expect(time.error!.message).toContain("max_time_seconds");
+    const extension = await post({ topK: 3 }, "/v1/responses");
+    expect(extension.status).toBe(400);
+    expect(extension.error!.message).toContain("'topK'");
+    expect((await post({ budget: { max_time_seconds: 5 }, top_k: 3 })).status).toBe(200);
+  });
 });

@@ -44,32 +44,61 @@ const FilterSchema = z.record(z.string(), z.unknown()).openapi("MetadataFilter",
   example: { source: "report.pdf", year: { $gte: 2020 } },
 });
 
+/**
+ * The 400 message for fields our own extension does not know: unlike OpenAI's fields, a
+ * misspelt one (`max_time` for `max_time_seconds`) would otherwise be ignored without a word.
+ */
+const unknownFields =
+  (what: string, known: readonly string[]) =>
+  (issue: { code?: string; keys?: string[] }): string | undefined =>
+    issue.code === "unrecognized_keys"
+      ? `unknown ${what} field${issue.keys!.length === 1 ? "" : "s"} ${issue.keys!.map((k) => `'${k.slice(0, 40)}'`).join(", ")}; the fields are ${known.join(", ")}`
+      : undefined;
+
+const BUDGET_FIELDS = [
+  "max_iterations",
+  "max_search_calls",
+  "max_tokens",
+  "max_time_seconds",
+  "max_cost_usd",
+];
+
 const BudgetSchema = z
-  .object({
-    max_iterations: z.number().int().positive().optional(),
-    max_search_calls: z.number().int().nonnegative().optional(),
-    max_tokens: z.number().int().positive().optional(),
-    max_time_seconds: z.number().positive().optional(),
-    max_cost_usd: z.number().positive().optional(),
-  })
+  .strictObject(
+    {
+      max_iterations: z.number().int().positive().optional(),
+      max_search_calls: z.number().int().nonnegative().optional(),
+      max_tokens: z.number().int().positive().optional(),
+      max_time_seconds: z.number().positive().optional(),
+      max_cost_usd: z.number().positive().optional(),
+    },
+    { error: unknownFields("budget", BUDGET_FIELDS) },
+  )
   .openapi("QueryBudget");
 
+const EXTENSION_FIELDS = ["top_k", "filters", "budget", "no_cache", "strategy", "trace"];
+
 const DeepRecallRequestSchema = z
-  .object({
-    top_k: z.number().int().positive().max(1000).optional(),
-    filters: FilterSchema.optional(),
-    budget: BudgetSchema.optional(),
-    no_cache: z.boolean().optional(),
-    strategy: z.enum(["repl", "tools"]).optional().openapi({
-      description:
-        'The reasoning strategy for this request: "repl" (the model writes code that searches) or "tools" (native tool calls). Default: the server\'s.',
-    }),
-    trace: z.boolean().optional().openapi({
-      description:
-        "Streaming chat completions only: also send the engine's live trace as `event: deeprecall.trace` SSE events (iterations, code, output, searches with hit scores, sub-LLM calls, budget status), interleaved with the chunks. OpenAI clients that read only `data:` lines should leave it off.",
-    }),
-  })
-  .openapi("DeepRecallRequestOptions", { description: "DeepRecall extension (not in the OpenAI spec)." });
+  .strictObject(
+    {
+      top_k: z.number().int().positive().max(1000).optional(),
+      filters: FilterSchema.optional(),
+      budget: BudgetSchema.optional(),
+      no_cache: z.boolean().optional(),
+      strategy: z.enum(["repl", "tools"]).optional().openapi({
+        description:
+          'The reasoning strategy for this request: "repl" (the model writes code that searches) or "tools" (native tool calls). Default: the server\'s.',
+      }),
+      trace: z.boolean().optional().openapi({
+        description:
+          "Streaming chat completions only: also send the engine's live trace as `event: deeprecall.trace` SSE events (iterations, code, output, searches with hit scores, sub-LLM calls, budget status), interleaved with the chunks. OpenAI clients that read only `data:` lines should leave it off.",
+      }),
+    },
+    { error: unknownFields("deeprecall", EXTENSION_FIELDS) },
+  )
+  .openapi("DeepRecallRequestOptions", {
+    description: "DeepRecall extension (not in the OpenAI spec). Unknown fields are a 400.",
+  });
 
 const SourceSchema = z
   .object({
