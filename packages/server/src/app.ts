@@ -145,8 +145,33 @@ export function createApp(
     },
     ...(authEnabled ? { security: [{ bearerAuth: [] }] } : {}),
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "DeepRecall API" }));
+  app.get("/docs", swaggerUI({ title: "DeepRecall API", manuallySwaggerUIHtml: docsPage }));
   return app;
+}
+
+/**
+ * The body of the /docs page: Swagger UI (its script and styles come from a CDN, as
+ * `@hono/swagger-ui` serves them) over /openapi.json. Where the CDN cannot be reached (an
+ * offline or locked-down network), the page says so and links the OpenAPI document instead of
+ * staying blank.
+ */
+function docsPage(asset: { css: string[]; js: string[] }): string {
+  const offline =
+    '<p style="font-family:sans-serif;margin:2em">The interactive API docs load Swagger UI from a CDN that this browser cannot reach. The API is described by the OpenAPI document at <a href="/openapi.json">/openapi.json</a>.</p>';
+  return `
+    <div id="swagger-ui"><noscript>${offline}</noscript></div>
+    ${asset.css.map((url) => `<link rel="stylesheet" href="${url}" />`).join("")}
+    ${asset.js.map((url) => `<script src="${url}" crossorigin="anonymous"></script>`).join("")}
+    <script>
+      window.onload = () => {
+        const root = document.getElementById("swagger-ui");
+        if (typeof window.SwaggerUIBundle !== "function") {
+          root.innerHTML = ${JSON.stringify(offline)};
+          return;
+        }
+        window.ui = window.SwaggerUIBundle({ dom_id: "#swagger-ui", url: "/openapi.json" });
+      };
+    </script>`;
 }
 
 /** The task model when the engine can make direct calls and it is not turned off. */

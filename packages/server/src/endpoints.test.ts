@@ -440,8 +440,11 @@ describe("models, usage, cache, health, docs", () => {
     const docs = await request("/docs");
     expect(docs.status).toBe(200);
     const html = await docs.text();
-    expect(html).toMatch(/swagger-ui/i);
-    expect(html).toContain("/openapi.json");
+    expect(html).toMatch(/<script src="https:\/\/[^"]+\/swagger-ui-bundle\.js"/);
+    expect(html).toContain('url: "/openapi.json"');
+    // Offline (the CDN script did not load), the page points to the OpenAPI document instead of staying blank.
+    expect(html).toContain('typeof window.SwaggerUIBundle !== "function"');
+    expect(html).toContain('<a href=\\"/openapi.json\\">/openapi.json</a>');
   });
 });
 
