@@ -72,6 +72,17 @@ describe("synthesizeAnswer", () => {
     );
   });
 
+  it("quotes whole sentences: an abbreviation's full stop does not end one", () => {
+    const rival = {
+      id: "globex",
+      content: "Globex Inc. is a rival of Acme, founded by Hank Scorpio. It makes doomsday devices.",
+      metadata: {},
+      score: 0.9,
+    };
+    const answer = synthesizeAnswer("Who founded Globex Inc.?", [rival], "maxTimeSeconds");
+    expect(answer).toContain("- Globex Inc. is a rival of Acme, founded by Hank Scorpio. [globex]");
+  });
+
   it("is never empty, even without sources", () => {
     const answer = synthesizeAnswer(q, [], "maxTokens");
     expect(answer).toMatch(/the token limit/);

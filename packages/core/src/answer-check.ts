@@ -307,6 +307,21 @@ const LIMIT_WORDS: Record<string, string> = {
 };
 
 /**
+ * Sentence boundaries by Unicode's rules (ICU, through `Intl.Segmenter`): "Globex Inc. is a
+ * rival" stays one sentence, where splitting after every full stop cut it at "Inc.".
+ */
+const SENTENCES = new Intl.Segmenter("en", { granularity: "sentence" });
+
+function sentencesOf(text: string): string[] {
+  const out: string[] = [];
+  for (const { segment } of SENTENCES.segment(text)) {
+    const sentence = segment.trim();
+    if (sentence) out.push(sentence);
+  }
+  return out;
+}
+
+/**
  * A best-effort answer built without a model from the sources seen so far: the sentences of the
  * best sources that share most words with the question, each with its source id, introduced by
  * which limit ended the run. Never empty and never contains a code fence; with no sources it
@@ -322,7 +337,7 @@ export function synthesizeAnswer(question: string, sources: SearchResult[], limi
     [];
   for (const [rank, source] of sources.slice(0, 5).entries()) {
     const text = quoteSnippet(source.content, 4000);
-    const sentences = text.split(/(?<=[.!?])\s+/).filter((s) => s.trim().length > 0);
+    const sentences = sentencesOf(text);
     for (const [order, sentence] of sentences.entries()) {
       let overlap = 0;
       for (const t of terms(sentence)) if (wanted.has(t)) overlap++;
