@@ -769,8 +769,32 @@ describe("chat completions: exact semantics", () => {
       },
     });
     expect(res.status).toBe(502);
+    expect(res.headers.get("x-should-retry")).toBe("false");
     expectOpenAISchema("ErrorResponse", await res.json());
     expect(calls.filter((c) => c.json)).toHaveLength(2);
+    // The official client, with its default retries, does not run the whole query again.
+    const retrying = new OpenAI({ baseURL: `${url}/v1`, apiKey: "sk-test" });
+    const failure = await retrying.chat.completions
+      .create({
+        model: "deeprecall",
+        messages: [{ role: "user", content: "Where?" }],
+        response_format: {
+          type: "json_schema",
+          json_schema: {
+            name: "place",
+            strict: true,
+            schema: {
+              type: "object",
+              properties: { city: { type: "string" } },
+              required: ["city"],
+              additionalProperties: false,
+            },
+          },
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(calls.filter((c) => c.json)).toHaveLength(4);
   });
 
   it("json_object and streaming json_schema: the content is the shaped JSON", async () => {

@@ -145,7 +145,8 @@ function isNotConfigured(error: LLMProviderError): boolean {
  * A model provider's failure: 503 `model_not_configured` when no model is set up; 429 when the
  * provider rate-limited us (`Retry-After` as it asked, else 1 s), so clients back off; 503 with
  * `Retry-After` when the provider is unavailable for now (its own 503 or 529 "overloaded", or
- * unreachable); 502 for everything else it got wrong (a 500, a refused request, a bad reply).
+ * unreachable); 502 for everything else it got wrong (a 500, a refused request, a bad reply,
+ * JSON that never matched the schema), with `x-should-retry: false`.
  */
 function providerError(error: LLMProviderError): ApiError {
   const message = `The language model provider failed: ${clipBackend(error.message)}`;
@@ -172,7 +173,14 @@ function providerError(error: LLMProviderError): ApiError {
       headers: { "retry-after": retryAfter },
     });
   }
-  return new ApiError(502, message, { type: "server_error", code: "llm_provider_error" });
+  // The engine has already retried what was worth retrying; a client's own retries (the openai
+  // SDKs retry every 5xx twice) would only run the whole query again to the same failure.
+  // `x-should-retry` is the header OpenAI's SDKs read to decide.
+  return new ApiError(502, message, {
+    type: "server_error",
+    code: "llm_provider_error",
+    headers: { "x-should-retry": "false" },
+  });
 }
 
 /** Converts a `ConfigError` field path like "documents[2]" or "filters.$and" into an OpenAI `param`. */
