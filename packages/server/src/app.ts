@@ -145,7 +145,11 @@ export function createApp(
     },
     ...(authEnabled ? { security: [{ bearerAuth: [] }] } : {}),
   });
-  app.get("/docs", swaggerUI({ title: "DeepRecall API", manuallySwaggerUIHtml: docsPage }));
+  // `url` only satisfies the options type: docsPage names the document itself.
+  app.get(
+    "/docs",
+    swaggerUI({ url: "/openapi.json", title: "DeepRecall API", manuallySwaggerUIHtml: docsPage }),
+  );
   return app;
 }
 
