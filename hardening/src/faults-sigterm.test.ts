@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAppProcess } from "./harness/app-process.ts";
-import { type FakeLlm, ragReply, startFakeLlm } from "./harness/fake-llm.ts";
+import { type FakeLlm, type FakeLlmScript, ragReply, startFakeLlm } from "./harness/fake-llm.ts";
 import { chatBody, getJson, postJson, readSse, streamedAnswer } from "./harness/http.ts";
 import { waitFor } from "./harness/util.ts";
 
@@ -19,12 +19,13 @@ const DOCS = {
 describe("fault injection: SIGTERM with runs in flight (apps/server as a child process)", () => {
   let llm: FakeLlm;
   let dir: string;
+  // Every model turn takes 1.5 s, so the runs are surely in flight when the signal lands.
+  const slowRag: FakeLlmScript = (call) => ({
+    ...(ragReply(call) as { kind: "reply"; text: string }),
+    delayMs: 1_500,
+  });
   beforeAll(async () => {
-    // Every model turn takes 1.5 s, so the runs are surely in flight when the signal lands.
-    llm = await startFakeLlm((call) => ({
-      ...(ragReply(call) as { kind: "reply"; text: string }),
-      delayMs: 1_500,
-    }));
+    llm = await startFakeLlm(slowRag);
     dir = await mkdtemp(join(tmpdir(), "deeprecall-sigterm-"));
   });
   afterAll(async () => {
@@ -92,4 +93,52 @@ describe("fault injection: SIGTERM with runs in flight (apps/server as a child p
       expect(await again.exited).toBe(0);
     }
   }, 120_000);
+
+  it("streams that outlive the grace period get server_shutting_down and [DONE] (Responses: response.failed) before the cut, and their model calls are aborted", async () => {
+    const app = await startAppProcess({ ...env(), DEEPRECALL_SHUTDOWN_GRACE_SECONDS: "2" });
+    try {
+      llm.setScript(() => ({ kind: "hang" }));
+      const callsBefore = llm.calls.length;
+      const post = (path: string, body: unknown) =>
+        fetch(`${app.url}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      const chat = post(
+        "/v1/chat/completions",
+        chatBody("Who wrote the first algorithm?", { stream: true }),
+      ).then(readSse);
+      const responses = post("/v1/responses", { model: "deeprecall", stream: true, input: "Who?" }).then(
+        readSse,
+      );
+      await waitFor(() => llm.calls.length - callsBefore >= 2, "both runs to reach the model");
+      const t0 = Date.now();
+      app.child.kill("SIGTERM");
+
+      const chatSse = await chat;
+      expect(chatSse.status).toBe(200);
+      expect(chatSse.done).toBe(true);
+      expect(chatSse.events.at(-1)).toMatchObject({
+        error: { type: "server_error", code: "server_shutting_down", param: null },
+      });
+      const responseSse = await responses;
+      expect(responseSse.events.slice(-2).map((e) => e.type)).toEqual(["error", "response.failed"]);
+      expect(responseSse.events.at(-2)).toMatchObject({ code: "server_shutting_down" });
+      // Ended 1 s before the 2 s grace period is over; the process exits without waiting for the cut.
+      expect(Date.now() - t0).toBeLessThan(2_000);
+      expect(await app.exited).toBe(0);
+      expect(app.logs().some((l) => l.msg === "grace period over, closing remaining connections")).toBe(
+        false,
+      );
+      expect(app.logs().find((l) => l.streams === 2)).toMatchObject({ level: "warn" });
+      await waitFor(
+        () => llm.calls.slice(callsBefore).every((c) => c.clientAborted),
+        "the model calls to be aborted",
+      );
+    } finally {
+      llm.setScript(slowRag);
+      if (app.child.exitCode === null) app.child.kill("SIGKILL");
+    }
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import {
+  advertisedModel,
   advertiseLocalServer,
   budgetFromConfig,
   composeEngine,
@@ -102,7 +103,11 @@ export async function startFromEnv(options: StartFromEnvOptions = {}): Promise<R
   });
   unadvertise = advertiseLocalServer(
     config,
-    { url: running.url, collection: serverOptions.collections ? null : composition.collection },
+    {
+      url: running.url,
+      collection: serverOptions.collections ? null : composition.collection,
+      model: advertisedModel(composition.llm),
+    },
     (message) => log({ level: "warn", msg: message }),
   );
   log({

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -30,7 +30,12 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
   });
 }
 
-/** Path of the `chroma` CLI shipped by the chromadb npm package (its native bindings run the server). */
+/**
+ * Path of the `chroma` CLI shipped by the chromadb npm package (its native bindings run the server):
+ * the `bin` its package.json declares. The package root is found by walking up from the resolved
+ * entry rather than by a fixed number of levels, because the entry differs with the resolver: Node's
+ * require gives `dist/cjs/chromadb.cjs`, vitest's gives `dist/chromadb.mjs`.
+ */
 export function chromaCliPath(): string {
   const require = createRequire(import.meta.url);
   let entry: string;
@@ -45,8 +50,28 @@ export function chromaCliPath(): string {
       },
     );
   }
-  // entry: <pkg>/dist/cjs/chromadb.cjs; the bin is <pkg>/dist/cli.mjs.
-  return path.join(path.dirname(path.dirname(entry)), "cli.mjs");
+  for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = readPackageJson(path.join(dir, "package.json"));
+    if (manifest?.name !== "chromadb") continue;
+    const bin = typeof manifest.bin === "string" ? manifest.bin : manifest.bin?.chroma;
+    return path.join(dir, bin ?? "dist/cli.mjs");
+  }
+  throw new ConfigError(`The chromadb npm package at ${entry} has no package.json above it. ${HELP}`, {
+    field: "chromaUrl",
+  });
+}
+
+function readPackageJson(
+  file: string,
+): { name?: string; bin?: string | Record<string, string | undefined> } | undefined {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as {
+      name?: string;
+      bin?: string | Record<string, string | undefined>;
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 async function heartbeat(url: string): Promise<boolean> {

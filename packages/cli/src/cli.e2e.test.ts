@@ -116,7 +116,12 @@ describe("init and status", () => {
   it("status says when no LLM key is set, and fails when the store is unreachable", async () => {
     const cwd = workdir("status-bad");
     const ok = await runCli(["status"], { cwd });
-    expect(ok.stdout).toContain("OPENAI_API_KEY is not set");
+    // Not "Model: openai gpt-4o-mini" as if it could answer: what is missing comes first.
+    expect(ok.stdout).toMatch(
+      /^Model: not configured: OPENAI_API_KEY is not set \(openai gpt-4o-mini would be used;/m,
+    );
+    const json = JSON.parse((await runCli(["status", "--json"], { cwd })).stdout) as { model: unknown };
+    expect(json.model).toMatchObject({ configured: false, missing: "OPENAI_API_KEY" });
     const bad = await runCli(["status", "--vectorstore", "chroma", "--chroma-url", "http://127.0.0.1:9/"], {
       cwd,
     });
@@ -205,6 +210,16 @@ describe("ingest, re-ingest and delete", () => {
       /--chunk-overlap: expected less than the chunk size 100, got 150 \(from flag\)/,
     );
 
+    // An empty folder: the error alone, not "Ingesting 0 files" and "Ingested 0 of 0 files" first.
+    mkdirSync(path.join(cwd, "empty"));
+    const empty = await runCli(["ingest", "empty"], { cwd });
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toBe("");
+    expectOneLineError(empty.stderr, /^error: no supported files found under empty$/);
+    const emptyJson = await runCli(["ingest", "--path", "empty", "--json"], { cwd });
+    expect(emptyJson.code).toBe(1);
+    expect(emptyJson.stdout).toBe("");
+
     const onlyBad = await runCli(["ingest", "--path", path.join(docs, "legacy.txt")], { cwd });
     expect(onlyBad.code).toBe(1);
     expect(onlyBad.stderr).toMatch(/error: the file could not be ingested/);
@@ -212,6 +227,45 @@ describe("ingest, re-ingest and delete", () => {
     const noIds = await runCli(["delete"], { cwd });
     expect(noIds.code).toBe(2);
     expectOneLineError(noIds.stderr, /give the ids to delete/);
+  });
+});
+
+describe("ingest takes its paths as arguments or with --path", () => {
+  it("accepts a file as an argument, as its help says, and several paths", async () => {
+    const cwd = workdir("ingest-positional");
+    const one = await runCli(["ingest", path.join(docs, "moon.md"), "--json"], { cwd });
+    expect(one.code, one.stderr).toBe(0);
+    expect(JSON.parse(one.stdout)).toMatchObject({ files: 1, ingestedFiles: 1, storeCount: 1 });
+    const two = await runCli(["ingest", path.join(docs, "moon.md"), path.join(docs, "table.csv"), "--json"], {
+      cwd,
+    });
+    expect(two.code, two.stderr).toBe(0);
+    expect(JSON.parse(two.stdout)).toMatchObject({ files: 2, added: 1, unchanged: 1, storeCount: 2 });
+  });
+
+  it("--path still works; both are fine when they name the same paths, a usage error when not", async () => {
+    const cwd = workdir("ingest-both");
+    writeFileSync(path.join(cwd, "a.md"), "Alpha is the first letter.");
+    writeFileSync(path.join(cwd, "b.md"), "Beta is the second letter.");
+    const flag = await runCli(["ingest", "--path", "a.md", "--json"], { cwd });
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(JSON.parse(flag.stdout)).toMatchObject({ files: 1, added: 1 });
+    const same = await runCli(["ingest", "./a.md", "--path", path.join(cwd, "a.md"), "--json"], { cwd });
+    expect(same.code, same.stderr).toBe(0);
+    expect(JSON.parse(same.stdout)).toMatchObject({ files: 1, unchanged: 1 });
+
+    const different = await runCli(["ingest", "a.md", "--path", "b.md"], { cwd });
+    expect(different.code).toBe(2);
+    expectOneLineError(
+      different.stderr,
+      /paths given both as arguments \(a\.md\) and with --path \(b\.md\): use one or the other/,
+    );
+    const none = await runCli(["ingest"], { cwd });
+    expect(none.code).toBe(2);
+    expectOneLineError(none.stderr, /a path is required: deeprecall ingest <path\.\.\.> or --path <path>/);
+
+    const help = await runCli(["ingest", "--help"], { cwd });
+    expect(help.stdout).toMatch(/Usage: deeprecall ingest \[options\] \[paths\.\.\.\]/);
   });
 });
 
@@ -559,6 +613,21 @@ describe("serve", () => {
       expect(body.error.message).toContain("OPENAI_API_KEY");
 
       expect((await fetch(`${server.url}/v1/usage`)).status).toBe(200);
+
+      // status through this server: its /health names gpt-4o-mini, but it cannot answer.
+      const status = await runCli(["status"], { cwd });
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toContain(
+        `Model: not configured on the server at ${server.url}: OPENAI_API_KEY is not set where it runs`,
+      );
+      expect(status.stdout).not.toMatch(/^Model: gpt-4o-mini/m);
+      const json = JSON.parse((await runCli(["status", "--json"], { cwd })).stdout) as { model: unknown };
+      expect(json.model).toEqual({
+        description: "gpt-4o-mini",
+        server: server.url,
+        configured: false,
+        missing: "OPENAI_API_KEY",
+      });
     } finally {
       expect(await server.stop("SIGTERM")).toBe(0);
     }

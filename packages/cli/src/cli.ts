@@ -69,6 +69,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .description(
       "Add files to the store: .txt .md .json .csv, source code, .html, .pdf (file, directory or glob)",
     )
+    .argument("[paths...]", "file, directory (recursive) or glob; the same as --path")
     .addOption(new Option("--path <path...>", "file, directory (recursive) or glob; repeatable"))
     .option(
       "--sync",
@@ -81,9 +82,9 @@ export function buildProgram(ctx: CommandContext): Command {
     )
     .option("--json", "print the summary as JSON");
   addConfigOptions(ingest, [...STORE_FIELDS, ...INGEST_FIELDS, "apiKeys"]);
-  addCommonOptions(ingest).action(async (opts) => {
+  addCommonOptions(ingest).action(async (paths: string[], opts) => {
     const { runIngest } = await import("./commands/ingest.ts");
-    await runIngest(ctx, opts);
+    await runIngest(ctx, opts, paths);
   });
 
   const del = program

@@ -32,7 +32,7 @@ export {
 /**
  * The per-query budget from --max-iterations, --max-searches, --max-tokens, --max-time, --max-cost.
  * `--max-iterations N` becomes `budget.maxIterations` (as well as the engine's `maxIterations`), so it
- * ends a run exactly as a request's `"budget": {"max_iterations": N}` does. `maxTime` has a default
+ * ends a run exactly as a request's `"deeprecall": {"budget": {"max_iterations": N}}` does. `maxTime` has a default
  * (300 s), so a configuration from `resolveConfig` always yields a time budget.
  */
 export function budgetFromConfig(config: DeepRecallConfig): QueryBudget | undefined {

@@ -22,7 +22,12 @@ export {
   type LanguageModels,
   UnconfiguredLanguageModel,
 } from "./models.ts";
-export { advertiseLocalServer, type ServerAdvert } from "./server-advert.ts";
+export {
+  type AdvertisedModel,
+  advertisedModel,
+  advertiseLocalServer,
+  type ServerAdvert,
+} from "./server-advert.ts";
 export {
   type LogEntry,
   type RunningServer,

@@ -186,6 +186,7 @@ describe("ingest, delete and status under a running deeprecall serve (local stor
     expect((JSON.parse(status.stdout) as { model: unknown }).model).toEqual({
       description: "fake-model",
       server: server.url,
+      configured: true,
     });
     const plainStatus = await runCli(["status"], { cwd });
     expect(plainStatus.code, plainStatus.stderr).toBe(0);

@@ -20,6 +20,33 @@ export interface ServerAdvert {
   /** The only collection served (`serve --collection`), or null when it serves every collection. */
   collection: string | null;
   startedAt: string;
+  /**
+   * Its language model, so that `deeprecall status` can tell a server that has no key from one
+   * that can answer (its /health names the model either way). Absent in older adverts.
+   */
+  model?: AdvertisedModel;
+}
+
+export interface AdvertisedModel {
+  /** e.g. "openai gpt-4o-mini". */
+  description: string;
+  /** False when its key is missing: chat answers 503. */
+  configured: boolean;
+  /** The variable to set, when not configured, e.g. "OPENAI_API_KEY". */
+  missingKeyVariable?: string;
+}
+
+/** What an advert says of `llm` (see createLanguageModels). */
+export function advertisedModel(llm: {
+  description: string;
+  configured: boolean;
+  missingKeyVariable?: string | undefined;
+}): AdvertisedModel {
+  return {
+    description: llm.description,
+    configured: llm.configured,
+    ...(llm.missingKeyVariable ? { missingKeyVariable: llm.missingKeyVariable } : {}),
+  };
 }
 
 const ADVERT = /^serve-(\d+)\.json$/;
@@ -31,7 +58,7 @@ export function advertFile(persistDir: string, pid = process.pid): string {
 /** Writes this process's advert; returns its remover (idempotent, also run on process exit). */
 export function advertiseServer(
   persistDir: string,
-  info: { url: string; collection: string | null },
+  info: { url: string; collection: string | null; model?: AdvertisedModel },
 ): () => void {
   const file = advertFile(persistDir);
   const advert: ServerAdvert = {
@@ -40,6 +67,7 @@ export function advertiseServer(
     hostname: hostname(),
     collection: info.collection,
     startedAt: new Date().toISOString(),
+    ...(info.model ? { model: info.model } : {}),
   };
   const temp = `${file}.tmp`;
   writeFileSync(temp, JSON.stringify(advert));
@@ -93,7 +121,7 @@ export function findServers(persistDir: string, collection?: string): ServerAdve
  */
 export function advertiseLocalServer(
   config: DeepRecallConfig,
-  info: { url: string; collection: string | null },
+  info: { url: string; collection: string | null; model?: AdvertisedModel },
   warn: (message: string) => void,
 ): (() => void) | undefined {
   if (config.vectorstore !== "local") return undefined;

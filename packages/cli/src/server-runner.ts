@@ -1,11 +1,14 @@
 import { existsSync } from "node:fs";
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { consoleAssetsDir } from "@deeprecall/console";
-import { getErrorMessage } from "@deeprecall/core";
-import { createApp, type ServedCollections, type ServerLogEntry } from "@deeprecall/server";
-import { serve } from "@hono/node-server";
+import { getErrorMessage, plural } from "@deeprecall/core";
+import {
+  createApp,
+  type ServedCollections,
+  type ServerLogEntry,
+  startServer as serveApp,
+} from "@deeprecall/server";
 import type { Composition } from "./compose.ts";
 import type { DeepRecallConfig, ResolvedConfig } from "./config/index.ts";
 
@@ -44,7 +47,12 @@ export interface StartServerOptions {
   publicUrl?: string;
   /** Uploads (`POST /v1/documents/upload`): the largest file in bytes and the chunking, as `deeprecall ingest`. */
   upload?: { maxFileSize: number; chunkSize: number; chunkOverlap: number };
-  /** How long in-flight requests may run after SIGTERM/SIGINT before connections are cut. Default 30 s. */
+  /**
+   * How long in-flight requests may run after SIGTERM/SIGINT before connections are cut. Default
+   * 30 s. Streams still open 1 s before it ends (at once when it is shorter) are ended with an
+   * OpenAI error `server_shutting_down` (then `[DONE]`; Responses: `error`, `response.failed`)
+   * and their runs aborted, so no client is left with a cut-off stream.
+   */
   gracePeriodMs?: number;
   /** Structured log sink: one entry per request (with its request id), failures, shutdown. */
   log?: (entry: LogEntry) => void;
@@ -167,7 +175,9 @@ function toLogEntry(entry: ServerLogEntry): LogEntry {
 /**
  * Serves the OpenAI-compatible app for a composed engine on host:port, with graceful
  * shutdown: on SIGTERM/SIGINT (or `shutdown()`), stop accepting connections, let in-flight
- * requests finish up to the grace period, then cut what is left, and close engine and store.
+ * requests finish up to the grace period (streams still open 1 s before it ends get a
+ * `server_shutting_down` error and [DONE], and their runs are aborted), then cut what is left,
+ * and close engine and store.
  */
 export async function startServer(
   composition: Composition,
@@ -212,15 +222,10 @@ export async function startServer(
         }
       : {}),
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    // app.fetch itself, so each request keeps the adapter's env (its socket): the failed-auth
-    // throttle and the rate limiter key clients by address, which a (request) => … wrapper loses.
-    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () =>
-      resolve(s as Server),
-    ) as Server;
-    s.once("error", reject);
-  });
-  const port = (server.address() as AddressInfo).port;
+  // The server package's startServer binds and shuts down (one implementation of the graceful
+  // shutdown: streams still open near the end of the grace period get a proper ending).
+  const running = await serveApp({ app, host: options.host, port: options.port });
+  const { server, port } = running;
   const shownHost = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
   const url = `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${port}`;
 
@@ -230,24 +235,16 @@ export async function startServer(
       options.onShutdown?.();
       const grace = options.gracePeriodMs ?? 30_000;
       log?.({ level: "info", msg: "shutting down", reason, gracePeriodMs: grace });
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      // Keep-alive sockets that go idle after their last response must not hold the close up.
-      const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        closed.then(() => false),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), grace);
-        }),
-      ]);
-      clearInterval(idleSweep);
-      clearTimeout(timer);
-      if (timedOut) {
-        log?.({ level: "warn", msg: "grace period over, closing remaining connections" });
-        server.closeAllConnections();
-        await closed;
-      }
+      await running.shutdown({
+        gracePeriodMs: grace,
+        onStreamsEnded: (count) =>
+          log?.({
+            level: "warn",
+            msg: `ending ${plural(count, "open stream")} with a "server shutting down" error before the grace period is over`,
+            streams: count,
+          }),
+        onGraceOver: () => log?.({ level: "warn", msg: "grace period over, closing remaining connections" }),
+      });
       await composition.close();
       log?.({ level: "info", msg: "stopped" });
     })();

@@ -23,6 +23,16 @@ export function findRedisServer(): string {
   );
 }
 
+/** Why `redis-server` cannot be found (with how to install it), or undefined when it can. */
+export function redisServerMissing(): string | undefined {
+  try {
+    findRedisServer();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port });

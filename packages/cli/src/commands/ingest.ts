@@ -112,6 +112,13 @@ async function runOnce(
 ): Promise<IngestSummary> {
   const { io } = ctx;
   let bar: cliProgress.SingleBar | undefined;
+  // With no files found, the header waits for the first removal (--sync): when there is none,
+  // the run ends in "no supported files found" alone, not after "Ingesting 0 files".
+  let header: string | undefined;
+  const announce = () => {
+    if (header !== undefined) io.err(header);
+    header = undefined;
+  };
   try {
     const summary = await ingestPaths(
       handle.store,
@@ -129,7 +136,8 @@ async function runOnce(
       {
         onStart: (total) => {
           if (!progress) return;
-          io.err(`Ingesting ${plural(total, "file")} into ${handle.info.description}`);
+          header = `Ingesting ${plural(total, "file")} into ${handle.info.description}`;
+          if (total > 0) announce();
           if (io.isTTY && !opts.json && total > 0) {
             bar = new cliProgress.SingleBar(
               {
@@ -144,6 +152,7 @@ async function runOnce(
           }
         },
         onFile: ({ file, index, total, chunks, outcome, skipped }) => {
+          announce();
           const rel = path.relative(ctx.cwd, file) || file;
           if (skipped) {
             // Warnings always go out as their own line, above the bar.
@@ -166,15 +175,45 @@ async function runOnce(
   }
 }
 
-export async function runIngest(ctx: CommandContext, opts: Record<string, unknown>): Promise<void> {
-  const paths = (opts.path as string[] | undefined) ?? [];
-  if (paths.length === 0) throw new CliError("--path is required (a file, a directory or a glob)", 2);
+/**
+ * The paths to ingest, given as arguments (`deeprecall ingest docs/a.md`), with `--path`, or both
+ * when they name the same paths; two different lists are a usage error rather than a guess.
+ */
+export function ingestPathsOf(cwd: string, positional: string[], flag: string[] | undefined): string[] {
+  if (positional.length === 0 && (flag === undefined || flag.length === 0)) {
+    throw new CliError(
+      "a path is required: deeprecall ingest <path...> or --path <path> (a file, a directory or a glob)",
+      2,
+    );
+  }
+  if (flag === undefined || flag.length === 0) return positional;
+  if (positional.length === 0) return flag;
+  const same = (list: string[]) => [...new Set(list.map((p) => path.resolve(cwd, p)))].sort().join("\0");
+  if (same(positional) !== same(flag)) {
+    throw new CliError(
+      `paths given both as arguments (${positional.join(", ")}) and with --path (${flag.join(", ")}): use one or the other`,
+      2,
+    );
+  }
+  return flag;
+}
+
+export async function runIngest(
+  ctx: CommandContext,
+  opts: Record<string, unknown>,
+  positional: string[] = [],
+): Promise<void> {
+  const paths = ingestPathsOf(ctx.cwd, positional, opts.path as string[] | undefined);
   const { config } = loadConfig(ctx, opts);
   const handle = await openStoreForWriting(ctx, config);
   const manifest = openManifest(config, handle.collection);
   const { io } = ctx;
   try {
     const summary = await runOnce(ctx, handle, manifest, config, paths, opts, true);
+    // Nothing found: the error alone. A summary of "0 of 0 files" before it read as a success.
+    if (!opts.watch && summary.files === 0 && summary.removed === 0) {
+      throw new CliError(`no supported files found under ${paths.join(", ")}`);
+    }
     const total = await handle.store.count().catch(() => undefined);
     if (opts.json) io.out(JSON.stringify({ ...summary, storeCount: total ?? null }, null, 2));
     else io.out(summaryLine(summary, total));
@@ -183,9 +222,6 @@ export async function runIngest(ctx: CommandContext, opts: Record<string, unknow
         throw new CliError(
           `${summary.files === 1 ? "the file could not" : `none of the ${summary.files} files could`} be ingested (see the warnings above)`,
         );
-      }
-      if (summary.files === 0 && summary.removed === 0) {
-        throw new CliError(`no supported files found under ${paths.join(", ")}`);
       }
       return;
     }

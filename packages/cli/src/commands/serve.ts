@@ -2,7 +2,7 @@ import { plural } from "@deeprecall/core";
 import { budgetFromConfig, composeEngine } from "../compose.ts";
 import { maskList } from "../config/index.ts";
 import { requestLine } from "../request-line.ts";
-import { advertiseLocalServer } from "../server-advert.ts";
+import { advertisedModel, advertiseLocalServer } from "../server-advert.ts";
 import { serverOptionsFromConfig, startServer } from "../server-runner.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
 
@@ -67,7 +67,11 @@ export async function runServe(ctx: CommandContext, opts: Record<string, unknown
   }
   unadvertise = advertiseLocalServer(
     config,
-    { url: running.url, collection: serverOptions.collections ? null : composition.collection },
+    {
+      url: running.url,
+      collection: serverOptions.collections ? null : composition.collection,
+      model: advertisedModel(composition.llm),
+    },
     (message) => io.err(`warning: ${message}`),
   );
   const llm = composition.llm;

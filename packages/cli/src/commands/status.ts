@@ -12,6 +12,7 @@ import {
 import { createLanguageModels } from "../models.ts";
 import { CliError, oneLine } from "../output.ts";
 import { openServedStore } from "../served-store.ts";
+import { type AdvertisedModel, findServers } from "../server-advert.ts";
 import { fetchServerHealth } from "../server-health.ts";
 import { openVectorStore } from "../stores.ts";
 import { type CommandContext, loadConfig } from "./common.ts";
@@ -63,7 +64,7 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
     error?: string;
   };
   // Through a running server, the model that answers is the server's, not this CLI's default.
-  let server: { url: string; model?: string } | undefined;
+  let server: { url: string; model?: string; advertised?: AdvertisedModel } | undefined;
   try {
     const log = (line: string) => ctx.io.err(line);
     const handle =
@@ -74,7 +75,13 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
         const health = await fetchServerHealth(handle.serverUrl, {
           ...(config.apiKeys?.[0] ? { apiKey: config.apiKeys[0] } : {}),
         });
-        server = { url: handle.serverUrl, ...(health ? { model: health.engineModel } : {}) };
+        // Its /health names the model even when the server has no key: its advert says which.
+        const advertised = findServers(config.persistDir).find((a) => a.url === handle.serverUrl)?.model;
+        server = {
+          url: handle.serverUrl,
+          ...(health ? { model: health.engineModel } : {}),
+          ...(advertised ? { advertised } : {}),
+        };
       }
       // Listed before counting: counting opens the collection, and opening a local one creates it.
       const collections = await handle.collections.collections.listCollections();
@@ -105,7 +112,18 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
     store = { description: config.vectorstore, reachable: false, error: oneLine(error) };
   }
   const model = server
-    ? { description: server.model ?? "unknown", server: server.url }
+    ? {
+        description: server.model ?? "unknown",
+        server: server.url,
+        ...(server.advertised
+          ? {
+              configured: server.advertised.configured,
+              ...(server.advertised.missingKeyVariable
+                ? { missing: server.advertised.missingKeyVariable }
+                : {}),
+            }
+          : {}),
+      }
     : {
         description: llm.description,
         configured: llm.configured,
@@ -151,10 +169,12 @@ export async function runStatus(ctx: CommandContext, opts: Record<string, unknow
     }
     out(
       server
-        ? `Model: ${server.model ?? "unknown (its /health did not answer)"}, the server's at ${server.url}`
+        ? server.advertised?.configured === false
+          ? `Model: not configured on the server at ${server.url}: ${server.advertised.missingKeyVariable ?? "its API key"} is not set where it runs (documents and search work; chat returns 503). Set it and restart the server.`
+          : `Model: ${server.model ?? "unknown (its /health did not answer)"}, the server's at ${server.url}`
         : llm.configured
           ? `Model: ${llm.description}`
-          : `Model: ${llm.description}: no key (${llm.missingKeyVariable} is not set; serve starts, chat returns 503)`,
+          : `Model: not configured: ${llm.missingKeyVariable} is not set (${llm.description} would be used; serve starts, documents and search work, chat returns 503)`,
     );
   }
   if (!store.reachable) throw new CliError(`store not reachable: ${store.error}`);

@@ -223,7 +223,7 @@ export const FIELDS = {
     schema: intSchema(1, 100),
     expected: "an integer 1-100",
     description:
-      'Budget: model turns per query before a forced answer; same as a request\'s "budget": {"max_iterations": N}',
+      'Budget: model turns per query before a forced answer; same as a request\'s "deeprecall": {"budget": {"max_iterations": N}}',
   },
   maxDepth: {
     flag: "--max-depth",

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { SOURCE_HOOKS as HOOKS } from "@deeprecall/test-utils";
 
@@ -19,7 +20,32 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Clean environment for child CLIs: no provider keys or DEEPRECALL_* from the developer's shell. */
+/**
+ * A port on 127.0.0.1 where nothing answers: this test process holds it (so no server can take it
+ * for the length of the run) and closes every connection at once. The CLI's default port is 8000,
+ * where the developer may well run `deeprecall serve`: commands that look for a server there
+ * (ingest's "another server" warning, status) would find it, print what the tests do not expect,
+ * and send it requests.
+ */
+async function holdIdlePort(): Promise<number> {
+  const server = createServer((socket) => socket.destroy());
+  server.unref();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  if (typeof address !== "object" || !address) throw new Error("the idle port has no address");
+  return address.port;
+}
+
+/** The default port of every CLI the tests start (see holdIdlePort); a test's own port wins. */
+export const IDLE_PORT = await holdIdlePort();
+
+/**
+ * Clean environment for child CLIs: no provider keys or DEEPRECALL_* from the developer's shell,
+ * and DEEPRECALL_PORT=IDLE_PORT unless `extra` sets DEEPRECALL_PORT or PORT.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -28,6 +54,7 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
       continue;
     env[key] = value;
   }
+  if (!("DEEPRECALL_PORT" in extra) && !("PORT" in extra)) env.DEEPRECALL_PORT = String(IDLE_PORT);
   return { ...env, NO_COLOR: "1", ...extra };
 }
 

@@ -1,7 +1,8 @@
 /**
  * OpenAI's chunk streams, shared by chat completions (engine and task model) and completions:
  * chunks of one completion, the finish (with the usage chunk `stream_options.include_usage` asks
- * for), `data: [DONE]`, and a failure after the 200 went out as an error object then `[DONE]`.
+ * for), `data: [DONE]`, and a failure after the 200 went out (or the server's shutdown) as an error
+ * object then `[DONE]`.
  */
 import { toApiError } from "../errors.ts";
 import { type SseWriter, sseResponse } from "../sse.ts";
@@ -62,8 +63,9 @@ export interface ChunkStreamOptions {
 
 /**
  * An SSE response of OpenAI chunks ending in `data: [DONE]`. A failure after the headers went out
- * is sent as OpenAI's error object, then `[DONE]`, and noted for the request log; when the client
- * left, nothing more is written (the request log says so).
+ * is sent as OpenAI's error object, then `[DONE]`, and noted for the request log; so is the
+ * server's shutdown ending a stream still open (a 503 `server_shutting_down`, see shutdown.ts).
+ * When the client left, nothing more is written (the request log says so).
  */
 export function chunkStream(o: ChunkStreamOptions): Response {
   return sseResponse({
@@ -71,17 +73,15 @@ export function chunkStream(o: ChunkStreamOptions): Response {
     keepAliveMs: o.keepAliveMs,
     ...(o.start ? { start: o.start } : {}),
     run: async (out) => {
-      try {
-        await o.run(out);
-        if (out.signal.aborted) return;
-        out.raw("data: [DONE]\n\n");
-      } catch (error) {
-        if (out.signal.aborted) return;
-        const apiError = toApiError(error);
-        noteStreamFailure(o.record, error, apiError.status);
-        out.send(apiError.toBody());
-        out.raw("data: [DONE]\n\n");
-      }
+      await o.run(out);
+      if (out.signal.aborted) return;
+      out.raw("data: [DONE]\n\n");
+    },
+    fail: (out, error) => {
+      const apiError = toApiError(error);
+      noteStreamFailure(o.record, error, apiError.status);
+      out.send(apiError.toBody());
+      out.raw("data: [DONE]\n\n");
     },
   });
 }

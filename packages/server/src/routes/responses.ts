@@ -499,105 +499,105 @@ function streamResponse(
         });
         return message;
       };
-      try {
-        for await (const event of streamTurn(engine, turn, out.signal, ctx.reasoningStream, ctx.budget)) {
-          if (event.type === "reasoning") {
-            if (message) continue; // progress after the answer started has nowhere to go
-            if (!reasoning) {
-              reasoning = { id: randomId("rs_", 24), index: output.length, text: "" };
-              output.push(reasoningItem(reasoning.id, null, "in_progress"));
-              emit(out, "response.output_item.added", {
-                output_index: reasoning.index,
-                item: reasoningItem(reasoning.id, null, "in_progress"),
-              });
-              emit(out, "response.reasoning_summary_part.added", {
-                item_id: reasoning.id,
-                output_index: reasoning.index,
-                summary_index: 0,
-                part: { type: "summary_text", text: "" },
-              });
-            }
-            const delta = reasoning.text ? `\n${event.text}` : event.text;
-            reasoning.text += delta;
-            emit(out, "response.reasoning_summary_text.delta", {
+      for await (const event of streamTurn(engine, turn, out.signal, ctx.reasoningStream, ctx.budget)) {
+        if (event.type === "reasoning") {
+          if (message) continue; // progress after the answer started has nowhere to go
+          if (!reasoning) {
+            reasoning = { id: randomId("rs_", 24), index: output.length, text: "" };
+            output.push(reasoningItem(reasoning.id, null, "in_progress"));
+            emit(out, "response.output_item.added", {
+              output_index: reasoning.index,
+              item: reasoningItem(reasoning.id, null, "in_progress"),
+            });
+            emit(out, "response.reasoning_summary_part.added", {
               item_id: reasoning.id,
               output_index: reasoning.index,
               summary_index: 0,
-              delta,
-            });
-          } else if (event.type === "text") {
-            const m = openMessage();
-            m.text += event.text;
-            emit(out, "response.output_text.delta", {
-              item_id: m.id,
-              output_index: m.index,
-              content_index: 0,
-              delta: event.text,
-              logprobs: [],
-            });
-          } else if (event.type === "done") {
-            const outcome = event.outcome;
-            closeReasoning();
-            if (outcome.toolCall) {
-              const call = outcome.toolCall;
-              const id = randomId("fc_", 24);
-              const index = output.length;
-              output.push(functionCallItem(id, call, false));
-              emit(out, "response.output_item.added", {
-                output_index: index,
-                item: functionCallItem(id, call, false),
-              });
-              emit(out, "response.function_call_arguments.delta", {
-                item_id: id,
-                output_index: index,
-                delta: call.arguments,
-              });
-              emit(out, "response.function_call_arguments.done", {
-                item_id: id,
-                output_index: index,
-                name: call.name,
-                arguments: call.arguments,
-              });
-              output[index] = functionCallItem(id, call, true);
-              emit(out, "response.output_item.done", { output_index: index, item: output[index] });
-            } else {
-              const m = openMessage();
-              const base = { item_id: m.id, output_index: m.index, content_index: 0 };
-              // The citations, once the answer is complete (its handles are all known then).
-              const citations = citationsOf(outcome, turn, links);
-              citations.forEach((annotation, i) => {
-                emit(out, "response.output_text.annotation.added", {
-                  ...base,
-                  annotation_index: i,
-                  annotation,
-                });
-              });
-              emit(out, "response.output_text.done", { ...base, text: m.text, logprobs: [] });
-              emit(out, "response.content_part.done", { ...base, part: textPart(m.text, citations) });
-              output[m.index] = messageItem(m.id, m.text, "completed", citations);
-              emit(out, "response.output_item.done", { output_index: m.index, item: output[m.index] });
-            }
-            const status = statusOf(outcome);
-            recent.remember(output);
-            emit(out, status === "incomplete" ? "response.incomplete" : "response.completed", {
-              response: responseJson(env, status, output, { usage: outcome.usage, result: outcome.result }),
+              part: { type: "summary_text", text: "" },
             });
           }
+          const delta = reasoning.text ? `\n${event.text}` : event.text;
+          reasoning.text += delta;
+          emit(out, "response.reasoning_summary_text.delta", {
+            item_id: reasoning.id,
+            output_index: reasoning.index,
+            summary_index: 0,
+            delta,
+          });
+        } else if (event.type === "text") {
+          const m = openMessage();
+          m.text += event.text;
+          emit(out, "response.output_text.delta", {
+            item_id: m.id,
+            output_index: m.index,
+            content_index: 0,
+            delta: event.text,
+            logprobs: [],
+          });
+        } else if (event.type === "done") {
+          const outcome = event.outcome;
+          closeReasoning();
+          if (outcome.toolCall) {
+            const call = outcome.toolCall;
+            const id = randomId("fc_", 24);
+            const index = output.length;
+            output.push(functionCallItem(id, call, false));
+            emit(out, "response.output_item.added", {
+              output_index: index,
+              item: functionCallItem(id, call, false),
+            });
+            emit(out, "response.function_call_arguments.delta", {
+              item_id: id,
+              output_index: index,
+              delta: call.arguments,
+            });
+            emit(out, "response.function_call_arguments.done", {
+              item_id: id,
+              output_index: index,
+              name: call.name,
+              arguments: call.arguments,
+            });
+            output[index] = functionCallItem(id, call, true);
+            emit(out, "response.output_item.done", { output_index: index, item: output[index] });
+          } else {
+            const m = openMessage();
+            const base = { item_id: m.id, output_index: m.index, content_index: 0 };
+            // The citations, once the answer is complete (its handles are all known then).
+            const citations = citationsOf(outcome, turn, links);
+            citations.forEach((annotation, i) => {
+              emit(out, "response.output_text.annotation.added", {
+                ...base,
+                annotation_index: i,
+                annotation,
+              });
+            });
+            emit(out, "response.output_text.done", { ...base, text: m.text, logprobs: [] });
+            emit(out, "response.content_part.done", { ...base, part: textPart(m.text, citations) });
+            output[m.index] = messageItem(m.id, m.text, "completed", citations);
+            emit(out, "response.output_item.done", { output_index: m.index, item: output[m.index] });
+          }
+          const status = statusOf(outcome);
+          recent.remember(output);
+          emit(out, status === "incomplete" ? "response.incomplete" : "response.completed", {
+            response: responseJson(env, status, output, { usage: outcome.usage, result: outcome.result }),
+          });
         }
-      } catch (error) {
-        if (out.signal.aborted) return; // the client left; nobody to tell
-        const apiError = toApiError(error);
-        noteStreamFailure(record, error, apiError.status);
-        emit(out, "error", { code: apiError.code, message: apiError.message, param: apiError.param });
-        emit(out, "response.failed", {
-          response: responseJson(env, "failed", output, {
-            error: {
-              code: apiError.status === 429 ? "rate_limit_exceeded" : "server_error",
-              message: apiError.message,
-            },
-          }),
-        });
       }
+    },
+    // A failure after the 200 went out, or the server's shutdown ending the stream (a 503
+    // server_shutting_down): `error`, then `response.failed` with what was produced so far.
+    fail: (out, error) => {
+      const apiError = toApiError(error);
+      noteStreamFailure(record, error, apiError.status);
+      emit(out, "error", { code: apiError.code, message: apiError.message, param: apiError.param });
+      emit(out, "response.failed", {
+        response: responseJson(env, "failed", output, {
+          error: {
+            code: apiError.status === 429 ? "rate_limit_exceeded" : "server_error",
+            message: apiError.message,
+          },
+        }),
+      });
     },
   });
 }

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@deeprecall/test-utils";
 
@@ -14,16 +14,31 @@ const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 export const CHROMA_INSTALL_HINT =
   "Install the Chroma server (the `chromadb` Python package) with: python3 -m venv .venv && .venv/bin/pip install chromadb (at the repo root), or set CHROMA_BIN to a `chroma` binary, or CHROMA_URL to a running server.";
 
-/** `$CHROMA_BIN`, else `<repo root>/.venv/bin/chroma`, else `chroma` on PATH; undefined when none exists. */
+/**
+ * `$CHROMA_BIN`, else `<repo root>/.venv/bin/chroma`, else `chroma` on PATH; undefined when none
+ * exists. A `chroma` under node_modules is the chromadb npm package's (pnpm puts its bin on the
+ * PATH of package scripts): its native server needs glibc 2.38, so it does not run on Debian 12,
+ * and it is not the Python server these tests are written against.
+ */
 export function findChromaBinary(): string | undefined {
   const fromEnv = process.env.CHROMA_BIN;
   if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
   const venv = join(REPO_ROOT, ".venv", "bin", "chroma");
   if (existsSync(venv)) return venv;
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir && existsSync(join(dir, "chroma"))) return join(dir, "chroma");
+    if (!dir || dir.split(sep).includes("node_modules")) continue;
+    if (existsSync(join(dir, "chroma"))) return join(dir, "chroma");
   }
   return undefined;
+}
+
+/** Why no Chroma server binary can be found, with how to install one; undefined when one can. */
+export function chromaBinaryMissing(): string | undefined {
+  if (findChromaBinary()) return undefined;
+  const where = process.env.CHROMA_BIN
+    ? `CHROMA_BIN=${process.env.CHROMA_BIN} does not exist`
+    : `no chroma binary at $CHROMA_BIN, ${join(REPO_ROOT, ".venv/bin/chroma")} or on PATH`;
+  return `The Chroma store's tests need a real Chroma server: ${where}. ${CHROMA_INSTALL_HINT}`;
 }
 
 export interface RunningChroma {
