@@ -290,6 +290,10 @@ describe("POST /v1/responses", () => {
     expectOpenAISchema("Response", response);
     expect(response.status).toBe("incomplete");
     expect(response.incomplete_details).toEqual({ reason: "max_output_tokens" });
+    expect(response.output.find((o) => o.type === "message")).toMatchObject({
+      status: "incomplete",
+      content: [{ text: "best effort" }],
+    });
   });
 
   it("a failure mid-stream is an error event and response.failed", async () => {
@@ -376,6 +380,34 @@ describe("POST /v1/responses", () => {
     expect(call.options?.history).toBeUndefined();
     expect(call.options?.contextPrefix).toContain('[tool call] lookup({"q":"eiffel"})');
     expect(call.options?.contextPrefix).toContain("[function output for call_7]\nTOOL-RESULT: 1889");
+    // A call sent back without its output, or an output without call_id: 400s, as OpenAI's.
+    const { url } = await scripted();
+    const fc = { type: "function_call", call_id: "call_8", name: "lookup", arguments: "{}" };
+    const noOutput = await rawPost(url, "/v1/responses", {
+      model: "deeprecall",
+      input: [{ role: "user", content: "q" }, fc],
+    });
+    await expectError(noOutput, 400, "input", "invalid_value");
+    const noId = await rawPost(url, "/v1/responses", {
+      model: "deeprecall",
+      input: [
+        { role: "user", content: "q" },
+        { type: "function_call_output", output: "x" },
+      ],
+    });
+    await expectError(noId, 400, "input[1].call_id", "missing_required_parameter");
+    const noSchema = await rawPost(url, "/v1/responses", {
+      model: "deeprecall",
+      input: "q",
+      text: { format: { type: "json_schema", name: "x" } },
+    });
+    await expectError(noSchema, 400, "text.format.schema", "missing_required_parameter");
+    const tiny = await rawPost(url, "/v1/responses", {
+      model: "deeprecall",
+      input: "q",
+      max_output_tokens: 8,
+    });
+    await expectError(tiny, 400, "max_output_tokens", "invalid_value");
   });
 
   it("tool_choice naming a function returns that function_call, streamed too", async () => {
@@ -493,6 +525,16 @@ describe("POST /v1/completions", () => {
       await rawPost(url, "/v1/completions", { model: "deeprecall", prompt: "q", top_p: 7 }),
       400,
       "top_p",
+      "invalid_value",
+    );
+    await expectError(
+      await rawPost(url, "/v1/completions", {
+        model: "deeprecall",
+        prompt: "q",
+        stream_options: { include_usage: true },
+      }),
+      400,
+      "stream_options",
       "invalid_value",
     );
   });
@@ -647,6 +689,7 @@ describe("chat completions: exact semantics", () => {
       [{ top_p: 7 }, "top_p", "invalid_value"],
       [{ seed: 1.5 }, "seed", "invalid_value"],
       [{ stop: ["a", "b", "c", "d", "e"] }, "stop", "invalid_value"],
+      [{ stream_options: { include_usage: true } }, "stream_options", "invalid_value"],
       [{ tool_choice: "required", tools: [] }, "tool_choice", "unsupported_value"],
     ];
     for (const [extra, param, code] of bad) {
@@ -718,6 +761,22 @@ describe("chat completions: exact semantics", () => {
     expectOpenAISchema("Response", response);
     expect(response.status).toBe("incomplete");
     expect(response.incomplete_details).toEqual({ reason: "max_output_tokens" });
+    // The cut message is incomplete too, with what was written (streamed: the same item).
+    const message = response.output.find((o) => o.type === "message")!;
+    expect(message).toMatchObject({ status: "incomplete", content: [{ text: "The Eiffel Tow" }] });
+    const stream = client.responses.stream({
+      model: "deeprecall",
+      input: "The Eiffel Tower, again.",
+      max_output_tokens: 16,
+    });
+    const done: unknown[] = [];
+    for await (const event of stream) {
+      expectOpenAISchema("ResponseStreamEvent", event);
+      if (event.type === "response.output_item.done" && event.item.type === "message") done.push(event.item);
+    }
+    expect(done).toEqual([expect.objectContaining({ status: "incomplete" })]);
+    const final = await stream.finalResponse();
+    expect(final.output.find((o) => o.type === "message")).toMatchObject({ status: "incomplete" });
   });
 
   it("an unknown model is a 404 model_not_found naming the served ids (and the SDK's NotFoundError)", async () => {
@@ -906,6 +965,46 @@ describe("chat completions: exact semantics", () => {
     });
     expect(calls[0]).toContain("TOOL-RESULT-QQQ");
     expect(calls[0]).toContain("When was the Eiffel Tower finished?");
+  });
+
+  it("tool turns that do not pair up are a 400, as OpenAI answers them", async () => {
+    const { url } = await scripted();
+    const call = { id: "c1", type: "function", function: { name: "lookup", arguments: "{}" } };
+    const cases: Array<[unknown[], string, string]> = [
+      [
+        [
+          { role: "user", content: "q" },
+          { role: "tool", content: "x" },
+        ],
+        "messages[1].tool_call_id",
+        "missing_required_parameter",
+      ],
+      [
+        [
+          { role: "user", content: "q" },
+          { role: "tool", tool_call_id: "zz", content: "x" },
+        ],
+        "messages[1].role",
+        "invalid_value",
+      ],
+      [
+        [
+          { role: "user", content: "q" },
+          { role: "assistant", tool_calls: [call] },
+          { role: "user", content: "q2" },
+        ],
+        "messages[1].role",
+        "invalid_value",
+      ],
+    ];
+    for (const [messages, param, code] of cases) {
+      await expectError(
+        await rawPost(url, "/v1/chat/completions", { model: "deeprecall", messages }),
+        400,
+        param,
+        code,
+      );
+    }
   });
 
   it("tool_choice that cannot be honoured → 400 naming the param", async () => {

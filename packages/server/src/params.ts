@@ -31,6 +31,27 @@ export function invalid(param: string, message: string): ApiError {
   return new ApiError(400, message, { param, code: "invalid_value" });
 }
 
+/** OpenAI's 400 for a required parameter left out: `missing_required_parameter` naming it. */
+export function missing(param: string): ApiError {
+  return new ApiError(400, `Missing required parameter: '${param}'.`, {
+    param,
+    code: "missing_required_parameter",
+  });
+}
+
+/** OpenAI's 400 for `stream_options` on a request that does not stream. */
+export function checkStreamOptions(body: {
+  stream?: boolean | null | undefined;
+  stream_options?: unknown;
+}): void {
+  if (body.stream_options !== undefined && body.stream_options !== null && body.stream !== true) {
+    throw invalid(
+      "stream_options",
+      "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+    );
+  }
+}
+
 /** `stop` as a list of non-empty sequences (empty strings are ignored, as OpenAI does). */
 export function stopList(stop: string | string[] | null | undefined): string[] {
   if (stop === undefined || stop === null) return [];
@@ -69,8 +90,7 @@ export function jsonShape(format: JsonFormat | null | undefined, param: string):
   if (!format || format.type === "text") return null;
   if (format.type === "json_object") return { kind: "json", schema: null };
   if (format.schema !== undefined) checkSchema(format.schema, `${param}.schema`);
-  if (format.name === undefined)
-    throw invalid(`${param}.name`, `Missing required parameter: '${param}.name'.`);
+  if (format.name === undefined) throw missing(`${param}.name`);
   return {
     kind: "json",
     schema: format.schema ?? { type: "object" },

@@ -560,7 +560,8 @@ export const ResponseRequestSchema = z
     input: z.union([z.string(), z.array(ResponseInputItem)]),
     instructions: z.string().nullable().optional(),
     stream: z.boolean().nullable().optional(),
-    max_output_tokens: z.number().int().positive().nullable().optional(),
+    // OpenAI's minimum for the Responses API.
+    max_output_tokens: z.number().int().min(16).nullable().optional(),
     text: z
       .object({
         format: z

@@ -7,6 +7,7 @@ import { ApiError } from "../errors.ts";
 import { followUpContext } from "../follow-up.ts";
 import { jsonResponse } from "../headers.ts";
 import {
+  checkStreamOptions,
   extensionOptions,
   type FunctionTool,
   jsonShape,
@@ -29,6 +30,7 @@ import {
   type TaskOutcome,
   taskMessages,
 } from "../task.ts";
+import { checkToolTurns } from "../tool-turns.ts";
 import { TRACE_EVENT, traceEventJson } from "../trace.ts";
 import { type ChunkMeta, chunker, chunkStream } from "./chunks.ts";
 import {
@@ -136,8 +138,10 @@ export function chatSampling(body: ChatCompletionRequest): Sampling {
   return s;
 }
 
-/** The 400s for what no answer of ours can honour (n > 1, logprobs, forced function_call, audio). */
+/** The 400s for what no answer of ours can honour (n > 1, logprobs, forced function_call, audio), and tool turns that do not pair up. */
 export function checkChatParams(body: ChatCompletionRequest): void {
+  checkToolTurns(body.messages);
+  checkStreamOptions(body);
   if (typeof body.n === "number" && body.n > 1) {
     throw unsupported("n", "n > 1 is not supported: DeepRecall returns one answer per request.");
   }

@@ -2,13 +2,14 @@
 import { targetOfModel } from "../collections.ts";
 import { extensionJson, openaiId, usageJson } from "../convert.ts";
 import { jsonResponse } from "../headers.ts";
-import { extensionOptions, invalid, sampling, stopList, unsupported } from "../params.ts";
+import { checkStreamOptions, extensionOptions, invalid, sampling, stopList, unsupported } from "../params.ts";
 import { type Outcome, runTurn, streamTurn, type Turn } from "../pipeline.ts";
 import { type CompletionRequest, CompletionRequestSchema, CompletionSchema } from "../schemas.ts";
 import { chunker, chunkStream } from "./chunks.ts";
 import { type App, generationRoute, jsonRoute, type RouteContext } from "./shared.ts";
 
 export function completionTurn(body: CompletionRequest): Turn {
+  checkStreamOptions(body);
   if (typeof body.n === "number" && body.n > 1) {
     throw unsupported("n", "n > 1 is not supported: DeepRecall returns one answer per request.");
   }

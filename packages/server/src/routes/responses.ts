@@ -15,6 +15,7 @@ import {
   type FunctionTool,
   invalid,
   jsonShape,
+  missing,
   partsText,
   sampling,
   toolShape,
@@ -96,6 +97,9 @@ export class RecentItems {
 function inputEntries(input: ResponseRequest["input"], recent?: RecentItems): Entry[] {
   if (typeof input === "string") return [{ role: "user", text: input }];
   const entries: Entry[] = [];
+  // Function calls in the input, and the outputs sent for them: a call without one is a 400.
+  const calls: string[] = [];
+  const outputs = new Set<string>();
   input.forEach((raw, i) => {
     const item = raw as Record<string, unknown>;
     const type = typeof item.type === "string" ? item.type : "message";
@@ -110,14 +114,24 @@ function inputEntries(input: ResponseRequest["input"], recent?: RecentItems): En
       const text = contentText(item.content, role, `input[${i}].content`);
       entries.push({ role: role === "developer" ? "system" : role, text });
     } else if (type === "function_call") {
+      if (typeof item.call_id === "string") calls.push(item.call_id);
       entries.push({
         role: "assistant",
         text: `[tool call] ${String(item.name ?? "")}(${String(item.arguments ?? "").slice(0, 4000)})`,
       });
     } else if (type === "function_call_output") {
+      if (typeof item.call_id !== "string") {
+        throw new ApiError(400, `Missing required parameter: 'input[${i}].call_id'.`, {
+          param: `input[${i}].call_id`,
+          code: "missing_required_parameter",
+        });
+      }
+      outputs.add(item.call_id);
       const output = typeof item.output === "string" ? item.output : JSON.stringify(item.output ?? "");
-      const callId = typeof item.call_id === "string" ? ` for ${item.call_id.slice(0, 100)}` : "";
-      entries.push({ role: "context", text: `[function output${callId}]\n${output}` });
+      entries.push({
+        role: "context",
+        text: `[function output for ${item.call_id.slice(0, 100)}]\n${output}`,
+      });
     } else if (type === "reasoning") {
       // Our own earlier reasoning summaries, sent back by a client: nothing to replay.
     } else if (type === "item_reference") {
@@ -131,6 +145,11 @@ function inputEntries(input: ResponseRequest["input"], recent?: RecentItems): En
       );
     }
   });
+  const unanswered = calls.find((id) => !outputs.has(id));
+  if (unanswered !== undefined) {
+    // OpenAI's answer to a function call sent back without its output.
+    throw invalid("input", `No tool output found for function call ${unanswered.slice(0, 100)}.`);
+  }
   return entries;
 }
 
@@ -219,6 +238,8 @@ export function responseTurn(body: ResponseRequest, recent?: RecentItems): Turn 
     (choice) => choice.name,
   );
   const format = body.text?.format;
+  // Unlike chat's json_schema, the Responses API's requires the schema itself.
+  if (format?.type === "json_schema" && format.schema === undefined) throw missing("text.format.schema");
   const shape = tool ?? jsonShape(format, "text.format");
   return { query, options, stop: [], shape, sampling: s };
 }
@@ -321,10 +342,14 @@ const textPart = (text: string, annotations: Citation[] = []) => ({
   logprobs: [],
 });
 
+/**
+ * The assistant's message item. `incomplete` (the response is incomplete: the answer was cut) still
+ * carries the text, as OpenAI's truncated messages do.
+ */
 function messageItem(
   id: string,
   text: string,
-  status: "in_progress" | "completed",
+  status: "in_progress" | "completed" | "incomplete",
   annotations: Citation[] = [],
 ) {
   return {
@@ -332,7 +357,7 @@ function messageItem(
     type: "message" as const,
     status,
     role: "assistant" as const,
-    content: status === "completed" ? [textPart(text, annotations)] : [],
+    content: status === "in_progress" ? [] : [textPart(text, annotations)],
   };
 }
 
@@ -380,12 +405,17 @@ function statusOf(outcome: Outcome): Status {
   return outcome.finishReason === "length" ? "incomplete" : "completed";
 }
 
+/** The finished message item's status: incomplete with the response. */
+function itemStatus(outcome: Outcome): "completed" | "incomplete" {
+  return statusOf(outcome) === "incomplete" ? "incomplete" : "completed";
+}
+
 function outputOf(outcome: Outcome, withReasoning: boolean, citations: Citation[]): unknown[] {
   const output: unknown[] = [];
   const summary = withReasoning ? stepsSummary(outcome.result) : null;
   if (summary !== null) output.push(reasoningItem(randomId("rs_", 24), summary, "completed"));
   if (outcome.toolCall) output.push(functionCallItem(randomId("fc_", 24), outcome.toolCall, true));
-  else output.push(messageItem(randomId("msg_", 24), outcome.text ?? "", "completed", citations));
+  else output.push(messageItem(randomId("msg_", 24), outcome.text ?? "", itemStatus(outcome), citations));
   return output;
 }
 
@@ -573,7 +603,7 @@ function streamResponse(
             });
             emit(out, "response.output_text.done", { ...base, text: m.text, logprobs: [] });
             emit(out, "response.content_part.done", { ...base, part: textPart(m.text, citations) });
-            output[m.index] = messageItem(m.id, m.text, "completed", citations);
+            output[m.index] = messageItem(m.id, m.text, itemStatus(outcome), citations);
             emit(out, "response.output_item.done", { output_index: m.index, item: output[m.index] });
           }
           const status = statusOf(outcome);
