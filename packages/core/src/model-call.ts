@@ -5,7 +5,7 @@
  * estimated when the backend reports none.
  */
 import { type FinishReason, generateText, type LanguageModel, type ModelMessage, streamText } from "ai";
-import type { CallUsage } from "./usage.ts";
+import { type CallUsage, type ReportedUsage, usageDetails } from "./usage.ts";
 
 export interface ModelRequest {
   instructions?: string;
@@ -73,33 +73,31 @@ export function promptChars(request: Pick<ModelRequest, "instructions" | "messag
 
 /**
  * Usage of one call from the provider's report, with the missing side estimated (≈ chars/4 of
- * the prompt and of the output) when the backend sent none, so token budgets hold.
+ * the prompt and of the output) when the backend sent none, so token budgets hold. Cache-read
+ * and reasoning tokens are kept when reported for a side that was not estimated.
  */
 export function usageOrEstimate(
-  reported:
-    | {
-        inputTokens?: number | undefined;
-        outputTokens?: number | undefined;
-        totalTokens?: number | undefined;
-      }
-    | undefined,
+  reported: ReportedUsage | undefined,
   inputChars: number,
   outputText: string,
 ): { usage: CallUsage; estimated: boolean } {
   let input = reported?.inputTokens;
   let output = reported?.outputTokens;
   const nothing = (input ?? 0) === 0 && (output ?? 0) === 0 && (reported?.totalTokens ?? 0) === 0;
-  let estimated = false;
+  let inputEstimated = false;
+  let outputEstimated = false;
   if (input === undefined || nothing) {
     input = estimateTokens(inputChars);
-    estimated = true;
+    inputEstimated = true;
   }
   if (output === undefined || (nothing && outputText.length > 0)) {
     output = estimateTokens(outputText.length);
-    estimated = true;
+    outputEstimated = true;
   }
+  const estimated = inputEstimated || outputEstimated;
   const total = estimated ? input + output : (reported?.totalTokens ?? input + output);
-  return { usage: { inputTokens: input, outputTokens: output, totalTokens: total }, estimated };
+  const details = usageDetails(reported, { input: !inputEstimated, output: !outputEstimated });
+  return { usage: { inputTokens: input, outputTokens: output, totalTokens: total, ...details }, estimated };
 }
 
 /**

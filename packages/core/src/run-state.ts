@@ -32,7 +32,7 @@ import type {
   SubLLMCall,
   TokenUsage,
 } from "./types.ts";
-import { type CallUsage, callCost, UsageAccumulator } from "./usage.ts";
+import { addTokens, type CallUsage, callCost, UsageAccumulator } from "./usage.ts";
 
 /** Characters of a sub-LLM prompt or response kept in the reasoning trace. */
 export const MAX_TRACE_TEXT_CHARS = 4_000;
@@ -267,9 +267,7 @@ export class RunState {
   recordUsage(modelId: string, usage: CallUsage, providerMetadata: unknown): void {
     const costUsd = callCost(modelId, usage, this.engine.pricing, providerMetadata);
     this.usage.add(modelId, { ...usage, ...(costUsd !== undefined ? { costUsd } : {}) });
-    this.stepUsage.inputTokens += usage.inputTokens;
-    this.stepUsage.outputTokens += usage.outputTokens;
-    this.stepUsage.totalTokens += usage.totalTokens;
+    addTokens(this.stepUsage, usage);
     this.budget.addTokens(usage.totalTokens, costUsd);
     this.budget.check();
   }

@@ -33,6 +33,7 @@ import { toLLMProviderError } from "./retry/index.ts";
 import { retryingModel } from "./retrying-model.ts";
 import { modelIdOf, type RunState } from "./run-state.ts";
 import type { ReasoningStep } from "./types.ts";
+import type { ReportedUsage } from "./usage.ts";
 
 const searchInput = z.object({
   query: z.string().min(1).describe("What to look for, in natural language or keywords"),
@@ -47,11 +48,7 @@ const searchInput = z.object({
 interface StepEnd {
   text: string;
   finishReason: string;
-  usage: {
-    inputTokens?: number | undefined;
-    outputTokens?: number | undefined;
-    totalTokens?: number | undefined;
-  };
+  usage: ReportedUsage;
   providerMetadata?: unknown;
 }
 

@@ -181,6 +181,18 @@ export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
   totalTokens: number;
+  /**
+   * Tokens of `inputTokens` the provider read from its prompt cache (a part of the input, not
+   * in addition to it), from the AI SDK's `inputTokenDetails.cacheReadTokens`. Summed over the
+   * calls that reported it; absent when no call did (unknown, not 0), and for estimated usage.
+   */
+  cachedInputTokens?: number;
+  /**
+   * Tokens of `outputTokens` the model spent reasoning (a part of the output, not in addition
+   * to it), from the AI SDK's `outputTokenDetails.reasoningTokens`. Summed over the calls that
+   * reported it; absent when no call did (unknown, not 0), and for estimated usage.
+   */
+  reasoningTokens?: number;
 }
 
 export interface ModelUsage extends TokenUsage {

@@ -4,7 +4,7 @@
  * The engine is the real DeepRecallEngine over a scripted AI SDK mock model where structured
  * output is involved, else the scripted engine double.
  */
-import { DeepRecallEngine } from "@deeprecall/core";
+import { DeepRecallEngine, InMemoryCache } from "@deeprecall/core";
 import { mockUsage, scriptedModel } from "@deeprecall/test-utils";
 import { MockLanguageModelV4 } from "ai/test";
 import OpenAI from "openai";
@@ -805,7 +805,14 @@ describe("chat completions: exact semantics", () => {
     const jsonCalls = calls.filter((c) => c.json);
     expect(jsonCalls).toHaveLength(1);
     expect(jsonCalls[0]!.schema).toMatchObject({ properties: { city: { type: "string" } } });
-    expect(completion.usage).toEqual({ prompt_tokens: 20, completion_tokens: 10, total_tokens: 30 });
+    // The test-utils mock reports 0 cache-read and 0 reasoning tokens: measured, so passed on.
+    expect(completion.usage).toEqual({
+      prompt_tokens: 20,
+      completion_tokens: 10,
+      total_tokens: 30,
+      prompt_tokens_details: { cached_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0 },
+    });
   });
 
   it("a structured answer that does not match the schema is asked for again, then a 502 (never prose with a 200)", async () => {
@@ -1063,6 +1070,158 @@ describe("chat completions: exact semantics", () => {
         code,
       );
     }
+  });
+});
+
+/**
+ * The real engine over a model whose every call reports 10 input / 5 output tokens and, when
+ * `details`, 6 of the input read from the provider's cache and 3 of the output spent reasoning.
+ * JSON-mode calls (structured output) answer `{"city":"Paris"}`; the answer cache is on.
+ */
+async function reportingUsage(details: boolean) {
+  const store = new MemoryStore("contract-usage");
+  await store.addDocuments({ documents: ["The Eiffel Tower was built in Paris in 1889."], ids: ["eiffel"] });
+  const model = new MockLanguageModelV4({
+    doGenerate: async (call) => ({
+      content: [
+        {
+          type: "text",
+          text: call.responseFormat?.type === "json" ? '{"city":"Paris"}' : "FINAL(Paris, 1889.)",
+        },
+      ],
+      finishReason: { unified: "stop", raw: "stop" },
+      usage: details
+        ? {
+            inputTokens: { total: 10, noCache: 4, cacheRead: 6, cacheWrite: undefined },
+            outputTokens: { total: 5, text: 2, reasoning: 3 },
+          }
+        : {
+            inputTokens: { total: 10, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
+            outputTokens: { total: 5, text: undefined, reasoning: undefined },
+          },
+      warnings: [],
+    }),
+  });
+  const engine = new DeepRecallEngine({
+    vectorStore: store,
+    model,
+    cache: new InMemoryCache(),
+    cacheAnswers: true,
+  });
+  engines.push(engine);
+  return serve(engine);
+}
+
+describe("usage: cached and reasoning tokens", () => {
+  it("chat, completions and responses report the provider's cache-read and reasoning tokens", async () => {
+    const { client } = await reportingUsage(true);
+    const chat = await client.chat.completions.create({
+      model: "deeprecall",
+      messages: [{ role: "user", content: "Where was the tower built?" }],
+    });
+    expectOpenAISchema("CreateChatCompletionResponse", chat);
+    expect(chat.usage).toEqual({
+      prompt_tokens: 10,
+      completion_tokens: 5,
+      total_tokens: 15,
+      prompt_tokens_details: { cached_tokens: 6 },
+      completion_tokens_details: { reasoning_tokens: 3 },
+    });
+
+    let streamed: unknown = null;
+    for await (const chunk of await client.chat.completions.create({
+      model: "deeprecall",
+      messages: [{ role: "user", content: "Where was the tower built, streamed?" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    })) {
+      expectOpenAISchema("CreateChatCompletionStreamResponse", chunk);
+      if (chunk.usage) streamed = chunk.usage;
+    }
+    expect(streamed).toMatchObject({
+      prompt_tokens_details: { cached_tokens: 6 },
+      completion_tokens_details: { reasoning_tokens: 3 },
+    });
+
+    const completion = await client.completions.create({ model: "deeprecall", prompt: "When was it built?" });
+    expectOpenAISchema("CreateCompletionResponse", completion);
+    expect(completion.usage).toMatchObject({
+      prompt_tokens_details: { cached_tokens: 6 },
+      completion_tokens_details: { reasoning_tokens: 3 },
+    });
+
+    const response = await client.responses.create({
+      model: "deeprecall",
+      input: "Which city has the tower?",
+    });
+    expectOpenAISchema("Response", response);
+    expect(response.usage).toEqual({
+      input_tokens: 10,
+      input_tokens_details: { cached_tokens: 6, cache_write_tokens: 0 },
+      output_tokens: 5,
+      output_tokens_details: { reasoning_tokens: 3 },
+      total_tokens: 15,
+    });
+  });
+
+  it("the structured-output call's tokens add in; a cache hit spent nothing (the run's usage stays in deeprecall)", async () => {
+    const { client } = await reportingUsage(true);
+    const parsed = await client.chat.completions.parse({
+      model: "deeprecall",
+      messages: [{ role: "user", content: "Where is the tower?" }],
+      response_format: zodResponseFormat(z.object({ city: z.string() }), "place"),
+    });
+    expectOpenAISchema("CreateChatCompletionResponse", parsed);
+    expect(parsed.choices[0]!.message.parsed).toEqual({ city: "Paris" });
+    expect(parsed.usage).toEqual({
+      prompt_tokens: 20,
+      completion_tokens: 10,
+      total_tokens: 30,
+      prompt_tokens_details: { cached_tokens: 12 },
+      completion_tokens_details: { reasoning_tokens: 6 },
+    });
+
+    const ask = () =>
+      client.chat.completions.create({
+        model: "deeprecall",
+        messages: [{ role: "user", content: "Who built the tower?" }],
+      });
+    await ask();
+    const hit = (await ask()) as Awaited<ReturnType<typeof ask>> & {
+      deeprecall: { cached: boolean; cached_usage: unknown };
+    };
+    expectOpenAISchema("CreateChatCompletionResponse", hit);
+    expect(hit.deeprecall.cached).toBe(true);
+    expect(hit.usage).toEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
+    expect(hit.deeprecall.cached_usage).toEqual({
+      prompt_tokens: 10,
+      completion_tokens: 5,
+      total_tokens: 15,
+      prompt_tokens_details: { cached_tokens: 6 },
+      completion_tokens_details: { reasoning_tokens: 3 },
+    });
+  });
+
+  it("a provider that reports neither: chat and completions leave the details out, responses says 0", async () => {
+    const { client } = await reportingUsage(false);
+    const chat = await client.chat.completions.create({
+      model: "deeprecall",
+      messages: [{ role: "user", content: "Where was the tower built?" }],
+    });
+    expectOpenAISchema("CreateChatCompletionResponse", chat);
+    expect(chat.usage).toEqual({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 });
+    const completion = await client.completions.create({ model: "deeprecall", prompt: "When was it built?" });
+    expectOpenAISchema("CreateCompletionResponse", completion);
+    expect(completion.usage).toEqual({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 });
+    const response = await client.responses.create({
+      model: "deeprecall",
+      input: "Which city has the tower?",
+    });
+    expectOpenAISchema("Response", response);
+    expect(response.usage).toMatchObject({
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens_details: { reasoning_tokens: 0 },
+    });
   });
 });
 

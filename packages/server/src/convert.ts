@@ -71,15 +71,9 @@ function stepJson(step: ReasoningStep) {
 
 /** What the steps of a run spent: on a cache hit, what the run that produced the answer spent. */
 function stepsUsage(result: DeepRecallResult) {
-  let prompt = 0;
-  let completion = 0;
-  let total = 0;
-  for (const step of result.reasoningTrace ?? []) {
-    prompt += step.usage?.inputTokens ?? 0;
-    completion += step.usage?.outputTokens ?? 0;
-    total += step.usage?.totalTokens ?? 0;
-  }
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: total };
+  let sum: Tokens = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+  for (const step of result.reasoningTrace ?? []) if (step.usage) sum = addTokens(sum, step.usage);
+  return usageJson(sum);
 }
 
 /** The `deeprecall` extension object, in snake_case. */
@@ -99,11 +93,40 @@ export function extensionJson(result: DeepRecallResult) {
 }
 
 /** Chat/completions `usage`: only what this request spent. */
+/**
+ * OpenAI's `CompletionUsage` (chat and completions). `prompt_tokens_details.cached_tokens` and
+ * `completion_tokens_details.reasoning_tokens` are there only when the provider reported them:
+ * the schema makes both objects optional, and a 0 would read as a measurement.
+ */
 export function usageJson(usage: Tokens) {
   return {
     prompt_tokens: usage.inputTokens,
     completion_tokens: usage.outputTokens,
     total_tokens: usage.totalTokens,
+    ...(usage.cachedInputTokens !== undefined
+      ? { prompt_tokens_details: { cached_tokens: usage.cachedInputTokens } }
+      : {}),
+    ...(usage.reasoningTokens !== undefined
+      ? { completion_tokens_details: { reasoning_tokens: usage.reasoningTokens } }
+      : {}),
+  };
+}
+
+/** A sum of counts that may be unknown: unknown only when both are. */
+function addKnown(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0);
+}
+
+/** `a` + `b`; the cache-read and reasoning counts stay absent unless one of them has them. */
+export function addTokens(a: Tokens, b: Tokens): Tokens {
+  const cachedInputTokens = addKnown(a.cachedInputTokens, b.cachedInputTokens);
+  const reasoningTokens = addKnown(a.reasoningTokens, b.reasoningTokens);
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    totalTokens: a.totalTokens + b.totalTokens,
+    ...(cachedInputTokens !== undefined ? { cachedInputTokens } : {}),
+    ...(reasoningTokens !== undefined ? { reasoningTokens } : {}),
   };
 }
 

@@ -14,10 +14,11 @@ import {
   type QueryBudget,
   type QueryOptions,
   type StructuredOutputApi,
+  type TokenUsage,
   tighterBudget,
   type UsageSummary,
 } from "@deeprecall/core";
-import { randomId } from "./convert.ts";
+import { addTokens, randomId } from "./convert.ts";
 import { ApiError } from "./errors.ts";
 import { validateJson } from "./json-schema.ts";
 import type { Sampling } from "./params.ts";
@@ -37,11 +38,11 @@ export interface Turn {
   trace?: boolean;
 }
 
-export interface Tokens {
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-}
+/**
+ * Tokens spent: input, output, total, and the cache-read (`cachedInputTokens`) and reasoning
+ * (`reasoningTokens`) parts only when the provider reported them (absent = unknown).
+ */
+export type Tokens = TokenUsage;
 
 export interface ToolCall {
   id: string;
@@ -205,7 +206,7 @@ async function shapeOutcome(
     signal,
   });
   const json = JSON.stringify(shaped.value);
-  const usage = add(tokens(result.usage), tokens(shaped.usage));
+  const usage = addTokens(tokens(result.usage), tokens(shaped.usage));
   if (shape.kind === "tool") {
     return {
       result,
@@ -232,14 +233,12 @@ export function finishReason(result: DeepRecallResult): "stop" | "length" {
 export function tokens(usage: Partial<UsageSummary> | undefined): Tokens {
   const inputTokens = usage?.inputTokens ?? 0;
   const outputTokens = usage?.outputTokens ?? 0;
-  return { inputTokens, outputTokens, totalTokens: usage?.totalTokens ?? inputTokens + outputTokens };
-}
-
-function add(a: Tokens, b: Tokens): Tokens {
   return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    totalTokens: a.totalTokens + b.totalTokens,
+    inputTokens,
+    outputTokens,
+    totalTokens: usage?.totalTokens ?? inputTokens + outputTokens,
+    ...(typeof usage?.cachedInputTokens === "number" ? { cachedInputTokens: usage.cachedInputTokens } : {}),
+    ...(typeof usage?.reasoningTokens === "number" ? { reasoningTokens: usage.reasoningTokens } : {}),
   };
 }
 

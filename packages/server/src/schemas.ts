@@ -144,6 +144,22 @@ const StepSchema = z
   })
   .openapi("ReasoningStep");
 
+const usageFields = {
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  total_tokens: z.number(),
+  prompt_tokens_details: z.object({ cached_tokens: z.number() }).optional().openapi({
+    description:
+      "Prompt tokens read from the provider's prompt cache (part of `prompt_tokens`); present only when the provider reported them.",
+  }),
+  completion_tokens_details: z.object({ reasoning_tokens: z.number() }).optional().openapi({
+    description:
+      "Tokens the model spent reasoning (part of `completion_tokens`); present only when the provider reported them.",
+  }),
+};
+
+const UsageSchema = z.object(usageFields).openapi("Usage");
+
 export const DeepRecallExtensionSchema = z
   .object({
     sources: z.array(SourceSchema),
@@ -154,21 +170,15 @@ export const DeepRecallExtensionSchema = z
     execution_time_ms: z.number(),
     cost_usd: z.number().nullable(),
     cached: z.boolean().openapi({ description: "True when the answer came from the answer cache." }),
-    cached_usage: z
-      .object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() })
-      .nullable()
-      .openapi({
-        description: "On a cache hit: what the run that produced the answer spent (`usage` is 0).",
-      }),
+    // Not the registered Usage component: a nullable $ref is not expressible in OpenAPI 3.0.
+    cached_usage: z.object(usageFields).nullable().openapi({
+      description: "On a cache hit: what the run that produced the answer spent (`usage` is 0).",
+    }),
   })
   .openapi("DeepRecallExtension", {
     description:
       "DeepRecall extension (ignored by OpenAI clients): sources, confidence, budget status, steps.",
   });
-
-const UsageSchema = z
-  .object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() })
-  .openapi("Usage");
 
 export const ChatCompletionSchema = z
   .object({

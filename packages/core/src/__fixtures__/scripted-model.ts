@@ -15,6 +15,10 @@ export type ScriptedReply =
       text: string;
       inputTokens?: number;
       outputTokens?: number;
+      /** Cache-read input tokens the backend reports (`inputTokens.cacheRead`); unreported unless set. */
+      cacheReadTokens?: number;
+      /** Reasoning output tokens the backend reports (`outputTokens.reasoning`); unreported unless set. */
+      reasoningTokens?: number;
       providerMetadata?: Record<string, Record<string, unknown>>;
       /** Default "stop". */
       finishReason?: ScriptedFinish;
@@ -26,10 +30,24 @@ function finish(unified: ScriptedFinish): LanguageModelV4FinishReason {
   return { unified, raw: unified };
 }
 
-function usage(input: number, output: number) {
+/** A provider-level (V4) usage report; cache and reasoning details only when given. */
+export function usage(
+  input: number,
+  output: number,
+  details: { cacheRead?: number; reasoning?: number } = {},
+) {
   return {
-    inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
-    outputTokens: { total: output, text: output, reasoning: 0 },
+    inputTokens: {
+      total: input,
+      noCache: details.cacheRead === undefined ? undefined : input - details.cacheRead,
+      cacheRead: details.cacheRead,
+      cacheWrite: undefined,
+    },
+    outputTokens: {
+      total: output,
+      text: details.reasoning === undefined ? undefined : output - details.reasoning,
+      reasoning: details.reasoning,
+    },
   };
 }
 
@@ -58,6 +76,14 @@ export function scriptedModel(replies: ScriptedReply[], modelId = "mock-root") {
         usage: usage(
           ("inputTokens" in r && r.inputTokens) || 10,
           ("outputTokens" in r && r.outputTokens) || 5,
+          {
+            ...("cacheReadTokens" in r && r.cacheReadTokens !== undefined
+              ? { cacheRead: r.cacheReadTokens }
+              : {}),
+            ...("reasoningTokens" in r && r.reasoningTokens !== undefined
+              ? { reasoning: r.reasoningTokens }
+              : {}),
+          },
         ),
         ...("providerMetadata" in r && r.providerMetadata
           ? { providerMetadata: r.providerMetadata as never }
@@ -84,11 +110,15 @@ export function streamingModel(steps: LanguageModelV4StreamPart[][], modelId = "
   });
 }
 
-/** One reply's stream parts: `text` in `chunks` deltas, ending with `finishReason` (default "stop"). */
+/**
+ * One reply's stream parts: `text` in `chunks` deltas, ending with `finishReason` (default "stop")
+ * and 20 input / 8 output tokens (with the cache-read and reasoning `details` when given).
+ */
 export function textStep(
   text: string,
   chunks = 3,
   finishReason: ScriptedFinish = "stop",
+  details: { cacheRead?: number; reasoning?: number } = {},
 ): LanguageModelV4StreamPart[] {
   const size = Math.ceil(text.length / chunks);
   const deltas: LanguageModelV4StreamPart[] = [];
@@ -99,17 +129,23 @@ export function textStep(
     { type: "text-start", id: "t" },
     ...deltas,
     { type: "text-end", id: "t" },
-    { type: "finish", finishReason: finish(finishReason), usage: usage(20, 8) },
+    { type: "finish", finishReason: finish(finishReason), usage: usage(20, 8, details) },
   ];
 }
 
+/** A step calling `searchDb` with `input`: 15 input / 6 output tokens (and `details` when given). */
 export function toolCallStep(
   toolCallId: string,
   input: Record<string, unknown>,
+  details: { cacheRead?: number; reasoning?: number } = {},
 ): LanguageModelV4StreamPart[] {
   return [
     { type: "stream-start", warnings: [] },
     { type: "tool-call", toolCallId, toolName: "searchDb", input: JSON.stringify(input) },
-    { type: "finish", finishReason: { unified: "tool-calls", raw: "tool_calls" }, usage: usage(15, 6) },
+    {
+      type: "finish",
+      finishReason: { unified: "tool-calls", raw: "tool_calls" },
+      usage: usage(15, 6, details),
+    },
   ];
 }

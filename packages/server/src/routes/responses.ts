@@ -244,12 +244,17 @@ export function responseTurn(body: ResponseRequest, recent?: RecentItems): Turn 
   return { query, options, stop: [], shape, sampling: s };
 }
 
+/**
+ * OpenAI's `ResponseUsage`. Its schema requires both details objects, so a count the provider
+ * did not report is 0 here (chat and completions leave it out instead); DeepRecall does not
+ * track cache writes, so `cache_write_tokens` is always 0.
+ */
 function usageJson(u: Tokens) {
   return {
     input_tokens: u.inputTokens,
-    input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+    input_tokens_details: { cached_tokens: u.cachedInputTokens ?? 0, cache_write_tokens: 0 },
     output_tokens: u.outputTokens,
-    output_tokens_details: { reasoning_tokens: 0 },
+    output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
     total_tokens: u.totalTokens,
   };
 }
