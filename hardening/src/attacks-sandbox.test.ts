@@ -407,3 +407,47 @@ describe("sandbox attacks (issue 17)", () => {
     expect(pool.stats().workersAlive).toBeLessThanOrEqual(2);
   });
 });
+
+describe("host-call plumbing that model code cannot bend (third round of attacks)", () => {
+  it("host-call arguments never go through a toJSON model code put on Array.prototype", async () => {
+    // Such a toJSON could send the host's thread any amount of JSON to parse (1.9 s blocked,
+    // +468 MiB for one call, in the attack).
+    const { result, seen } = await run([
+      [
+        "let calls = 0;",
+        "Object.defineProperty(Array.prototype, 'toJSON', { configurable: true, writable: true, value: function () { calls++; return this; } });",
+        "llmQuery('payload'); searchDb('Ada', 2); llmQueryBatched(['x', 'y']);",
+        "print('toJSON calls: ' + calls);",
+      ].join("\n"),
+    ]);
+    expect(result.reasoningTrace[0]!.output).toBe("toJSON calls: 0");
+    expect(seen.sub).toBe(3);
+  });
+
+  it("a filter is serialised once: a toJSON cannot pass the size check small and send something else", async () => {
+    const { result } = await run([
+      [
+        "let k = 0;",
+        "const f = { toJSON() { return k++ % 2 === 0 ? { topic: 'none' } : { topic: 'none', pad: 'x'.repeat(50000) }; } };",
+        "try { print('hits: ' + searchDb('Ada', 3, f).length + ', toJSON: ' + k); } catch (e) { print(e.name + ': ' + e.message); }",
+      ].join("\n"),
+    ]);
+    expect(result.reasoningTrace[0]!.output).toBe("hits: 0, toJSON: 1");
+  });
+
+  it("print cuts its text with its own slice, not a String.prototype.slice model code replaced", async () => {
+    const { result } = await run([
+      "globalThis.sliced = 0; String.prototype.slice = function () { globalThis.sliced++; return String(this); }; print('x'.repeat(100000));",
+      "print('sliced: ' + globalThis.sliced)",
+    ]);
+    expect(result.reasoningTrace[1]!.output).toBe("sliced: 0");
+  });
+
+  it("FINAL ends the block's host calls, even when the code catches it and goes on", async () => {
+    const { result, seen } = await run([
+      "try { FINAL('the answer is 42'); } catch (e) {}\nfor (let i = 0; i < 5; i++) { try { llmQuery('after ' + i); } catch (e) {} }\nPromise.resolve().then(() => searchDb('Ada'));",
+    ]);
+    expect(result.answer).toBe("the answer is 42");
+    expect(seen.sub).toBe(0);
+  });
+});

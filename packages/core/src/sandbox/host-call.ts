@@ -24,18 +24,21 @@ export async function invokeHost(
     let value: unknown;
     switch (fn) {
       case "searchDb": {
-        const [query, topK, filters] = args;
+        // The prelude sends the filter as the JSON text it checked (see its searchDb).
+        const [query, topK, filterJson] = args;
         const text = String(query);
         checkLength("searchDb", "query", text, limits.maxQueryChars);
-        if (filters !== null && typeof filters === "object") {
-          checkLength("searchDb", "filter (as JSON)", JSON.stringify(filters), limits.maxFilterChars);
+        let filters: MetadataFilter | undefined;
+        if (typeof filterJson === "string") {
+          checkLength("searchDb", "filter (as JSON)", filterJson, limits.maxFilterChars);
+          const parsed: unknown = JSON.parse(filterJson);
+          if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+            filters = parsed as MetadataFilter;
+          }
         }
-        const hits = await host.searchDb(
-          text,
-          typeof topK === "number" ? topK : undefined,
-          filters !== null && typeof filters === "object" ? (filters as MetadataFilter) : undefined,
-          { signal },
-        );
+        const hits = await host.searchDb(text, typeof topK === "number" ? topK : undefined, filters, {
+          signal,
+        });
         value = (Array.isArray(hits) ? hits : []).map(toPlainHit);
         break;
       }

@@ -31,6 +31,11 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson, limitsJson) {
   const ErrorRef = Error;
   const TypeErrorRef = TypeError;
   const RangeErrorRef = RangeError;
+  // String methods the plumbing uses, called through captured references: model code may replace
+  // String.prototype.slice and friends (to make print pass a 25 MB string across, for one).
+  const applyRef = Reflect.apply;
+  const stringSlice = String.prototype.slice;
+  const sliceText = (text, end) => applyRef(stringSlice, text, [0, end]);
 
   const limits = parseJson(limitsJson);
   const FINAL_SIGNAL = ObjectRef.freeze({ toString() { return "FINAL() was called"; } });
@@ -86,8 +91,29 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson, limitsJson) {
   class BudgetExceededError extends ErrorRef {}
   defineProperty(BudgetExceededError.prototype, "name", { value: "BudgetExceededError", writable: true, configurable: true });
 
+  // The JSON of a host call's arguments, written out here from strings, numbers, null and
+  // arrays of strings only, without JSON.stringify on a container: that would consult a toJSON
+  // model code can put on Array.prototype and send the host any amount of JSON to parse on its
+  // thread. (A primitive's JSON never consults toJSON.)
+  function argJson(value) {
+    if (value === null || value === undefined) return "null";
+    const type = typeof value;
+    if (type === "string" || type === "number" || type === "boolean") return stringify(value);
+    if (isArray(value)) {
+      let json = "[";
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i];
+        if (typeof item !== "string") throw new TypeErrorRef("host call: a list argument must hold strings");
+        json += (i > 0 ? "," : "") + stringify(item);
+      }
+      return json + "]";
+    }
+    throw new TypeErrorRef("host call: unsupported argument of type " + type);
+  }
   function call(fn, args) {
-    const reply = parseJson(hostCall(fn, stringify(args)));
+    let json = "[";
+    for (let i = 0; i < args.length; i++) json += (i > 0 ? "," : "") + argJson(args[i]);
+    const reply = parseJson(hostCall(fn, json + "]"));
     if (!reply.ok) {
       const error = reply.name === "BudgetExceededError" ? new BudgetExceededError(reply.message) : new ErrorRef(reply.message);
       error.name = reply.name;
@@ -131,16 +157,19 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson, limitsJson) {
       throw new TypeErrorRef("searchDb(query, topK = 5, filters?): filters must be an object");
     }
     checkLength("searchDb", "query", query, limits.maxQueryChars);
+    // The filter crosses as the JSON text checked here: serialised once, so a toJSON cannot
+    // pass the check small and then send something else.
+    let filterJson = null;
     if (filters !== undefined && filters !== null) {
-      let json = "";
       try {
-        json = stringify(filters) ?? "";
+        filterJson = stringify(filters);
       } catch (e) {
-        // Not serialisable: the host call below reports it.
+        throw new TypeErrorRef("searchDb: the filter cannot be written as JSON (" + String(e && e.message) + ")");
       }
-      checkLength("searchDb", "filter (as JSON)", json, limits.maxFilterChars);
+      if (typeof filterJson !== "string") throw new TypeErrorRef("searchDb: the filter cannot be written as JSON");
+      checkLength("searchDb", "filter (as JSON)", filterJson, limits.maxFilterChars);
     }
-    const hits = call("searchDb", [query, topK ?? null, filters ?? null]);
+    const hits = call("searchDb", [query, typeof topK === "number" ? topK : null, filterJson]);
     return thenable(hits);
   }
   function llmQuery(prompt) {
@@ -155,18 +184,21 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson, limitsJson) {
       throw new RangeErrorRef("llmQueryBatched: " + prompts.length + " prompts is more than the limit of " + limits.maxBatchSize + " per call; send fewer (or fewer at a time)");
     }
     const list = [];
-    for (const p of prompts) {
+    const count = prompts.length;
+    for (let i = 0; i < count; i++) {
+      const p = prompts[i];
       const text = typeof p === "string" ? p : format(p);
       checkLength("llmQueryBatched", "prompt", text, limits.maxPromptChars);
-      list.push(text);
+      list[i] = text;
     }
     return thenable(call("llmQueryBatched", [list]));
   }
   // Only what can be kept crosses to the host: a 30 MB string printed 200 times costs the
   // host 200 short copies, not 6 GB. The full length still reaches it for the truncation notice.
   function print(...args) {
-    const text = args.map(format).join(" ");
-    emit(text.length > limits.maxOutputChars ? text.slice(0, limits.maxOutputChars + 1) : text, text.length);
+    let text = "";
+    for (let i = 0; i < args.length; i++) text += (i > 0 ? " " : "") + format(args[i]);
+    emit(text.length > limits.maxOutputChars ? sliceText(text, limits.maxOutputChars + 1) : text, text.length);
   }
   function FINAL(value) {
     const text = render(value);

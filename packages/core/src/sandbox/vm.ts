@@ -47,6 +47,12 @@ export class SandboxVm {
   private readonly instance: QuickJSInstance;
   private readonly contextJson: string | undefined;
   private readonly limits: ResolvedLimits;
+  /**
+   * The most characters of JSON one host call's arguments may hold: the largest call the limits
+   * allow (a full batch of the longest prompts, or a query with the largest filter), at 6
+   * characters for each (JSON's longest escape, \u0000), plus room for the punctuation.
+   */
+  private readonly maxArgsChars: number;
   private readonly hostBridge: HostBridge;
   private readonly stopCheck: StopCheck;
   /** WebAssembly memory size (bytes) at which the heap is worth measuring during a block. */
@@ -87,6 +93,10 @@ export class SandboxVm {
     this.instance = instance;
     this.contextJson = contextJson;
     this.limits = limits;
+    this.maxArgsChars =
+      6 * Math.max(limits.maxBatchSize * limits.maxPromptChars, limits.maxQueryChars + limits.maxFilterChars) +
+      4 * limits.maxBatchSize +
+      1024;
     this.hostBridge = hostBridge;
     this.stopCheck = stopCheck;
     this.measureAbove = instance.memory.buffer.byteLength + limits.memoryBytes / 2;
@@ -117,6 +127,30 @@ export class SandboxVm {
             ok: false,
             name: "Error",
             message: `${fn} cannot be called while a variable is being read`,
+          }),
+        );
+      }
+      if (this.finalValue !== undefined) {
+        // FINAL() is caught by code that goes on: the block's answer is given, nothing more goes out.
+        return context.newString(
+          JSON.stringify({
+            ok: false,
+            name: "Error",
+            message: `${fn} cannot be called after FINAL(): the block's answer is already given`,
+          }),
+        );
+      }
+      // Measured before the text is copied out of QuickJS: the prelude writes these arguments
+      // itself, so only code that got around it could send more.
+      const lengthHandle = context.getProp(argsHandle, "length");
+      const length = context.getNumber(lengthHandle);
+      lengthHandle.dispose();
+      if (!(length <= this.maxArgsChars)) {
+        return context.newString(
+          JSON.stringify({
+            ok: false,
+            name: "RangeError",
+            message: `${fn}: the arguments are ${length} characters, more than any call may send (${this.maxArgsChars})`,
           }),
         );
       }
