@@ -94,7 +94,8 @@ export class SandboxVm {
     this.contextJson = contextJson;
     this.limits = limits;
     this.maxArgsChars =
-      6 * Math.max(limits.maxBatchSize * limits.maxPromptChars, limits.maxQueryChars + limits.maxFilterChars) +
+      6 *
+        Math.max(limits.maxBatchSize * limits.maxPromptChars, limits.maxQueryChars + limits.maxFilterChars) +
       4 * limits.maxBatchSize +
       1024;
     this.hostBridge = hostBridge;
