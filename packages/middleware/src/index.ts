@@ -18,6 +18,7 @@ export {
   rateLimiter,
 } from "./rate-limit.ts";
 export {
+  checkTrustProxy,
   clientAddress,
   DEFAULT_EXEMPT_PATHS,
   isExemptPath,

@@ -1,5 +1,6 @@
 /** The checks `createApp` runs on its arguments before building anything. */
 import { ConfigError, type DeepRecallEngineApi } from "@deeprecall/core";
+import { checkTrustProxy } from "@deeprecall/middleware";
 import type { CreateAppOptions } from "./types.ts";
 
 /**
@@ -32,11 +33,10 @@ export function checkOptions(engine: DeepRecallEngineApi, options: CreateAppOpti
     typeof options.rateLimit === "object" ? options.rateLimit.requestsPerMinute : options.rateLimit,
     "rateLimit",
   );
-  const hops = options.trustProxy as unknown;
-  if (hops !== undefined && (typeof hops !== "number" || !Number.isInteger(hops) || hops < 0 || hops > 10)) {
-    throw new ConfigError(`trustProxy must be a whole number of proxies from 0 to 10, got ${String(hops)}`, {
-      field: "trustProxy",
-    });
+  try {
+    checkTrustProxy(options.trustProxy);
+  } catch (error) {
+    throw new ConfigError((error as Error).message, { field: "trustProxy" });
   }
   if (
     options.modelName !== undefined &&

@@ -815,24 +815,27 @@ describe("chat completions: exact semantics", () => {
     });
   });
 
+  /** A strict json_schema format for {city}: the tests' model answers {town} instead. */
+  const STRICT_PLACE = {
+    type: "json_schema" as const,
+    json_schema: {
+      name: "place",
+      strict: true,
+      schema: {
+        type: "object",
+        properties: { city: { type: "string" } },
+        required: ["city"],
+        additionalProperties: false,
+      },
+    },
+  };
+
   it("a structured answer that does not match the schema is asked for again, then a 502 (never prose with a 200)", async () => {
     const { url, calls } = await real("Paris", () => ({ town: "Paris" }));
     const res = await rawPost(url, "/v1/chat/completions", {
       model: "deeprecall",
       messages: [{ role: "user", content: "Where?" }],
-      response_format: {
-        type: "json_schema",
-        json_schema: {
-          name: "place",
-          strict: true,
-          schema: {
-            type: "object",
-            properties: { city: { type: "string" } },
-            required: ["city"],
-            additionalProperties: false,
-          },
-        },
-      },
+      response_format: STRICT_PLACE,
     });
     expect(res.status).toBe(502);
     expect(res.headers.get("x-should-retry")).toBe("false");
@@ -844,19 +847,7 @@ describe("chat completions: exact semantics", () => {
       .create({
         model: "deeprecall",
         messages: [{ role: "user", content: "Where?" }],
-        response_format: {
-          type: "json_schema",
-          json_schema: {
-            name: "place",
-            strict: true,
-            schema: {
-              type: "object",
-              properties: { city: { type: "string" } },
-              required: ["city"],
-              additionalProperties: false,
-            },
-          },
-        },
+        response_format: STRICT_PLACE,
       })
       .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(OpenAI.InternalServerError);

@@ -6,6 +6,7 @@
  * goes on.
  */
 import { ApiError } from "./errors.ts";
+import { missing } from "./params.ts";
 
 interface ToolTurn {
   role: string;
@@ -42,10 +43,7 @@ export function checkToolTurns(messages: readonly ToolTurn[]): void {
   messages.forEach((message, i) => {
     if (message.role === "tool") {
       if (typeof message.tool_call_id !== "string") {
-        throw new ApiError(400, `Missing required parameter: 'messages[${i}].tool_call_id'.`, {
-          param: `messages[${i}].tool_call_id`,
-          code: "missing_required_parameter",
-        });
+        throw missing(`messages[${i}].tool_call_id`);
       }
       const at = waiting.indexOf(message.tool_call_id);
       if (at === -1) {

@@ -121,10 +121,7 @@ function inputEntries(input: ResponseRequest["input"], recent?: RecentItems): En
       });
     } else if (type === "function_call_output") {
       if (typeof item.call_id !== "string") {
-        throw new ApiError(400, `Missing required parameter: 'input[${i}].call_id'.`, {
-          param: `input[${i}].call_id`,
-          code: "missing_required_parameter",
-        });
+        throw missing(`input[${i}].call_id`);
       }
       outputs.add(item.call_id);
       const output = typeof item.output === "string" ? item.output : JSON.stringify(item.output ?? "");
