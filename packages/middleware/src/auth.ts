@@ -10,6 +10,7 @@ import {
   DEFAULT_EXEMPT_PATHS,
   isExemptPath,
   openAIError,
+  requestHeader,
 } from "./shared.ts";
 
 /** Decides whether a key is valid; may be sync or async (e.g. a database lookup). */
@@ -88,9 +89,9 @@ function keyIdOf(digest: Buffer): string {
  * clients send.
  */
 export function requestKey(c: Context): string | undefined {
-  const bearer = bearerToken(c.req.header("authorization"));
+  const bearer = bearerToken(requestHeader(c, "authorization"));
   if (bearer !== undefined) return bearer;
-  const azure = c.req.header("api-key")?.trim();
+  const azure = requestHeader(c, "api-key")?.trim();
   return azure ? azure : undefined;
 }
 

@@ -25,4 +25,5 @@ export {
   nodeRemoteAddress,
   type OpenAIErrorBody,
   openAIError,
+  requestHeader,
 } from "./shared.ts";

@@ -38,6 +38,23 @@ export function isExemptPath(path: string, exemptPaths: readonly string[]): bool
 }
 
 /**
+ * A request header by its lower-case `name`. Under the Node.js adapter (`@hono/node-server`) it
+ * is read from Node's own parsed headers: `c.req.header()` there makes the adapter build a fetch
+ * `Headers` from the raw headers first (several µs per request). Node keeps the first of
+ * duplicated singleton headers (e.g. `Authorization`, `Content-Type`) and joins other repeated
+ * headers with ", " (Node's documented `message.headers` rules). Elsewhere `c.req.header(name)`.
+ */
+export function requestHeader(c: Context, name: string): string | undefined {
+  const incoming = (
+    c.env as { incoming?: { headers?: Record<string, string | string[] | undefined> } } | undefined
+  )?.incoming;
+  const headers = incoming?.headers;
+  if (headers === undefined || typeof headers !== "object") return c.req.header(name);
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/**
  * The client's address as the Node.js adapter (`@hono/node-server`) sees it, read the same way
  * its `getConnInfo` helper does, without depending on that adapter. Undefined elsewhere.
  */
@@ -63,7 +80,7 @@ export function nodeRemoteAddress(c: Context): string | undefined {
 export function clientAddress(c: Context, trustedProxies = 0): string | undefined {
   const socket = nodeRemoteAddress(c);
   if (trustedProxies <= 0) return socket;
-  const header = c.req.header("x-forwarded-for");
+  const header = requestHeader(c, "x-forwarded-for");
   if (!header) return socket;
   const chain = header
     .split(",")

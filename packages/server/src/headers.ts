@@ -1,4 +1,4 @@
-import { RATE_LIMIT_HEADERS_SET, type RateLimitVariables } from "@deeprecall/middleware";
+import { RATE_LIMIT_HEADERS_SET, type RateLimitVariables, requestHeader } from "@deeprecall/middleware";
 import type { Context, MiddlewareHandler } from "hono";
 
 /**
@@ -47,7 +47,7 @@ type Marked = Response & { [COMPLETE]?: true; [RATE_LIMIT_HEADERS_SET]?: true };
  */
 export function responseHeaders(): MiddlewareHandler {
   return async function responseHeaders(c, next) {
-    let id = c.req.header(REQUEST_ID_HEADER);
+    let id = requestHeader(c, REQUEST_ID_HEADER);
     if (!id || id.length > REQUEST_ID_MAX || REQUEST_ID_INVALID.test(id)) id = crypto.randomUUID();
     c.set("requestId", id);
     await next();

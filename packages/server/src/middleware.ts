@@ -11,6 +11,7 @@ import {
   nodeRemoteAddress,
   type RateLimiterOptions,
   rateLimiter,
+  requestHeader,
 } from "@deeprecall/middleware";
 import { createMetrics, httpTracing } from "@deeprecall/observability";
 import type { MiddlewareHandler } from "hono";
@@ -81,7 +82,7 @@ export function installMiddleware(app: App, s: StackOptions): ReturnType<typeof 
     const handleCors = cors(corsConfig);
     // Only a request with an Origin is a CORS request: a plain OPTIONS (no Origin) gets the app's
     // usual answer (405 with Allow) instead of an empty preflight answer.
-    app.use((c, next) => (c.req.header("origin") === undefined ? next() : handleCors(c, next)));
+    app.use((c, next) => (requestHeader(c, "origin") === undefined ? next() : handleCors(c, next)));
   }
   if (s.console) app.use(s.console);
   app.use(

@@ -9,15 +9,18 @@ import { type RunningServer, startServer } from "./serve.ts";
 const LIMIT = 64;
 const Schema = z.object({ name: z.string().min(1), tags: z.array(z.string()).optional() });
 
+/** Errors the tiny app's routes threw that were not ApiErrors (e.g. a client that went away). */
+const otherErrors: unknown[] = [];
+
 /** A tiny app with the same limit and parser as createApp's JSON routes; echoes the parsed body. */
 function app() {
   const parse = jsonBodyParser(Schema, LIMIT);
   const hono = new Hono();
-  hono.onError((error, c) =>
-    error instanceof ApiError
-      ? c.json(error.toBody(), error.status)
-      : c.json({ error: { message: String(error) } }, 500),
-  );
+  hono.onError((error, c) => {
+    if (error instanceof ApiError) return c.json(error.toBody(), error.status);
+    otherErrors.push(error);
+    return c.json({ error: { message: String(error) } }, 500);
+  });
   hono.use(bodyLimits(LIMIT, 1024, "/upload"));
   hono.post("/echo", async (c) => c.json({ body: await parse(c) }));
   return hono;
@@ -30,16 +33,18 @@ type Reply = {
 
 /**
  * POSTs raw bytes over a raw socket: the whole request in one write (so it reaches the server
- * whole, as small requests do), or, `chunked`, the headers and then the body in two chunks 20 ms
- * apart (a body still arriving when the route reads it). Fetch would neither send invalid UTF-8
+ * whole, as small requests do); `chunked`, the headers and then the body in two chunks 20 ms
+ * apart (a body still arriving when the route reads it); `split`, with its `Content-Length`
+ * but the body's first 5 bytes and the rest 20 ms apart. Fetch would neither send invalid UTF-8
  * nor control the packets.
  */
 function post(
   url: string,
   body: Buffer | string,
   headers: Record<string, string> = { "content-type": "application/json" },
-  chunked = false,
+  mode: "whole" | "chunked" | "split" = "whole",
 ): Promise<Reply> {
+  const chunked = mode === "chunked";
   const { port } = new URL(url);
   const bytes = typeof body === "string" ? Buffer.from(body) : body;
   const lines = Object.entries({
@@ -59,8 +64,13 @@ function post(
       const [top, ...rest] = raw.split("\r\n\r\n");
       resolve({ status: Number(top!.slice(9, 12)), json: JSON.parse(rest.join("\r\n\r\n")) });
     });
-    if (!chunked) {
+    if (mode === "whole") {
       socket.write(Buffer.concat([head, bytes]));
+      return;
+    }
+    if (mode === "split") {
+      socket.write(Buffer.concat([head, bytes.subarray(0, 5)]));
+      setTimeout(() => socket.write(bytes.subarray(5)), 20);
       return;
     }
     socket.write(Buffer.concat([head, chunk(bytes.subarray(0, 5))]));
@@ -81,8 +91,31 @@ describe("jsonBodyParser under @hono/node-server", () => {
   });
 
   it("reads a body that is still arriving (chunked), with the same result", async () => {
-    const res = await post(server.url, JSON.stringify({ name: "chunked" }), {}, true);
+    const res = await post(server.url, JSON.stringify({ name: "chunked" }), {}, "chunked");
     expect(res).toEqual({ status: 200, json: { body: { name: "chunked" } } });
+  });
+
+  it("reads a body with a declared length that arrives in pieces, and refuses invalid UTF-8 in it", async () => {
+    const res = await post(
+      server.url,
+      JSON.stringify({ name: "split", tags: ["a", "b"] }),
+      undefined,
+      "split",
+    );
+    expect(res).toEqual({ status: 200, json: { body: { name: "split", tags: ["a", "b"] } } });
+    const bad = await post(server.url, Buffer.from('{"name":"\xff"}', "latin1"), undefined, "split");
+    expect([bad.status, bad.json.error?.code]).toEqual([400, "invalid_encoding"]);
+  });
+
+  it("stops reading when the client goes away mid-body: an AbortError, no hang", async () => {
+    const seen = otherErrors.length;
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    socket.write('POST /echo HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 40\r\n\r\n{"name":');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    socket.destroy();
+    await expect.poll(() => otherErrors.length).toBe(seen + 1);
+    expect((otherErrors[seen] as Error).name).toBe("AbortError");
   });
 
   it("parses JSON whatever the content type says (curl -d)", async () => {
@@ -114,13 +147,13 @@ describe("jsonBodyParser under @hono/node-server", () => {
   });
 
   it("refuses a chunked body over the limit, and invalid UTF-8 that arrives chunked", async () => {
-    const big = await post(server.url, JSON.stringify({ name: "x".repeat(LIMIT) }), {}, true);
+    const big = await post(server.url, JSON.stringify({ name: "x".repeat(LIMIT) }), {}, "chunked");
     expect([big.status, big.json.error?.code]).toEqual([413, "request_too_large"]);
     const bad = await post(
       server.url,
       Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0xc3, 0x28, 0x7d]),
       {},
-      true,
+      "chunked",
     );
     expect([bad.status, bad.json.error?.code]).toEqual([400, "invalid_encoding"]);
   });

@@ -3,6 +3,8 @@
  * checked (UTF-8, JSON) and validated against the route's zod schema in one step.
  */
 import { isUtf8 } from "node:buffer";
+import { IncomingMessage } from "node:http";
+import { requestHeader } from "@deeprecall/middleware";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { z } from "zod";
@@ -65,8 +67,8 @@ function limitBody(maxSize: number, tooLarge: () => ApiError): MiddlewareHandler
     },
   });
   return (c, next) => {
-    const length = c.req.header("content-length");
-    if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
+    const length = requestHeader(c, "content-length");
+    if (length !== undefined && requestHeader(c, "transfer-encoding") === undefined) {
       if (Number.parseInt(length, 10) > maxSize) throw tooLarge();
       return next();
     }
@@ -98,13 +100,68 @@ export function jsonBodyParser<S extends z.ZodType>(
     return result.data;
   };
   return (c) => {
-    if (MULTIPART_TYPE.test(c.req.header("content-type") ?? "")) {
+    if (MULTIPART_TYPE.test(requestHeader(c, "content-type") ?? "")) {
       throw new ApiError(415, "This endpoint takes a JSON body, not multipart/form-data.", {
         code: "unsupported_media_type",
       });
     }
+    const incoming = declaredLengthRequest(c);
+    if (incoming) return readBody(incoming).then((bytes) => validate(parseJson(bytes, maxSize)));
     return c.req.arrayBuffer().then((buffer) => validate(parseJson(new Uint8Array(buffer), maxSize)));
   };
+}
+
+/**
+ * The Node request under `@hono/node-server` when its body has a declared `Content-Length` (no
+ * `Transfer-Encoding`): {@link bodyLimits} has judged its size from the header, and Node's parser
+ * delivers no more than declared, so it can be read straight from the stream. Reading it
+ * through the fetch `Request` instead copies it into a fresh `ArrayBuffer`, which measured ~5 µs
+ * of server CPU per request. Chunked bodies, and other runtimes, return `undefined`.
+ */
+function declaredLengthRequest(c: Context): IncomingMessage | undefined {
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  if (!(incoming instanceof IncomingMessage) || incoming.readableDidRead) return undefined;
+  const headers = incoming.headers;
+  return headers["content-length"] !== undefined && headers["transfer-encoding"] === undefined
+    ? incoming
+    : undefined;
+}
+
+const clientGone = () =>
+  new DOMException("The client closed the connection before its request body arrived.", "AbortError");
+
+/**
+ * A Node request's body, as the chunks arrive (one chunk: no copy). Rejects with an
+ * `AbortError` when the client closes the connection before the body ends (Node reports that as
+ * an `ECONNRESET` "aborted" error, or only closes the stream), else with the stream's error.
+ */
+function readBody(incoming: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (incoming.destroyed) {
+      reject(clientGone());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onError = (error: Error & { code?: string }) => {
+      cleanup();
+      reject(error.code === "ECONNRESET" ? clientGone() : error);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(clientGone());
+    };
+    const cleanup = () => {
+      incoming.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+    };
+    incoming.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  });
 }
 
 function parseJson(bytes: Uint8Array, maxSize: number): unknown {
