@@ -134,7 +134,8 @@ export interface RateLimiterOptions {
 
 function defaultKeyFor(trustedProxies: number): (c: Context) => string {
   return (c) => {
-    const id = (c.var as Partial<ApiKeyAuthVariables>).apiKeyId;
+    // c.get, not c.var: Hono builds c.var as a fresh object of every variable on each read.
+    const id = c.get("apiKeyId") as ApiKeyAuthVariables["apiKeyId"] | undefined;
     if (id) return `key:${id}`;
     // Only keys that apiKeyAuth accepted count: an unverified Bearer token would let a client
     // pick a fresh bucket per request.

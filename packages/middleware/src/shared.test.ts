@@ -2,7 +2,7 @@ import { connect } from "node:net";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { clientAddress, requestHeader } from "./shared.ts";
+import { clientAddress, isExemptPath, requestHeader } from "./shared.ts";
 
 /** The address clientAddress reads for a request with this X-Forwarded-For, from socket 10.0.0.1. */
 async function addressOf(trusted: number, xff?: string): Promise<string | undefined> {
@@ -73,5 +73,23 @@ describe("requestHeader", () => {
       "content-type": "text/plain",
       absent: null,
     });
+  });
+});
+
+describe("isExemptPath", () => {
+  const exempt = ["/health", "/docs", "/static/"];
+  it.each([
+    ["/health", true],
+    ["/health/", true],
+    ["/health/live", true],
+    ["/healthz", false],
+    ["/docs/index.html", true],
+    ["/documents", false],
+    ["/static/app.js", true],
+    ["/static", false],
+    ["/v1/chat/completions", false],
+    ["/", false],
+  ])("%s → %s", (path, expected) => {
+    expect(isExemptPath(path, exempt)).toBe(expected);
   });
 });

@@ -30,7 +30,13 @@ export function openAIError(
 export function isExemptPath(path: string, exemptPaths: readonly string[]): boolean {
   const normalized = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
   for (const exempt of exemptPaths) {
-    if (normalized === exempt || normalized.startsWith(exempt.endsWith("/") ? exempt : `${exempt}/`)) {
+    if (normalized === exempt) return true;
+    // Below it: its prefix, then a "/" (unless the exempt path ends with one). Runs twice per
+    // request (auth and rate limit), so no prefix strings are built.
+    if (
+      normalized.startsWith(exempt) &&
+      (exempt.endsWith("/") ? normalized.length > exempt.length : normalized[exempt.length] === "/")
+    ) {
       return true;
     }
   }
