@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cacheKey } from "./key.ts";
+import { cacheKey, tupleCacheKey } from "./key.ts";
 
 describe("cacheKey", () => {
   const base = {
@@ -11,6 +11,24 @@ describe("cacheKey", () => {
 
   it("is a sha256 hex digest", () => {
     expect(cacheKey(base)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("keeps its exact digests: answers in persistent caches (SQLite, Redis) stay reachable across versions", () => {
+    // Digests from the key code as released; a change here needs the engine's version tag bumped.
+    const tuple = [
+      "query/v4",
+      "memory",
+      7,
+      { maxTokens: 100, maxIterations: 3, nested: { z: 1, a: [1, { y: 2, b: undefined }] }, f: () => 1 },
+      null,
+      "Who?",
+      5,
+      true,
+    ];
+    expect(tupleCacheKey(tuple)).toBe("217aa62aab2f8aab5763bb3196b2f2a36ac0457cdbff2480dfaf8a13310d257e");
+    expect(cacheKey({ b: 1, a: { d: [1, 2], c: "x" }, "~": 1, A: 2, é: 3 })).toBe(
+      "5c15e2fde9798e9c0e693de7ac60428c4806d76746ffa7db22b2f63ff7484587",
+    );
   });
 
   it("ignores key order at every depth", () => {

@@ -11,12 +11,16 @@ function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === "function") return canonical(toJSON.call(value));
-  const entries = Object.entries(value)
-    .filter(([, field]) => field !== undefined && typeof field !== "function" && typeof field !== "symbol")
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   // Sorted pairs under the key "o": the order survives JSON.stringify, and the wrapper keeps an
-  // object from ever encoding like an array of pairs.
-  return { o: entries.map(([key, field]) => [key, canonical(field)]) };
+  // object from ever encoding like an array of pairs. (Default sort: UTF-16 code-unit order.)
+  const record = value as Record<string, unknown>;
+  const pairs: [string, unknown][] = [];
+  for (const key of Object.keys(record).sort()) {
+    const field = record[key];
+    if (field === undefined || typeof field === "function" || typeof field === "symbol") continue;
+    pairs.push([key, canonical(field)]);
+  }
+  return { o: pairs };
 }
 
 /**
