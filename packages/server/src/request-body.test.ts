@@ -118,6 +118,25 @@ describe("jsonBodyParser under @hono/node-server", () => {
     expect((otherErrors[seen] as Error).name).toBe("AbortError");
   });
 
+  it("refuses a declared length over the limit before reading the body, without bodyLimits too", async () => {
+    const parse = jsonBodyParser(Schema, LIMIT);
+    const bare = new Hono();
+    bare.onError((error, c) => c.json((error as ApiError).toBody(), (error as ApiError).status));
+    bare.post("/echo", async (c) => c.json({ body: await parse(c) }));
+    const running = await startServer({ app: bare });
+    try {
+      const { port } = new URL(running.url);
+      const socket = connect(Number(port), "127.0.0.1");
+      // Declares far more than it sends: only a check of the header can answer now.
+      socket.write(`POST /echo HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: ${LIMIT * 1000}\r\n\r\n{"na`);
+      const head = await new Promise<string>((resolve) => socket.once("data", (d) => resolve(String(d))));
+      socket.destroy();
+      expect(head.slice(0, 12)).toBe("HTTP/1.1 413");
+    } finally {
+      await running.close();
+    }
+  });
+
   it("parses JSON whatever the content type says (curl -d)", async () => {
     const res = await post(server.url, '{"name":"form"}', {
       "content-type": "application/x-www-form-urlencoded",

@@ -88,7 +88,8 @@ const MULTIPART_TYPE = /^\s*multipart\//i;
  * A body over `maxSize` bytes is a 413 (chunked bodies are also cut off as they arrive, by
  * {@link bodyLimits}).
  *
- * @returns a promise of the validated value; throws (synchronously) the 415.
+ * @returns a promise of the validated value; throws (synchronously) the 415, and the 413 for a
+ * declared length over `maxSize`.
  */
 export function jsonBodyParser<S extends z.ZodType>(
   schema: S,
@@ -106,7 +107,11 @@ export function jsonBodyParser<S extends z.ZodType>(
       });
     }
     const incoming = declaredLengthRequest(c);
-    if (incoming) return readBody(incoming).then((bytes) => validate(parseJson(bytes, maxSize)));
+    if (incoming) {
+      // Judged before reading, also where bodyLimits did not run first.
+      if (Number(incoming.headers["content-length"]) > maxSize) throw payloadTooLarge(maxSize);
+      return readBody(incoming).then((bytes) => validate(parseJson(bytes, maxSize)));
+    }
     return c.req.arrayBuffer().then((buffer) => validate(parseJson(new Uint8Array(buffer), maxSize)));
   };
 }
@@ -120,7 +125,13 @@ export function jsonBodyParser<S extends z.ZodType>(
  */
 function declaredLengthRequest(c: Context): IncomingMessage | undefined {
   const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
-  if (!(incoming instanceof IncomingMessage) || incoming.readableDidRead) return undefined;
+  if (
+    !(incoming instanceof IncomingMessage) ||
+    incoming.readableDidRead ||
+    incoming.readableEncoding !== null
+  ) {
+    return undefined;
+  }
   const headers = incoming.headers;
   return headers["content-length"] !== undefined && headers["transfer-encoding"] === undefined
     ? incoming
