@@ -1103,6 +1103,15 @@ async function reportingUsage(details: boolean) {
   return serve(engine);
 }
 
+/** What `reportingUsage(true)`'s backend reports for one call, as chat/completions usage. */
+const REPORTED_USAGE = {
+  prompt_tokens: 10,
+  completion_tokens: 5,
+  total_tokens: 15,
+  prompt_tokens_details: { cached_tokens: 6 },
+  completion_tokens_details: { reasoning_tokens: 3 },
+};
+
 describe("usage: cached and reasoning tokens", () => {
   it("chat, completions and responses report the provider's cache-read and reasoning tokens", async () => {
     const { client } = await reportingUsage(true);
@@ -1111,13 +1120,7 @@ describe("usage: cached and reasoning tokens", () => {
       messages: [{ role: "user", content: "Where was the tower built?" }],
     });
     expectOpenAISchema("CreateChatCompletionResponse", chat);
-    expect(chat.usage).toEqual({
-      prompt_tokens: 10,
-      completion_tokens: 5,
-      total_tokens: 15,
-      prompt_tokens_details: { cached_tokens: 6 },
-      completion_tokens_details: { reasoning_tokens: 3 },
-    });
+    expect(chat.usage).toEqual(REPORTED_USAGE);
 
     let streamed: unknown = null;
     for await (const chunk of await client.chat.completions.create({
@@ -1184,13 +1187,7 @@ describe("usage: cached and reasoning tokens", () => {
     expectOpenAISchema("CreateChatCompletionResponse", hit);
     expect(hit.deeprecall.cached).toBe(true);
     expect(hit.usage).toEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
-    expect(hit.deeprecall.cached_usage).toEqual({
-      prompt_tokens: 10,
-      completion_tokens: 5,
-      total_tokens: 15,
-      prompt_tokens_details: { cached_tokens: 6 },
-      completion_tokens_details: { reasoning_tokens: 3 },
-    });
+    expect(hit.deeprecall.cached_usage).toEqual(REPORTED_USAGE);
   });
 
   it("a provider that reports neither: chat and completions leave the details out, responses says 0", async () => {
