@@ -612,6 +612,32 @@ describe("serve", () => {
       const body = (await chat.json()) as { error: { message: string } };
       expect(body.error.message).toContain("OPENAI_API_KEY");
 
+      // Streaming requests get the same 503 as their status, not a 200 whose stream ends in an error.
+      const streamed: Array<[string, Record<string, unknown>]> = [
+        [
+          "/v1/chat/completions",
+          { stream: true, messages: [{ role: "user", content: "What do otters do?" }] },
+        ],
+        ["/v1/responses", { model: "deeprecall", stream: true, input: "What do otters do?" }],
+        ["/v1/completions", { model: "deeprecall", stream: true, prompt: "What do otters do?" }],
+        [
+          "/v1/chat/completions",
+          { model: "deeprecall-task", stream: true, messages: [{ role: "user", content: "Title?" }] },
+        ],
+      ];
+      for (const [path, request] of streamed) {
+        const res = await fetch(`${server.url}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(request),
+        });
+        expect(res.status, path).toBe(503);
+        expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+        const error = ((await res.json()) as { error: { code: string; message: string } }).error;
+        expect(error.code).toBe("model_not_configured");
+        expect(error.message).toContain("OPENAI_API_KEY");
+      }
+
       expect((await fetch(`${server.url}/v1/usage`)).status).toBe(200);
 
       // status through this server: its /health names gpt-4o-mini, but it cannot answer.

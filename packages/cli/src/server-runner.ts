@@ -208,6 +208,10 @@ export async function startServer(
           ...(composition.embeddingModelName ? { embeddingModelName: composition.embeddingModelName } : {}),
         }
       : {}),
+    // Without a model, generation requests get their 503 as the HTTP status, streaming too.
+    ...(composition.llm.configured
+      ? {}
+      : { modelUnavailable: composition.llm.missingMessage ?? "No language model configured" }),
     ...(withConsole ? { console: { assetsDir: consoleAssetsDir } } : {}),
     ...(options.metrics ? { metrics: true } : {}),
     ...(options.mcp ? { mcp: true } : {}),

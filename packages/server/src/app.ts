@@ -106,6 +106,7 @@ export function createApp(
       : undefined,
     collections: options.collections,
     onEngine: metrics ? (e) => metrics.attach(e) : undefined,
+    modelUnavailable: options.modelUnavailable,
   };
   registerChat(app, ctx);
   registerResponses(app, ctx);

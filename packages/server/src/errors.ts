@@ -142,6 +142,15 @@ function isNotConfigured(error: LLMProviderError): boolean {
 }
 
 /**
+ * 503 `model_not_configured`: no language model is set up (no retry can help, so no
+ * `Retry-After`). `message` says what to set, e.g. the CLI's "No language model configured: set
+ * OPENAI_API_KEY …".
+ */
+export function modelNotConfigured(message: string): ApiError {
+  return new ApiError(503, message, { type: "server_error", code: "model_not_configured" });
+}
+
+/**
  * A model provider's failure: 503 `model_not_configured` when no model is set up; 429 when the
  * provider rate-limited us (`Retry-After` as it asked, else 1 s), so clients back off; 503 with
  * `Retry-After` when the provider is unavailable for now (its own 503 or 529 "overloaded", or
@@ -150,12 +159,8 @@ function isNotConfigured(error: LLMProviderError): boolean {
  */
 function providerError(error: LLMProviderError): ApiError {
   const message = `The language model provider failed: ${clipBackend(error.message)}`;
-  if (isNotConfigured(error)) {
-    return new ApiError(503, `The language model provider failed: ${clip(error.message)}`, {
-      type: "server_error",
-      code: "model_not_configured",
-    });
-  }
+  if (isNotConfigured(error))
+    return modelNotConfigured(`The language model provider failed: ${clip(error.message)}`);
   const retryAfter = String(Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000)));
   if (error.status === 429) {
     return new ApiError(429, message, {

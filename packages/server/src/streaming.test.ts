@@ -173,6 +173,37 @@ describe("failures and disconnects while streaming", () => {
     expect((dataOf(blocks.at(-2)!) as { error: { code: string } }).error.code).toBe("model_not_configured");
   });
 
+  it("answers 503 model_not_configured as the HTTP status when no model is configured, before any stream or engine call", async () => {
+    const { post, request, engine } = await harness.start({
+      modelUnavailable: "No language model configured: set OPENAI_API_KEY",
+    });
+    const requests: Array<[string, Record<string, unknown>]> = [
+      ["/v1/chat/completions", { ...chatBody(), stream: true }],
+      ["/v1/chat/completions", { ...chatBody(), stream: false }],
+      ["/v1/responses", { model: "deeprecall", input: "hi", stream: true }],
+      ["/v1/completions", { model: "deeprecall", prompt: "hi", stream: true }],
+    ];
+    for (const [path, body] of requests) {
+      const res = await post(path, body);
+      expect(res.status, path).toBe(503);
+      expect((await res.json()) as unknown).toEqual({
+        error: {
+          message: "No language model configured: set OPENAI_API_KEY",
+          type: "server_error",
+          param: null,
+          code: "model_not_configured",
+        },
+      });
+    }
+    // A request that is wrong anyway still hears what is wrong with it first.
+    expect(
+      (await post("/v1/chat/completions", { ...chatBody(), model: "gpt-nope", stream: true })).status,
+    ).toBe(404);
+    expect(engine.calls).toEqual([]);
+    // What needs no model keeps working.
+    expect((await request("/v1/models")).status).toBe(200);
+  });
+
   it("aborts the engine run when the client disconnects", async () => {
     const { url, engine } = await harness.start();
     const aborted = deferred<unknown>();

@@ -164,6 +164,14 @@ export interface CreateAppOptions {
    */
   taskRouting?: boolean | { detect?: TaskDetector };
   /**
+   * Set when the engine has no usable language model (the CLI's `serve` without an API key): why,
+   * and what to set. Chat completions, responses and completions (the task model too) then answer
+   * 503 `model_not_configured` with this message at once, streaming or not, after the request is
+   * validated and its `model` resolved; documents, search, embeddings and everything else keep
+   * working. Default: unset (the engine's model is used).
+   */
+  modelUnavailable?: string;
+  /**
    * The public base URL of this server (e.g. "https://recall.example.com"), for the citation
    * links of sources without their own http(s) `metadata.url`: `<publicUrl>/v1/documents/<id>`.
    * Default: the origin of each request.

@@ -35,6 +35,7 @@ import { TRACE_EVENT, traceEventJson } from "../trace.ts";
 import { type ChunkMeta, chunker, chunkStream } from "./chunks.ts";
 import {
   type App,
+  assertModelAvailable,
   type Engine,
   generationRoute,
   jsonRoute,
@@ -285,6 +286,7 @@ export function registerChat(app: App, ctx: RouteContext): void {
     const explicitTask = task !== undefined && body.model === task.name;
     // The engine is resolved first (a 404 for an unknown model), except for the task model.
     const target = explicitTask ? undefined : await targetOfModel(ctx, body.model);
+    assertModelAvailable(ctx);
     const meta: Meta = {
       id: openaiId("chatcmpl-"),
       created: Math.floor(Date.now() / 1000),

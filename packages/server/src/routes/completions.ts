@@ -6,7 +6,7 @@ import { checkStreamOptions, extensionOptions, invalid, sampling, stopList, unsu
 import { type Outcome, runTurn, streamTurn, type Turn } from "../pipeline.ts";
 import { type CompletionRequest, CompletionRequestSchema, CompletionSchema } from "../schemas.ts";
 import { chunker, chunkStream } from "./chunks.ts";
-import { type App, generationRoute, jsonRoute, type RouteContext } from "./shared.ts";
+import { type App, assertModelAvailable, generationRoute, jsonRoute, type RouteContext } from "./shared.ts";
 
 export function completionTurn(body: CompletionRequest): Turn {
   checkStreamOptions(body);
@@ -75,6 +75,7 @@ export function registerCompletions(app: App, ctx: RouteContext): void {
   });
   jsonRoute(app, ctx, route, CompletionRequestSchema, async (c, body) => {
     const { engine } = await targetOfModel(ctx, body.model);
+    assertModelAvailable(ctx);
     const turn = completionTurn(body);
     const id = openaiId("cmpl-");
     const created = Math.floor(Date.now() / 1000);

@@ -26,6 +26,7 @@ import { ResponseObjectSchema, type ResponseRequest, ResponseRequestSchema } fro
 import { type SseWriter, sseResponse } from "../sse.ts";
 import {
   type App,
+  assertModelAvailable,
   type Engine,
   generationRoute,
   jsonRoute,
@@ -441,6 +442,7 @@ export function registerResponses(app: App, ctx: RouteContext): void {
   });
   jsonRoute(app, ctx, route, ResponseRequestSchema, async (c, body) => {
     const { engine, collection } = await targetOfModel(ctx, body.model);
+    assertModelAvailable(ctx);
     const turn = responseTurn(body, recent);
     checkTurn(engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "text.format");
     const env: Envelope = {

@@ -10,6 +10,7 @@ import type { ApiKeyAuthVariables, RateLimitVariables } from "@deeprecall/middle
 import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
+import { modelNotConfigured } from "../errors.ts";
 import { jsonBodyParser } from "../request-body.ts";
 import { ErrorSchema } from "../schemas.ts";
 import type { TaskDetector } from "../task.ts";
@@ -67,6 +68,19 @@ export interface RouteContext {
   collections: ServedCollections | undefined;
   /** Called with each collection engine a request resolves (metrics attach to it; idempotent). */
   onEngine: ((engine: Engine) => void) | undefined;
+  /** `createApp`'s `modelUnavailable`: why no language model can answer (none = one can). */
+  modelUnavailable: string | undefined;
+}
+
+/**
+ * Refuses a generation request (chat, responses, completions) at once when no language model is
+ * configured (`createApp`'s `modelUnavailable`), so a streaming client gets the 503 as its HTTP
+ * status instead of a 200 whose stream ends in an error.
+ *
+ * @throws ApiError 503 `model_not_configured` with the configured message.
+ */
+export function assertModelAvailable(ctx: RouteContext): void {
+  if (ctx.modelUnavailable !== undefined) throw modelNotConfigured(ctx.modelUnavailable);
 }
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
