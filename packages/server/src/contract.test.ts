@@ -164,6 +164,59 @@ describe("POST /v1/responses", () => {
     expect(call.options).toMatchObject({ instructions: "Be terse.", temperature: 0.3, maxOutputTokens: 200 });
   });
 
+  it("echoes the request's settings as OpenAI does (reasoning, truncation, verbosity, cache key…), defaults where unset; bad values are 400s", async () => {
+    const { client, url } = await scripted();
+    const response = await client.responses.create({
+      model: "deeprecall",
+      input: "When was the Eiffel Tower built?",
+      reasoning: { effort: "low", summary: "auto" },
+      truncation: "auto",
+      text: { verbosity: "low" },
+      prompt_cache_key: "pck-1",
+      safety_identifier: "user-hash",
+      max_tool_calls: 3,
+      top_logprobs: 0,
+      parallel_tool_calls: false,
+      metadata: { team: "docs" },
+    });
+    expectOpenAISchema("Response", response);
+    expect(response).toMatchObject({
+      reasoning: { effort: "low", summary: "auto" },
+      truncation: "auto",
+      text: { format: { type: "text" }, verbosity: "low" },
+      prompt_cache_key: "pck-1",
+      safety_identifier: "user-hash",
+      max_tool_calls: 3,
+      top_logprobs: 0,
+      parallel_tool_calls: false,
+      metadata: { team: "docs" },
+    });
+    const plain = await client.responses.create({ model: "deeprecall", input: "q" });
+    expectOpenAISchema("Response", plain);
+    expect(plain).toMatchObject({
+      reasoning: { effort: null, summary: null },
+      truncation: "disabled",
+      text: { format: { type: "text" }, verbosity: "medium" },
+      prompt_cache_key: null,
+      safety_identifier: null,
+      max_tool_calls: null,
+      top_logprobs: 0,
+    });
+    for (const [extra, param] of [
+      [{ reasoning: { effort: "huge" } }, "reasoning.effort"],
+      [{ truncation: "middle" }, "truncation"],
+      [{ text: { verbosity: "loud" } }, "text.verbosity"],
+      [{ safety_identifier: "x".repeat(65) }, "safety_identifier"],
+    ] as const) {
+      await expectError(
+        await rawPost(url, "/v1/responses", { model: "deeprecall", input: "q", ...extra }),
+        400,
+        param,
+        "invalid_value",
+      );
+    }
+  });
+
   it("takes input as items: system/developer → instructions, earlier turns → history, refusal parts accepted", async () => {
     const { client, engine } = await scripted();
     const response = await client.responses.create({

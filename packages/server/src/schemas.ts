@@ -583,10 +583,24 @@ export const ResponseRequestSchema = z
             strict: z.boolean().nullable().optional(),
           })
           .optional(),
-        verbosity: z.string().nullable().optional(),
+        verbosity: z.enum(["low", "medium", "high"]).nullable().optional(),
       })
       .nullable()
       .optional(),
+    // Accepted and echoed (OpenAI's values); DeepRecall's own reasoning is the engine's loop.
+    reasoning: z
+      .object({
+        effort: z.enum(["none", "minimal", "low", "medium", "high", "xhigh", "max"]).nullable().optional(),
+        summary: z.enum(["auto", "concise", "detailed"]).nullable().optional(),
+      })
+      .loose()
+      .nullable()
+      .optional(),
+    truncation: z.enum(["auto", "disabled"]).nullable().optional(),
+    service_tier: z.enum(["auto", "default", "flex", "scale", "priority"]).nullable().optional(),
+    prompt_cache_key: z.string().nullable().optional(),
+    safety_identifier: z.string().max(64).nullable().optional(),
+    max_tool_calls: z.number().int().min(1).nullable().optional(),
     tools: z.array(ResponseToolSchema).optional(),
     tool_choice: ToolChoiceSchema,
     parallel_tool_calls: z.boolean().nullable().optional(),

@@ -270,9 +270,10 @@ function toolsJson(body: ResponseRequest) {
 }
 
 function textFormatJson(body: ResponseRequest) {
+  const verbosity = body.text?.verbosity ?? "medium";
   const f = body.text?.format;
-  if (!f || f.type === "text") return { format: { type: "text" } };
-  if (f.type === "json_object") return { format: { type: "json_object" } };
+  if (!f || f.type === "text") return { format: { type: "text" }, verbosity };
+  if (f.type === "json_object") return { format: { type: "json_object" }, verbosity };
   return {
     format: {
       type: "json_schema",
@@ -281,6 +282,7 @@ function textFormatJson(body: ResponseRequest) {
       strict: f.strict ?? null,
       ...(f.description ? { description: f.description } : {}),
     },
+    verbosity,
   };
 }
 
@@ -319,7 +321,8 @@ function responseJson(
     output,
     parallel_tool_calls: body.parallel_tool_calls ?? true,
     previous_response_id: null,
-    reasoning: null,
+    // The request's settings echoed, as OpenAI does (null where not set).
+    reasoning: { effort: body.reasoning?.effort ?? null, summary: body.reasoning?.summary ?? null },
     service_tier: "default" as const,
     store: false,
     temperature: body.temperature ?? 1,
@@ -327,7 +330,11 @@ function responseJson(
     tool_choice: body.tool_choice ?? "auto",
     tools: toolsJson(body),
     top_p: body.top_p ?? 1,
-    truncation: "disabled" as const,
+    truncation: body.truncation ?? "disabled",
+    top_logprobs: body.top_logprobs ?? 0,
+    max_tool_calls: body.max_tool_calls ?? null,
+    prompt_cache_key: body.prompt_cache_key ?? null,
+    safety_identifier: body.safety_identifier ?? null,
     // OpenAI's schema has no null usage: absent until the response is done.
     ...(extra.usage ? { usage: usageJson(extra.usage) } : {}),
     metadata: body.metadata ?? {},
