@@ -127,10 +127,13 @@ describe("budget attacks (issue 17): what goes out is admitted first", () => {
       "try { llmQueryBatched(Array.from({ length: 200 }, (_, i) => 'p' + i)); } catch (e) { print('told: ' + e.name + ': ' + e.message); }",
       { maxTokens: 1000 },
     );
-    expect(seen.sub).toBeGreaterThanOrEqual(9);
-    expect(seen.sub).toBeLessThanOrEqual(9 + 4);
+    // The calls in flight are weighed (100 tokens a call so far): no call goes out past the limit.
+    expect(seen.sub).toBe(9);
+    expect(result.usage.totalTokens).toBeLessThanOrEqual(1000);
     expect(seen.maxInFlight).toBeLessThanOrEqual(4);
-    expect(result.reasoningTrace[0]!.output).toMatch(/told: BudgetExceededError: Budget exceeded: maxTokens/);
+    expect(result.reasoningTrace[0]!.output).toMatch(
+      /told: BudgetExceededError: Budget nearly spent: llmQuery refused, the \d call\(s\) in flight are expected to use up the rest of maxTokens/,
+    );
     expect(result.reasoningTrace[0]!.output).toMatch(/were not sent/);
     expect(result.error).toBe("Budget exceeded: maxTokens (limit 1000)");
   });
@@ -165,6 +168,30 @@ describe("budget attacks (issue 17): what goes out is admitted first", () => {
     );
     expect(result.usage.totalTokens).toBeLessThanOrEqual(3000 + 4 * 100);
     expect(result.budgetStatus.exceededLimit).toBe("maxTokens");
+  });
+
+  it("a batch fanning out inside child loops at maxDepth 3: at most maxConcurrency model calls in flight for the whole query", async () => {
+    const { seen } = await run(
+      "try { llmQueryBatched(['dig a', 'dig b', 'dig c', 'dig d']); } catch (e) {}",
+      { maxTokens: 100_000 },
+      { maxDepth: 3 },
+      { childAttack: true, delayMs: 5 },
+    );
+    expect(seen.calls).toBeGreaterThan(20);
+    expect(seen.maxInFlight).toBeLessThanOrEqual(4);
+  });
+
+  it("an llmQuery prompt of 90,000 characters under maxTokens 1000: refused unsent, the model told why", async () => {
+    const { result, seen } = await run(
+      "try { llmQuery('x'.repeat(90000)); } catch (e) { print('told: ' + e.name + ': ' + e.message); }",
+      { maxTokens: 1000 },
+      {},
+      { delayMs: 0 },
+    );
+    expect(seen.sub).toBe(0);
+    expect(result.reasoningTrace[0]!.output).toContain(
+      "told: BudgetExceededError: Budget too small for this prompt: llmQuery refused, its prompt (~22500 tokens) is more than the 900 tokens left of maxTokens (limit 1000)",
+    );
   });
 
   it("a searchDb loop under maxSearchCalls 3: 3 searches reach the store (grounding included), the model is told", async () => {

@@ -156,6 +156,84 @@ describe("budget admission inside a block", () => {
     expect(result.budgetStatus.exceededLimit).toBe("maxTokens");
   });
 
+  it("weighs the calls in flight: a batch under maxTokens 1000 stops sending at the limit, not maxConcurrency past it", async () => {
+    const { model, state } = countingModel(
+      "try { llmQueryBatched(Array.from({ length: 200 }, (_, i) => 'q' + i)); } catch (e) { print(e.message); }",
+      { delayMs: 5 },
+    );
+    const result = await engine({ vectorStore: await store(), model, maxConcurrency: 4 }).query("Who?", {
+      budget: { maxTokens: 1000 },
+    });
+    // 100 tokens a call: the root turn and 9 sub-calls are exactly the budget; none went out past it.
+    expect(state.subCalls).toBe(9);
+    expect(result.usage.totalTokens).toBe(1000);
+    expect(state.maxInFlight).toBe(4);
+    expect(result.reasoningTrace[0]!.output).toMatch(
+      /Budget nearly spent: llmQuery refused, the 3 call\(s\) in flight/,
+    );
+    expect(result.reasoningTrace[0]!.output).toMatch(/9 of 200 prompts answered/);
+    expect(result.budgetStatus.exceededLimit).toBe("maxTokens");
+  });
+
+  it("maxConcurrency bounds the model calls in flight for the whole query: child loops fanning out cannot multiply it", async () => {
+    const state = { calls: 0, inFlight: 0, maxInFlight: 0 };
+    const model = new MockLanguageModelV4({
+      modelId: "fan-out",
+      doGenerate: async (call): Promise<LanguageModelV4GenerateResult> => {
+        state.calls++;
+        state.inFlight++;
+        state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        state.inFlight--;
+        const prompt = JSON.stringify(call.prompt);
+        // Every loop fans out four ways once, then answers; the deepest prompts are plain calls.
+        const reply = prompt.includes("REPL output")
+          ? "FINAL(done)"
+          : prompt.includes("Question: ")
+            ? "```repl\nllmQueryBatched(['a', 'b', 'c', 'd']);\n```"
+            : "leaf";
+        return {
+          content: [{ type: "text", text: reply }],
+          finishReason: { unified: "stop", raw: "stop" },
+          usage: {
+            inputTokens: { total: 5, noCache: 5, cacheRead: 0, cacheWrite: 0 },
+            outputTokens: { total: 5, text: 5, reasoning: 0 },
+          },
+          warnings: [],
+        };
+      },
+    });
+    const result = await engine({ vectorStore: await store(), model, maxDepth: 2, maxConcurrency: 3 }).query(
+      "Who?",
+    );
+    expect(result.error).toBeUndefined();
+    // The root and 4 child loops (two turns each) and 16 plain calls under them: without one limit
+    // for the whole query, 3 children × 3 of their calls could be in flight at once.
+    expect(state.calls).toBe(26);
+    expect(state.maxInFlight).toBe(3);
+  });
+
+  it("weighs an llmQuery prompt: one larger than what is left of maxTokens is refused unsent, a shorter one still goes", async () => {
+    const { model, state } = countingModel(
+      [
+        "try { llmQuery('x'.repeat(8000)); } catch (e) { print(e.name + ': ' + e.message); }",
+        "print('short: ' + llmQuery('a short question'));",
+      ].join("\n"),
+    );
+    const result = await engine({ vectorStore: await store(), model }).query("Who?", {
+      budget: { maxTokens: 1000 },
+    });
+    expect(state.subCalls).toBe(1);
+    expect(state.prompts.some((p) => p.includes("xxxxxxxx"))).toBe(false);
+    const output = result.reasoningTrace[0]!.output;
+    expect(output).toContain(
+      "BudgetExceededError: Budget too small for this prompt: llmQuery refused, its prompt (~2000 tokens) is more than the 900 tokens left of maxTokens (limit 1000)",
+    );
+    expect(output).toContain("short: sub");
+    expect(result.answer).toBe("root finished");
+    expect(result.budgetStatus.exceeded).toBe(false);
+  });
+
   it("searchDb is refused once a hard limit is spent", async () => {
     const { model } = countingModel(
       [

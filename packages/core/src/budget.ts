@@ -29,6 +29,12 @@ export class BudgetTracker {
   exceededLimit: string | null = null;
   private readonly startedAt: number;
   private readonly warned = new Set<string>();
+  /** Model calls admitted by {@link startModelCall} that have not settled yet. */
+  private inFlight = 0;
+  /** Tokens those calls are expected to spend (what each was admitted on). */
+  private reservedTokens = 0;
+  /** Calls whose spending was counted ({@link addTokens}): the divisor of the average per call. */
+  private countedCalls = 0;
 
   constructor(limits: QueryBudget = {}, now = performance.now()) {
     this.limits = limits;
@@ -43,8 +49,10 @@ export class BudgetTracker {
     return this.exceededLimit !== null;
   }
 
+  /** Counts one model call's (or cut attempt's) spending: tokens and, when priced, USD. */
   addTokens(tokens: number, costUsd?: number): void {
     this.tokens += tokens;
+    this.countedCalls++;
     if (costUsd !== undefined) this.costUsd = (this.costUsd ?? 0) + costUsd;
   }
 
@@ -76,11 +84,73 @@ export class BudgetTracker {
   /**
    * Admission of one model call, before it goes out. Throws a {@link BudgetExceededError} naming
    * the limit when tokens, cost or time are spent (calls already in flight may still finish and
-   * overshoot; nothing new starts). `what` names the call in the error message.
+   * overshoot; nothing new starts). `what` names the call in the error message. With
+   * `promptTokens` (an estimate of the prompt the call sends, e.g. model code's `llmQuery`
+   * argument), a prompt larger than what is left of `maxTokens` is refused too.
    */
-  admitModelCall(what = "model call"): void {
+  admitModelCall(what = "model call", promptTokens?: number): void {
     const hit = this.spentHardLimit();
     if (hit) throw new BudgetExceededError(hit, refusalMessage(hit, what, this.limits));
+    // A prompt that alone is more than what is left would pass the limit before a word of
+    // answer; refused without marking the budget spent, so a shorter prompt can still go.
+    const max = this.limits.maxTokens;
+    if (promptTokens !== undefined && max !== undefined && this.tokens + promptTokens > max) {
+      throw new BudgetExceededError(
+        "maxTokens",
+        `Budget too small for this prompt: ${what} refused, its prompt (~${promptTokens} tokens) is more than the ${max - this.tokens} tokens left of maxTokens (limit ${max}). Send a shorter prompt, or answer with FINAL(...) from what you have.`,
+      );
+    }
+  }
+
+  /**
+   * Admission of one model call that goes out now, as {@link admitModelCall}, weighing also the
+   * calls already in flight: while others are in flight, the call is refused when they and it
+   * would pass `maxTokens` or `maxCostUsd`, each expected to spend this run's average per call
+   * so far, or for tokens at least its prompt (`promptTokens`, an estimate). So concurrent calls
+   * (llmQueryBatched, child loops) stop going out as the budget runs out instead of all being
+   * admitted while it still has room; the overshoot is what the calls in flight spend beyond
+   * that. Such a refusal does not mark the budget spent (the calls in flight may fail and spend
+   * nothing). A call with nothing else in flight goes out while any room is left, as before.
+   *
+   * @returns the call's settle function: call it once the call's usage is counted, or it failed.
+   * @throws BudgetExceededError naming `maxTokens`, `maxCostUsd` or `maxTimeSeconds`.
+   */
+  startModelCall(what = "model call", promptTokens = 0): () => void {
+    this.admitModelCall(what);
+    const perCall = this.countedCalls > 0 ? this.tokens / this.countedCalls : 0;
+    const expected = Math.max(perCall, promptTokens);
+    const crowded = this.inFlight > 0 ? this.inFlightLimit(expected) : null;
+    if (crowded) {
+      throw new BudgetExceededError(
+        crowded,
+        `Budget nearly spent: ${what} refused, the ${this.inFlight} call(s) in flight are expected to use up the rest of ${crowded} (limit ${this.limits[crowded as keyof QueryBudget]}). Answer with FINAL(...) from what you have, or try again once they return.`,
+      );
+    }
+    this.inFlight++;
+    this.reservedTokens += expected;
+    let settled = false;
+    return () => {
+      if (settled) return;
+      settled = true;
+      this.inFlight--;
+      this.reservedTokens -= expected;
+    };
+  }
+
+  /**
+   * The limit one more call expected to spend `expectedTokens` would pass, on top of what was
+   * spent and what the calls in flight are expected to spend; null when there is room.
+   */
+  private inFlightLimit(expectedTokens: number): string | null {
+    const { maxTokens, maxCostUsd } = this.limits;
+    if (maxTokens !== undefined && this.tokens + this.reservedTokens + expectedTokens > maxTokens) {
+      return "maxTokens";
+    }
+    const cost = this.costUsd;
+    if (maxCostUsd !== undefined && cost !== null && this.countedCalls > 0) {
+      if (cost + (cost / this.countedCalls) * (this.inFlight + 1) > maxCostUsd) return "maxCostUsd";
+    }
+    return null;
   }
 
   /**

@@ -53,7 +53,11 @@ export interface DeepRecallEngineOptions {
   maxOutputChars?: number;
   /** Summarise older turns into the sandbox variable `history` once the prompt nears this many tokens. */
   compactionThresholdTokens?: number;
-  /** Concurrency of llmQueryBatched and queryBatch defaults. Default 4. */
+  /**
+   * Most model calls of one query in flight at once, all nesting levels together (so
+   * `llmQueryBatched` inside child loops cannot multiply it), and `queryBatch`'s default number
+   * of queries at once. Default 4.
+   */
   maxConcurrency?: number;
   /**
    * Output-token cap sent with every root-model turn (the root loop's turns, the forced last

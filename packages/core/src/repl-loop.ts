@@ -471,7 +471,10 @@ async function subQuery(
     throw new TypeError("llmQuery(prompt): prompt must be a non-empty string");
   run.checkAbort();
   const depth = parent.depth + 1;
-  run.budget.admitModelCall(depth <= run.engine.maxDepth ? "llmQuery (child investigation)" : "llmQuery");
+  run.budget.admitModelCall(
+    depth <= run.engine.maxDepth ? "llmQuery (child investigation)" : "llmQuery",
+    estimateTokens(prompt.length),
+  );
   const started = performance.now();
   try {
     let response: string;

@@ -1,4 +1,5 @@
 import type { LanguageModel } from "ai";
+import pLimit, { type LimitFunction } from "p-limit";
 import { BudgetTracker } from "./budget.ts";
 import { callTimeoutError, callTimeoutReason } from "./call-timeout.ts";
 import type { CallbackManager } from "./callbacks/manager.ts";
@@ -13,6 +14,7 @@ import {
 } from "./errors.ts";
 import { validateFilter } from "./filters.ts";
 import {
+  estimateTokens,
   type ModelReply,
   type ModelRequest,
   promptChars,
@@ -52,13 +54,13 @@ export type SearchFn = (
   options: { topK: number; filters?: MetadataFilter; signal?: AbortSignal },
 ) => Promise<{ results: SearchResult[]; cached: boolean }>;
 
-/**
- * Everything one `query()` shares across its loops (root and child): the budget, usage,
- * sources seen, the abort signal, and the event/callback fan-out.
- */
 /** The longest delay `setTimeout` honours (a signed 32-bit count of ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Everything one `query()` shares across its loops (root and child): the budget, usage,
+ * sources seen, the abort signal, the model-call slots and the event/callback fan-out.
+ */
 export class RunState {
   readonly runId = crypto.randomUUID();
   readonly budget: BudgetTracker;
@@ -84,6 +86,13 @@ export class RunState {
   readonly search: SearchFn;
   private readonly emitEvent: (event: EngineEvent) => void;
   private readonly callbacks: CallbackManager;
+  /**
+   * At most `maxConcurrency` model calls of this run in flight, all depths together: child loops
+   * fanning out inside child loops cannot multiply it. A call waits here before its budget
+   * admission, so it is admitted against what the calls before it spent. (No deadlock: a call
+   * holding a slot never waits for another.)
+   */
+  private readonly modelSlots: LimitFunction;
 
   constructor(
     query: string,
@@ -101,6 +110,7 @@ export class RunState {
     this.emitEvent = emitEvent;
     this.callbacks = callbacks;
     this.budget = new BudgetTracker(budget);
+    this.modelSlots = pLimit(engine.maxConcurrency);
     this.userSignal = options.signal;
     const signals = [this.deadline.signal];
     if (options.signal) signals.push(options.signal);
@@ -184,15 +194,37 @@ export class RunState {
    *
    * @throws BudgetExceededError, LLMProviderError, AbortError
    */
-  async callModelReply(
+  callModelReply(
     model: LanguageModel,
     request: ModelRequest,
     options: { signal?: AbortSignal | undefined; what?: string } = {},
   ): Promise<Pick<ModelReply, "text" | "finishReason">> {
+    return this.modelSlots(() => this.sendModelCall(model, request, options));
+  }
+
+  /** {@link callModelReply} once it holds a model-call slot: admission, the call, its usage. */
+  private async sendModelCall(
+    model: LanguageModel,
+    request: ModelRequest,
+    options: { signal?: AbortSignal | undefined; what?: string },
+  ): Promise<Pick<ModelReply, "text" | "finishReason">> {
     this.checkAbort();
     const what = options.what ?? "model call";
-    this.budget.admitModelCall(what);
-    const signal = options.signal ? AbortSignal.any([this.signal, options.signal]) : this.signal;
+    const settle = this.budget.startModelCall(what, estimateTokens(promptChars(request)));
+    try {
+      return await this.sendAdmittedCall(model, request, options.signal, what);
+    } finally {
+      settle();
+    }
+  }
+
+  private async sendAdmittedCall(
+    model: LanguageModel,
+    request: ModelRequest,
+    callSignal: AbortSignal | undefined,
+    what: string,
+  ): Promise<Pick<ModelReply, "text" | "finishReason">> {
+    const signal = callSignal ? AbortSignal.any([this.signal, callSignal]) : this.signal;
     const modelId = modelIdOf(model);
     const timeoutMs = this.engine.callTimeoutMs ?? CALL_DEFAULTS.callTimeoutMs;
     let reply: ModelReply;
