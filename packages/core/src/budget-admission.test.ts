@@ -14,6 +14,19 @@ function text(call: LanguageModelV4CallOptions): string {
   return JSON.stringify(call.prompt);
 }
 
+/** A model reply of `content` that cost `tokens` (half in, half out). */
+function modelReply(content: string, tokens = 100): LanguageModelV4GenerateResult {
+  return {
+    content: [{ type: "text", text: content }],
+    finishReason: { unified: "stop", raw: "stop" },
+    usage: {
+      inputTokens: { total: tokens / 2, noCache: tokens / 2, cacheRead: 0, cacheWrite: 0 },
+      outputTokens: { total: tokens / 2, text: tokens / 2, reasoning: 0 },
+    },
+    warnings: [],
+  };
+}
+
 /**
  * A model that counts every call that reaches it: the root turn (first user message holds
  * "Question: ") runs `rootCode` once, sub-calls answer "sub" for 100 tokens (50 in / 50 out)
@@ -37,15 +50,7 @@ function countingModel(rootCode: string, opts: { delayMs?: number } = {}) {
           state.rootCalls++;
           reply = state.rootCalls === 1 ? `\`\`\`repl\n${rootCode}\n\`\`\`` : "FINAL(root finished)";
         } else state.subCalls++;
-        return {
-          content: [{ type: "text", text: reply }],
-          finishReason: { unified: "stop", raw: "stop" },
-          usage: {
-            inputTokens: { total: 50, noCache: 50, cacheRead: 0, cacheWrite: 0 },
-            outputTokens: { total: 50, text: 50, reasoning: 0 },
-          },
-          warnings: [],
-        };
+        return modelReply(reply);
       } finally {
         state.inFlight--;
       }
@@ -136,15 +141,7 @@ describe("budget admission inside a block", () => {
         const reply = asked
           ? "FINAL(done here)"
           : "```repl\nfor (let i = 0; i < 3; i++) { try { llmQuery('sub ' + i); } catch (e) {} }\n```";
-        return {
-          content: [{ type: "text", text: reply }],
-          finishReason: { unified: "stop", raw: "stop" },
-          usage: {
-            inputTokens: { total: 50, noCache: 50, cacheRead: 0, cacheWrite: 0 },
-            outputTokens: { total: 50, text: 50, reasoning: 0 },
-          },
-          warnings: [],
-        };
+        return modelReply(reply);
       },
     });
     const result = await engine({ vectorStore: await store(), model, maxDepth: 3 }).query("Who?", {
@@ -192,15 +189,7 @@ describe("budget admission inside a block", () => {
           : prompt.includes("Question: ")
             ? "```repl\nllmQueryBatched(['a', 'b', 'c', 'd']);\n```"
             : "leaf";
-        return {
-          content: [{ type: "text", text: reply }],
-          finishReason: { unified: "stop", raw: "stop" },
-          usage: {
-            inputTokens: { total: 5, noCache: 5, cacheRead: 0, cacheWrite: 0 },
-            outputTokens: { total: 5, text: 5, reasoning: 0 },
-          },
-          warnings: [],
-        };
+        return modelReply(reply, 10);
       },
     });
     const result = await engine({ vectorStore: await store(), model, maxDepth: 2, maxConcurrency: 3 }).query(

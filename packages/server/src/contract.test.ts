@@ -166,31 +166,24 @@ describe("POST /v1/responses", () => {
 
   it("echoes the request's settings as OpenAI does (reasoning, truncation, verbosity, cache key…), defaults where unset; bad values are 400s", async () => {
     const { client, url } = await scripted();
+    const settings = {
+      reasoning: { effort: "low", summary: "auto" },
+      truncation: "auto",
+      prompt_cache_key: "pck-1",
+      safety_identifier: "user-hash",
+      max_tool_calls: 3,
+      top_logprobs: 0,
+      parallel_tool_calls: false,
+      metadata: { team: "docs" },
+    } as const;
     const response = await client.responses.create({
       model: "deeprecall",
       input: "When was the Eiffel Tower built?",
-      reasoning: { effort: "low", summary: "auto" },
-      truncation: "auto",
       text: { verbosity: "low" },
-      prompt_cache_key: "pck-1",
-      safety_identifier: "user-hash",
-      max_tool_calls: 3,
-      top_logprobs: 0,
-      parallel_tool_calls: false,
-      metadata: { team: "docs" },
+      ...settings,
     });
     expectOpenAISchema("Response", response);
-    expect(response).toMatchObject({
-      reasoning: { effort: "low", summary: "auto" },
-      truncation: "auto",
-      text: { format: { type: "text" }, verbosity: "low" },
-      prompt_cache_key: "pck-1",
-      safety_identifier: "user-hash",
-      max_tool_calls: 3,
-      top_logprobs: 0,
-      parallel_tool_calls: false,
-      metadata: { team: "docs" },
-    });
+    expect(response).toMatchObject({ ...settings, text: { format: { type: "text" }, verbosity: "low" } });
     const plain = await client.responses.create({ model: "deeprecall", input: "q" });
     expectOpenAISchema("Response", plain);
     expect(plain).toMatchObject({
