@@ -861,6 +861,47 @@ describe("chat completions: exact semantics", () => {
     });
   });
 
+  it("a budget-cut run with a shaped answer: finish_reason stop and status completed, so parse() keeps the whole JSON", async () => {
+    const store = new MemoryStore("contract-cut");
+    await store.addDocuments({
+      documents: ["The Eiffel Tower was built in Paris in 1889."],
+      ids: ["eiffel"],
+    });
+    // The model never answers FINAL: the iteration budget ends the run, then the shaping call runs.
+    const replies = Array.from(
+      { length: 20 },
+      () => (call: { responseFormat?: { type: string } }) =>
+        call.responseFormat?.type === "json"
+          ? JSON.stringify({ city: "Paris", year: 1889 })
+          : "Still looking.",
+    );
+    const engine = new DeepRecallEngine({ vectorStore: store, model: scriptedModel(replies as never) });
+    engines.push(engine);
+    const { client } = await serve(engine);
+    const Place = z.object({ city: z.string(), year: z.number().int() });
+    const budget = { deeprecall: { budget: { max_iterations: 1 } } };
+    const completion = await client.chat.completions.parse({
+      model: "deeprecall",
+      messages: [{ role: "user", content: "Where and when was the tower built?" }],
+      response_format: zodResponseFormat(Place, "place"),
+      ...budget,
+    });
+    expect(completion.choices[0]!.finish_reason).toBe("stop");
+    expect(completion.choices[0]!.message.parsed).toEqual({ city: "Paris", year: 1889 });
+    const ext = (completion as unknown as { deeprecall: { budget_status: { exceeded_limit: string } } })
+      .deeprecall;
+    expect(ext.budget_status.exceeded_limit).toBe("max_iterations");
+    const response = await client.responses.parse({
+      model: "deeprecall",
+      input: "Where and when was the tower built?",
+      text: { format: zodTextFormat(Place, "place") },
+      ...budget,
+    });
+    expectOpenAISchema("Response", response);
+    expect(response.status).toBe("completed");
+    expect(response.output_parsed).toEqual({ city: "Paris", year: 1889 });
+  });
+
   /** A strict json_schema format for {city}: the tests' model answers {town} instead. */
   const STRICT_PLACE = {
     type: "json_schema" as const,

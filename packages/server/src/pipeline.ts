@@ -216,13 +216,17 @@ async function shapeOutcome(
       usage,
     };
   }
-  return { result, text: json, toolCall: null, finishReason: finishReason(result), usage };
+  // The shaped JSON is whole and validated even when a budget ended the run (that is reported in
+  // `deeprecall.budget_status`): "length" would make clients' `parse()` discard it.
+  return { result, text: json, toolCall: null, finishReason: "stop", usage };
 }
 
 /**
- * The OpenAI `finish_reason`: "length" when a budget or limit ended the run instead of the
- * model's own answer (the answer is then best-effort), or when the model's output was cut at the
- * output-token cap (`max_tokens`) while it wrote the answer (`result.truncated`); else "stop".
+ * The OpenAI `finish_reason` of a text answer: "length" when a budget or limit ended the run
+ * instead of the model's own answer (the answer is then best-effort), or when the model's output
+ * was cut at the output-token cap (`max_tokens`) while it wrote the answer (`result.truncated`);
+ * else "stop". (A shaped answer, JSON or a tool call, is whole once the structured-output call
+ * returned it: "stop" or "tool_calls" whatever ended the run.)
  */
 export function finishReason(result: DeepRecallResult): "stop" | "length" {
   // Engines implementing DeepRecallEngineApi by hand may leave out the budget status.
