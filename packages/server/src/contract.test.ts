@@ -195,17 +195,17 @@ describe("POST /v1/responses", () => {
       max_tool_calls: null,
       top_logprobs: 0,
     });
-    for (const [extra, param] of [
-      [{ reasoning: { effort: "huge" } }, "reasoning.effort"],
-      [{ truncation: "middle" }, "truncation"],
-      [{ text: { verbosity: "loud" } }, "text.verbosity"],
-      [{ safety_identifier: "x".repeat(65) }, "safety_identifier"],
+    for (const [extra, param, code] of [
+      [{ reasoning: { effort: "huge" } }, "reasoning.effort", "invalid_value"],
+      [{ truncation: "middle" }, "truncation", "invalid_value"],
+      [{ text: { verbosity: "loud" } }, "text.verbosity", "invalid_value"],
+      [{ safety_identifier: "x".repeat(65) }, "safety_identifier", "string_above_max_length"],
     ] as const) {
       await expectError(
         await rawPost(url, "/v1/responses", { model: "deeprecall", input: "q", ...extra }),
         400,
         param,
-        "invalid_value",
+        code,
       );
     }
   });
@@ -453,7 +453,10 @@ describe("POST /v1/responses", () => {
       input: "q",
       max_output_tokens: 8,
     });
-    await expectError(tiny, 400, "max_output_tokens", "invalid_value");
+    const tooFew = await expectError(tiny, 400, "max_output_tokens", "integer_below_min_value");
+    expect(tooFew.message).toBe(
+      "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got 8 instead.",
+    );
   });
 
   it("tool_choice naming a function returns that function_call, streamed too", async () => {
@@ -571,7 +574,7 @@ describe("POST /v1/completions", () => {
       await rawPost(url, "/v1/completions", { model: "deeprecall", prompt: "q", top_p: 7 }),
       400,
       "top_p",
-      "invalid_value",
+      "decimal_above_max_value",
     );
     await expectError(
       await rawPost(url, "/v1/completions", {
@@ -732,8 +735,8 @@ describe("chat completions: exact semantics", () => {
     const bad: Array<[Record<string, unknown>, string, string]> = [
       [{ logprobs: true }, "logprobs", "unsupported_value"],
       [{ top_logprobs: 2 }, "top_logprobs", "unsupported_value"],
-      [{ top_p: 7 }, "top_p", "invalid_value"],
-      [{ seed: 1.5 }, "seed", "invalid_value"],
+      [{ top_p: 7 }, "top_p", "decimal_above_max_value"],
+      [{ seed: 1.5 }, "seed", "invalid_type"],
       [{ stop: ["a", "b", "c", "d", "e"] }, "stop", "invalid_value"],
       [{ stream_options: { include_usage: true } }, "stream_options", "invalid_value"],
       [{ tool_choice: "required", tools: [] }, "tool_choice", "unsupported_value"],
