@@ -1,4 +1,5 @@
 import { connect } from "node:net";
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -175,6 +176,41 @@ describe("jsonBodyParser under @hono/node-server", () => {
       "chunked",
     );
     expect([bad.status, bad.json.error?.code]).toEqual([400, "invalid_encoding"]);
+  });
+
+  it("undoes a gzip, deflate or br Content-Encoding; refuses others (415), corrupt data (400) and bombs (413)", async () => {
+    const json = '{"name":"zipped"}';
+    const encoded: Array<[string, Buffer, "whole" | "chunked"]> = [
+      ["gzip", gzipSync(json), "whole"],
+      ["x-gzip", gzipSync(json), "chunked"],
+      ["deflate", deflateSync(json), "whole"],
+      ["deflate", deflateRawSync(json), "whole"],
+      ["br", brotliCompressSync(json), "chunked"],
+      ["gzip, br", brotliCompressSync(gzipSync(json)), "whole"],
+      ["identity", Buffer.from(json), "whole"],
+    ];
+    for (const [encoding, body, mode] of encoded) {
+      const res = await post(
+        server.url,
+        body,
+        { "content-type": "application/json", "content-encoding": encoding },
+        mode,
+      );
+      expect([encoding, res.status, res.json.body]).toEqual([encoding, 200, { name: "zipped" }]);
+    }
+    const headers = (encoding: string) => ({
+      "content-type": "application/json",
+      "content-encoding": encoding,
+    });
+    const compress = await post(server.url, json, headers("compress"));
+    expect([compress.status, compress.json.error?.code]).toEqual([415, "unsupported_content_encoding"]);
+    const corrupt = await post(server.url, Buffer.from("not gzip at all"), headers("gzip"));
+    expect([corrupt.status, corrupt.json.error?.code]).toEqual([400, "invalid_encoding"]);
+    // 40 bytes on the wire, 10,000 once inflated: over the 64-byte limit.
+    const bomb = gzipSync(`{"name":"${"a".repeat(10_000)}"}`);
+    expect(bomb.length).toBeLessThan(LIMIT);
+    const inflated = await post(server.url, bomb, headers("gzip"));
+    expect([inflated.status, inflated.json.error?.code]).toEqual([413, "request_too_large"]);
   });
 
   it("refuses multipart with 415", async () => {

@@ -4,6 +4,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import { IncomingMessage } from "node:http";
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from "node:zlib";
 import { requestHeader } from "@deeprecall/middleware";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -196,7 +197,8 @@ function limitBody(maxSize: number, tooLarge: () => ApiError): MiddlewareHandler
 const MULTIPART_TYPE = /^\s*multipart\//i;
 
 /**
- * A JSON body parser for one route: reads the body, refuses invalid UTF-8 (400
+ * A JSON body parser for one route: reads the body (undoing a gzip, deflate or br
+ * `Content-Encoding`; others are a 415), refuses invalid UTF-8 (400
  * `invalid_encoding`: never stored as U+FFFD), malformed or empty JSON (400 `invalid_json`) and
  * multipart bodies (415), then validates the value with `schema` (400 `invalid_value` naming the
  * field, see {@link invalidRequest}). The body is JSON whatever it is labelled (`curl -d` sends
@@ -223,14 +225,80 @@ export function jsonBodyParser<S extends z.ZodType>(
         code: "unsupported_media_type",
       });
     }
+    const encodings = contentEncodings(requestHeader(c, "content-encoding"));
+    const decode = (bytes: Uint8Array) => (encodings ? decodeBody(bytes, encodings, maxSize) : bytes);
     const incoming = declaredLengthRequest(c);
     if (incoming) {
       // Judged before reading, also where bodyLimits did not run first.
       if (Number(incoming.headers["content-length"]) > maxSize) throw payloadTooLarge(maxSize);
-      return readBody(incoming).then((bytes) => validate(parseJson(bytes, maxSize)));
+      return readBody(incoming).then((bytes) => validate(parseJson(decode(bytes), maxSize)));
     }
-    return c.req.arrayBuffer().then((buffer) => validate(parseJson(new Uint8Array(buffer), maxSize)));
+    return c.req.arrayBuffer().then((buffer) => validate(parseJson(decode(new Uint8Array(buffer)), maxSize)));
   };
+}
+
+type Decoder = (bytes: Uint8Array, options: { maxOutputLength: number }) => Buffer;
+
+/** The request `Content-Encoding`s a JSON body may come in (RFC 9110 §8.4.1). */
+const DECODERS: Record<string, Decoder> = {
+  gzip: gunzipSync,
+  "x-gzip": gunzipSync,
+  br: brotliDecompressSync,
+  // "deflate" is the zlib format; some clients send raw deflate under that name.
+  deflate: (bytes, options) => {
+    try {
+      return inflateSync(bytes, options);
+    } catch (error) {
+      if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw error;
+      return inflateRawSync(bytes, options);
+    }
+  },
+};
+
+/**
+ * The codings of a `Content-Encoding` header in the order they were applied ("identity"
+ * dropped), or undefined when there are none.
+ *
+ * @throws ApiError 415 `unsupported_content_encoding` for a coding this server cannot undo
+ * (RFC 7694: 415 for an unsupported request content coding).
+ */
+function contentEncodings(header: string | undefined): string[] | undefined {
+  if (header === undefined) return undefined;
+  const codings = header
+    .split(",")
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== "" && c !== "identity");
+  if (codings.length === 0) return undefined;
+  const unknown = codings.find((c) => !(c in DECODERS));
+  if (unknown !== undefined) {
+    throw new ApiError(
+      415,
+      `Content-Encoding '${unknown.slice(0, 40)}' is not supported: send the body uncompressed, or as gzip, deflate or br.`,
+      { code: "unsupported_content_encoding" },
+    );
+  }
+  return codings;
+}
+
+/**
+ * A compressed body undone, the last coding first, never more than `maxSize` bytes decoded (a
+ * small body that inflates past the limit is a 413 like a large one).
+ *
+ * @throws ApiError 413 `request_too_large`; 400 `invalid_encoding` when the data is corrupt.
+ */
+function decodeBody(bytes: Uint8Array, codings: string[], maxSize: number): Uint8Array {
+  let out = bytes;
+  for (let i = codings.length - 1; i >= 0; i--) {
+    try {
+      out = DECODERS[codings[i]!]!(out, { maxOutputLength: maxSize });
+    } catch (error) {
+      if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw payloadTooLarge(maxSize);
+      throw new ApiError(400, `The request body is not valid ${codings[i]} data.`, {
+        code: "invalid_encoding",
+      });
+    }
+  }
+  return out;
 }
 
 /**
