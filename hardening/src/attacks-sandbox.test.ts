@@ -356,6 +356,42 @@ describe("sandbox attacks (issue 17)", () => {
     expect(reports.filter((r) => r.kind === "quickjs")).toEqual([]);
   });
 
+  it("memory other sessions hold cannot cost a session its variables: only the refused block's own are cleared", async () => {
+    const reports: SandboxWorkerReport[] = [];
+    const pool = createSandboxPool({ workers: 1, timeoutMs: 5_000, onWorkerError: (r) => reports.push(r) });
+    pools.push(pool);
+    const host = {
+      searchDb: async () => [],
+      llmQuery: async () => "answer",
+      llmQueryBatched: async (prompts: string[]) => prompts.map(() => "answer"),
+    };
+    // Four sessions grow their instances to ~62 MiB each and free it again: WebAssembly memory
+    // never shrinks, so they keep nearly all of the shared budget (192 MiB by default).
+    const holders = [];
+    for (let i = 0; i < 4; i++) {
+      const holder = await pool.createSession(host, {});
+      holders.push(holder);
+      await holder.run(
+        "{ let t = []; try { for (let i = 0; i < 62; i++) t.push('x'.repeat((1 << 20) - 64) + i); } catch (e) {} t = null }",
+      );
+    }
+    const victim = await pool.createSession(host, {});
+    await victim.run("const secret = 'victim state'");
+    // Small objects by the hundred thousand: the shared budget refuses the pages (measuring the
+    // heap then fails too, which used to count as this session's own heap being full).
+    const refused = await victim.run(
+      "const rows = []; for (let i = 0; i < 200000; i++) rows.push({ i, s: 'row' + i }); print(rows.length)",
+    );
+    expect(refused.error).toContain("the memory all sandboxes share is in use by other queries' blocks");
+    expect(refused.error).toContain("Variables declared by this block were cleared to free memory: rows");
+    expect(refused.error).not.toContain("variables from earlier blocks are lost");
+    const after = await victim.run("print(secret, typeof rows)");
+    expect(after.output).toBe("victim state undefined");
+    expect(after.error).toBeUndefined();
+    for (const holder of [...holders, victim]) await holder.dispose();
+    expect(reports).toEqual([]);
+  });
+
   it("a query whose model answers at once starts no sandbox worker", async () => {
     const pool = createSandboxPool({ workers: 1 });
     pools.push(pool);

@@ -57,6 +57,8 @@ export class SandboxVm {
   private readonly stopCheck: StopCheck;
   /** WebAssembly memory size (bytes) at which the heap is worth measuring during a block. */
   private readonly measureAbove: number;
+  /** Bytes of WebAssembly memory the instance had when this session started on it. */
+  private readonly baseWasmBytes: number;
 
   private runtime!: QuickJSRuntime;
   private context!: QuickJSContext;
@@ -100,7 +102,8 @@ export class SandboxVm {
       1024;
     this.hostBridge = hostBridge;
     this.stopCheck = stopCheck;
-    this.measureAbove = instance.memory.buffer.byteLength + limits.memoryBytes / 2;
+    this.baseWasmBytes = instance.memory.buffer.byteLength;
+    this.measureAbove = this.baseWasmBytes + limits.memoryBytes / 2;
     this.boot();
   }
 
@@ -277,15 +280,26 @@ export class SandboxVm {
         memory_used_size?: unknown;
         malloc_count?: unknown;
       } | null;
-      // No number means the report itself could not be built: the heap is full.
-      if (typeof dumped?.memory_used_size !== "number") return Number.POSITIVE_INFINITY;
+      // No number means the report itself could not be built: no memory was left for it.
+      if (typeof dumped?.memory_used_size !== "number") return this.heapCeiling();
       const allocations = typeof dumped.malloc_count === "number" ? dumped.malloc_count : 0;
       return dumped.memory_used_size + allocations * ALLOCATION_OVERHEAD_BYTES;
     } catch {
-      return Number.POSITIVE_INFINITY;
+      return this.heapCeiling();
     } finally {
       usage?.dispose();
     }
+  }
+
+  /**
+   * What the heap takes at most when it cannot be measured: the instance's memory above what it
+   * started with. The measurement fails when no memory is left, which is either this heap filling
+   * its instance or the shared budget (`totalMemoryBytes`) refusing the instance more pages while
+   * other sessions hold them; in the second case this bound is small, so the session is not
+   * cleared or reset for memory that other sessions hold.
+   */
+  private heapCeiling(): number {
+    return Math.max(0, this.wasmBytes - this.baseWasmBytes);
   }
 
   /**
@@ -384,9 +398,10 @@ export class SandboxVm {
       // QuickJS throws a bare `null` when it cannot even allocate the error object; a failed
       // large allocation (a Map or array doubling its storage) can leave the heap half full.
       (thrown?.uninformative === true && this.underPressure(NULL_THROW_SHARE, true));
-    // QuickJS out of memory mid-execution can leave objects that freeing the runtime aborts on.
-    if (outOfMemory) this.dirty = true;
     const budgetRefused = this.instance.budgetRefusals > refusalsBefore;
+    // QuickJS out of memory mid-execution (its own limit, or the shared budget refusing pages)
+    // can leave objects that freeing the runtime aborts on.
+    if (outOfMemory || budgetRefused) this.dirty = true;
     if (outOfMemory || (budgetRefused && errorText !== undefined)) {
       limit = "memory";
       errorText = budgetRefused
@@ -405,8 +420,11 @@ export class SandboxVm {
     // Whatever ended the block, a nearly full heap (say, out-of-memory errors that the code
     // caught) is given back now rather than carried into the next block.
     const failed = errorText !== undefined;
-    if (this.underPressure(PRESSURE_THRESHOLD, failed)) {
-      if (!outOfMemory) {
+    const pressed = this.underPressure(PRESSURE_THRESHOLD, failed);
+    // A block stopped because the shared budget refused it memory holds what it got so far: its
+    // own variables go (so the next block has room), never the ones of earlier blocks.
+    if (pressed || (budgetRefused && failed)) {
+      if (!outOfMemory && pressed) {
         limit = "memory";
         const cause = errorText === undefined ? "" : ` (${errorText})`;
         errorText = `MemoryError: block filled the sandbox memory limit (${formatBytes(this.limits.memoryBytes)})${cause}`;
@@ -416,7 +434,7 @@ export class SandboxVm {
         this.clearGlobals(declaredNames);
         errorText += `. Variables declared by this block were cleared to free memory: ${declaredNames.join(", ")}`;
       }
-      if (this.underPressure(PRESSURE_THRESHOLD, true)) {
+      if (pressed && this.underPressure(PRESSURE_THRESHOLD, true)) {
         // What is left would make every next block fail: start over with an empty heap.
         this.reset();
         errorText += ". The sandbox was reset to free memory: variables from earlier blocks are lost";
@@ -504,15 +522,24 @@ export class SandboxVm {
     return this.limits.memoryBytes;
   }
 
-  /** Sets the given globals to undefined (with some headroom, as the heap is full). */
+  /**
+   * Sets the given globals to undefined (with some headroom, as the heap is full). Through the
+   * API, not by evaluating code: QuickJS's compiler can abort the whole process (an assertion in
+   * its label resolution) when an allocation fails mid-compile, and memory is what is short here.
+   * A name that cannot be cleared is left; the reset that follows frees it if need be.
+   */
   private clearGlobals(names: string[]): void {
     this.beginRequest(0);
     this.runtime.setMemoryLimit(Math.ceil(this.limits.memoryBytes * 1.25));
     try {
-      const result = this.context.evalCode(
-        `for (const n of ${JSON.stringify(names)}) globalThis[n] = undefined;`,
-      );
-      (result.error ?? result.value).dispose();
+      const context = this.context;
+      for (const name of names) {
+        try {
+          context.setProp(context.global, name, context.undefined);
+        } catch {
+          // Out of memory even for this: the reset check after this frees the heap.
+        }
+      }
       this.runtime.executePendingJobs().dispose();
     } finally {
       this.runtime.setMemoryLimit(this.limits.memoryBytes);
