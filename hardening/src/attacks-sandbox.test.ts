@@ -392,6 +392,35 @@ describe("sandbox attacks (issue 17)", () => {
     expect(reports).toEqual([]);
   });
 
+  it("engine.close() during a block stops the query: it rejects, and nothing more goes out", async () => {
+    const pool = createSandboxPool({ workers: 1 });
+    pools.push(pool);
+    for (const block of [
+      "for (;;) { try { llmQuery('again') } catch (e) {} }",
+      "for (;;) { try { searchDb('again ' + Math.random()) } catch (e) {} }",
+      "while (true) {}",
+    ]) {
+      const { model, seen } = scripted([block], { subDelayMs: 20 });
+      const store = attackStore();
+      // A pool shared with other engines: closing this engine does not close the pool.
+      const engine = new DeepRecallEngine({ vectorStore: store, model, sandbox: pool });
+      engines.push(engine);
+      const query = engine.query("What does the report say?", { budget: { maxTimeSeconds: 30 } });
+      const outcome = query.then(
+        () => "resolved",
+        (error: Error) => error.name,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await engine.close();
+      // Settled by the time close() returns.
+      const calls = seen.root + seen.sub;
+      const searches = store.searches.length;
+      expect(await Promise.race([outcome, "pending"])).toBe("AbortError");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect([seen.root + seen.sub, store.searches.length]).toEqual([calls, searches]);
+    }
+  });
+
   it("a query whose model answers at once starts no sandbox worker", async () => {
     const pool = createSandboxPool({ workers: 1 });
     pools.push(pool);

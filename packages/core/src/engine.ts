@@ -80,6 +80,8 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
   private pool: SandboxPool | null = null;
   private readonly ownsPool: boolean;
   private closed = false;
+  /** Runs in progress, by the controller that aborts each, with the promise of its end. */
+  private readonly activeRuns = new Map<AbortController, Promise<void>>();
   /** The cache whole answers go in: `cache` when `cacheAnswers` is on, else none. */
   private readonly answerCache: CacheStore | undefined;
   /** False once the root model failed to stream a direct call: later ones use generateText. */
@@ -165,12 +167,14 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
       },
       (error) => channel.fail(error),
     );
+    this.activeRuns.set(controller, running);
     try {
       yield* channel;
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
       controller.abort(new AbortError("The consumer stopped reading the stream"));
       await running;
+      this.activeRuns.delete(controller);
     }
   }
 
@@ -282,9 +286,17 @@ export class DeepRecallEngine implements DeepRecallEngineApi, StructuredOutputAp
     return tracker ? await tracker.report() : null;
   }
 
+  /**
+   * Closes the engine: queries still running are aborted (they reject with an `AbortError`; no
+   * model call, search or sandbox block of theirs goes on) and awaited, then the sandbox pool
+   * (when the engine created it), the cache and the store are closed. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const reason = new AbortError("The engine was closed while the query ran");
+    for (const controller of this.activeRuns.keys()) controller.abort(reason);
+    await Promise.allSettled(this.activeRuns.values());
     if (this.pool && this.ownsPool) await this.pool.close();
     this.pool = null;
     await this.options.cache?.close?.();
