@@ -181,6 +181,31 @@ describe("budget attacks (issue 17): what goes out is admitted first", () => {
     expect(seen.maxInFlight).toBeLessThanOrEqual(4);
   });
 
+  it("an llmQuery prompt costing 25× maxCostUsd: refused unsent, the model told why", async () => {
+    const { result, seen } = await run(
+      "for (let i = 0; i < 5; i++) { try { llmQuery('x'.repeat(99000) + i); } catch (e) { if (i === 0) print('told: ' + e.message); } }",
+      { maxCostUsd: 0.01 },
+      { pricing: { attacker: { inputPerMillion: 10, outputPerMillion: 10 } } },
+    );
+    expect(seen.sub).toBe(0);
+    expect(result.reasoningTrace[0]!.output).toMatch(
+      /^told: Budget too small for this prompt: llmQuery refused, its prompt \(~\$0\.24\d+\) costs more than the \$0\.00\d+ left of maxCostUsd \(limit 0\.01\)/,
+    );
+    expect(result.usage.costUsd).toBeLessThanOrEqual(0.01);
+  });
+
+  it("child investigations the budget refuses throw BudgetExceededError to the code, not a made-up answer", async () => {
+    const { result } = await run(
+      "try { const answers = llmQueryBatched(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']); print('answered: ' + answers.join(' | ')); } catch (e) { print('told: ' + e.name + ': ' + e.message); }",
+      { maxTokens: 3000 },
+      { maxDepth: 2 },
+      { delayMs: 5 },
+    );
+    const output = result.reasoningTrace[0]!.output;
+    expect(output).toMatch(/^told: BudgetExceededError: Budget/);
+    expect(output).not.toContain("investigation stopped");
+  });
+
   it("an llmQuery prompt of 90,000 characters under maxTokens 1000: refused unsent, the model told why", async () => {
     const { result, seen } = await run(
       "try { llmQuery('x'.repeat(90000)); } catch (e) { print('told: ' + e.name + ': ' + e.message); }",

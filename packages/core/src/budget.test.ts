@@ -63,6 +63,16 @@ describe("BudgetTracker", () => {
     expect(() => b.startModelCall("llmQuery", 3000)).not.toThrow();
   });
 
+  it("admitModelCall refuses a prompt that costs more than what is left of maxCostUsd", () => {
+    const b = new BudgetTracker({ maxCostUsd: 0.01 });
+    b.addTokens(100, 0.004);
+    expect(() => b.admitModelCall("llmQuery", 1000, 0.25)).toThrow(
+      "Budget too small for this prompt: llmQuery refused, its prompt (~$0.25) costs more than the $0.006 left of maxCostUsd (limit 0.01).",
+    );
+    expect(b.exceeded).toBe(false);
+    expect(() => b.admitModelCall("llmQuery", 1000, 0.005)).not.toThrow();
+  });
+
   it("weighs the cost of the calls in flight too", () => {
     const b = new BudgetTracker({ maxCostUsd: 0.01 });
     b.addTokens(100, 0.004);

@@ -31,8 +31,9 @@ export class BudgetTracker {
   private readonly warned = new Set<string>();
   /** Model calls admitted by {@link startModelCall} that have not settled yet. */
   private inFlight = 0;
-  /** Tokens those calls are expected to spend (what each was admitted on). */
+  /** Tokens and USD those calls are expected to spend (what each was admitted on). */
   private reservedTokens = 0;
+  private reservedCostUsd = 0;
   /** Calls whose spending was counted ({@link addTokens}): the divisor of the average per call. */
   private countedCalls = 0;
 
@@ -86,9 +87,10 @@ export class BudgetTracker {
    * the limit when tokens, cost or time are spent (calls already in flight may still finish and
    * overshoot; nothing new starts). `what` names the call in the error message. With
    * `promptTokens` (an estimate of the prompt the call sends, e.g. model code's `llmQuery`
-   * argument), a prompt larger than what is left of `maxTokens` is refused too.
+   * argument) and `promptCostUsd` (its price, when the model's is known), a prompt larger than
+   * what is left of `maxTokens`, or costing more than what is left of `maxCostUsd`, is refused too.
    */
-  admitModelCall(what = "model call", promptTokens?: number): void {
+  admitModelCall(what = "model call", promptTokens?: number, promptCostUsd?: number): void {
     const hit = this.spentHardLimit();
     if (hit) throw new BudgetExceededError(hit, refusalMessage(hit, what, this.limits));
     // A prompt that alone is more than what is left would pass the limit before a word of
@@ -100,13 +102,22 @@ export class BudgetTracker {
         `Budget too small for this prompt: ${what} refused, its prompt (~${promptTokens} tokens) is more than the ${max - this.tokens} tokens left of maxTokens (limit ${max}). Send a shorter prompt, or answer with FINAL(...) from what you have.`,
       );
     }
+    const maxCost = this.limits.maxCostUsd;
+    const spent = this.costUsd ?? 0;
+    if (promptCostUsd !== undefined && maxCost !== undefined && spent + promptCostUsd > maxCost) {
+      throw new BudgetExceededError(
+        "maxCostUsd",
+        `Budget too small for this prompt: ${what} refused, its prompt (~$${round(promptCostUsd, 6)}) costs more than the $${round(maxCost - spent, 6)} left of maxCostUsd (limit ${maxCost}). Send a shorter prompt, or answer with FINAL(...) from what you have.`,
+      );
+    }
   }
 
   /**
    * Admission of one model call that goes out now, as {@link admitModelCall}, weighing also the
    * calls already in flight: while others are in flight, the call is refused when they and it
    * would pass `maxTokens` or `maxCostUsd`, each expected to spend this run's average per call
-   * so far, or for tokens at least its prompt (`promptTokens`, an estimate). So concurrent calls
+   * so far, or at least its prompt (`promptTokens`, an estimate, and what they cost at the
+   * model's price, `promptCostUsd`). So concurrent calls
    * (llmQueryBatched, child loops) stop going out as the budget runs out instead of all being
    * admitted while it still has room; the overshoot is what the calls in flight spend beyond
    * that. Such a refusal does not mark the budget spent (the calls in flight may fail and spend
@@ -115,11 +126,12 @@ export class BudgetTracker {
    * @returns the call's settle function: call it once the call's usage is counted, or it failed.
    * @throws BudgetExceededError naming `maxTokens`, `maxCostUsd` or `maxTimeSeconds`.
    */
-  startModelCall(what = "model call", promptTokens = 0): () => void {
+  startModelCall(what = "model call", promptTokens = 0, promptCostUsd = 0): () => void {
     this.admitModelCall(what);
-    const perCall = this.countedCalls > 0 ? this.tokens / this.countedCalls : 0;
-    const expected = Math.max(perCall, promptTokens);
-    const crowded = this.inFlight > 0 ? this.inFlightLimit(expected) : null;
+    const calls = this.countedCalls;
+    const expected = Math.max(calls > 0 ? this.tokens / calls : 0, promptTokens);
+    const expectedCost = Math.max(calls > 0 ? (this.costUsd ?? 0) / calls : 0, promptCostUsd);
+    const crowded = this.inFlight > 0 ? this.inFlightLimit(expected, expectedCost) : null;
     if (crowded) {
       throw new BudgetExceededError(
         crowded,
@@ -128,27 +140,32 @@ export class BudgetTracker {
     }
     this.inFlight++;
     this.reservedTokens += expected;
+    this.reservedCostUsd += expectedCost;
     let settled = false;
     return () => {
       if (settled) return;
       settled = true;
       this.inFlight--;
       this.reservedTokens -= expected;
+      this.reservedCostUsd -= expectedCost;
     };
   }
 
   /**
-   * The limit one more call expected to spend `expectedTokens` would pass, on top of what was
-   * spent and what the calls in flight are expected to spend; null when there is room.
+   * The limit one more call expected to spend `expectedTokens` (and `expectedCostUsd`) would
+   * pass, on top of what was spent and what the calls in flight are expected to spend; null when
+   * there is room.
    */
-  private inFlightLimit(expectedTokens: number): string | null {
+  private inFlightLimit(expectedTokens: number, expectedCostUsd: number): string | null {
     const { maxTokens, maxCostUsd } = this.limits;
     if (maxTokens !== undefined && this.tokens + this.reservedTokens + expectedTokens > maxTokens) {
       return "maxTokens";
     }
-    const cost = this.costUsd;
-    if (maxCostUsd !== undefined && cost !== null && this.countedCalls > 0) {
-      if (cost + (cost / this.countedCalls) * (this.inFlight + 1) > maxCostUsd) return "maxCostUsd";
+    if (
+      maxCostUsd !== undefined &&
+      (this.costUsd ?? 0) + this.reservedCostUsd + expectedCostUsd > maxCostUsd
+    ) {
+      return "maxCostUsd";
     }
     return null;
   }

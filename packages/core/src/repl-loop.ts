@@ -268,6 +268,9 @@ export async function runReplLoop(run: RunState, pool: SandboxPool, input: LoopI
         await maybeCompact(run, sessions.existing(), messages, input, signal);
       }
     } catch (error) {
+      // A child investigation the budget refused is refused to the code that asked for it (its
+      // llmQuery throws the BudgetExceededError), not answered with a made-up ending.
+      if (!isRoot && BudgetExceededError.isInstance(error)) throw error;
       if (!(isRoot && endsOnCallTimeout(run, error)) && !isBudgetStop(run, error)) throw error;
       if (isRoot && current !== null) await recordStoppedStep(run, steps, current);
     }
@@ -471,9 +474,11 @@ async function subQuery(
     throw new TypeError("llmQuery(prompt): prompt must be a non-empty string");
   run.checkAbort();
   const depth = parent.depth + 1;
+  const promptTokens = estimateTokens(prompt.length);
   run.budget.admitModelCall(
     depth <= run.engine.maxDepth ? "llmQuery (child investigation)" : "llmQuery",
-    estimateTokens(prompt.length),
+    promptTokens,
+    run.promptCost(run.engine.subModel ?? run.engine.model, promptTokens),
   );
   const started = performance.now();
   try {

@@ -210,7 +210,8 @@ export class RunState {
   ): Promise<Pick<ModelReply, "text" | "finishReason">> {
     this.checkAbort();
     const what = options.what ?? "model call";
-    const settle = this.budget.startModelCall(what, estimateTokens(promptChars(request)));
+    const promptTokens = estimateTokens(promptChars(request));
+    const settle = this.budget.startModelCall(what, promptTokens, this.promptCost(model, promptTokens));
     try {
       return await this.sendAdmittedCall(model, request, options.signal, what);
     } finally {
@@ -293,6 +294,15 @@ export class RunState {
         },
       },
     );
+  }
+
+  /**
+   * What `promptTokens` of input cost at `model`'s price in the engine's `pricing` (USD), or 0
+   * when its price is not known there (a provider-reported cost comes only after the call).
+   */
+  promptCost(model: LanguageModel, promptTokens: number): number {
+    const usage = { inputTokens: promptTokens, outputTokens: 0, totalTokens: promptTokens };
+    return callCost(modelIdOf(model), usage, this.engine.pricing, undefined) ?? 0;
   }
 
   /** Counts one model call's usage (and cost) in the run's totals, the current step and the budget. */
