@@ -55,7 +55,16 @@ export async function invokeHost(
             `llmQueryBatched: ${prompts.length} prompts is more than the limit of ${limits.maxBatchSize} per call; send fewer (or fewer at a time)`,
           );
         }
-        for (const prompt of prompts) checkLength("llmQueryBatched", "prompt", prompt, limits.maxPromptChars);
+        let total = 0;
+        for (const prompt of prompts) {
+          checkLength("llmQueryBatched", "prompt", prompt, limits.maxPromptChars);
+          total += prompt.length;
+        }
+        if (total > limits.maxBatchChars) {
+          throw new RangeError(
+            `llmQueryBatched: the prompts come to more than ${limits.maxBatchChars} characters together (the limit per call); send fewer or shorter prompts at a time`,
+          );
+        }
         const answers = await host.llmQueryBatched(prompts, { signal });
         value = (Array.isArray(answers) ? answers : []).map(String);
         break;

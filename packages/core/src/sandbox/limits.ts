@@ -12,6 +12,7 @@ export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
   maxFilterChars: 10_000,
   maxPromptChars: 100_000,
   maxBatchSize: 256,
+  maxBatchChars: 1_000_000,
   maxFinalChars: 100_000,
 });
 
@@ -25,6 +26,7 @@ const MINIMUMS: Readonly<ResolvedLimits> = {
   maxFilterChars: 2,
   maxPromptChars: 1,
   maxBatchSize: 1,
+  maxBatchChars: 1,
   maxFinalChars: 1,
 };
 

@@ -185,10 +185,15 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson, limitsJson) {
     }
     const list = [];
     const count = prompts.length;
+    let total = 0;
     for (let i = 0; i < count; i++) {
       const p = prompts[i];
       const text = typeof p === "string" ? p : format(p);
       checkLength("llmQueryBatched", "prompt", text, limits.maxPromptChars);
+      total += text.length;
+      if (total > limits.maxBatchChars) {
+        throw new RangeErrorRef("llmQueryBatched: the prompts come to more than " + limits.maxBatchChars + " characters together (the limit per call); send fewer or shorter prompts at a time");
+      }
       list[i] = text;
     }
     return thenable(call("llmQueryBatched", [list]));

@@ -50,6 +50,7 @@ export interface ResolvedLimits {
   maxFilterChars: number;
   maxPromptChars: number;
   maxBatchSize: number;
+  maxBatchChars: number;
   maxFinalChars: number;
 }
 

@@ -1008,7 +1008,10 @@ describe("wall time", () => {
 describe("size caps", () => {
   it("refuses oversized host-call arguments inside the sandbox, without calling the host", async () => {
     const { host, calls } = makeHost();
-    const s = await session({ limits: { maxQueryChars: 100, maxPromptChars: 1_000, maxBatchSize: 3 } }, host);
+    const s = await session(
+      { limits: { maxQueryChars: 100, maxPromptChars: 1_000, maxBatchSize: 3, maxBatchChars: 1_500 } },
+      host,
+    );
     const query = await s.run("searchDb('q'.repeat(101))");
     expect(query.error).toMatch(
       /^RangeError: searchDb: the query is 101 characters, more than the limit of 100/,
@@ -1023,10 +1026,15 @@ describe("size caps", () => {
     );
     const batchPrompt = await s.run("llmQueryBatched(['a', 'p'.repeat(1001)])");
     expect(batchPrompt.error).toMatch(/^RangeError: llmQueryBatched: the prompt is 1001 characters/);
+    const batchTotal = await s.run("llmQueryBatched(['p'.repeat(1000), 'q'.repeat(501)])");
+    expect(batchTotal.error).toMatch(
+      /^RangeError: llmQueryBatched: the prompts come to more than 1500 characters together \(the limit per call\)/,
+    );
     expect(calls).toEqual([]);
     const ok = await s.run(
-      "print(searchDb('q'.repeat(100), 1).length, llmQueryBatched(['a', 'b', 'c']).length)",
+      "print(searchDb('q'.repeat(100), 1).length, llmQueryBatched(['p'.repeat(1000), 'q'.repeat(499), 'r']).length)",
     );
+    expect(ok.error).toBeUndefined();
     expect(ok.output).toBe("1 3");
     await s.dispose();
   });

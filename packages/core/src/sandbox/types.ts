@@ -55,6 +55,12 @@ export interface SandboxLimits {
   maxPromptChars?: number;
   /** Most prompts in one `llmQueryBatched` call. Default 256. → `RangeError`. */
   maxBatchSize?: number;
+  /**
+   * Most characters of all the prompts of one `llmQueryBatched` call together. Default 1 000 000
+   * (what each copy of a call's arguments can take on its way out, whatever `maxBatchSize` ×
+   * `maxPromptChars` allows). → `RangeError`; nothing goes out.
+   */
+  maxBatchChars?: number;
   /** Longest `FINAL(x)` answer (characters). Default 100 000. → `RangeError`, the block goes on. */
   maxFinalChars?: number;
 }

@@ -97,7 +97,11 @@ export class SandboxVm {
     this.limits = limits;
     this.maxArgsChars =
       6 *
-        Math.max(limits.maxBatchSize * limits.maxPromptChars, limits.maxQueryChars + limits.maxFilterChars) +
+        Math.max(
+          Math.min(limits.maxBatchSize * limits.maxPromptChars, limits.maxBatchChars),
+          limits.maxPromptChars,
+          limits.maxQueryChars + limits.maxFilterChars,
+        ) +
       4 * limits.maxBatchSize +
       1024;
     this.hostBridge = hostBridge;
@@ -420,11 +424,11 @@ export class SandboxVm {
     // Whatever ended the block, a nearly full heap (say, out-of-memory errors that the code
     // caught) is given back now rather than carried into the next block.
     const failed = errorText !== undefined;
+    // Measured against this session's own limit only: a block the shared budget refused memory
+    // (other sessions hold it) keeps every variable; its next blocks get room as they give it back.
     const pressed = this.underPressure(PRESSURE_THRESHOLD, failed);
-    // A block stopped because the shared budget refused it memory holds what it got so far: its
-    // own variables go (so the next block has room), never the ones of earlier blocks.
-    if (pressed || (budgetRefused && failed)) {
-      if (!outOfMemory && pressed) {
+    if (pressed) {
+      if (!outOfMemory) {
         limit = "memory";
         const cause = errorText === undefined ? "" : ` (${errorText})`;
         errorText = `MemoryError: block filled the sandbox memory limit (${formatBytes(this.limits.memoryBytes)})${cause}`;
@@ -434,7 +438,7 @@ export class SandboxVm {
         this.clearGlobals(declaredNames);
         errorText += `. Variables declared by this block were cleared to free memory: ${declaredNames.join(", ")}`;
       }
-      if (pressed && this.underPressure(PRESSURE_THRESHOLD, true)) {
+      if (this.underPressure(PRESSURE_THRESHOLD, true)) {
         // What is left would make every next block fail: start over with an empty heap.
         this.reset();
         errorText += ". The sandbox was reset to free memory: variables from earlier blocks are lost";
