@@ -5,8 +5,8 @@
  *
  * Natives:
  *   __dr_host(fn, argsJson) -> replyJson   blocking call to the host (main thread)
- *   __dr_out(text, length)                   append one printed line (cut; `length` is its full size)
- *   __dr_final(text)                         record the FINAL answer
+ *   __dr_out(json, length)                   append one printed line (cut, as a JSON string; `length` is its full size)
+ *   __dr_final(json)                         record the FINAL answer (as a JSON string)
  */
 export const PRELUDE_SOURCE = String.raw`(function (contextJson, limitsJson) {
   "use strict";
@@ -203,14 +203,15 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson, limitsJson) {
   function print(...args) {
     let text = "";
     for (let i = 0; i < args.length; i++) text += (i > 0 ? " " : "") + format(args[i]);
-    emit(text.length > limits.maxOutputChars ? sliceText(text, limits.maxOutputChars + 1) : text, text.length);
+    // As JSON text: the host reads strings up to their first NUL character otherwise.
+    emit(stringify(text.length > limits.maxOutputChars ? sliceText(text, limits.maxOutputChars + 1) : text), text.length);
   }
   function FINAL(value) {
     const text = render(value);
     if (text.length > limits.maxFinalChars) {
       throw new RangeErrorRef("FINAL: the answer is " + text.length + " characters, more than the limit of " + limits.maxFinalChars + "; give a shorter answer");
     }
-    setFinal(text);
+    setFinal(stringify(text));
     throw FINAL_SIGNAL;
   }
   function FINAL_VAR(name) {
@@ -265,7 +266,7 @@ export const PRELUDE_SOURCE = String.raw`(function (contextJson, limitsJson) {
       if (!hasOwn(g, name)) return undefined;
       const value = g[name];
       if (value === undefined) return undefined;
-      return render(value);
+      return stringify(render(value));
     },
     setVar(name, json) {
       g[name] = parseJson(json);

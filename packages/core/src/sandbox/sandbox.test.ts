@@ -227,6 +227,18 @@ describe("FINAL, SHOW_VARS, context and variables", () => {
     await s.dispose();
   });
 
+  it("keeps NUL and other control characters in printed text, FINAL answers and variables", async () => {
+    const s = await session();
+    const printed = await s.run("print('a\\u0000tail', 'b\\u0001\\u001b[2J')");
+    expect(printed.output).toBe("a\u0000tail b\u0001\u001b[2J");
+    const final = await s.run("FINAL('ok\\u0000hidden tail')");
+    expect(final.final).toBe("ok\u0000hidden tail");
+    await s.run("const withNul = 'x\\u0000y'");
+    expect(await s.getVar("withNul")).toBe("x\u0000y");
+    expect((await s.run("FINAL_VAR('withNul')")).final).toBe("x\u0000y");
+    await s.dispose();
+  });
+
   it("SHOW_VARS lists user variables with their types, not the injected globals", async () => {
     const s = await session({ context: "ctx" });
     expect((await s.run("SHOW_VARS()")).output).toBe("(no variables defined yet)");

@@ -170,10 +170,11 @@ export class SandboxVm {
       return context.newString(replyJson);
     });
     const out = context.newFunction("out", (textHandle, lengthHandle) => {
-      this.appendOutput(context.getString(textHandle), context.getNumber(lengthHandle));
+      // JSON strings from the prelude: a raw string would arrive cut at its first NUL.
+      this.appendOutput(JSON.parse(context.getString(textHandle)) as string, context.getNumber(lengthHandle));
     });
     const final = context.newFunction("final", (textHandle) => {
-      const text = context.getString(textHandle);
+      const text = JSON.parse(context.getString(textHandle)) as string;
       // The prelude refuses longer answers; this holds even if model code got around it.
       this.finalValue =
         text.length > this.limits.maxFinalChars ? text.slice(0, this.limits.maxFinalChars) : text;
@@ -636,7 +637,9 @@ export class SandboxVm {
   }
 
   getVar(requestId: number, name: string): string | undefined {
-    return this.callInternal(requestId, "getVar", name);
+    // A JSON string from the prelude (a raw one would arrive cut at its first NUL).
+    const json = this.callInternal(requestId, "getVar", name);
+    return json === undefined ? undefined : (JSON.parse(json) as string);
   }
 
   setVar(requestId: number, name: string, json: string): void {
