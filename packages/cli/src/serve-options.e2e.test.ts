@@ -258,6 +258,29 @@ function getFrom(localAddress: string, url: string, headers: Record<string, stri
   });
 }
 
+describe("serve --body-limit", () => {
+  it("raises the largest JSON body from the 1 MiB default; past it is still a 413", async () => {
+    // ~1.5 MB of documents in one JSON request.
+    const body = JSON.stringify({ documents: ["x".repeat(1_500_000)], ids: ["big"] });
+    const post = (url: string, json: string) =>
+      fetch(`${url}/v1/documents`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: json,
+      });
+    const plain = await serve(["--persist-dir", dir("limit-default"), ...llmFlags()], root);
+    const refused = await post(plain.url, body);
+    expect(refused.status).toBe(413);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("1048576");
+    const raised = await serve(
+      ["--persist-dir", dir("limit-raised"), ...llmFlags(), "--body-limit", "2MB"],
+      root,
+    );
+    expect((await post(raised.url, body)).status).toBe(200);
+    expect((await post(raised.url, JSON.stringify({ documents: ["x".repeat(2_100_000)] }))).status).toBe(413);
+  });
+});
+
 describe("serve: clients are told apart by address", () => {
   it("one client guessing keys is throttled; another client with the right key is not", async () => {
     const s = await serve(["--persist-dir", dir("throttle"), ...llmFlags(), "--api-keys", "sk-right"], root);

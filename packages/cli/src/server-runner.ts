@@ -45,6 +45,8 @@ export interface StartServerOptions {
   taskModel?: string | false;
   /** Public base URL for citation links. Default: each request's origin. */
   publicUrl?: string;
+  /** The largest JSON request body, in bytes (`createApp`'s `bodyLimitBytes`). Default 1 MiB. */
+  bodyLimit?: number;
   /** Uploads (`POST /v1/documents/upload`): the largest file in bytes and the chunking, as `deeprecall ingest`. */
   upload?: { maxFileSize: number; chunkSize: number; chunkOverlap: number };
   /**
@@ -98,6 +100,7 @@ export function serverOptionsFromConfig(
   | "taskRouting"
   | "taskModel"
   | "publicUrl"
+  | "bodyLimit"
   | "upload"
 > {
   const limited = sources.collection?.kind === "flag" || sources.collection?.kind === "environment";
@@ -117,6 +120,7 @@ export function serverOptionsFromConfig(
       ? { taskModel: config.taskModel.toLowerCase() === "off" ? false : config.taskModel }
       : {}),
     ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
+    ...(config.bodyLimit !== undefined ? { bodyLimit: config.bodyLimit } : {}),
     upload: {
       maxFileSize: config.maxFileSize,
       chunkSize: config.chunkSize,
@@ -219,6 +223,7 @@ export async function startServer(
     ...(options.taskRouting !== undefined ? { taskRouting: options.taskRouting } : {}),
     ...(options.taskModel !== undefined ? { taskModel: options.taskModel } : {}),
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+    ...(options.bodyLimit !== undefined ? { bodyLimitBytes: options.bodyLimit } : {}),
     ...(options.upload
       ? {
           maxFileSize: options.upload.maxFileSize,

@@ -440,6 +440,15 @@ export const FIELDS = {
     expected: "an http(s) URL, e.g. https://recall.example.com",
     description: "The server's public base URL, for citation links (default: each request's origin)",
   },
+  bodyLimit: {
+    flag: "--body-limit",
+    env: ["DEEPRECALL_BODY_LIMIT"],
+    toml: "body_limit",
+    schema: byteSizeSchema(1024, 1_000_000_000),
+    expected: "a size of at least 1KB and at most 1GB: bytes, or with a unit (10MB, 4MiB)",
+    description:
+      "The largest JSON request body the server takes (long chat histories, big document batches); larger is a 413 (default 1 MiB)",
+  },
   // --- ingest ---
   chunkSize: {
     flag: "--chunk-size",
@@ -583,5 +592,6 @@ export const SERVER_FIELDS: FieldName[] = [
   "taskRouting",
   "taskModel",
   "publicUrl",
+  "bodyLimit",
 ];
 export const INGEST_FIELDS: FieldName[] = ["chunkSize", "chunkOverlap", "maxFileSize"];
