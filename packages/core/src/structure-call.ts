@@ -9,7 +9,9 @@ import { addCallUsage } from "./usage-summary.ts";
 /**
  * One structured-output call with the root model: rewrites `answer` as JSON matching
  * `schema` (any JSON object when null), validated by the AI SDK and by `validate`; a value
- * that fails validation is asked for once more. Provider failures become `LLMProviderError`.
+ * that fails validation is asked for once more, and then (with `lenient`) the last JSON object
+ * the model wrote is returned. Provider failures, and a value that never passed when not
+ * `lenient`, become `LLMProviderError`.
  */
 export async function structureAnswer(
   ctx: DirectCallContext,
@@ -52,6 +54,8 @@ export async function structureAnswer(
   const prompt = `Question:\n${request.question}\n\nAnswer:\n${request.answer}`;
   const usage: UsageSummary = { inputTokens: 0, outputTokens: 0, totalTokens: 0, calls: 0, byModel: {} };
   let lastError: unknown;
+  /** The last JSON object the model wrote that failed the check (for `lenient`). */
+  let lastObject: { value: unknown } | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const result = await generateText({
@@ -70,11 +74,32 @@ export async function structureAnswer(
       const value: unknown = result.output;
       const problem = check(value);
       if (problem === null) return { value, usage };
+      if (isJsonObject(value)) lastObject = { value };
       lastError = new Error(`the structured output did not match the schema: ${problem}`);
     } catch (error) {
       if (isAbortError(error) || request.signal?.aborted) throw error;
+      // The AI SDK's NoObjectGeneratedError keeps the reply's text; a failed check leaves it JSON.
+      const written = jsonObjectIn((error as { text?: unknown }).text);
+      if (written) lastObject = written;
       lastError = error;
     }
   }
+  if (request.lenient && lastObject) return { value: lastObject.value, usage };
   throw toLLMProviderError(lastError);
+}
+
+function isJsonObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The JSON object `text` holds (possibly inside a code fence), if it is one. */
+function jsonObjectIn(text: unknown): { value: unknown } | undefined {
+  if (typeof text !== "string") return undefined;
+  const body = text.trim().replace(/^```(?:json)?\s*([\s\S]*?)\s*```$/, "$1");
+  try {
+    const value: unknown = JSON.parse(body);
+    return isJsonObject(value) ? { value } : undefined;
+  } catch {
+    return undefined;
+  }
 }

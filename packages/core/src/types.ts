@@ -306,6 +306,12 @@ export interface StructureRequest {
   instructions?: string;
   /** Checks the value; returns an error message, or null when it is valid. A failed check is retried once. */
   validate?: (value: unknown) => string | null;
+  /**
+   * The schema is guidance, not a contract (OpenAI's non-strict `json_schema`): when the retry
+   * fails the check too, the last JSON object the model wrote is returned instead of an error.
+   * Default false.
+   */
+  lenient?: boolean;
   temperature?: number;
   topP?: number;
   seed?: number;

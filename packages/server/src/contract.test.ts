@@ -944,6 +944,25 @@ describe("chat completions: exact semantics", () => {
     expect(calls.filter((c) => c.json)).toHaveLength(4);
   });
 
+  it("a non-strict json_schema guides: after the retry, the JSON the model wrote is the answer (as OpenAI, no match guaranteed)", async () => {
+    const { url, calls } = await real("Paris", () => ({ town: "Paris" }));
+    const lenient = { ...STRICT_PLACE, json_schema: { ...STRICT_PLACE.json_schema, strict: false } };
+    const { strict: _, ...unset } = STRICT_PLACE.json_schema;
+    for (const format of [lenient, { ...STRICT_PLACE, json_schema: unset }]) {
+      const res = await rawPost(url, "/v1/chat/completions", {
+        model: "deeprecall",
+        messages: [{ role: "user", content: "Where?" }],
+        response_format: format,
+      });
+      expect(res.status).toBe(200);
+      const completion = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+      expectOpenAISchema("CreateChatCompletionResponse", completion);
+      expect(JSON.parse(completion.choices[0]!.message.content)).toEqual({ town: "Paris" });
+    }
+    // Still asked for a match first: two structured-output calls per request.
+    expect(calls.filter((c) => c.json)).toHaveLength(4);
+  });
+
   it("json_object and streaming json_schema: the content is the shaped JSON", async () => {
     const { client } = await real("Paris", () => ({ city: "Paris" }));
     const obj = await client.chat.completions.create({

@@ -96,6 +96,7 @@ export function jsonShape(format: JsonFormat | null | undefined, param: string):
     schema: format.schema ?? { type: "object" },
     name: format.name,
     ...(format.description ? { description: format.description } : {}),
+    ...(format.strict === true ? { strict: true } : {}),
   };
 }
 

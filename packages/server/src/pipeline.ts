@@ -25,7 +25,14 @@ import type { Sampling } from "./params.ts";
 
 /** What the answer must become: JSON (a schema, or any object) or a call of one function. */
 export type Shape =
-  | { kind: "json"; schema: Record<string, unknown> | null; name?: string; description?: string }
+  | {
+      kind: "json";
+      schema: Record<string, unknown> | null;
+      name?: string;
+      description?: string;
+      /** `strict: true`: the JSON must match the schema (else a 502); otherwise the schema guides. */
+      strict?: boolean;
+    }
   | { kind: "tool"; name: string; schema: Record<string, unknown>; description?: string };
 
 export interface Turn {
@@ -202,6 +209,9 @@ async function shapeOutcome(
     // Core puts the schema in the prompt as well (see its schemaInstruction).
     ...(turn.options.instructions ? { instructions: turn.options.instructions } : {}),
     ...(schema ? { validate: (value: unknown) => validateJson(value, schema)[0] ?? null } : {}),
+    // OpenAI's non-strict json_schema guides the model without guaranteeing a match: after the
+    // retry, what the model wrote is the answer (a strict one, or a tool call, must match).
+    ...(shape.kind === "json" && shape.strict !== true ? { lenient: true } : {}),
     ...turn.sampling,
     signal,
   });

@@ -11,6 +11,7 @@ import {
   extensionOptions,
   type FunctionTool,
   jsonShape,
+  missing,
   partsText,
   type Sampling,
   sampling,
@@ -187,12 +188,7 @@ export function chatShape(body: ChatCompletionRequest): Shape | null {
     (choice) => (choice.function as { name?: unknown } | undefined)?.name,
   );
   const rf = body.response_format;
-  if (rf?.type === "json_schema" && !rf.json_schema) {
-    throw new ApiError(400, "Missing required parameter: 'response_format.json_schema'.", {
-      param: "response_format.json_schema",
-      code: "invalid_value",
-    });
-  }
+  if (rf?.type === "json_schema" && !rf.json_schema) throw missing("response_format.json_schema");
   return (
     tool ??
     jsonShape(
