@@ -4,16 +4,16 @@ import type { BudgetStatus, QueryBudget } from "./types.ts";
 const WARN_AT = 0.8;
 
 /**
- * Limits that, once spent, leave no room for any further model call or search: after one of
- * these the run ends with an answer built without the model.
- */
-/**
  * The per-query time limit (seconds) that `deeprecall serve`, the CLI and `createApp` apply when
  * nothing else sets `maxTimeSeconds`. The engine itself has no default: a library caller sets its
  * own.
  */
 export const DEFAULT_MAX_TIME_SECONDS = 300;
 
+/**
+ * Limits that, once spent, leave no room for any further model call or search: after one of
+ * these the run ends with an answer built without the model.
+ */
 export const HARD_LIMITS: ReadonlySet<string> = new Set(["maxTokens", "maxCostUsd", "maxTimeSeconds"]);
 
 /**

@@ -171,7 +171,9 @@ export class RunState {
 
   /**
    * One model call, admitted by the budget before it goes out (throws `BudgetExceededError`
-   * when tokens, cost or time are spent — nothing is sent then). The request streams from the
+   * when tokens, cost or time are spent, or would be by the calls already in flight and this
+   * one, see `BudgetTracker.startModelCall` — nothing is sent then). It first waits for one of
+   * the run's `maxConcurrency` model-call slots (shared by every depth). The request streams from the
    * backend when the model can stream; each attempt has the per-call timeout (`callTimeoutMs`)
    * and transient failures (timeouts included) are retried per `retry`, each retry admitted
    * again and reported to `onError`. Usage (estimated when the backend sends none, and counted
