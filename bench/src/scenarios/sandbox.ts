@@ -18,6 +18,12 @@ const BOMBS: Array<{ name: string; code: string }> = [
     code: "const a = []; while (true) { try { a.push(new Array(1e5).fill(7)) } catch {} }",
   },
   { name: "Map bomb", code: "const m = new Map(); let i = 0; while (true) m.set(i++, 'v' + i)" },
+  {
+    // 256 prompts of ~100,000 characters: every copy of the call's arguments on their way out of
+    // the sandbox is process memory outside the sandboxes' budget (refused by maxBatchChars).
+    name: "batch-arguments bomb",
+    code: "const ps = []; for (let i = 0; i < 256; i++) ps.push(String.fromCharCode(97 + (i % 26)).repeat(99990) + i); llmQueryBatched(ps)",
+  },
 ];
 
 interface MemoryRun {
@@ -100,6 +106,9 @@ export async function runSandboxScenario(ctx: BenchContext): Promise<ScenarioRep
       runs.push(await memoryRun(pool, bomb.name, bomb.code, 1));
       ctx.log(`  ${bomb.name}: peak +${fmt(runs.at(-1)!.peakMiB - runs.at(-1)!.baseMiB, 0)} MiB`);
     }
+    const batch = BOMBS.at(-1)!;
+    runs.push(await memoryRun(pool, batch.name, batch.code, 16));
+    ctx.log(`  ${batch.name} x16: peak +${fmt(runs.at(-1)!.peakMiB - runs.at(-1)!.baseMiB, 0)} MiB`);
   } finally {
     await pool.close();
   }
@@ -134,6 +143,8 @@ export async function runSandboxScenario(ctx: BenchContext): Promise<ScenarioRep
     ),
     "",
     "A caught array bomb keeps every allocation failing and catching the error, so QuickJS spends most of its time in its garbage collector: the block runs until its 10 s execution limit (or, if it stops answering interrupts, until the watchdog terminates its worker 2 s later), which is why it takes longest. Either way the model is told it ran out of memory, the memory is given back, and sessions on other workers are not affected.",
+    "",
+    "The batch-arguments bomb builds 256 prompts of ~100,000 characters (25.6 MB) inside the sandbox and sends them in one `llmQueryBatched` call, 16 sessions at once. Each copy of a call's arguments on its way out (the JSON text in the worker, the message to the main thread, the prompts there) is memory outside the sandboxes' shared budget; before the `maxBatchChars` limit (1,000,000 characters per call) 16 such calls took the process ~700 MiB over its base. Now the call is a `RangeError` in the block before anything is copied out.",
   ].join("\n");
   return { id: "sandbox", title: "6. Sandbox under attack", markdown, goals, charts: [], raw: { runs } };
 }
