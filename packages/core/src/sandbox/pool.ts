@@ -376,7 +376,11 @@ function defaultReporter(report: SandboxWorkerReport): void {
  * Test hook (not exported from the package): runs a block of `session` during which its worker
  * crashes or hangs outside QuickJS, where no interrupt handler can help.
  */
-export function debugRun(session: SandboxSession, action: "crash" | "hang"): Promise<BlockResult> {
+export function debugRun(
+  session: SandboxSession,
+  action: "crash" | "hang",
+  signal?: AbortSignal,
+): Promise<BlockResult> {
   if (!(session instanceof PooledSession)) throw new TypeError("not a pooled sandbox session");
-  return session.debugRun(action);
+  return session.debugRun(action, signal);
 }

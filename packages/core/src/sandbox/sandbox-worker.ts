@@ -404,7 +404,7 @@ export class SandboxWorker {
       if (this.expectedExit) message = "SandboxError: the sandbox was closed";
       else if (op === running && op.request.type === "run") {
         message = this.hung
-          ? `TimeoutError: block exceeded ${this.tenant?.limits.timeoutMs ?? "its"} ms and did not respond to interruption (native work that cannot be interrupted, or a heap so full that every allocation fails), so its sandbox was terminated; variables from earlier blocks are lost.`
+          ? `${hungBlockStop(op.stopped, this.tenant?.limits)} and did not respond to interruption (native work that cannot be interrupted, or a heap so full that every allocation fails), so its sandbox was terminated; variables from earlier blocks are lost.`
           : isMemoryCrash(this.crashMessage)
             ? `MemoryError: block ran out of memory (limit ${formatBytes(this.tenant?.limits.memoryBytes ?? 0)}) and its sandbox crashed (${this.crashMessage}); variables from earlier blocks are lost.`
             : `SandboxError: ${cause} while running this block; variables from earlier blocks are lost.`;
@@ -437,4 +437,17 @@ function stopReply(reason: StopReason, limits: ResolvedLimits): string {
       name: "TimeoutError",
     }),
   );
+}
+
+/**
+ * Why a block that never answered was being stopped, for the model: an abort (the query's own
+ * signal or its time budget), its wall-time limit, or else its execution time limit.
+ */
+function hungBlockStop(stopped: StopReason | undefined, limits: ResolvedLimits | undefined): string {
+  if (stopped === "abort")
+    return "AbortError: the block was aborted (the query was stopped or its time budget ran out)";
+  if (stopped !== undefined) {
+    return `TimeoutError: block exceeded its wall-time limit of ${limits?.wallTimeoutMs ?? "its"} ms`;
+  }
+  return `TimeoutError: block exceeded ${limits?.timeoutMs ?? "its"} ms`;
 }

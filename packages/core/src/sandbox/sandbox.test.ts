@@ -602,6 +602,20 @@ describe("abort", () => {
     await s.dispose();
   });
 
+  it("says an aborted block that native work kept from answering was aborted, not timed out", async () => {
+    const controller = new AbortController();
+    const s = await session({ limits: { timeoutMs: 60_000 } });
+    await s.run("const warm = 1");
+    setTimeout(() => controller.abort(), 200);
+    // A worker that hangs outside QuickJS: the abort's grace period ends with the worker killed.
+    const result = await debugRun(s, "hang", controller.signal);
+    expect(result.error).toMatch(
+      /^AbortError: the block was aborted \(the query was stopped or its time budget ran out\) and did not respond to interruption/,
+    );
+    expect(result.error).not.toContain("60000 ms");
+    await s.dispose();
+  });
+
   it("interrupts a block waiting on a host call that never returns", async () => {
     const controller = new AbortController();
     const { host } = makeHost({

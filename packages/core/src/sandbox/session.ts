@@ -299,12 +299,12 @@ export class PooledSession implements SandboxSession {
   }
 
   /** Test hook: run a block during which the worker crashes or hangs outside QuickJS. */
-  async debugRun(action: "crash" | "hang"): Promise<BlockResult> {
+  async debugRun(action: "crash" | "hang", signal?: AbortSignal): Promise<BlockResult> {
     const started = performance.now();
     const worker = await this.ensureWorker({ deadline: this.waitDeadline(started) });
     let outcome: RunOutcome;
     try {
-      outcome = (await worker.request({ type: "run", code: "", debug: action })) as RunOutcome;
+      outcome = (await worker.request({ type: "run", code: "", debug: action }, signal)) as RunOutcome;
     } catch (error) {
       if (!(error instanceof WorkerDiedError)) throw error;
       outcome = { output: "", error: error.message };
