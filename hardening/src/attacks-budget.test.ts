@@ -210,8 +210,6 @@ describe("budget attacks (issue 17): what goes out is admitted first", () => {
     const { result, seen } = await run(
       "try { llmQuery('x'.repeat(90000)); } catch (e) { print('told: ' + e.name + ': ' + e.message); }",
       { maxTokens: 1000 },
-      {},
-      { delayMs: 0 },
     );
     expect(seen.sub).toBe(0);
     expect(result.reasoningTrace[0]!.output).toContain(

@@ -1,12 +1,9 @@
 import { ConfigError } from "./errors.ts";
+import { isPlainObject } from "./is-plain-object.ts";
 import type { MetadataFilter } from "./types.ts";
 
 const COMPARISON_OPS = new Set(["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin"]);
 const ALLOWED = "$eq $ne $gt $gte $lt $lte $in $nin $and $or";
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function isScalar(value: unknown): boolean {
   return value === null || ["string", "number", "boolean"].includes(typeof value);

@@ -1,6 +1,7 @@
 import { generateText, jsonSchema, Output } from "ai";
 import type { DirectCallContext } from "./direct-call.ts";
 import { isAbortError } from "./errors.ts";
+import { isPlainObject } from "./is-plain-object.ts";
 import { toLLMProviderError } from "./retry.ts";
 import { schemaInstruction } from "./schema-instruction.ts";
 import type { StructureRequest, StructureResult, UsageSummary } from "./types.ts";
@@ -19,7 +20,7 @@ export async function structureAnswer(
 ): Promise<StructureResult> {
   const { schema, validate } = request;
   const check = (value: unknown) => {
-    if (schema === null && (typeof value !== "object" || value === null || Array.isArray(value))) {
+    if (schema === null && !isPlainObject(value)) {
       return "expected a JSON object";
     }
     return validate ? validate(value) : null;
@@ -74,7 +75,7 @@ export async function structureAnswer(
       const value: unknown = result.output;
       const problem = check(value);
       if (problem === null) return { value, usage };
-      if (isJsonObject(value)) lastObject = { value };
+      if (isPlainObject(value)) lastObject = { value };
       lastError = new Error(`the structured output did not match the schema: ${problem}`);
     } catch (error) {
       if (isAbortError(error) || request.signal?.aborted) throw error;
@@ -88,17 +89,13 @@ export async function structureAnswer(
   throw toLLMProviderError(lastError);
 }
 
-function isJsonObject(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** The JSON object `text` holds (possibly inside a code fence), if it is one. */
 function jsonObjectIn(text: unknown): { value: unknown } | undefined {
   if (typeof text !== "string") return undefined;
   const body = text.trim().replace(/^```(?:json)?\s*([\s\S]*?)\s*```$/, "$1");
   try {
     const value: unknown = JSON.parse(body);
-    return isJsonObject(value) ? { value } : undefined;
+    return isPlainObject(value) ? { value } : undefined;
   } catch {
     return undefined;
   }
