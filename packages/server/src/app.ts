@@ -30,6 +30,7 @@ import { registerResponses } from "./routes/responses.ts";
 import type { App, RouteContext, ServerEnv } from "./routes/shared.ts";
 import { registerUpload } from "./routes/upload.ts";
 import { isHousekeeping } from "./task.ts";
+import { turnBatching } from "./turn-batching.ts";
 import type { CreateAppOptions, ServerLogger } from "./types.ts";
 
 export type { ServerEnv };
@@ -151,6 +152,8 @@ export function createApp(
     "/docs",
     swaggerUI({ url: "/openapi.json", title: "DeepRecall API", manuallySwaggerUIHtml: docsPage }),
   );
+  // Under any adapter (`startServer`, `serve({ fetch: app.fetch })`): see turn-batching.ts.
+  app.fetch = turnBatching(app.fetch);
   return app;
 }
 
