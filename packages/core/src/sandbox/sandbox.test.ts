@@ -660,6 +660,23 @@ describe("abort", () => {
     await s.dispose();
   });
 
+  it("says out of memory when JSON.parse runs out building millions of objects (QuickJS throws null)", async () => {
+    const s = await session({ limits: { memoryBytes: 64 * 1024 * 1024, timeoutMs: 20_000 } });
+    // The text itself is small (~9 MB); the objects it describes do not fit, and the half-built
+    // value is freed before the block ends, so the heap is nearly empty again afterwards.
+    const result = await s.run(
+      "const s = '[' + '{\"a\":1},'.repeat(1e6) + '1]'\nprint(JSON.parse(s).length)",
+    );
+    expect(result.limit).toBe("memory");
+    expect(result.error).toMatch(/^MemoryError: /);
+    expect((await s.run("print(1 + 1)")).output).toBe("2");
+    await s.dispose();
+    // The model's own `throw null` in a session that never grew is not taken for out of memory.
+    const plain = await session();
+    expect((await plain.run("throw null")).error).toBe("Uncaught: null");
+    await plain.dispose();
+  });
+
   it("isolates a JSON.stringify of a deeply nested value: only its own session is affected", async () => {
     const s = await session({ limits: { timeoutMs: 1_000 } });
     const bystander = await session();

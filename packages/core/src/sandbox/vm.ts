@@ -40,6 +40,13 @@ const MAX_DISCARDED_JOBS = 10_000;
 const INTERNAL_CALL_MS = 2_000;
 /** A bare `null` thrown with a heap fuller than this share of the limit is taken as out of memory. */
 const NULL_THROW_SHARE = 0.25;
+/**
+ * A bare `null` thrown by a session whose instance's memory has grown by this share of the limit
+ * is taken as out of memory too: a failed allocation inside `JSON.parse` of millions of objects
+ * leaves it with nothing (the half-built value is freed before the block ends), but the memory
+ * it grew to while building stays (WebAssembly memory never shrinks).
+ */
+const NULL_THROW_GROWTH_SHARE = 0.5;
 
 type InterruptReason = "timeout" | "memory" | StopReason;
 
@@ -402,7 +409,9 @@ export class SandboxVm {
       (errorText !== undefined && /out of memory/i.test(errorText)) ||
       // QuickJS throws a bare `null` when it cannot even allocate the error object; a failed
       // large allocation (a Map or array doubling its storage) can leave the heap half full.
-      (thrown?.uninformative === true && this.underPressure(NULL_THROW_SHARE, true));
+      (thrown?.uninformative === true &&
+        (this.heapCeiling() >= this.limits.memoryBytes * NULL_THROW_GROWTH_SHARE ||
+          this.underPressure(NULL_THROW_SHARE, true)));
     const budgetRefused = this.instance.budgetRefusals > refusalsBefore;
     // QuickJS out of memory mid-execution (its own limit, or the shared budget refusing pages)
     // can leave objects that freeing the runtime aborts on.
