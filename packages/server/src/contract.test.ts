@@ -442,6 +442,66 @@ describe("POST /v1/responses", () => {
       ],
     });
     await expectError(noId, 400, "input[1].call_id", "missing_required_parameter");
+    // An output for a call the conversation never made.
+    const orphan = await rawPost(url, "/v1/responses", {
+      model: "deeprecall",
+      input: [
+        { role: "user", content: "q" },
+        { type: "function_call_output", call_id: "call_never_made", output: "x" },
+      ],
+    });
+    await expectError(orphan, 400, "input[1].call_id", "invalid_value");
+    const missingInput = await rawPost(url, "/v1/responses", { model: "deeprecall" });
+    await expectError(missingInput, 400, "input", "missing_required_parameter");
+    // OpenAI's limits on metadata, logit_bias and service_tier.
+    const chat = { model: "deeprecall", messages: [{ role: "user", content: "q" }] };
+    const manyKeys = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"]));
+    await expectError(
+      await rawPost(url, "/v1/chat/completions", { ...chat, metadata: manyKeys }),
+      400,
+      "metadata",
+      "invalid_value",
+    );
+    await expectError(
+      await rawPost(url, "/v1/responses", {
+        model: "deeprecall",
+        input: "q",
+        metadata: { k: "v".repeat(513) },
+      }),
+      400,
+      "metadata.k",
+      "string_above_max_length",
+    );
+    await expectError(
+      await rawPost(url, "/v1/responses", {
+        model: "deeprecall",
+        input: "q",
+        metadata: { ["k".repeat(65)]: "v" },
+      }),
+      400,
+      "metadata",
+      "invalid_value",
+    );
+    await expectError(
+      await rawPost(url, "/v1/chat/completions", { ...chat, logit_bias: { "50256": -1000 } }),
+      400,
+      "logit_bias.50256",
+      "integer_below_min_value",
+    );
+    await expectError(
+      await rawPost(url, "/v1/chat/completions", { ...chat, service_tier: "bogus" }),
+      400,
+      "service_tier",
+      "invalid_value",
+    );
+    const fine = await rawPost(url, "/v1/chat/completions", {
+      ...chat,
+      metadata: { k0: "v" },
+      logit_bias: { "50256": -100 },
+      service_tier: "auto",
+      store: false,
+    });
+    expect(fine.status).toBe(200);
     const noSchema = await rawPost(url, "/v1/responses", {
       model: "deeprecall",
       input: "q",

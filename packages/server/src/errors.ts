@@ -142,12 +142,17 @@ function isNotConfigured(error: LLMProviderError): boolean {
 }
 
 /**
- * 503 `model_not_configured`: no language model is set up (no retry can help, so no
- * `Retry-After`). `message` says what to set, e.g. the CLI's "No language model configured: set
- * OPENAI_API_KEY …".
+ * 503 `model_not_configured`: no language model is set up. No retry can help, so no
+ * `Retry-After`, and `x-should-retry: false`, the header OpenAI's SDKs read before retrying a 5xx
+ * (they retry every 5xx twice otherwise). `message` says what to set, e.g. the CLI's "No language
+ * model configured: set OPENAI_API_KEY …".
  */
 export function modelNotConfigured(message: string): ApiError {
-  return new ApiError(503, message, { type: "server_error", code: "model_not_configured" });
+  return new ApiError(503, message, {
+    type: "server_error",
+    code: "model_not_configured",
+    headers: { "x-should-retry": "false" },
+  });
 }
 
 /**

@@ -75,6 +75,29 @@ describe("invalidRequest", () => {
     ]);
   });
 
+  it("names a missing field, a wrong type or the wrong part inside for fields of several shapes", () => {
+    const Responses = z.object({ input: z.union([z.string(), z.array(z.object({ text: z.string() }))]) });
+    const refused = (body: unknown) => {
+      const error = invalidRequest(Responses.safeParse(body).error!, body, Responses);
+      return [error.param, error.code, error.message];
+    };
+    expect(refused({})).toEqual([
+      "input",
+      "missing_required_parameter",
+      "Missing required parameter: 'input'.",
+    ]);
+    expect(refused({ input: 5 })).toEqual([
+      "input",
+      "invalid_type",
+      "Invalid type for 'input': expected one of a string or an array, but got an integer instead.",
+    ]);
+    expect(refused({ input: [{ text: 5 }] })).toEqual([
+      "input[0].text",
+      "invalid_type",
+      "Invalid type for 'input[0].text': expected a string, but got an integer instead.",
+    ]);
+  });
+
   it("falls back to zod's message under invalid_value for other issues, and works without the body", () => {
     const [param, code, message] = refusal({ ...ok, mode: true });
     expect([param, code]).toEqual(["mode", "invalid_value"]);

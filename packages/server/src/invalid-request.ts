@@ -82,6 +82,32 @@ export function invalidRequest(error: z.ZodError, input?: unknown, schema?: z.Zo
           : kindOf(value);
       return fail(`Invalid value: ${shown}. Supported values are: ${list}.`, "invalid_value");
     }
+    case "invalid_union": {
+      // A field that takes several shapes (`input`: a string or items; `content`: a string or parts).
+      if (input !== undefined && value === undefined)
+        return fail(`Missing required parameter: '${name}'.`, "missing_required_parameter");
+      const firsts = issue.errors.map((option) => option[0]).filter((i) => i !== undefined);
+      // An option whose type matched but whose contents did not: what is wrong is in there.
+      const inner = firsts.find((i) => i.path.length > 0);
+      if (inner) {
+        const located = { ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue;
+        return invalidRequest({ issues: [located] } as unknown as z.ZodError, input, schema);
+      }
+      // Only when every shape was refused for its type (not a literal that did not match).
+      const typed = firsts.length > 0 && firsts.every((i) => i.code === "invalid_type");
+      const kinds = [
+        ...new Set(firsts.map((i) => (i.code === "invalid_type" ? expectedKind(i.expected) : ""))),
+      ];
+      if (typed && input !== undefined) {
+        const expected =
+          kinds.length > 1 ? `one of ${kinds.slice(0, -1).join(", ")} or ${kinds.at(-1)}` : kinds[0];
+        return fail(
+          `Invalid type for '${name}': expected ${expected}, but got ${kindOf(value)} instead.`,
+          "invalid_type",
+        );
+      }
+      break;
+    }
   }
   const message = param
     ? `Invalid value for '${param}': ${issue.message}`

@@ -238,6 +238,22 @@ describe("official openai client: errors surface as its typed errors", () => {
     expect(JSON.stringify(apiErr.error)).not.toContain("abcdefghijklmnop");
   });
 
+  it("does not retry a 503 model_not_configured (x-should-retry: false), whatever maxRetries says", async () => {
+    const { server } = await setup({ modelUnavailable: "No language model configured: set OPENAI_API_KEY" });
+    let seen = 0;
+    server.server.prependListener("request", () => {
+      seen++;
+    });
+    // The SDK's default: every 5xx is retried twice unless the server says not to.
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 2 });
+    const err = await client.chat.completions
+      .create({ model: "deeprecall", messages: [{ role: "user", content: "q" }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((err as InstanceType<typeof OpenAI.InternalServerError>).status).toBe(503);
+    expect(seen).toBe(1);
+  });
+
   it("returns a partial answer (not an error) when the budget ran out", async () => {
     const { client, engine } = await setup();
     engine.onQuery = async (q) => {

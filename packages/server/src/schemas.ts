@@ -91,7 +91,7 @@ const DeepRecallRequestSchema = z
       }),
       trace: z.boolean().optional().openapi({
         description:
-          "Streaming chat completions only: also send the engine's live trace as `event: deeprecall.trace` SSE events (iterations, code, output, searches with hit scores, sub-LLM calls, budget status), interleaved with the chunks. OpenAI clients that read only `data:` lines should leave it off.",
+          "Streaming chat completions only: also send the engine's live trace as `event: deeprecall.trace` SSE events (iterations, code, output, searches with hit scores, sub-LLM calls, budget status), interleaved with the chunks. For SSE readers that dispatch on the event name (a browser's EventSource, a console): OpenAI's official SDKs parse every event as a chunk (they skip only `thread.*` events), so their stream helpers fail on these; leave it off with them.",
       }),
     },
     { error: unknownFields("deeprecall", EXTENSION_FIELDS) },
@@ -416,6 +416,32 @@ const StopSchema = z
   .optional()
   .openapi({ description: "Up to 4 sequences; the answer is cut before the first one found." });
 
+/**
+ * OpenAI's `metadata`: at most 16 pairs, keys of at most 64 characters, string values of at most
+ * 512 (its `Metadata` schema). Accepted and, on the Responses API, echoed.
+ */
+const MetadataSchema = z
+  .record(z.string(), z.string().max(512))
+  .check((ctx) => {
+    const keys = Object.keys(ctx.value);
+    const long = keys.find((key) => key.length > 64);
+    if (keys.length > 16 || long !== undefined) {
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message:
+          long !== undefined
+            ? `keys are at most 64 characters (got one of ${long.length})`
+            : `at most 16 key-value pairs (got ${keys.length})`,
+      });
+    }
+  })
+  .nullable()
+  .optional();
+
+/** OpenAI's `service_tier` values: accepted; every request is served the same way. */
+const ServiceTierSchema = z.enum(["auto", "default", "flex", "scale", "priority"]).nullable().optional();
+
 const SamplingFields = {
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
@@ -492,6 +518,11 @@ export const ChatCompletionRequestSchema = z
         description: 'Deprecated. "none"/"auto" are ignored; naming a function is a 400 (use tool_choice).',
       }),
     modalities: z.array(z.string()).nullable().optional(),
+    // Accepted within OpenAI's ranges and not applied (the engine's answer is not sampled token by token).
+    logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullable().optional(),
+    service_tier: ServiceTierSchema,
+    metadata: MetadataSchema,
+    store: z.boolean().nullable().optional(),
     ...SamplingFields,
     deeprecall: DeepRecallRequestSchema.optional(),
   })
@@ -597,7 +628,7 @@ export const ResponseRequestSchema = z
       .nullable()
       .optional(),
     truncation: z.enum(["auto", "disabled"]).nullable().optional(),
-    service_tier: z.enum(["auto", "default", "flex", "scale", "priority"]).nullable().optional(),
+    service_tier: ServiceTierSchema,
     prompt_cache_key: z.string().nullable().optional(),
     safety_identifier: z.string().max(64).nullable().optional(),
     max_tool_calls: z.number().int().min(1).nullable().optional(),
@@ -608,7 +639,7 @@ export const ResponseRequestSchema = z
     conversation: z.unknown().optional(),
     background: z.boolean().nullable().optional(),
     store: z.boolean().nullable().optional(),
-    metadata: z.record(z.string(), z.string()).nullable().optional(),
+    metadata: MetadataSchema,
     top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
     prompt: z.unknown().optional(),
     ...SamplingFields,

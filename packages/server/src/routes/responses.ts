@@ -95,12 +95,19 @@ export class RecentItems {
   }
 }
 
+/** Whether an input item is an `item_reference` (an earlier output item by id). */
+function isReference(item: unknown): boolean {
+  return (item as { type?: unknown } | null)?.type === "item_reference";
+}
+
 function inputEntries(input: ResponseRequest["input"], recent?: RecentItems): Entry[] {
   if (typeof input === "string") return [{ role: "user", text: input }];
   const entries: Entry[] = [];
   // Function calls in the input, and the outputs sent for them: a call without one is a 400.
   const calls: string[] = [];
   const outputs = new Set<string>();
+  // A call sent back as an item_reference carries no call_id here: its output cannot be checked.
+  const references = input.some(isReference);
   input.forEach((raw, i) => {
     const item = raw as Record<string, unknown>;
     const type = typeof item.type === "string" ? item.type : "message";
@@ -123,6 +130,13 @@ function inputEntries(input: ResponseRequest["input"], recent?: RecentItems): En
     } else if (type === "function_call_output") {
       if (typeof item.call_id !== "string") {
         throw missing(`input[${i}].call_id`);
+      }
+      if (!references && !calls.includes(item.call_id)) {
+        // OpenAI's answer to an output sent for a call the conversation never made.
+        throw invalid(
+          `input[${i}].call_id`,
+          `No tool call found for function call output with call_id ${item.call_id.slice(0, 100)}.`,
+        );
       }
       outputs.add(item.call_id);
       const output = typeof item.output === "string" ? item.output : JSON.stringify(item.output ?? "");
