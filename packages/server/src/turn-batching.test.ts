@@ -50,6 +50,15 @@ describe("turnBatching", () => {
     await expect(fetch("b")).rejects.toThrow("failed b");
   });
 
+  it("keeps working when fake timers were installed before it was loaded", async () => {
+    vi.useFakeTimers({ toFake: ["setImmediate", "setTimeout"] });
+    vi.resetModules();
+    const fresh = await import("./turn-batching.ts");
+    const fetch = fresh.turnBatching(async (name: string) => name);
+    const answers = await Promise.all([fetch("a"), fetch("b"), fetch("c")]);
+    expect(answers).toEqual(["a", "b", "c"]);
+  });
+
   it("keeps working while a test's fake timers hold setImmediate", async () => {
     const fetch = turnBatching(async (name: string) => name);
     vi.useFakeTimers({ toFake: ["setImmediate", "setTimeout"] });
