@@ -42,6 +42,7 @@ export {
 } from "./errors.ts";
 export { matchesFilter, validateFilter } from "./filters.ts";
 export { formatBytes } from "./format-bytes.ts";
+export { isPlainObject } from "./is-plain-object.ts";
 export { isProcessAlive } from "./is-process-alive.ts";
 export type { DeepRecallEngineOptions } from "./options.ts";
 export { extractCodeBlocks, findFinal } from "./parse.ts";

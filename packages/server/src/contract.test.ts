@@ -453,6 +453,21 @@ describe("POST /v1/responses", () => {
     await expectError(orphan, 400, "input[1].call_id", "invalid_value");
     const missingInput = await rawPost(url, "/v1/responses", { model: "deeprecall" });
     await expectError(missingInput, 400, "input", "missing_required_parameter");
+    // A strict json_schema that breaks OpenAI's strict rules is refused before any engine call.
+    const loose = { type: "object", properties: { name: { type: "string" } }, required: ["name"] };
+    const strictChat = await rawPost(url, "/v1/chat/completions", {
+      model: "deeprecall",
+      messages: [{ role: "user", content: "q" }],
+      response_format: { type: "json_schema", json_schema: { name: "person", strict: true, schema: loose } },
+    });
+    const strictError = await expectError(strictChat, 400, "response_format", "invalid_value");
+    expect(strictError.message).toMatch(/'additionalProperties' is required to be supplied and to be false/);
+    const strictResponses = await rawPost(url, "/v1/responses", {
+      model: "deeprecall",
+      input: "q",
+      text: { format: { type: "json_schema", name: "person", strict: true, schema: loose } },
+    });
+    await expectError(strictResponses, 400, "text.format", "invalid_value");
     // OpenAI's limits on metadata, logit_bias and service_tier.
     const chat = { model: "deeprecall", messages: [{ role: "user", content: "q" }] };
     const manyKeys = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"]));

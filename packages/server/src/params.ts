@@ -8,6 +8,7 @@ import { validateFilter } from "@deeprecall/core";
 import { ApiError } from "./errors.ts";
 import { resolveRef } from "./json-schema.ts";
 import type { Shape } from "./pipeline.ts";
+import { checkStrictSchema } from "./strict-schema.ts";
 
 /** The 404 OpenAI answers for a model it does not serve, naming the ids this server serves. */
 export function checkModel(
@@ -91,6 +92,9 @@ export function jsonShape(format: JsonFormat | null | undefined, param: string):
   if (format.type === "json_object") return { kind: "json", schema: null };
   if (format.schema !== undefined) checkSchema(format.schema, `${param}.schema`);
   if (format.name === undefined) throw missing(`${param}.name`);
+  // OpenAI names the whole format (chat: `response_format`) as the param of these refusals.
+  if (format.strict === true)
+    checkStrictSchema(format.schema ?? { type: "object" }, param.replace(/\.json_schema$/, ""), format.name);
   return {
     kind: "json",
     schema: format.schema ?? { type: "object" },
