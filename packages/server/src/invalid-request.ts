@@ -95,10 +95,8 @@ export function invalidRequest(error: z.ZodError, input?: unknown, schema?: z.Zo
       }
       // Only when every shape was refused for its type (not a literal that did not match).
       const typed = firsts.length > 0 && firsts.every((i) => i.code === "invalid_type");
-      const kinds = [
-        ...new Set(firsts.map((i) => (i.code === "invalid_type" ? expectedKind(i.expected) : ""))),
-      ];
       if (typed && input !== undefined) {
+        const kinds = [...new Set(firsts.map((i) => expectedKind(i.expected)))];
         const expected =
           kinds.length > 1 ? `one of ${kinds.slice(0, -1).join(", ")} or ${kinds.at(-1)}` : kinds[0];
         return fail(

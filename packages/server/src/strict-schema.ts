@@ -25,9 +25,8 @@ export function checkStrictSchema(schema: Record<string, unknown>, param: string
   walk(schema, [], fail);
 }
 
-function walk(node: unknown, context: string[], fail: (message: string) => ApiError): void {
-  if (!isPlainObject(node)) return;
-  const s = node;
+function walk(s: unknown, context: string[], fail: (message: string) => ApiError): void {
+  if (!isPlainObject(s)) return;
   const where = `In context=(${context.map((c) => `'${c.slice(0, 64)}'`).join(", ")})`;
   const types = Array.isArray(s.type) ? s.type : [s.type];
   const properties = isPlainObject(s.properties) ? s.properties : undefined;

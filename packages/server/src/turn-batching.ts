@@ -1,11 +1,6 @@
-import { setImmediate as nodeSetImmediate } from "node:timers";
-
-/**
- * Node's own `setImmediate`, from `node:timers` rather than the global: test runners' fake timers
- * (vitest, jest) replace the global, before or after this module loads, and a fake nobody
- * advances would stall every request behind it.
- */
-const runAfterPoll: ((callback: () => void) => unknown) | undefined = nodeSetImmediate;
+// Node's own setImmediate, not the global: test runners' fake timers (vitest, jest) replace the
+// global, before or after this module loads, and a fake nobody advances would stall requests.
+import { setImmediate } from "node:timers";
 
 /**
  * Wraps an app's `fetch` so that the requests reaching it in one event-loop turn run together.
@@ -22,14 +17,11 @@ const runAfterPoll: ((callback: () => void) => unknown) | undefined = nodeSetImm
  * of `createApp` with an engine double went from 0.37× to 0.63× a bare `node:http` server's, and
  * p99 at 64 and 256 connections dropped by a third. At one connection nothing changes.
  *
- * Where `node:timers` has no `setImmediate` the fetch is returned as it is. Errors and results
- * pass through unchanged; a request that waits gets a promise.
+ * Errors and results pass through unchanged; a request that waits gets a promise.
  */
 export function turnBatching<Args extends unknown[], R>(
   fetch: (...args: Args) => R,
 ): (...args: Args) => R | Promise<Awaited<R>> {
-  const schedule = runAfterPoll;
-  if (!schedule) return fetch;
   let turnStarted = false;
   let waiting: Promise<void> | undefined;
   let release: (() => void) | undefined;
@@ -43,7 +35,7 @@ export function turnBatching<Args extends unknown[], R>(
   return (...args: Args) => {
     if (!turnStarted) {
       turnStarted = true;
-      schedule(endTurn);
+      setImmediate(endTurn);
       return fetch(...args);
     }
     waiting ??= new Promise<void>((resolve) => {
