@@ -468,6 +468,30 @@ describe("POST /v1/responses", () => {
       text: { format: { type: "json_schema", name: "person", strict: true, schema: loose } },
     });
     await expectError(strictResponses, 400, "text.format", "invalid_value");
+    // So is a strict function tool's, called or not (OpenAI checks every strict tool).
+    const strictTool = { name: "lookup", parameters: loose, strict: true };
+    const toolChat = await rawPost(url, "/v1/chat/completions", {
+      model: "deeprecall",
+      messages: [{ role: "user", content: "q" }],
+      tools: [
+        { type: "function", function: { name: "ok", parameters: loose } },
+        { type: "function", function: strictTool },
+      ],
+    });
+    const toolError = await expectError(
+      toolChat,
+      400,
+      "tools[1].function.parameters",
+      "invalid_function_parameters",
+    );
+    expect(toolError.message).toMatch(/^Invalid schema for function 'lookup': In context=\(\)/);
+    const toolResponses = await rawPost(url, "/v1/responses", {
+      model: "deeprecall",
+      input: "q",
+      tools: [{ type: "function", ...strictTool }],
+      tool_choice: "auto",
+    });
+    await expectError(toolResponses, 400, "tools[0].parameters", "invalid_function_parameters");
     // OpenAI's limits on metadata, logit_bias and service_tier.
     const chat = { model: "deeprecall", messages: [{ role: "user", content: "q" }] };
     const manyKeys = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"]));

@@ -93,8 +93,13 @@ export function jsonShape(format: JsonFormat | null | undefined, param: string):
   if (format.schema !== undefined) checkSchema(format.schema, `${param}.schema`);
   if (format.name === undefined) throw missing(`${param}.name`);
   // OpenAI names the whole format (chat: `response_format`) as the param of these refusals.
-  if (format.strict === true)
-    checkStrictSchema(format.schema ?? { type: "object" }, param.replace(/\.json_schema$/, ""), format.name);
+  if (format.strict === true) {
+    checkStrictSchema(format.schema ?? { type: "object" }, {
+      param: param.replace(/\.json_schema$/, ""),
+      label: `response_format '${format.name.slice(0, 64)}'`,
+      code: "invalid_value",
+    });
+  }
   return {
     kind: "json",
     schema: format.schema ?? { type: "object" },
@@ -127,6 +132,25 @@ export interface FunctionTool {
   name: string;
   description?: string | undefined;
   parameters?: Record<string, unknown> | null | undefined;
+}
+
+/**
+ * A function tool sent with `strict: true` must follow OpenAI's strict rules whether or not it
+ * is called, as OpenAI checks every such tool (chat `param`: `tools[i].function.parameters`,
+ * responses: `tools[i].parameters`). Without parameters there is nothing to check.
+ *
+ * @throws ApiError 400 `invalid_function_parameters` (see {@link checkStrictSchema}).
+ */
+export function checkStrictTool(
+  tool: { name: string; parameters?: FunctionTool["parameters"]; strict?: boolean | null | undefined },
+  param: string,
+): void {
+  if (tool.strict !== true || !tool.parameters) return;
+  checkStrictSchema(tool.parameters, {
+    param,
+    label: `function '${tool.name.slice(0, 64)}'`,
+    code: "invalid_function_parameters",
+  });
 }
 
 /**

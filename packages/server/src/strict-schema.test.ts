@@ -2,12 +2,17 @@ import { zodResponseFormat } from "openai/helpers/zod";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ApiError } from "./errors.ts";
+import { checkStrictTool } from "./params.ts";
 import { checkStrictSchema } from "./strict-schema.ts";
 
 /** The 400's message for `schema`, or null when it passes. */
 function refusal(schema: Record<string, unknown>): string | null {
   try {
-    checkStrictSchema(schema, "response_format", "person");
+    checkStrictSchema(schema, {
+      param: "response_format",
+      label: "response_format 'person'",
+      code: "invalid_value",
+    });
     return null;
   } catch (error) {
     expect(error).toBeInstanceOf(ApiError);
@@ -84,5 +89,41 @@ describe("checkStrictSchema", () => {
       `Invalid schema for response_format 'person': schema must be a JSON Schema of 'type: "object"', got 'type: "string"'.`,
     );
     expect(refusal({ anyOf: [person, address] })).toMatch(/got 'type: anyOf'/);
+  });
+});
+
+describe("checkStrictTool", () => {
+  const loose = { type: "object", properties: { q: { type: "string" } }, required: ["q"] };
+
+  it("refuses a strict function tool's loose parameters as OpenAI does, naming the function", () => {
+    let caught: unknown;
+    try {
+      checkStrictTool({ name: "lookup", parameters: loose, strict: true }, "tools[2].function.parameters");
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ApiError);
+    expect(caught).toMatchObject({
+      status: 400,
+      param: "tools[2].function.parameters",
+      code: "invalid_function_parameters",
+      message:
+        "Invalid schema for function 'lookup': In context=(), 'additionalProperties' is required to be supplied and to be false.",
+    });
+  });
+
+  it("leaves tools that are not strict, or have no parameters, alone", () => {
+    for (const strict of [false, null, undefined]) {
+      expect(() =>
+        checkStrictTool({ name: "lookup", parameters: loose, strict }, "tools[0].parameters"),
+      ).not.toThrow();
+    }
+    expect(() => checkStrictTool({ name: "lookup", strict: true }, "tools[0].parameters")).not.toThrow();
+    expect(() =>
+      checkStrictTool(
+        { name: "lookup", parameters: { ...loose, additionalProperties: false }, strict: true },
+        "tools[0].parameters",
+      ),
+    ).not.toThrow();
   });
 });

@@ -1,22 +1,37 @@
 import { isPlainObject } from "@deeprecall/core";
-import type { ApiError } from "./errors.ts";
-import { invalid } from "./params.ts";
+import { ApiError } from "./errors.ts";
 
 /**
- * The rules OpenAI's API applies to a `json_schema` response format with `strict: true` before
- * it answers (its structured-outputs guide, "Supported schemas"), as the same 400s: the root is
+ * Where a strict schema came from, for OpenAI's 400: `param` the request field (chat:
+ * `response_format` / `tools[0].function.parameters`; responses: `text.format` /
+ * `tools[0].parameters`), `label` what the message names (`response_format 'person'`,
+ * `function 'lookup'`), `code` the error code (OpenAI: `invalid_value` for formats,
+ * `invalid_function_parameters` for function tools).
+ */
+export interface StrictSchemaSource {
+  param: string;
+  label: string;
+  code: "invalid_value" | "invalid_function_parameters";
+}
+
+/**
+ * The rules OpenAI's API applies to a `json_schema` response format or a function tool with
+ * `strict: true` before it answers (its structured-outputs guide, "Supported schemas"), as the
+ * same 400s: the root is
  * an object (`type: "object"`, not `anyOf`); every object, at any depth (properties, items,
  * `anyOf` branches, `$defs`/`definitions`), has `additionalProperties: false` and lists every
  * property in `required`. Schemas from the SDKs' helpers (`zodResponseFormat`, pydantic) pass.
- * `param` is the request field the schema came in; `name` the format's name.
  *
- * @throws ApiError 400 (`invalid_value`, `param`) naming the first rule broken and where, in
+ * @throws ApiError 400 (`source.code`, `source.param`) naming the first rule broken and where, in
  *   OpenAI's words: "Invalid schema for response_format 'name': In context=('properties',
  *   'address'), 'additionalProperties' is required to be supplied and to be false."
  */
-export function checkStrictSchema(schema: Record<string, unknown>, param: string, name: string): void {
+export function checkStrictSchema(schema: Record<string, unknown>, source: StrictSchemaSource): void {
   const fail = (message: string): ApiError =>
-    invalid(param, `Invalid schema for response_format '${name.slice(0, 64)}': ${message}`);
+    new ApiError(400, `Invalid schema for ${source.label}: ${message}`, {
+      param: source.param,
+      code: source.code,
+    });
   const root = schema.type;
   if (root !== "object" || schema.anyOf !== undefined) {
     const got = root === undefined ? (schema.anyOf !== undefined ? "anyOf" : "none") : JSON.stringify(root);

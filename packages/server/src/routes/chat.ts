@@ -8,6 +8,7 @@ import { followUpContext } from "../follow-up.ts";
 import { jsonResponse } from "../headers.ts";
 import {
   checkStreamOptions,
+  checkStrictTool,
   extensionOptions,
   type FunctionTool,
   jsonShape,
@@ -172,8 +173,10 @@ export function chatShape(body: ChatCompletionRequest): Shape | null {
   const functions: FunctionTool[] = [];
   const other: string[] = [];
   (body.tools ?? []).forEach((tool, i) => {
-    if (tool.type === "function" && tool.function) functions.push(tool.function);
-    else if (tool.type === "function") {
+    if (tool.type === "function" && tool.function) {
+      checkStrictTool(tool.function, `tools[${i}].function.parameters`);
+      functions.push(tool.function);
+    } else if (tool.type === "function") {
       throw new ApiError(400, "A function tool needs its `function` definition.", {
         param: `tools[${i}].function`,
         code: "invalid_value",

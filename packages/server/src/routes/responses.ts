@@ -11,6 +11,7 @@ import { ApiError, toApiError } from "../errors.ts";
 import { followUpContext } from "../follow-up.ts";
 import { jsonResponse } from "../headers.ts";
 import {
+  checkStrictTool,
   extensionOptions,
   type FunctionTool,
   invalid,
@@ -236,6 +237,10 @@ export function responseTurn(body: ResponseRequest, recent?: RecentItems): Turn 
         "A function tool needs a name of 1-64 characters of a-z, A-Z, 0-9, _ and -.",
       );
     }
+    checkStrictTool(
+      { name: tool.name, parameters: tool.parameters, strict: tool.strict },
+      `tools[${i}].parameters`,
+    );
     functions.push({
       name: tool.name,
       description: tool.description ?? undefined,
