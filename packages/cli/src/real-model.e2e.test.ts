@@ -243,6 +243,21 @@ describe.skipIf(!modelPath)("the CLI with a real tiny model (SmolLM2-135M)", () 
       expect(result.stderr).not.toMatch(/\n\s+at /);
       expect(result.code, result.stderr).toBe(0);
       const report = JSON.parse(result.stdout);
+      console.info(
+        `[real-model benchmark] ${JSON.stringify(
+          Object.fromEntries(
+            ["recursive", "rag"].map((mode) => [
+              mode,
+              report[mode]?.results?.map((r: Record<string, unknown>) => ({
+                keywordHit: r.keywordHit,
+                exceededLimit: r.exceededLimit,
+                timeMs: r.timeMs,
+                answer: String(r.answer).slice(0, 200),
+              })),
+            ]),
+          ),
+        )}`,
+      );
       expect(report.modes).toEqual(["recursive", "rag"]);
       for (const mode of ["recursive", "rag"]) {
         const { summary, results } = report[mode];
