@@ -12,6 +12,8 @@ const Schema = z.object({ name: z.string().min(1), tags: z.array(z.string()).opt
 
 /** Errors the tiny app's routes threw that were not ApiErrors (e.g. a client that went away). */
 const otherErrors: unknown[] = [];
+/** How many requests reached /echo's handler (so a test can wait until the body is being read). */
+let echoStarted = 0;
 
 /** A tiny app with the same limit and parser as createApp's JSON routes; echoes the parsed body. */
 function app() {
@@ -23,7 +25,10 @@ function app() {
     return c.json({ error: { message: String(error) } }, 500);
   });
   hono.use(bodyLimits(LIMIT, 1024, "/upload"));
-  hono.post("/echo", async (c) => c.json({ body: await parse(c) }));
+  hono.post("/echo", async (c) => {
+    echoStarted++;
+    return c.json({ body: await parse(c) });
+  });
   return hono;
 }
 
@@ -110,12 +115,14 @@ describe("jsonBodyParser under @hono/node-server", () => {
 
   it("stops reading when the client goes away mid-body: an AbortError, no hang", async () => {
     const seen = otherErrors.length;
+    const started = echoStarted;
     const { port } = new URL(server.url);
     const socket = connect(Number(port), "127.0.0.1");
     socket.write('POST /echo HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 40\r\n\r\n{"name":');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Gone only once the route is reading the body (a fixed sleep could end before it starts).
+    await expect.poll(() => echoStarted, { timeout: 10_000 }).toBe(started + 1);
     socket.destroy();
-    await expect.poll(() => otherErrors.length).toBe(seen + 1);
+    await expect.poll(() => otherErrors.length, { timeout: 10_000 }).toBe(seen + 1);
     expect((otherErrors[seen] as Error).name).toBe("AbortError");
   });
 

@@ -140,6 +140,12 @@ export interface ShutdownOptions {
    * error. Default 0: streams are ended at once, then connections are cut.
    */
   gracePeriodMs?: number;
+  /**
+   * How long before the grace period ends the streams still open are ended, and the most their
+   * endings get to be delivered, in ms. Default {@link STREAM_END_MARGIN_MS} (1 s); a slow
+   * network or a long grace period may want more.
+   */
+  streamEndMarginMs?: number;
   /** Called when streams still open were ended (with how many), before their endings are delivered. */
   onStreamsEnded?: (count: number) => void;
   /** Called when the grace period is over, just before the remaining connections are cut. */
@@ -156,8 +162,9 @@ function within(promise: Promise<void>, ms: number): Promise<void> {
 
 /**
  * Shuts `server` down by the rule above: stop accepting, close idle keep-alive connections (and
- * keep closing those that go idle), end the streams of `streams` at the grace period minus 1 s,
- * cut whatever is still open when it is over. Resolves once the server is closed.
+ * keep closing those that go idle), end the streams of `streams` at the grace period minus a margin,
+ * cut whatever is still open when it is over (the margin: `streamEndMarginMs`, default 1 s).
+ * Resolves once the server is closed.
  */
 export async function shutdownServer(
   server: Server,
@@ -165,6 +172,7 @@ export async function shutdownServer(
   options: ShutdownOptions = {},
 ): Promise<void> {
   const grace = Math.max(0, options.gracePeriodMs ?? 0);
+  const margin = Math.max(0, options.streamEndMarginMs ?? STREAM_END_MARGIN_MS);
   // An error here only says the server was not listening any more: closed all the same.
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
@@ -175,9 +183,9 @@ export async function shutdownServer(
     if (delivered) return;
     const count = streams.endAll();
     if (count > 0) options.onStreamsEnded?.(count);
-    delivered = within(streams.delivered(), STREAM_END_MARGIN_MS);
+    delivered = within(streams.delivered(), margin);
   };
-  const streamsTimer = setTimeout(endStreams, Math.max(0, grace - STREAM_END_MARGIN_MS));
+  const streamsTimer = setTimeout(endStreams, Math.max(0, grace - margin));
   let graceTimer: NodeJS.Timeout | undefined;
   try {
     const timedOut = await Promise.race([
