@@ -58,19 +58,21 @@ describe.skipIf(redisSkip)(`RedisCache${redisSkip}`, () => {
 
   it("sets the TTL with PX (default and per entry; 0 = none)", async () => {
     const prefix = `t-${randomUUID()}:`;
-    const c = cache({ prefix, ttlSeconds: 100 });
+    // TTLs long enough that no stall between SET and PTTL lets a key expire (gone: PTTL -2), and
+    // far enough apart that each key's shows which one was applied.
+    const c = cache({ prefix, ttlSeconds: 1000 });
     const conn = new RedisConnection({ url, logger: silent });
     open.push(conn);
     await c.set("default", 1);
-    await c.set("short", 1, 2.5);
+    await c.set("short", 1, 250.5); // a fraction of a second too (EX would refuse it: no key)
     await c.set("forever", 1, 0);
     const pttl = (k: string) => conn.command<number>(["PTTL", `${prefix}cache:${k}`]).then(Number);
     const d = await pttl("default");
-    expect(d).toBeGreaterThan(90_000);
-    expect(d).toBeLessThanOrEqual(100_000);
+    expect(d).toBeGreaterThan(900_000);
+    expect(d).toBeLessThanOrEqual(1_000_000);
     const s = await pttl("short");
-    expect(s).toBeGreaterThan(0);
-    expect(s).toBeLessThanOrEqual(2500);
+    expect(s).toBeGreaterThan(200_000);
+    expect(s).toBeLessThanOrEqual(250_500);
     expect(await pttl("forever")).toBe(-1);
     await expect(c.set("bad", 1, -1)).rejects.toThrow(/ttlSeconds/);
     await expect(c.get("")).rejects.toThrow(/non-empty/);

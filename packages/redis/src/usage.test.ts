@@ -18,6 +18,14 @@ const ctx = { runId: "r", query: "q" };
 /** One clock for the fleet and core's tracker, so their records' `startedAt` agree. */
 const fixedNow = () => new Date("2026-03-01T12:00:00.000Z");
 
+/**
+ * `commandTimeoutMs` of the fail-open tests' trackers. While Redis is down nothing waits for it:
+ * commands fail at once (no offline queue), a flush's MULTI (which has no timeout) at the next
+ * failed reconnect. Once Redis is back, a short timeout would only turn a slow reply on a stalled
+ * machine into a spurious RedisUnavailableError from `report()`, so it is generous.
+ */
+const COMMAND_TIMEOUT_MS = 5_000;
+
 /** A connection of its own, to look at and tamper with the keys directly. */
 function raw(redisUrl = url): RedisConnection {
   const connection = new RedisConnection({ url: redisUrl, logger: silent });
@@ -206,7 +214,7 @@ describe.skipIf(redisSkip)(`RedisUsageTracker${redisSkip}`, () => {
       const tracker = new RedisUsageTracker({
         url: server.url,
         logger: silent,
-        commandTimeoutMs: 500,
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
         maxReconnectDelayMs: 100, // back soon after the restart: the test waits on it
         recentLimit: 3,
       });
@@ -241,7 +249,7 @@ describe.skipIf(redisSkip)(`RedisUsageTracker${redisSkip}`, () => {
       const tracker = new RedisUsageTracker({
         url: server.url,
         logger: silent,
-        commandTimeoutMs: 500,
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
         maxReconnectDelayMs: 100,
         maxPendingQueries: 2,
       });
@@ -262,7 +270,11 @@ describe.skipIf(redisSkip)(`RedisUsageTracker${redisSkip}`, () => {
   it("fail-open keeps increments through an outage and writes them when Redis is back", async () => {
     const server = await RedisServerProcess.start();
     try {
-      const tracker = new RedisUsageTracker({ url: server.url, logger: silent, commandTimeoutMs: 500 });
+      const tracker = new RedisUsageTracker({
+        url: server.url,
+        logger: silent,
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      });
       open.push(tracker);
       await tracker.onQueryEnd(ctx, result());
       await server.stop();

@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeInBrowser, launchBrowser } from "./browser.ts";
-import { type ConsoleServer, openConsole, shot, startConsoleServer } from "./harness.ts";
+import { type ConsoleServer, openConsole, shot, startConsoleServer, UI_TIMEOUT_MS } from "./harness.ts";
 
 // Asking in a real browser: the answer streams while the live trace shows the code the model
 // wrote, its searches with hits and its sub-LLM call *before* the answer is complete; citations
@@ -62,10 +62,14 @@ describeInBrowser("console: Ask", () => {
   it("shows the trace (code, searches with hits, sub-LLM call) before the answer completes, then the cited answer", async () => {
     server.timing.codeTurnMs = 600;
     server.timing.subCallMs = 400;
-    server.timing.finalTurnMs = 4000; // the answer waits: the trace must be visible meanwhile
+    // The answer waits: the trace must be visible meanwhile. Long enough that the checks below
+    // run before it on a busy machine too (the browser renders the trace, the test reads it).
+    server.timing.finalTurnMs = 8000;
     const { context, page, errors } = await openConsole(browser, server.url);
     try {
-      await expect.poll(() => page.locator("#model option").allTextContents()).toContain("deeprecall");
+      await expect
+        .poll(() => page.locator("#model option").allTextContents(), { timeout: UI_TIMEOUT_MS })
+        .toContain("deeprecall");
       await page.getByText(/^Options/).click();
       await page.getByLabel(/Max iterations/).fill("4");
       await page.getByLabel(/Max time/).fill("60");
@@ -81,7 +85,9 @@ describeInBrowser("console: Ask", () => {
         .locator(".trace-code code.hljs .hljs-title, .trace-code code.hljs .hljs-string")
         .first()
         .waitFor();
-      await expect.poll(() => trace.locator(".trace-code code").first().textContent()).toContain("searchDb(");
+      await expect
+        .poll(() => trace.locator(".trace-code code").first().textContent(), { timeout: UI_TIMEOUT_MS })
+        .toContain("searchDb(");
       await trace.locator(".iteration .trace-search .hits li").first().waitFor();
       await trace.locator(".trace-subllm").first().waitFor();
       await trace.locator(".trace-code pre.output").first().waitFor();
@@ -135,7 +141,7 @@ describeInBrowser("console: Ask", () => {
       const citedId = decodeURIComponent(href!.replace("#/documents/", "").split("?")[0]!);
       expect(SEED.ids).toContain(citedId);
       await citation.click();
-      await expect.poll(() => page.evaluate(() => location.hash)).toBe(href);
+      await expect.poll(() => page.evaluate(() => location.hash), { timeout: UI_TIMEOUT_MS }).toBe(href);
       const text = page.locator(".document-text");
       await text.waitFor();
       expect(await text.textContent()).toBe(SEED.documents[SEED.ids.indexOf(citedId)]);
@@ -375,7 +381,9 @@ describeInBrowser("console: Ask", () => {
       await page.keyboard.press("Enter");
       await page.locator(".document-text").waitFor();
       // Focus lands on the document's heading, not lost on the page.
-      await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe("H1");
+      await expect
+        .poll(() => page.evaluate(() => document.activeElement?.tagName), { timeout: UI_TIMEOUT_MS })
+        .toBe("H1");
       expect(errors).toEqual([]);
     } finally {
       await context.close();

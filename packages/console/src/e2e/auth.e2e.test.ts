@@ -8,6 +8,7 @@ import {
   postDocuments,
   shot,
   startConsoleServer,
+  UI_TIMEOUT_MS,
 } from "./harness.ts";
 
 // A server with --api-keys: the console's files load without a key, every API call needs one;
@@ -46,7 +47,9 @@ describeInBrowser("console: API key", () => {
 
       await page.keyboard.type("sk-wrong");
       await page.keyboard.press("Enter");
-      await expect.poll(() => dialog.locator(".dialog-message").textContent()).toBe("Invalid API key");
+      await expect
+        .poll(() => dialog.locator(".dialog-message").textContent(), { timeout: UI_TIMEOUT_MS })
+        .toBe("Invalid API key");
       expect(await dialog.isVisible()).toBe(true);
       // The refused key is forgotten: not stored, and the header does not claim a sign-in.
       expect(await page.evaluate(() => sessionStorage.getItem("deeprecall.apiKey"))).toBeNull();

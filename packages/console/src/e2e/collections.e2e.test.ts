@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeInBrowser, launchBrowser } from "./browser.ts";
-import { type ConsoleServer, openConsole, shot, startConsoleServer } from "./harness.ts";
+import { type ConsoleServer, openConsole, shot, startConsoleServer, UI_TIMEOUT_MS } from "./harness.ts";
 
 // A server serving several collections (as `deeprecall serve` does): the Documents screen
 // uploads into a new collection picked by name, lists it apart from the default one, and the
@@ -76,7 +76,9 @@ describeInBrowser("console: collections", () => {
       expect(await page.getByLabel("New collection name").getAttribute("aria-invalid")).toBe("true");
       await page.getByLabel("New collection name").fill("wiki");
       await page.getByRole("button", { name: "Use" }).click();
-      await expect.poll(() => page.evaluate(() => location.hash)).toBe("#/documents?collection=wiki");
+      await expect
+        .poll(() => page.evaluate(() => location.hash), { timeout: UI_TIMEOUT_MS })
+        .toBe("#/documents?collection=wiki");
       await page
         .getByText(/This collection holds no documents yet|The collection “wiki” does not exist yet/)
         .waitFor();
@@ -87,12 +89,16 @@ describeInBrowser("console: collections", () => {
         buffer: Buffer.from("# Acme\n\nAcme Corporation was founded by Jane Doe in 1999.\n"),
       });
       await page.locator(".upload-results .outcome.ok", { hasText: "acme.md" }).waitFor({ timeout: 20_000 });
-      await expect.poll(() => page.locator("table.docs .cell-source").allTextContents()).toEqual(["acme.md"]);
+      await expect
+        .poll(() => page.locator("table.docs .cell-source").allTextContents(), { timeout: UI_TIMEOUT_MS })
+        .toEqual(["acme.md"]);
       expect(await sourcesIn("wiki")).toEqual(["acme.md"]);
       expect(await sourcesIn(undefined)).toEqual(["weather.txt"]);
       // The picker now lists the new collection with its count.
       await expect
-        .poll(() => page.getByLabel("Collection", { exact: true }).locator("option").allTextContents())
+        .poll(() => page.getByLabel("Collection", { exact: true }).locator("option").allTextContents(), {
+          timeout: UI_TIMEOUT_MS,
+        })
         .toContain("wiki — 1 document");
       // The default collection reads in words too, not "main (default) (1)".
       expect(
@@ -103,7 +109,7 @@ describeInBrowser("console: collections", () => {
       // Ask the wiki collection through its model.
       await page.getByRole("link", { name: "Ask" }).click();
       await expect
-        .poll(() => page.locator("#model option").allTextContents())
+        .poll(() => page.locator("#model option").allTextContents(), { timeout: UI_TIMEOUT_MS })
         .toContain("deeprecall/wiki — 1 document");
       await page.getByLabel("Model").selectOption("deeprecall/wiki");
       // The select is wide enough for the option it shows: nothing cut off.

@@ -2,7 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeInBrowser, launchBrowser } from "./browser.ts";
 import { ACME_MD, NOTES_TXT, REPORT_PDF, TOOL_EXE, type UploadFile } from "./files.ts";
-import { type ConsoleServer, openConsole, shot, startConsoleServer } from "./harness.ts";
+import { type ConsoleServer, openConsole, shot, startConsoleServer, UI_TIMEOUT_MS } from "./harness.ts";
 
 // The Documents screen in a real browser against a real server: upload (file picker and drag
 // and drop) with per-file outcomes, the paged searchable list, the document view, delete.
@@ -71,7 +71,7 @@ describeInBrowser("console: Documents", () => {
       // The list shows what the server now holds: the three files' chunks, with sources and previews.
       const table = page.locator("table.docs");
       await expect
-        .poll(() => table.locator("tbody tr").count(), { timeout: 10_000 })
+        .poll(() => table.locator("tbody tr").count(), { timeout: UI_TIMEOUT_MS })
         .toBeGreaterThanOrEqual(3);
       const listed = (await table.locator(".cell-source").allTextContents()).map((t) =>
         t.replace(/chunk \d+ of \d+$/, ""),
@@ -101,7 +101,7 @@ describeInBrowser("console: Documents", () => {
       await page
         .locator(".upload-results .outcome.ok", { hasText: "dropped.md" })
         .waitFor({ timeout: 20_000 });
-      await expect.poll(storedSources).toContain("dropped.md");
+      await expect.poll(storedSources, { timeout: UI_TIMEOUT_MS }).toContain("dropped.md");
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -114,11 +114,15 @@ describeInBrowser("console: Documents", () => {
       const table = page.locator("table.docs");
       await table.waitFor();
       await page.getByLabel("Search documents").fill("anvils");
-      await expect.poll(() => table.locator(".cell-source").allTextContents()).toEqual(["acme.md"]);
+      await expect
+        .poll(() => table.locator(".cell-source").allTextContents(), { timeout: UI_TIMEOUT_MS })
+        .toEqual(["acme.md"]);
       await page.getByLabel("Search documents").fill("nothing-matches-this");
       await page.getByText("No document matches this search.").waitFor();
       await page.getByLabel("Search documents").fill("");
-      await expect.poll(() => table.locator("tbody tr").count()).toBeGreaterThanOrEqual(4);
+      await expect
+        .poll(() => table.locator("tbody tr").count(), { timeout: UI_TIMEOUT_MS })
+        .toBeGreaterThanOrEqual(4);
 
       // The document view: full text and metadata.
       const acmeRow = table.locator("tr", { has: page.locator(".cell-source", { hasText: "acme.md" }) });
@@ -144,7 +148,9 @@ describeInBrowser("console: Documents", () => {
       await notesRow.getByRole("button", { name: /Delete/ }).click();
       await dialog.getByRole("button", { name: "Delete" }).click();
       await page.getByText(/^Deleted /).waitFor();
-      await expect.poll(() => table.locator(".cell-source").allTextContents()).not.toContain("notes.txt");
+      await expect
+        .poll(() => table.locator(".cell-source").allTextContents(), { timeout: UI_TIMEOUT_MS })
+        .not.toContain("notes.txt");
       expect(await storedSources()).not.toContain("notes.txt");
       await shot(page, "documents-5-deleted");
       expect(errors).toEqual([]);
@@ -237,12 +243,12 @@ describeInBrowser("console: Documents", () => {
     const { context, page, errors } = await openConsole(browser, `${server.url}/#/documents`);
     try {
       const rows = page.locator("table.docs tbody tr");
-      await expect.poll(() => rows.count()).toBe(25);
+      await expect.poll(() => rows.count(), { timeout: UI_TIMEOUT_MS }).toBe(25);
       const total = (await storedSources()).length;
       // The count is the collection's total (the picker's figure), not "25+".
       await page.getByText(`Showing 25 of ${total} documents`).waitFor();
       await page.getByRole("button", { name: "Load more" }).click();
-      await expect.poll(() => rows.count()).toBe(total);
+      await expect.poll(() => rows.count(), { timeout: UI_TIMEOUT_MS }).toBe(total);
       expect(await page.getByRole("button", { name: "Load more" }).count()).toBe(0);
       const ids = await page.locator("table.docs .cell-id").allTextContents();
       expect(new Set(ids).size).toBe(ids.length);

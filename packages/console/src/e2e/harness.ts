@@ -69,6 +69,14 @@ export async function startConsoleServer(
   };
 }
 
+/**
+ * How long a browser test waits for the console to get somewhere (an element, a poll's value):
+ * each step takes a fetch and a render, quick alone but seconds on a busy CI machine. Well under
+ * the test timeout, so a missing element fails with what was awaited. Playwright's waits get it
+ * from `openConsole`; pass `{ timeout: UI_TIMEOUT_MS }` to `expect.poll`, whose default is 1 s.
+ */
+export const UI_TIMEOUT_MS = 10_000;
+
 /** A fresh browser context and page on the console, failing the test on any page error. */
 export async function openConsole(
   browser: Browser,
@@ -76,8 +84,7 @@ export async function openConsole(
   options: BrowserContextOptions = {},
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, ...options });
-  // Well under the test timeout, so a missing element fails with what was awaited.
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
