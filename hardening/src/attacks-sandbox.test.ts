@@ -50,10 +50,19 @@ const promptOf = (call: LanguageModelV4CallOptions) => JSON.stringify(call.promp
 
 /**
  * A root model that writes `turns[i]` as its i-th reply (a repl block unless it starts with
- * FINAL), then FINAL. Sub-calls answer "sub-answer" after `subDelayMs`, honouring the abort.
+ * FINAL), then FINAL. Sub-calls answer "sub-answer" after `subDelayMs`, honouring the abort;
+ * from the `subHangsFrom`-th sub-call on (1-based), they wait 60 s instead.
  */
-function scripted(turns: string[], options: { subDelayMs?: number } = {}) {
-  const seen = { root: 0, sub: 0, longestPrompt: 0, rootPrompts: [] as string[], aborted: 0 };
+function scripted(turns: string[], options: { subDelayMs?: number; subHangsFrom?: number } = {}) {
+  const seen = {
+    root: 0,
+    sub: 0,
+    longestPrompt: 0,
+    rootPrompts: [] as string[],
+    aborted: 0,
+    /** How many sub-calls had been cancelled when the root model was asked its i-th turn. */
+    abortedByRootTurn: [] as number[],
+  };
   const model = new MockLanguageModelV4({
     modelId: "attacker",
     doGenerate: async (call): Promise<LanguageModelV4GenerateResult> => {
@@ -64,12 +73,15 @@ function scripted(turns: string[], options: { subDelayMs?: number } = {}) {
         const turn = turns[seen.root] ?? "FINAL(done)";
         seen.root++;
         seen.rootPrompts.push(prompt);
+        seen.abortedByRootTurn.push(seen.aborted);
         text = turn.startsWith("FINAL") ? turn : `\`\`\`repl\n${turn}\n\`\`\``;
       } else {
         seen.sub++;
-        if (options.subDelayMs) {
+        const hangs = options.subHangsFrom !== undefined && seen.sub >= options.subHangsFrom;
+        const delayMs = hangs ? 60_000 : options.subDelayMs;
+        if (delayMs) {
           try {
-            await abortableDelay(options.subDelayMs, call.abortSignal);
+            await abortableDelay(delayMs, call.abortSignal);
           } catch (error) {
             seen.aborted++;
             throw error;
@@ -90,7 +102,12 @@ function scripted(turns: string[], options: { subDelayMs?: number } = {}) {
 
 async function run(
   turns: string[],
-  options: { engine?: Partial<DeepRecallEngineOptions>; subDelayMs?: number; query?: string } = {},
+  options: {
+    engine?: Partial<DeepRecallEngineOptions>;
+    subDelayMs?: number;
+    subHangsFrom?: number;
+    query?: string;
+  } = {},
 ) {
   const { model, seen } = scripted(turns, options);
   const store = attackStore();
@@ -108,15 +125,25 @@ async function run(
 
 describe("sandbox attacks (issue 17)", () => {
   it("a loop of slow llmQuery calls is stopped by the block's wall-time limit, and the call in flight is cancelled", async () => {
+    // Calls 1-3 answer after 200 ms, the 4th waits until it is cancelled: the stop surely lands
+    // while a call is in flight (with every call answering, it could land between two calls, on
+    // a busy machine, and then none is cancelled).
     const { result, seen } = await run(
       ["let n = 0; for (;;) { try { llmQuery('again ' + n); n++; } catch (e) { print(e.name); } }"],
-      { engine: { sandbox: { workers: 1, timeoutMs: 1_000, wallTimeoutMs: 1_500 } }, subDelayMs: 200 },
+      {
+        engine: { sandbox: { workers: 1, timeoutMs: 1_000, wallTimeoutMs: 1_500 } },
+        subDelayMs: 200,
+        subHangsFrom: 4,
+      },
     );
     const told = result.reasoningTrace[0]!.output;
     expect(told).toMatch(/^Error: TimeoutError: block exceeded its wall-time limit of 1500 ms/);
-    // ~1.5 s of 200 ms calls: a handful, never an unbounded loop.
-    expect(seen.sub).toBeLessThanOrEqual(10);
+    // Never an unbounded loop: the calls the block goes on making after the stop (it catches
+    // the error and loops) are refused without reaching the model.
+    expect(seen.sub).toBeLessThanOrEqual(4);
     expect(seen.aborted).toBe(1);
+    // Cancelled by the stop itself, before the model's next turn (not only when the query ended).
+    expect(seen.abortedByRootTurn).toEqual([0, 1]);
     expect(result.answer).toBe("done");
   });
 

@@ -113,7 +113,6 @@ describe("fault injection: SIGTERM with runs in flight (apps/server as a child p
         readSse,
       );
       await waitFor(() => llm.calls.length - callsBefore >= 2, "both runs to reach the model");
-      const t0 = Date.now();
       app.child.kill("SIGTERM");
 
       const chatSse = await chat;
@@ -125,13 +124,20 @@ describe("fault injection: SIGTERM with runs in flight (apps/server as a child p
       const responseSse = await responses;
       expect(responseSse.events.slice(-2).map((e) => e.type)).toEqual(["error", "response.failed"]);
       expect(responseSse.events.at(-2)).toMatchObject({ code: "server_shutting_down" });
-      // Ended 1 s before the 2 s grace period is over; the process exits without waiting for the cut.
-      expect(Date.now() - t0).toBeLessThan(2_000);
       expect(await app.exited).toBe(0);
+      // Ended 1 s before the 2 s grace period is over; the process exits without waiting for the
+      // cut. Told by the server's own log: no "grace period over" line (every connection closed
+      // before it), and the streams ended 1 s after "shutting down". Not timed from this process's
+      // kill(): that added the signal's delivery and this process's delays to a 1 s slack.
       expect(app.logs().some((l) => l.msg === "grace period over, closing remaining connections")).toBe(
         false,
       );
-      expect(app.logs().find((l) => l.streams === 2)).toMatchObject({ level: "warn" });
+      const ended = app.logs().find((l) => l.streams === 2);
+      expect(ended).toMatchObject({ level: "warn" });
+      const shutdownAt = Date.parse(String(app.logs().find((l) => l.msg === "shutting down")?.time));
+      const endedAfter = Date.parse(String(ended?.time)) - shutdownAt;
+      expect(endedAfter).toBeGreaterThanOrEqual(900);
+      expect(endedAfter).toBeLessThan(2_000);
       await waitFor(
         () => llm.calls.slice(callsBefore).every((c) => c.clientAborted),
         "the model calls to be aborted",
