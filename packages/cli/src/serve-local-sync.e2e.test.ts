@@ -300,9 +300,11 @@ describe("ingest, delete and status under a running deeprecall serve (local stor
     const { cwd, wiki, env } = setup("watch");
     server = await startServe(["--port", "0"], { cwd, env });
     const http = api(server.url);
+    // The deletion and the addition below must fall in one quiet period (one summary line):
+    // with 200 ms, a stall of the test process between them on a busy machine could split them.
     const child = spawn(
       process.execPath,
-      cliArgs(["ingest", "--path", "wiki", "--collection", "wiki", "--watch", "--debounce", "200"]),
+      cliArgs(["ingest", "--path", "wiki", "--collection", "wiki", "--watch", "--debounce", "2000"]),
       { cwd, env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";

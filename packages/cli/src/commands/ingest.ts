@@ -36,7 +36,7 @@ export async function openStoreForWriting(
   if (served) return served;
   // A server answering on the configured port but holding another store (started in another
   // folder) would never see these writes: say so. Checked while the store opens (≤ 300 ms).
-  const warning = otherServerWarning(config).catch(() => undefined);
+  const warning = otherServerWarning(config, ctx.env).catch(() => undefined);
   const handle = await openVectorStore(config, { log });
   const message = await warning;
   if (message) log(message);

@@ -56,8 +56,12 @@ describe("cleanEnv gives child CLIs a port where nothing answers", () => {
     };
     expect(status.config["--port"]?.value).toBe(String(IDLE_PORT));
 
-    // The control: the same command, pointed at that server, does warn (the probe is real).
-    const warned = await runCli(["ingest", "a.md"], { cwd, env: { DEEPRECALL_PORT: String(otherPort) } });
+    // The control: the same command, pointed at that server, does warn (the probe is real). Its
+    // time limit raised from 300 ms (a test hook) so that a busy machine cannot hide the answer.
+    const warned = await runCli(["ingest", "a.md"], {
+      cwd,
+      env: { DEEPRECALL_PORT: String(otherPort), DEEPRECALL_TEST_SERVER_PROBE_MS: "10000" },
+    });
     expect(warned.code, warned.stderr).toBe(0);
     expect(warned.stderr).toContain(`warning: a deeprecall server answers at http://127.0.0.1:${otherPort}`);
     expect(healthRequests).toBe(1);
