@@ -230,26 +230,32 @@ describe("budgets", () => {
   it("maxTimeSeconds cuts a slow search short", async () => {
     const store = await corpus();
     store.searchDelayMs = 60_000;
-    // A warm pool, so worker start-up on a loaded machine does not eat the time budget.
-    const pool = createSandboxPool({ workers: 1 });
-    const warm = await pool.createSession({
-      searchDb: async () => [],
-      llmQuery: async () => "",
-      llmQueryBatched: async () => [],
-    });
-    await warm.dispose();
+    // A warm pool, so worker start-up on a loaded machine does not eat the time budget: a
+    // session's worker starts on its first block, so the warming session runs one, and hands the
+    // worker back when disposed. One worker at most: no spare starts beside the query.
+    const pool = createSandboxPool({ workers: 1, maxWorkers: 1 });
     try {
+      const warm = await pool.createSession({
+        searchDb: async () => [],
+        llmQuery: async () => "",
+        llmQueryBatched: async () => [],
+      });
+      expect((await warm.run("1")).error).toBeUndefined();
+      await warm.dispose();
+      expect(pool.stats()).toMatchObject({ workersStarted: 1, workersIdle: 1 });
       const model = scriptedModel(["```repl\nprint(searchDb('Acme').length)\n```", "FINAL(never)"]);
       const result = await engine({
         vectorStore: store,
         model,
         sandbox: pool,
-        budget: { maxTimeSeconds: 1 },
+        budget: { maxTimeSeconds: 2 },
       }).query("q");
       expect(result.error).toMatch(/maxTimeSeconds/);
       expect(result.budgetStatus.exceededLimit).toBe("maxTimeSeconds");
       expect(store.searchCalls).toEqual(["Acme"]);
       expect(model.callCount).toBe(1);
+      // The query's block ran on the warm worker: no thread start inside the budget.
+      expect(pool.stats().workersStarted).toBe(1);
     } finally {
       await pool.close();
     }

@@ -254,7 +254,9 @@ describe("tools strategy: callTimeoutMs bounds every request from the moment it 
       const started = performance.now();
       // Every attempt timed out: the run ends like any limit (a best-effort answer, the limit named).
       const result = await engine.query("Who founded Acme?");
-      expect(performance.now() - started).toBeLessThan(2_000);
+      // Not a speed check: the requests hang until cut, so the run ends only through the 100 ms
+      // timeout (the default would be 120 s each); the slack is for a busy machine.
+      expect(performance.now() - started).toBeLessThan(2 * 100 + 5_000);
       expect(result.error).toBe("Budget exceeded: callTimeoutMs (limit 100)");
       expect(result.budgetStatus.exceededLimit).toBe("callTimeoutMs");
       expect(result.answer.trim()).not.toBe("");

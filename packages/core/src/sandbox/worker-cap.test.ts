@@ -113,11 +113,13 @@ describe("maxWorkers", () => {
     const holder = await capped.createSession(host().host);
     await holder.run("const x = 1");
     const { host: h, searches } = host();
-    const late = await capped.createSession(h, { limits: { wallTimeoutMs: 200 } });
+    // The wall time also bounds the block run after the holder leaves (worker hand-over, session
+    // set-up, the block): 1 s leaves a busy machine room for that.
+    const late = await capped.createSession(h, { limits: { wallTimeoutMs: 1000 } });
     const result = await late.run("searchDb('never')");
     expect(result.limit).toBe("timeout");
     expect(result.error).toMatch(
-      /^TimeoutError: the block was not run: it waited 200 ms \(its wall-time limit\) for a sandbox, and all 1 sandbox workers stayed in use/,
+      /^TimeoutError: the block was not run: it waited 1000 ms \(its wall-time limit\) for a sandbox, and all 1 sandbox workers stayed in use/,
     );
     expect(searches).toEqual([]);
     expect(capped.stats().sessionsWaiting).toBe(0);
