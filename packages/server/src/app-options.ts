@@ -64,6 +64,23 @@ export function checkOptions(engine: DeepRecallEngineApi, options: CreateAppOpti
       field: "metrics",
     });
   }
+  const responseStore = options.responseStore as unknown;
+  if (responseStore !== undefined && responseStore !== false) {
+    if (typeof responseStore !== "object" || responseStore === null || Array.isArray(responseStore)) {
+      throw new ConfigError("responseStore must be false or { maxResponses?, maxBytes? }", {
+        field: "responseStore",
+      });
+    }
+    const bounds = responseStore as { maxResponses?: unknown; maxBytes?: unknown };
+    for (const key of ["maxResponses", "maxBytes"] as const) {
+      const value = bounds[key];
+      if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) {
+        throw new ConfigError(`responseStore.${key} must be a positive whole number, got ${String(value)}`, {
+          field: `responseStore.${key}`,
+        });
+      }
+    }
+  }
   if (options.validateKey !== undefined && typeof options.validateKey !== "function") {
     throw new ConfigError("validateKey must be a function (key) => boolean | Promise<boolean>", {
       field: "validateKey",

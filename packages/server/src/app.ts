@@ -20,6 +20,7 @@ import { ApiError, toApiError } from "./errors.ts";
 import { invalidRequest } from "./invalid-request.ts";
 import { installMiddleware } from "./middleware.ts";
 import { requestBudget } from "./pipeline.ts";
+import { ResponseStore } from "./response-store.ts";
 import { registerAdmin } from "./routes/admin.ts";
 import { registerChat } from "./routes/chat.ts";
 import { registerCompletions } from "./routes/completions.ts";
@@ -108,6 +109,7 @@ export function createApp(
     collections: options.collections,
     onEngine: metrics ? (e) => metrics.attach(e) : undefined,
     modelUnavailable: options.modelUnavailable,
+    responses: options.responseStore === false ? undefined : new ResponseStore(options.responseStore),
   };
   registerChat(app, ctx);
   registerResponses(app, ctx);

@@ -139,6 +139,24 @@ describe("the schema validator catches what it should (so the contract tests can
   });
 });
 
+describe("the schema validator and discriminators shared by several branches", () => {
+  it("an item whose tag several branches share (input and output messages) must match one of them", () => {
+    const user = { id: "msg_1", type: "message", role: "user", content: [{ type: "input_text", text: "q" }] };
+    expect(schemaErrors("ItemResource", user)).toEqual([]);
+    const assistant = {
+      id: "msg_2",
+      type: "message",
+      role: "assistant",
+      status: "completed",
+      content: [{ type: "output_text", text: "a", annotations: [], logprobs: [] }],
+    };
+    expect(schemaErrors("ItemResource", assistant)).toEqual([]);
+    expect(schemaErrors("ItemResource", { ...user, role: "robot" })).not.toEqual([]);
+    expect(schemaErrors("ItemResource", { ...assistant, content: user.content })).not.toEqual([]);
+    expect(schemaErrors("ItemResource", { ...user, id: undefined })).not.toEqual([]);
+  });
+});
+
 describe("POST /v1/responses", () => {
   it("responses.create: a Response object per OpenAI's schema, with output_text, usage and the deeprecall object", async () => {
     const { client, engine } = await scripted();
@@ -367,10 +385,10 @@ describe("POST /v1/responses", () => {
       await rawPost(url, "/v1/responses", {
         model: "deeprecall",
         input: "q",
-        previous_response_id: "resp_1",
+        conversation: "conv_1",
       }),
       400,
-      "previous_response_id",
+      "conversation",
       "unsupported_value",
     );
     await expectError(

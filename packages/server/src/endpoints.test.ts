@@ -420,6 +420,10 @@ describe("models, usage, cache, health, docs", () => {
       [
         "POST /v1/chat/completions",
         "POST /v1/responses",
+        "GET /v1/responses/{response_id}",
+        "DELETE /v1/responses/{response_id}",
+        "GET /v1/responses/{response_id}/input_items",
+        "POST /v1/responses/{response_id}/cancel",
         "POST /v1/completions",
         "POST /v1/embeddings",
         "POST /v1/documents",

@@ -184,8 +184,15 @@ function check(value: unknown, schema: JsonSchema, path: string, errors: string[
   if (Array.isArray(s.oneOf)) {
     const branches = s.oneOf as unknown[];
     const discriminated = discriminate(value, s, branches, ctx);
-    if (discriminated !== undefined) {
-      sub(value, discriminated, path, errors);
+    if (discriminated?.length === 1) {
+      sub(value, discriminated[0], path, errors);
+    } else if (discriminated !== undefined) {
+      // Several branches share the tag (OpenAI's input and output `message` items): one must match.
+      if (!discriminated.some((b) => attempt(value, b, path, ctx).length === 0)) {
+        errors.push(
+          `${path}: matches none of its oneOf branches (${closest(value, discriminated, path, ctx)})`,
+        );
+      }
     } else {
       const passing = branches.filter((b) => attempt(value, b, path, ctx).length === 0).length;
       if (passing === 0)
@@ -221,28 +228,30 @@ function closest(value: unknown, branches: unknown[], path: string, ctx: Ctx): s
 }
 
 /**
- * With OpenAPI's `discriminator` (OpenAI puts one on its item unions), picks the branch whose
- * discriminator property allows the value's: exactly like a client's deserializer would.
+ * With OpenAPI's `discriminator` (OpenAI puts one on its item unions), the branches whose
+ * discriminator property allows the value's (declared on the branch or on one of its `allOf`
+ * parts): exactly like a client's deserializer would. Several branches may share a tag (an input
+ * and an output `message`). Undefined when none does, or there is no discriminator.
  */
 function discriminate(
   value: unknown,
   schema: Record<string, unknown>,
   branches: unknown[],
   ctx: Ctx,
-): JsonSchema | undefined {
+): JsonSchema[] | undefined {
   const disc = schema.discriminator as { propertyName?: string } | undefined;
   if (!disc?.propertyName || typeof value !== "object" || value === null) return undefined;
-  const tag = (value as Record<string, unknown>)[disc.propertyName];
-  for (const branch of branches) {
+  const name = disc.propertyName;
+  const tag = (value as Record<string, unknown>)[name];
+  const allows = (branch: unknown, depth: number): boolean => {
     let target = branch as Record<string, unknown>;
-    if (typeof target.$ref === "string")
+    if (typeof target?.$ref === "string")
       target = resolveRef(ctx.root, target.$ref) as Record<string, unknown>;
-    const prop = (target.properties as Record<string, Record<string, unknown>> | undefined)?.[
-      disc.propertyName
-    ];
-    if (!prop) continue;
-    if ((Array.isArray(prop.enum) && prop.enum.includes(tag)) || prop.const === tag)
-      return branch as JsonSchema;
-  }
-  return undefined;
+    if (!target || typeof target !== "object") return false;
+    const prop = (target.properties as Record<string, Record<string, unknown>> | undefined)?.[name];
+    if (prop && ((Array.isArray(prop.enum) && prop.enum.includes(tag)) || prop.const === tag)) return true;
+    return depth < 4 && Array.isArray(target.allOf) && target.allOf.some((part) => allows(part, depth + 1));
+  };
+  const matching = branches.filter((branch) => allows(branch, 0)) as JsonSchema[];
+  return matching.length > 0 ? matching : undefined;
 }

@@ -635,10 +635,16 @@ export const ResponseRequestSchema = z
     tools: z.array(ResponseToolSchema).optional(),
     tool_choice: ToolChoiceSchema,
     parallel_tool_calls: z.boolean().nullable().optional(),
-    previous_response_id: z.string().nullable().optional(),
+    previous_response_id: z.string().nullable().optional().openapi({
+      description:
+        "A stored response of the same API key: its conversation (inputs and outputs, along its own chain) comes before `input`. Unknown → 400 `previous_response_not_found`.",
+    }),
     conversation: z.unknown().optional(),
     background: z.boolean().nullable().optional(),
-    store: z.boolean().nullable().optional(),
+    store: z.boolean().nullable().optional().openapi({
+      description:
+        "Keep the finished response (default true) for GET /v1/responses/{response_id} and `previous_response_id`: in this server's memory, bounded, per API key.",
+    }),
     metadata: MetadataSchema,
     top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
     prompt: z.unknown().optional(),
@@ -664,6 +670,67 @@ export const ResponseObjectSchema = z
   })
   .loose()
   .openapi("Response", { description: "An OpenAI Responses API response object." });
+
+/** An item of a stored response's input (OpenAI's `ItemResource`): a message, function call… */
+const ResponseItemSchema = z.object({ id: z.string(), type: z.string() }).loose().openapi("ResponseItem", {
+  description:
+    "An input item as OpenAI lists it: a `message` (user/system/developer with `input_text` parts, assistant with `output_text` parts), `function_call` or `function_call_output`, each with its `id`.",
+});
+
+export const ResponseItemListSchema = z
+  .object({
+    object: z.literal("list"),
+    data: z.array(ResponseItemSchema),
+    first_id: z.string().nullable().openapi({ description: "The first item's id (null on an empty page)." }),
+    last_id: z
+      .string()
+      .nullable()
+      .openapi({ description: "The last item's id: pass as `after` for the next page." }),
+    has_more: z.boolean(),
+  })
+  .openapi("ResponseItemList");
+
+export const ResponseDeletedSchema = z
+  .object({ id: z.string(), object: z.literal("response"), deleted: z.literal(true) })
+  .openapi("ResponseDeleted");
+
+export const ResponseIdParamsSchema = z.object({
+  response_id: z.string().min(1).openapi({ example: "resp_0123456789abcdef01234567" }),
+});
+
+const IncludeQuery = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .openapi({
+    description: "Accepted and ignored: a stored response already holds everything this server produces.",
+  });
+
+export const RetrieveResponseQuerySchema = z.object({
+  stream: z.enum(["true", "false"]).optional().openapi({
+    description: "Only `false`: stored responses are finished, not streamed again (`true` → 400).",
+  }),
+  include: IncludeQuery,
+});
+
+export const ResponseInputItemsQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: "Items per page (1–100). Default 20.", example: 20 }),
+  order: z
+    .enum(["asc", "desc"])
+    .optional()
+    .openapi({ description: "`asc`: oldest first; `desc` (default): newest first." }),
+  after: z
+    .string()
+    .min(1)
+    .optional()
+    .openapi({ description: "An item id (the previous page's `last_id`): the page starts after it." }),
+  include: IncludeQuery,
+});
 
 // ---- embeddings --------------------------------------------------------------------------------
 

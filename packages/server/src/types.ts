@@ -3,6 +3,7 @@ import type { McpHttpOptions } from "@deeprecall/mcp";
 import type { AuthThrottleOptions, RateLimiterOptions } from "@deeprecall/middleware";
 import type { HttpTracingOptions, Metrics } from "@deeprecall/observability";
 import type { cors } from "hono/cors";
+import type { ResponseStoreOptions } from "./response-store.ts";
 import type { TaskDetector } from "./task.ts";
 
 export interface ServerLogEntry {
@@ -135,6 +136,16 @@ export interface CreateAppOptions {
   uploadChunking?: { chunkSize?: number; chunkOverlap?: number };
   /** The model id clients see in /v1/models and responses. Default "deeprecall". */
   modelName?: string;
+  /**
+   * The Responses API's stored responses, kept in this process's memory: each finished
+   * (completed, incomplete or failed) response whose request did not say `store: false`, with
+   * its input items, for `GET`/`DELETE /v1/responses/{id}`, `GET /v1/responses/{id}/input_items`,
+   * `previous_response_id` and `item_reference`s, visible only to the API key that created it.
+   * Bounded: at most `maxResponses` responses (default 1000) and `maxBytes` bytes of their JSON
+   * (default 64 MiB), the least recently used going first. Replicas do not share it. `false`
+   * keeps nothing: responses then say `store: false` and `previous_response_id` is a 400.
+   */
+  responseStore?: false | ResponseStoreOptions;
   /** Stream progress as `delta.reasoning_content`. Default true. */
   reasoningStream?: boolean;
   /** SSE keep-alive comment interval during silences, in ms (0 disables). Default 15000. */

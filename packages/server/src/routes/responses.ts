@@ -1,6 +1,8 @@
 /**
- * POST /v1/responses: OpenAI's Responses API over the shared pipeline. Responses are not stored,
- * so `previous_response_id` and `conversation` are refused (send the earlier turns as `input`).
+ * POST /v1/responses: OpenAI's Responses API over the shared pipeline. A finished response is kept
+ * in the app's {@link ResponseStore} unless the request says `store: false` (or the app stores
+ * none), so a follow-up can name it as `previous_response_id`; reading and deleting stored
+ * responses is in ./stored-responses.ts. `conversation` is refused (there are no conversations).
  */
 import type { DeepRecallResult, ModelMessage } from "@deeprecall/core";
 import { plural } from "@deeprecall/core";
@@ -23,6 +25,8 @@ import {
   unsupported,
 } from "../params.ts";
 import { checkTurn, type Outcome, runTurn, streamTurn, type Tokens, type Turn } from "../pipeline.ts";
+import { conversationItems, inputItems } from "../response-items.ts";
+import type { ResponseItem, ResponseStore } from "../response-store.ts";
 import { ResponseObjectSchema, type ResponseRequest, ResponseRequestSchema } from "../schemas.ts";
 import { type SseWriter, sseResponse } from "../sse.ts";
 import {
@@ -34,7 +38,9 @@ import {
   noteStreamFailure,
   type RequestLog,
   type RouteContext,
+  scopeOf,
 } from "./shared.ts";
+import { registerStoredResponses } from "./stored-responses.ts";
 
 const TEXT_PARTS: ReadonlySet<string> = new Set(["input_text", "output_text", "text"]);
 
@@ -53,47 +59,30 @@ interface Entry {
 }
 
 /**
- * The output items of recent responses, by id, so an `item_reference` to one of them (the AI
- * SDK's OpenAI provider sends earlier assistant turns that way) can be resolved. In process and
- * bounded: responses are not stored beyond this, and an unknown reference is skipped.
+ * What a request's input is read with beyond itself, from the stored responses of its caller
+ * (none when the app stores no responses).
  */
-export class RecentItems {
-  readonly #items = new Map<string, Entry>();
-  readonly #max: number;
-  constructor(max = 10_000) {
-    this.#max = max;
+export interface StoredContext {
+  /**
+   * The conversation of the response named by `previous_response_id` (its input items, then its
+   * output), or undefined when there is no such response in the caller's scope.
+   */
+  previous?: (id: string) => readonly ResponseItem[] | undefined;
+  /** An earlier output item by id, for an `item_reference` (undefined: unknown, skipped). */
+  item?: (id: string) => ResponseItem | undefined;
+}
+
+/** The entry of an earlier output item an `item_reference` named: the assistant's turn. */
+function referencedEntry(item: ResponseItem): Entry | undefined {
+  if (item.type === "message")
+    return { role: "assistant", text: contentText(item.content, "assistant", "input") };
+  if (item.type === "function_call") {
+    return {
+      role: "assistant",
+      text: `[tool call] ${String(item.name ?? "")}(${String(item.arguments ?? "").slice(0, 4000)})`,
+    };
   }
-  remember(output: unknown[]): void {
-    for (const raw of output) {
-      const item = raw as {
-        id?: string;
-        type?: string;
-        content?: Array<{ text?: string }>;
-        name?: string;
-        arguments?: string;
-      };
-      if (!item.id) continue;
-      if (item.type === "message") {
-        this.#set(item.id, {
-          role: "assistant",
-          text: (item.content ?? []).map((p) => p.text ?? "").join("\n"),
-        });
-      } else if (item.type === "function_call") {
-        this.#set(item.id, {
-          role: "assistant",
-          text: `[tool call] ${item.name ?? ""}(${(item.arguments ?? "").slice(0, 4000)})`,
-        });
-      }
-    }
-  }
-  get(id: string): Entry | undefined {
-    return this.#items.get(id);
-  }
-  #set(id: string, entry: Entry): void {
-    this.#items.delete(id);
-    this.#items.set(id, entry);
-    if (this.#items.size > this.#max) this.#items.delete(this.#items.keys().next().value!);
-  }
+  return undefined;
 }
 
 /** Whether an input item is an `item_reference` (an earlier output item by id). */
@@ -101,15 +90,27 @@ function isReference(item: unknown): boolean {
   return (item as { type?: unknown } | null)?.type === "item_reference";
 }
 
-function inputEntries(input: ResponseRequest["input"], recent?: RecentItems): Entry[] {
-  if (typeof input === "string") return [{ role: "user", text: input }];
+/**
+ * The entries of `previous` (a stored conversation: already valid) followed by the request's
+ * `input`. Errors name the request's own items (`input[i]`), whose indices do not count
+ * `previous`; a function call in `previous` is answered by an output in `input` as if both had
+ * been sent in `input`.
+ */
+function inputEntries(
+  request: ResponseRequest["input"],
+  previous: readonly unknown[],
+  stored: StoredContext,
+): Entry[] {
+  const own = typeof request === "string" ? [{ role: "user", content: request }] : request;
+  const input = [...previous, ...own];
   const entries: Entry[] = [];
   // Function calls in the input, and the outputs sent for them: a call without one is a 400.
   const calls: string[] = [];
   const outputs = new Set<string>();
   // A call sent back as an item_reference carries no call_id here: its output cannot be checked.
   const references = input.some(isReference);
-  input.forEach((raw, i) => {
+  input.forEach((raw, k) => {
+    const i = k - previous.length;
     const item = raw as Record<string, unknown>;
     const type = typeof item.type === "string" ? item.type : "message";
     if (type === "message") {
@@ -148,9 +149,10 @@ function inputEntries(input: ResponseRequest["input"], recent?: RecentItems): En
     } else if (type === "reasoning") {
       // Our own earlier reasoning summaries, sent back by a client: nothing to replay.
     } else if (type === "item_reference") {
-      // An earlier output item by id: replayed when this process still has it, else skipped.
-      const found = typeof item.id === "string" ? recent?.get(item.id) : undefined;
-      if (found) entries.push(found);
+      // An earlier output item by id: replayed while the store keeps its response, else skipped.
+      const found = typeof item.id === "string" ? stored.item?.(item.id) : undefined;
+      const entry = found ? referencedEntry(found) : undefined;
+      if (entry) entries.push(entry);
     } else {
       throw unsupported(
         `input[${i}].type`,
@@ -166,18 +168,42 @@ function inputEntries(input: ResponseRequest["input"], recent?: RecentItems): En
   return entries;
 }
 
-export function responseTurn(body: ResponseRequest, recent?: RecentItems): Turn {
-  if (body.previous_response_id) {
-    throw unsupported(
-      "previous_response_id",
-      "previous_response_id is not supported: this server does not store responses. Send the earlier turns in `input`.",
-    );
-  }
+/** OpenAI's 400 for a `previous_response_id` it does not have (or that another key stored). */
+function previousNotFound(id: string): ApiError {
+  return new ApiError(400, `Previous response with id '${id.slice(0, 200)}' not found.`, {
+    param: "previous_response_id",
+    code: "previous_response_not_found",
+  });
+}
+
+/**
+ * The engine turn of a Responses API request: the last user message is the query, earlier turns
+ * (those of the response named by `previous_response_id` first, then `input`'s) the history,
+ * instructions and system/developer messages the instructions, function calls after the question
+ * and their outputs the follow-up context.
+ *
+ * @throws ApiError 400 for what cannot be answered: `previous_response_id` when `stored` has no
+ *   `previous` (`unsupported_value`) or names no response of the caller
+ *   (`previous_response_not_found`), `conversation`, `background`, `prompt`, bad input items…
+ */
+export function responseTurn(body: ResponseRequest, stored: StoredContext = {}): Turn {
   if (body.conversation !== undefined && body.conversation !== null) {
     throw unsupported(
       "conversation",
-      "conversation is not supported: this server does not store conversations.",
+      "conversation is not supported: this server does not store conversations. Use previous_response_id, or send the earlier turns in `input`.",
     );
+  }
+  let previous: readonly unknown[] = [];
+  if (body.previous_response_id) {
+    if (!stored.previous) {
+      throw unsupported(
+        "previous_response_id",
+        "previous_response_id is not supported: this server does not store responses. Send the earlier turns in `input`.",
+      );
+    }
+    const found = stored.previous(body.previous_response_id);
+    if (!found) throw previousNotFound(body.previous_response_id);
+    previous = found;
   }
   if (body.background === true) throw unsupported("background", "background responses are not supported.");
   if (body.prompt !== undefined && body.prompt !== null) {
@@ -186,7 +212,7 @@ export function responseTurn(body: ResponseRequest, recent?: RecentItems): Turn 
   if (typeof body.top_logprobs === "number" && body.top_logprobs > 0) {
     throw unsupported("top_logprobs", "top_logprobs is not supported: logprobs are not available.");
   }
-  const entries = inputEntries(body.input, recent);
+  const entries = inputEntries(body.input, previous, stored);
   let last = -1;
   for (let i = entries.length - 1; i >= 0; i--) {
     if (entries[i]!.role === "user") {
@@ -310,6 +336,8 @@ interface Envelope {
   createdAt: number;
   model: string;
   body: ResponseRequest;
+  /** The response will be kept (`store: true` asked, or by default, and the app stores responses). */
+  store: boolean;
 }
 
 type Status = "in_progress" | "completed" | "incomplete" | "failed";
@@ -339,11 +367,11 @@ function responseJson(
     model: env.model,
     output,
     parallel_tool_calls: body.parallel_tool_calls ?? true,
-    previous_response_id: null,
+    previous_response_id: body.previous_response_id ?? null,
     // The request's settings echoed, as OpenAI does (null where not set).
     reasoning: { effort: body.reasoning?.effort ?? null, summary: body.reasoning?.summary ?? null },
     service_tier: "default" as const,
-    store: false,
+    store: env.store,
     temperature: body.temperature ?? 1,
     text: textFormatJson(body),
     tool_choice: body.tool_choice ?? "auto",
@@ -448,8 +476,32 @@ function outputOf(outcome: Outcome, withReasoning: boolean, citations: Citation[
   return output;
 }
 
+/** Keeps a finished (or failed) response: its JSON text as returned, and its output items. */
+type Save = (json: string, output: readonly unknown[]) => void;
+
+/**
+ * The {@link Save} of response `env` in the caller's `scope`: what the store keeps with it is
+ * `input`, the items it was generated from. A response too big for the store is logged, not kept.
+ */
+function saver(
+  ctx: RouteContext,
+  store: ResponseStore,
+  scope: string,
+  env: Envelope,
+  input: ResponseItem[],
+): Save {
+  return (json, output) => {
+    const kept = store.put(scope, { id: env.id, response: json, input, output: conversationItems(output) });
+    if (!kept) {
+      ctx.log({
+        level: "warn",
+        message: `Response ${env.id} is larger than the response store's maxBytes (${store.maxBytes}): not stored.`,
+      });
+    }
+  };
+}
+
 export function registerResponses(app: App, ctx: RouteContext): void {
-  const recent = new RecentItems();
   const route = generationRoute({
     path: "/v1/responses",
     summary: "Create a model response (Responses API; regular or streaming)",
@@ -457,7 +509,9 @@ export function registerResponses(app: App, ctx: RouteContext): void {
       "Answers the last user message of `input` with DeepRecall. Streams OpenAI's event sequence " +
       "(response.created … response.output_text.delta … response.completed), with the engine's " +
       "progress as reasoning-summary events. The sources the answer draws on are `url_citation` " +
-      "annotations of its output text. Responses are not stored: `previous_response_id` is a 400.",
+      "annotations of its output text. The finished response is stored (in this process, per API " +
+      "key) unless `store` is false, so `GET /v1/responses/{response_id}` returns it and " +
+      "`previous_response_id` continues its conversation; `conversation` is a 400.",
     body: ResponseRequestSchema,
     schema: ResponseObjectSchema,
     stream: {
@@ -469,39 +523,58 @@ export function registerResponses(app: App, ctx: RouteContext): void {
   jsonRoute(app, ctx, route, ResponseRequestSchema, async (c, body) => {
     const { engine, collection } = await targetOfModel(ctx, body.model);
     assertModelAvailable(ctx);
-    const turn = responseTurn(body, recent);
+    const store = ctx.responses;
+    const scope = scopeOf(c);
+    const stored: StoredContext = store
+      ? {
+          previous: (id) => {
+            const earlier = store.get(scope, id);
+            return earlier && [...earlier.input, ...earlier.output];
+          },
+          item: (id) => store.item(scope, id),
+        }
+      : {};
+    const turn = responseTurn(body, stored);
     checkTurn(engine, turn, turn.shape?.kind === "tool" ? "tool_choice" : "text.format");
     const env: Envelope = {
       id: randomId("resp_", 24),
       createdAt: Math.floor(Date.now() / 1000),
       model: body.model ?? ctx.modelName,
       body,
+      store: store !== undefined && body.store !== false,
     };
+    let save: Save | undefined;
+    if (store && env.store) {
+      // What the response is generated from: the earlier conversation (responseTurn found it), then this input.
+      const earlier = body.previous_response_id ? (stored.previous?.(body.previous_response_id) ?? []) : [];
+      save = saver(ctx, store, scope, env, [...earlier, ...inputItems(body.input, stored.item)]);
+    }
     const links = citationLinks(ctx.publicUrl, c.req.url, collection, ctx.console);
     if (!body.stream) {
       const outcome = await runTurn(engine, turn, c.req.raw.signal, ctx.budget);
       const output = outputOf(outcome, ctx.reasoningStream, citationsOf(outcome, turn, links));
-      recent.remember(output);
-      const json = responseJson(env, statusOf(outcome), output, {
-        usage: outcome.usage,
-        result: outcome.result,
-      });
-      return jsonResponse(c, JSON.stringify(json));
+      const json = JSON.stringify(
+        responseJson(env, statusOf(outcome), output, { usage: outcome.usage, result: outcome.result }),
+      );
+      save?.(json, output);
+      return jsonResponse(c, json);
     }
     const response = streamResponse(ctx, engine, turn, env, {
       signal: c.req.raw.signal,
       record: c.get("requestLog"),
-      recent,
+      save,
       links,
     });
     return c.newResponse(response.body, response);
   });
+  registerStoredResponses(app, ctx);
 }
 
 interface StreamContext {
   signal: AbortSignal;
   record: RequestLog | undefined;
-  recent: RecentItems;
+  /** Keeps the finished (or failed) response; undefined when it is not to be kept. */
+  save: Save | undefined;
   links: CitationLinks;
 }
 
@@ -510,7 +583,7 @@ function streamResponse(
   engine: Engine,
   turn: Turn,
   env: Envelope,
-  { signal, record, recent, links }: StreamContext,
+  { signal, record, save, links }: StreamContext,
 ): Response {
   let seq = 0;
   const emit = (out: SseWriter, type: string, fields: Record<string, unknown>) =>
@@ -637,10 +710,13 @@ function streamResponse(
             emit(out, "response.output_item.done", { output_index: m.index, item: output[m.index] });
           }
           const status = statusOf(outcome);
-          recent.remember(output);
-          emit(out, status === "incomplete" ? "response.incomplete" : "response.completed", {
-            response: responseJson(env, status, output, { usage: outcome.usage, result: outcome.result }),
+          const response = responseJson(env, status, output, {
+            usage: outcome.usage,
+            result: outcome.result,
           });
+          // Stored before the client hears it is done, so a GET right after finds it.
+          save?.(JSON.stringify(response), output);
+          emit(out, status === "incomplete" ? "response.incomplete" : "response.completed", { response });
         }
       }
     },
@@ -650,14 +726,14 @@ function streamResponse(
       const apiError = toApiError(error);
       noteStreamFailure(record, error, apiError.status);
       emit(out, "error", { code: apiError.code, message: apiError.message, param: apiError.param });
-      emit(out, "response.failed", {
-        response: responseJson(env, "failed", output, {
-          error: {
-            code: apiError.status === 429 ? "rate_limit_exceeded" : "server_error",
-            message: apiError.message,
-          },
-        }),
+      const response = responseJson(env, "failed", output, {
+        error: {
+          code: apiError.status === 429 ? "rate_limit_exceeded" : "server_error",
+          message: apiError.message,
+        },
       });
+      save?.(JSON.stringify(response), output);
+      emit(out, "response.failed", { response });
     },
   });
 }

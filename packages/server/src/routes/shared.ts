@@ -12,6 +12,7 @@ import type { Context } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import { modelNotConfigured } from "../errors.ts";
 import { jsonBodyParser } from "../request-body.ts";
+import type { ResponseStore } from "../response-store.ts";
 import { ErrorSchema } from "../schemas.ts";
 import type { TaskDetector } from "../task.ts";
 import type { ServedCollections, ServerLogger } from "../types.ts";
@@ -70,6 +71,8 @@ export interface RouteContext {
   onEngine: ((engine: Engine) => void) | undefined;
   /** `createApp`'s `modelUnavailable`: why no language model can answer (none = one can). */
   modelUnavailable: string | undefined;
+  /** The Responses API's stored responses (`createApp`'s `responseStore`); undefined = none kept. */
+  responses: ResponseStore | undefined;
 }
 
 /**
@@ -185,6 +188,15 @@ export function generationRoute<B extends z.ZodType, R extends z.ZodType>(o: {
       ...errors(400, 404, 413, 502, 503, ...COMMON),
     },
   });
+}
+
+/**
+ * Whose stored things (responses) a request may see: the non-secret id auth gave its API key (a
+ * SHA-256 prefix, never the key), or "" when the request was not authenticated (auth off, or an
+ * exempt path), which all such requests share.
+ */
+export function scopeOf(c: Context<ServerEnv>): string {
+  return c.get("apiKeyId") ?? "";
 }
 
 export function requestId(c: Context<ServerEnv>): string | undefined {
