@@ -357,3 +357,30 @@ describe("serve --verbose: one line per request", () => {
     }
   });
 });
+
+describe("serve --store-responses", () => {
+  async function respond(url: string): Promise<{ id: string; store: boolean; retrieved: number }> {
+    const res = await fetch(`${url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "deeprecall", input: "Who built the lighthouse?" }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { id: string; store: boolean };
+    const retrieved = (await fetch(`${url}/v1/responses/${body.id}`)).status;
+    return { id: body.id, store: body.store, retrieved };
+  }
+
+  it("keeps Responses API responses by default; --store-responses off / DEEPRECALL_STORE_RESPONSES=off keeps none", async () => {
+    const kept = await respond((await serve(llmFlags(), dir("store-default"))).url);
+    expect([kept.store, kept.retrieved]).toEqual([true, 200]);
+    const flag = await respond(
+      (await serve([...llmFlags(), "--store-responses", "off"], dir("store-off"))).url,
+    );
+    expect([flag.store, flag.retrieved]).toEqual([false, 404]);
+    const env = await respond(
+      (await serve(llmFlags(), dir("store-env"), { DEEPRECALL_STORE_RESPONSES: "off" })).url,
+    );
+    expect([env.store, env.retrieved]).toEqual([false, 404]);
+  });
+});

@@ -45,6 +45,11 @@ export interface StartServerOptions {
   taskModel?: string | false;
   /** Public base URL for citation links. Default: each request's origin. */
   publicUrl?: string;
+  /**
+   * Keep Responses API responses (createApp's `responseStore`, its default bounds) for
+   * `previous_response_id` and `GET /v1/responses/{id}`. Default true; false keeps none.
+   */
+  storeResponses?: boolean;
   /** The largest JSON request body, in bytes (`createApp`'s `bodyLimitBytes`). Default 1 MiB. */
   bodyLimit?: number;
   /** Uploads (`POST /v1/documents/upload`): the largest file in bytes and the chunking, as `deeprecall ingest`. */
@@ -102,6 +107,7 @@ export function serverOptionsFromConfig(
   | "publicUrl"
   | "bodyLimit"
   | "upload"
+  | "storeResponses"
 > {
   const limited = sources.collection?.kind === "flag" || sources.collection?.kind === "environment";
   return {
@@ -121,6 +127,7 @@ export function serverOptionsFromConfig(
       : {}),
     ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
     ...(config.bodyLimit !== undefined ? { bodyLimit: config.bodyLimit } : {}),
+    storeResponses: config.storeResponses !== "off",
     upload: {
       maxFileSize: config.maxFileSize,
       chunkSize: config.chunkSize,
@@ -224,6 +231,7 @@ export async function startServer(
     ...(options.taskModel !== undefined ? { taskModel: options.taskModel } : {}),
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
     ...(options.bodyLimit !== undefined ? { bodyLimitBytes: options.bodyLimit } : {}),
+    ...(options.storeResponses === false ? { responseStore: false as const } : {}),
     ...(options.upload
       ? {
           maxFileSize: options.upload.maxFileSize,

@@ -154,7 +154,9 @@ describe("resolveConfig precedence", () => {
       return serverOptionsFromConfig(config, sources);
     };
     const defaults = options({});
-    expect(defaults).toMatchObject({ taskRouting: true, collections: true });
+    expect(defaults).toMatchObject({ taskRouting: true, collections: true, storeResponses: true });
+    expect(options({ flags: { storeResponses: "off" } }).storeResponses).toBe(false);
+    expect(options({ env: { DEEPRECALL_STORE_RESPONSES: "off" } }).storeResponses).toBe(false);
     expect(defaults).not.toHaveProperty("taskModel");
     expect(defaults).not.toHaveProperty("publicUrl");
     expect(resolveIn().sources.taskRouting).toEqual({ kind: "default", key: "taskRouting" });

@@ -412,6 +412,15 @@ export const FIELDS = {
     expected: "on or off",
     description: "Serve Prometheus metrics at GET /metrics (behind the API keys when auth is on)",
   },
+  storeResponses: {
+    flag: "--store-responses",
+    env: ["DEEPRECALL_STORE_RESPONSES"],
+    toml: "store_responses",
+    schema: enumSchema(["on", "off"]),
+    expected: "on or off",
+    description:
+      "Keep Responses API responses in memory (the last 1000, per API key) for previous_response_id and GET /v1/responses/{id}; off = none kept, whatever `store` asks",
+  },
   taskRouting: {
     flag: "--task-routing",
     env: ["DEEPRECALL_TASK_ROUTING"],
@@ -541,6 +550,7 @@ export const DEFAULTS = {
   mcp: "off",
   console: "on",
   taskRouting: "on",
+  storeResponses: "on",
 } as const satisfies { [K in FieldName]?: Out<K> };
 
 export const DEFAULT_MODELS: Record<(typeof BACKENDS)[number], string | undefined> = {
@@ -593,5 +603,6 @@ export const SERVER_FIELDS: FieldName[] = [
   "taskModel",
   "publicUrl",
   "bodyLimit",
+  "storeResponses",
 ];
 export const INGEST_FIELDS: FieldName[] = ["chunkSize", "chunkOverlap", "maxFileSize"];
