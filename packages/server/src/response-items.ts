@@ -6,9 +6,107 @@
 import { randomId } from "./convert.ts";
 import type { ResponseItem } from "./response-store.ts";
 
-const TEXT_PARTS: ReadonlySet<string> = new Set(["input_text", "output_text", "text"]);
+/** The content part types the Responses API's input messages may carry as text. */
+export const TEXT_PARTS: ReadonlySet<string> = new Set(["input_text", "output_text", "text"]);
 
 type Raw = Record<string, unknown>;
+
+const isRaw = (value: unknown): value is Raw =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * A field's kind in {@link fields}: a string, a whole number, an optional string, or an optional
+ * string or null.
+ */
+type Kind = "string" | "integer" | "string?" | "nullable?";
+
+/**
+ * The `table` entry for `value`'s `type` (an object with a `type` the table names, own keys
+ * only), else undefined.
+ */
+function shapeOf(table: Record<string, Record<string, Kind>>, value: unknown) {
+  return isRaw(value) && typeof value.type === "string" && Object.hasOwn(table, value.type)
+    ? table[value.type]
+    : undefined;
+}
+
+/**
+ * `value`'s `type` and its fields named in `shape`, each of its kind (else undefined; an
+ * optional one may be absent): a flat object whatever the client nested in it, so what is kept
+ * stays small, valid and serializable.
+ */
+function fields(value: Raw, shape: Record<string, Kind>): Raw | undefined {
+  const out: Raw = { type: value.type };
+  for (const [name, kind] of Object.entries(shape)) {
+    const v = value[name];
+    const ok =
+      kind === "integer"
+        ? Number.isInteger(v)
+        : typeof v === "string" ||
+          (kind !== "string" && v === undefined) ||
+          (kind === "nullable?" && v === null);
+    if (!ok) return undefined;
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+/** OpenAI's annotation types of output text and their fields (all required). */
+const ANNOTATIONS: Record<string, Record<string, Kind>> = {
+  url_citation: { url: "string", start_index: "integer", end_index: "integer", title: "string" },
+  file_citation: { file_id: "string", index: "integer", filename: "string" },
+  container_file_citation: {
+    container_id: "string",
+    file_id: "string",
+    start_index: "integer",
+    end_index: "integer",
+    filename: "string",
+  },
+  file_path: { file_id: "string", index: "integer" },
+};
+
+/** An assistant message part's annotations as kept: OpenAI's kinds, their fields only; others left out. */
+function annotationsOf(annotations: unknown): Raw[] {
+  if (!Array.isArray(annotations)) return [];
+  return annotations.flatMap((a) => {
+    const shape = shapeOf(ANNOTATIONS, a);
+    const kept = shape && fields(a as Raw, shape);
+    return kept ? [kept] : [];
+  });
+}
+
+/** The content parts a function call's output may be (OpenAI's `FunctionAndCustomToolCallOutput`). */
+const OUTPUT_PARTS: Record<string, Record<string, Kind>> = {
+  input_text: { text: "string" },
+  input_image: { image_url: "nullable?", file_id: "nullable?" },
+  input_file: { file_id: "nullable?", filename: "string?", file_data: "string?", file_url: "string?" },
+};
+
+/**
+ * A function call output's `output` as kept: a string as is; a list of OpenAI's content parts
+ * with their fields (an image's `detail` "auto" unless it said low, high or original); anything
+ * else as its JSON text, which is what the engine read. Never a client's nested JSON as such.
+ */
+function functionOutput(output: unknown): string | Raw[] {
+  if (typeof output === "string") return output;
+  if (Array.isArray(output)) {
+    const parts = output.map((p) => {
+      const shape = shapeOf(OUTPUT_PARTS, p);
+      const part = shape && fields(p as Raw, shape);
+      if (part?.type === "input_image") {
+        const detail = (p as Raw).detail;
+        part.detail = detail === "low" || detail === "high" || detail === "original" ? detail : "auto";
+      }
+      return part;
+    });
+    if (parts.every((p) => p !== undefined)) return parts;
+  }
+  try {
+    return JSON.stringify(output ?? "");
+  } catch {
+    return ""; // nested too deeply to write (responseTurn refuses such an output first)
+  }
+}
 
 /** The item's own id when it sent one, else a new one with `prefix`. */
 function idOf(item: Raw, prefix: string): string {
@@ -49,7 +147,7 @@ function assistantMessage(item: Raw): ResponseItem {
       {
         type: "output_text",
         text: String(p.text ?? ""),
-        annotations: Array.isArray(p.annotations) ? p.annotations : [],
+        annotations: annotationsOf(p.annotations),
         logprobs: [],
       },
     ];
@@ -60,7 +158,9 @@ function assistantMessage(item: Raw): ResponseItem {
 /**
  * A request's `input` (already validated: see `responseTurn`) as stored input items: a string is
  * one user message; messages get `input_text` (assistant: `output_text`) parts; function calls
- * and their outputs keep their fields with `status: "completed"`; an `item_reference` becomes
+ * and their outputs keep their fields with `status: "completed"` (an output's content parts and
+ * a message's annotations only as OpenAI defines them: flat, whatever the client nested); an
+ * `item_reference` becomes
  * the item it names (`lookup`, among the caller's stored outputs) or is left out when unknown;
  * `reasoning` items are left out (nothing reads them). Items without an id get a new one.
  */
@@ -89,8 +189,15 @@ export function inputItems(
       ];
     }
     if (type === "function_call_output") {
-      const output = typeof item.output === "string" || Array.isArray(item.output) ? item.output : "";
-      return [{ id: idOf(item, "fco_"), type, call_id: String(item.call_id), output, status: "completed" }];
+      return [
+        {
+          id: idOf(item, "fco_"),
+          type,
+          call_id: String(item.call_id),
+          output: functionOutput(item.output),
+          status: "completed",
+        },
+      ];
     }
     if (type === "item_reference") {
       const found = typeof item.id === "string" ? lookup(item.id) : undefined;
@@ -116,4 +223,17 @@ export function conversationItems(output: readonly unknown[]): ResponseItem[] {
       );
     })
     .map((item) => structuredClone(item));
+}
+
+/**
+ * The first id two of `items` share, if any: OpenAI refuses such an input ("Duplicate item
+ * found"), and a list with one cannot be paged by item id.
+ */
+export function duplicateId(items: readonly ResponseItem[]): string | undefined {
+  const seen = new Set<string>();
+  for (const { id } of items) {
+    if (seen.has(id)) return id;
+    seen.add(id);
+  }
+  return undefined;
 }

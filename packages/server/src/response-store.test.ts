@@ -1,7 +1,10 @@
+import v8 from "node:v8";
+import vm from "node:vm";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_MAX_RESPONSES,
+  type KeptResponse,
   ResponseStore,
   type StoredResponse,
 } from "./response-store.ts";
@@ -15,6 +18,11 @@ function record(id: string, size = 100): StoredResponse {
     input: [],
     output: [{ id: `msg_${id}`, type: "message", role: "assistant", status: "completed", content: [] }],
   };
+}
+
+/** A kept response as the record it was put as (its items parsed). */
+function kept(k: KeptResponse | undefined): StoredResponse | undefined {
+  return k && { id: k.id, response: k.response, input: k.input(), output: k.output() };
 }
 
 /** The bytes `record(id, size)` counts for. */
@@ -33,13 +41,13 @@ describe("ResponseStore", () => {
     expect(store.maxBytes).toBe(DEFAULT_MAX_RESPONSE_BYTES);
     const r = record("resp_a");
     expect(store.put("key-a", r)).toBe(true);
-    expect(store.get("key-a", "resp_a")).toBe(r);
+    expect(kept(store.get("key-a", "resp_a"))).toEqual(r);
     expect(store.get("key-b", "resp_a")).toBeUndefined();
     expect(store.get("", "resp_a")).toBeUndefined();
     expect(store.item("key-a", "msg_resp_a")).toMatchObject({ type: "message" });
     expect(store.item("key-b", "msg_resp_a")).toBeUndefined();
     expect(store.delete("key-b", "resp_a")).toBe(false);
-    expect(store.get("key-a", "resp_a")).toBe(r);
+    expect(kept(store.get("key-a", "resp_a"))).toEqual(r);
     expect(store.delete("key-a", "resp_a")).toBe(true);
     expect(store.get("key-a", "resp_a")).toBeUndefined();
     expect(store.item("key-a", "msg_resp_a")).toBeUndefined();
@@ -105,5 +113,45 @@ describe("ResponseStore", () => {
     expect(store.size).toBe(1);
     expect(store.bytes).toBe(bytesOf(again));
     expect(store.item("s", "msg_r1")).toBeUndefined();
+  });
+
+  it("holds about the bytes it counts, whatever JSON a client sent (no object graph many times its text)", () => {
+    v8.setFlagsFromString("--expose-gc");
+    const gc = vm.runInNewContext("gc") as () => void;
+    const store = new ResponseStore({ maxBytes: 1024 * 1024 });
+    // 900 kB of JSON text ("[]," 300 000 times): about 12 MB as objects on the heap.
+    const hostile = (): StoredResponse => ({
+      id: "resp_h",
+      response: "{}",
+      input: [
+        {
+          id: "fco_1",
+          type: "function_call_output",
+          call_id: "c",
+          output: Array.from({ length: 300_000 }, () => []),
+        },
+      ],
+      output: [],
+    });
+    // Put from a frame of its own, so that no register of this one keeps the record alive.
+    const put = () => expect(store.put("s", hostile())).toBe(true);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    put();
+    gc();
+    const held = process.memoryUsage().heapUsed - before;
+    expect(store.bytes).toBeLessThanOrEqual(store.maxBytes);
+    expect(held).toBeLessThan(3 * store.maxBytes);
+  });
+
+  it("what get returns is the caller's own copy: changing it changes nothing kept", () => {
+    const store = new ResponseStore();
+    const r = record("resp_a");
+    store.put("s", r);
+    (r.output[0] as unknown as { role: string }).role = "user";
+    const kept = store.get("s", "resp_a")!;
+    expect(kept.output()[0]).toMatchObject({ role: "assistant" });
+    (kept.output()[0] as unknown as { role: string }).role = "user";
+    expect(store.get("s", "resp_a")!.output()[0]).toMatchObject({ role: "assistant" });
   });
 });

@@ -5,12 +5,10 @@
  * bounded (least recently used out first), so several replicas do not share it: a follow-up must
  * reach the replica that answered the response it names.
  */
-import { Buffer } from "node:buffer";
-
 /** One item of a response's input or output as OpenAI lists it: `{ id, type, ... }` (JSON). */
 export type ResponseItem = { id: string; type: string } & Record<string, unknown>;
 
-/** One kept response. Never mutated once stored (a follow-up may share its items). */
+/** A response to keep ({@link ResponseStore.put}). */
 export interface StoredResponse {
   /** The response's id, "resp_…". */
   readonly id: string;
@@ -29,14 +27,29 @@ export interface StoredResponse {
   readonly output: readonly ResponseItem[];
 }
 
+/**
+ * A kept response as {@link ResponseStore.get} hands it back. The store holds JSON text only, so
+ * each call of `input()` or `output()` parses a new copy (the caller's to change; call once).
+ */
+export interface KeptResponse {
+  readonly id: string;
+  /** The response object's JSON text, as it was returned. */
+  readonly response: string;
+  /** {@link StoredResponse.input}, parsed anew. */
+  input(): ResponseItem[];
+  /** {@link StoredResponse.output}, parsed anew. */
+  output(): ResponseItem[];
+}
+
 /** Bounds of a {@link ResponseStore}; the oldest-used responses go first when either is passed. */
 export interface ResponseStoreOptions {
   /** Most responses kept. Default 1000. */
   maxResponses?: number;
   /**
-   * Most bytes kept, counted as the UTF-8 size of each response's JSON plus its input and output
-   * items' JSON (the heap holds somewhat more). Default 64 MiB. A response bigger than this on
-   * its own is not kept.
+   * Most bytes kept: the memory of each response's JSON text and of its input and output items'
+   * (kept as JSON text too, never as the objects a client's JSON could make many times larger),
+   * 1 byte a character, 2 for a text with characters beyond U+00FF (as V8 stores strings).
+   * Default 64 MiB. A response bigger than this on its own is not kept.
    */
   maxBytes?: number;
 }
@@ -46,15 +59,37 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 interface Entry {
   scope: string;
-  record: StoredResponse;
+  id: string;
+  response: string;
+  /** JSON text of the input items. */
+  input: string;
+  /** JSON text of the output items. */
+  output: string;
+  /** The output items' ids (the server's own, a few per response), indexed in #items. */
+  itemIds: readonly string[];
   bytes: number;
+}
+
+/** The memory a string's characters take in V8: one byte each, two once any is beyond U+00FF. */
+function stringBytes(text: string): number {
+  return /[\u0100-\uffff]/.test(text) ? 2 * text.length : text.length;
+}
+
+function kept(entry: Entry): KeptResponse {
+  return {
+    id: entry.id,
+    response: entry.response,
+    input: () => JSON.parse(entry.input) as ResponseItem[],
+    output: () => JSON.parse(entry.output) as ResponseItem[],
+  };
 }
 
 /**
  * Responses by id, each visible only in the scope that stored it (the API key's non-secret id,
  * or "" when auth is off): another scope gets `undefined`, exactly as for an unknown id, so ids
  * cannot be probed across keys. Least recently used first out, by count and by bytes; a read
- * (`get`, `item`) counts as a use.
+ * (`get`, `item`) counts as a use. Everything is kept as JSON text, so what it counts is what it
+ * holds, and nothing a caller does to what it put or got changes what is kept.
  */
 export class ResponseStore {
   readonly maxResponses: number;
@@ -83,17 +118,21 @@ export class ResponseStore {
   /**
    * Keeps `record` in `scope` (replacing one with the same id), evicting the least recently used
    * until both bounds hold. False when the record alone is bigger than `maxBytes` (not kept).
+   *
+   * @throws whatever `JSON.stringify` throws for its items (e.g. nested too deeply), keeping
+   *   nothing and changing nothing.
    */
   put(scope: string, record: StoredResponse): boolean {
-    const bytes =
-      Buffer.byteLength(record.response) +
-      Buffer.byteLength(JSON.stringify(record.input)) +
-      Buffer.byteLength(JSON.stringify(record.output));
+    const input = JSON.stringify(record.input);
+    const output = JSON.stringify(record.output);
+    const bytes = stringBytes(record.response) + stringBytes(input) + stringBytes(output);
     this.#remove(record.id);
     if (bytes > this.maxBytes) return false;
-    this.#entries.set(record.id, { scope, record, bytes });
+    const id = record.id;
+    const itemIds = record.output.map((item) => item.id);
+    this.#entries.set(id, { scope, id, response: record.response, input, output, itemIds, bytes });
     this.#bytes += bytes;
-    for (const item of record.output) this.#items.set(item.id, record.id);
+    for (const itemId of itemIds) this.#items.set(itemId, id);
     while (this.#entries.size > this.maxResponses || this.#bytes > this.maxBytes) {
       this.#remove(this.#entries.keys().next().value!);
     }
@@ -101,12 +140,12 @@ export class ResponseStore {
   }
 
   /** The response `id` if `scope` stored it (and it is still kept), now the most recently used. */
-  get(scope: string, id: string): StoredResponse | undefined {
+  get(scope: string, id: string): KeptResponse | undefined {
     const entry = this.#entries.get(id);
     if (!entry || entry.scope !== scope) return undefined;
     this.#entries.delete(id);
     this.#entries.set(id, entry);
-    return entry.record;
+    return kept(entry);
   }
 
   /** Forgets the response `id` of `scope`; false when that scope has no such response. */
@@ -121,7 +160,9 @@ export class ResponseStore {
   item(scope: string, itemId: string): ResponseItem | undefined {
     const responseId = this.#items.get(itemId);
     if (responseId === undefined) return undefined;
-    return this.get(scope, responseId)?.output.find((item) => item.id === itemId);
+    return this.get(scope, responseId)
+      ?.output()
+      .find((item) => item.id === itemId);
   }
 
   #remove(id: string): void {
@@ -129,8 +170,8 @@ export class ResponseStore {
     if (!entry) return;
     this.#entries.delete(id);
     this.#bytes -= entry.bytes;
-    for (const item of entry.record.output) {
-      if (this.#items.get(item.id) === id) this.#items.delete(item.id);
+    for (const itemId of entry.itemIds) {
+      if (this.#items.get(itemId) === id) this.#items.delete(itemId);
     }
   }
 }

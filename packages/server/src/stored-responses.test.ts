@@ -7,11 +7,14 @@
 import { DeepRecallEngine, type QueryOptions } from "@deeprecall/core";
 import { scriptedModel } from "@deeprecall/test-utils";
 import OpenAI from "openai";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { type ErrorJson, Harness } from "./__fixtures__/harness.ts";
 import { expectOpenAISchema } from "./__fixtures__/openai-schema.ts";
 import { MemoryStore, ScriptedEngine } from "./__fixtures__/scripted-engine.ts";
 import { createApp } from "./app.ts";
+import { type ResponseItem, ResponseStore } from "./response-store.ts";
+import { responseTurn } from "./routes/responses.ts";
+import type { ResponseRequest } from "./schemas.ts";
 import type { CreateAppOptions } from "./types.ts";
 
 const harness = new Harness();
@@ -546,5 +549,244 @@ describe("responseStore option", () => {
     expect(Object.keys(doc.paths["/v1/responses/{response_id}"]!).sort()).toEqual(["delete", "get"]);
     expect(Object.keys(doc.paths["/v1/responses/{response_id}/input_items"]!)).toEqual(["get"]);
     expect(Object.keys(doc.paths["/v1/responses/{response_id}/cancel"]!)).toEqual(["post"]);
+  });
+});
+
+describe("hostile and careless clients", () => {
+  const post = (s: Awaited<ReturnType<typeof serve>>, body: object, key?: string) =>
+    s.raw("/v1/responses", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "deeprecall", ...body }),
+      ...(key ? { key } : {}),
+    });
+
+  it("deeply nested JSON in an input item neither breaks a stream nor fails a finished response", async () => {
+    const s = await serve();
+    // 100 000 levels (200 kB): JSON.parse takes it, JSON.stringify and structuredClone overflow the stack.
+    const nested = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const input = `[{"role":"user","content":"Tell me about bananas."},{"role":"assistant","content":[{"type":"output_text","text":"Yellow.","annotations":${nested}}]},{"role":"user","content":"And the tower?"}]`;
+    const send = (stream: boolean) =>
+      s.raw("/v1/responses", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: `{"model":"deeprecall","stream":${stream},"input":${input}}`,
+        // A stream that never ends fails here, not at the test's timeout.
+        signal: AbortSignal.timeout(10_000),
+      });
+    const plain = await send(false);
+    expect(plain.status, await plain.clone().text()).toBe(200);
+    const created = (await plain.json()) as { id: string };
+    const items = await s.alice.responses.inputItems.list(created.id, { order: "asc" });
+    for (const item of items.data) expectOpenAISchema("ItemResource", item);
+
+    const streamed = await send(true);
+    const text = await streamed.text();
+    expect(text).toContain("event: response.completed");
+    const id = /"id":"(resp_[^"]+)"/.exec(text)![1]!;
+    expect((await s.alice.responses.retrieve(id)).status).toBe("completed");
+  });
+
+  it("a response the store cannot write is answered anyway (streamed or not), with a warning", async () => {
+    const warnings: string[] = [];
+    const s = await serve({
+      logger: (entry) => {
+        if (entry.level === "warn") warnings.push(entry.message);
+      },
+    });
+    const put = vi.spyOn(ResponseStore.prototype, "put").mockImplementation(() => {
+      throw new RangeError("Maximum call stack size exceeded");
+    });
+    try {
+      const created = await s.alice.responses.create({ model: "deeprecall", input: "q" });
+      expect(created.status).toBe("completed");
+      const stream = await post(s, { input: "q", stream: true });
+      const text = await stream.text();
+      expect(text).toContain("event: response.completed");
+      expect(text).not.toContain("event: response.failed");
+      expect(put).toHaveBeenCalledTimes(2);
+    } finally {
+      put.mockRestore();
+    }
+    expect(warnings.filter((w) => w.includes("could not be written"))).toHaveLength(2);
+  });
+
+  it("input_items stay schema-valid whatever function_call_output or annotations the client sent", async () => {
+    const s = await serve();
+    const res = await post(s, {
+      input: [
+        { role: "user", content: "q" },
+        {
+          role: "assistant",
+          content: [{ type: "output_text", text: "a", annotations: [{ odd: { deep: [1] } }, 7] }],
+        },
+        { type: "function_call", call_id: "c1", name: "f", arguments: "{}" },
+        { type: "function_call_output", call_id: "c1", output: [1, { weird: true }] },
+        { type: "function_call", call_id: "c2", name: "f", arguments: "{}" },
+        {
+          type: "function_call_output",
+          call_id: "c2",
+          output: [{ type: "input_text", text: "ok", extra: { nested: [1, 2] } }],
+        },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const { id } = (await res.json()) as { id: string };
+    const items = await s.alice.responses.inputItems.list(id, { order: "asc" });
+    expect(items.data).toHaveLength(6);
+    for (const item of items.data) expectOpenAISchema("ItemResource", item);
+    expect(items.data[5]).toMatchObject({ output: [{ type: "input_text", text: "ok" }] });
+  });
+
+  it("a follow-up continues a response whose input had an output for a call it named by an unknown item_reference", async () => {
+    const s = await serve();
+    const first = await post(s, {
+      input: [
+        { role: "user", content: "q" },
+        { type: "item_reference", id: "fc_evicted" },
+        { type: "function_call_output", call_id: "call_1", output: "done" },
+      ],
+    });
+    expect(first.status).toBe(200);
+    const { id } = (await first.json()) as { id: string };
+    const next = await post(s, { previous_response_id: id, input: "And then?" });
+    expect(next.status, await next.clone().text()).toBe(200);
+  });
+
+  it("duplicate item ids are OpenAI's 400, so input_items pages never repeat", async () => {
+    const s = await serve();
+    const message = (text: string) => ({
+      type: "message",
+      id: "msg_same",
+      role: "user",
+      content: [{ type: "input_text", text }],
+    });
+    const error = await expectError(
+      await post(s, { input: [message("one"), message("two")] }),
+      400,
+      "input",
+      "invalid_value",
+    );
+    expect(error.message).toBe(
+      "Duplicate item found with id msg_same. Remove duplicate items from your input and try again.",
+    );
+    const first = await s.alice.responses.create({ model: "deeprecall", input: [message("one")] as never });
+    const answer = first.output.find((o) => o.type === "message")!;
+    // An item the earlier conversation already has, sent again (as an item or a reference).
+    await expectError(
+      await post(s, { previous_response_id: first.id, input: [message("two")] }),
+      400,
+      "input",
+      "invalid_value",
+    );
+    await expectError(
+      await post(s, {
+        previous_response_id: first.id,
+        input: [
+          { type: "item_reference", id: answer.id },
+          { role: "user", content: "more" },
+        ],
+      }),
+      400,
+      "input",
+      "invalid_value",
+    );
+    // The same reference twice without previous_response_id, too.
+    await expectError(
+      await post(s, {
+        input: [
+          { type: "item_reference", id: answer.id },
+          { type: "item_reference", id: answer.id },
+          { role: "user", content: "more" },
+        ],
+      }),
+      400,
+      "input",
+      "invalid_value",
+    );
+  });
+
+  it("a long tool history along a chain is checked in linear time", () => {
+    const n = 80_000;
+    const previous: unknown[] = [
+      { id: "msg_q", type: "message", role: "user", content: [{ type: "input_text", text: "q" }] },
+    ];
+    for (let i = 0; i < n; i++) {
+      previous.push({
+        id: `fc_${i}`,
+        type: "function_call",
+        call_id: `call_${i}`,
+        name: "f",
+        arguments: "{}",
+      });
+    }
+    for (let i = 0; i < n; i++) {
+      previous.push({ id: `fco_${i}`, type: "function_call_output", call_id: `call_${i}`, output: "x" });
+    }
+    const started = performance.now();
+    responseTurn({ input: "next", previous_response_id: "resp_1" } as ResponseRequest, {
+      previous: () => previous as ResponseItem[],
+    });
+    // Linear: tens of ms. Quadratic (a list scanned per output): several seconds.
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it("another key cannot reach a response by an id spelled differently (case, encoding, slashes)", async () => {
+    const s = await serve();
+    const created = await s.alice.responses.create({ model: "deeprecall", input: "q" });
+    const id = created.id;
+    for (const path of [
+      `/v1/responses/${id}`,
+      `/v1/responses/${encodeURIComponent(id).replace("_", "%5F")}`,
+      `/v1/responses/${id}/`,
+      `/v1/responses/${id.toUpperCase()}`,
+      `/v1/responses/${id}%20`,
+      `/v1/responses/${id}/input_items`,
+      `/v1/responses/${id}/input_items/`,
+      `/v1/responses/x/../${id}`,
+      `/v1/responses//${id}`,
+    ]) {
+      for (const method of ["GET", "DELETE"]) {
+        const res = await s.raw(path, { method, key: KEYS[1] });
+        expect([404, 405], `${method} ${path}`).toContain(res.status);
+      }
+    }
+    // Spelled as stored, encoded or not, the owner gets it; the other key never did.
+    expect((await s.raw(`/v1/responses/${id.replace("_", "%5F")}`)).status).toBe(200);
+    expect((await s.alice.responses.retrieve(id)).id).toBe(id);
+    for (const previous of [id.toUpperCase(), ` ${id}`, `${id}/`])
+      expect((await post(s, { input: "q", previous_response_id: previous })).status).toBe(400);
+  });
+
+  it("two follow-ups of one response at once fork it; a DELETE during a follow-up does not break it", async () => {
+    const s = await serve();
+    const engine = s.engine as ScriptedEngine;
+    const first = await s.alice.responses.create({ model: "deeprecall", input: "Tell me about bananas." });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const answer = engine.onQuery;
+    engine.onQuery = async (query, options) => {
+      await gate;
+      return answer(query, options);
+    };
+    const a = s.alice.responses.create({ model: "deeprecall", previous_response_id: first.id, input: "A?" });
+    const b = s.alice.responses.create({ model: "deeprecall", previous_response_id: first.id, input: "B?" });
+    while (queries(engine).length < 3) await new Promise((r) => setTimeout(r, 5));
+    await s.alice.responses.delete(first.id);
+    release();
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra.id).not.toBe(rb.id);
+    for (const [r, text] of [
+      [ra, "A?"],
+      [rb, "B?"],
+    ] as const) {
+      expect(r.previous_response_id).toBe(first.id);
+      const items = await s.alice.responses.inputItems.list(r.id, { order: "asc" });
+      expect(items.data.map((i) => (i as { role?: string }).role)).toEqual(["user", "assistant", "user"]);
+      expect(items.data[2]).toMatchObject({ content: [{ text }] });
+    }
+    expect((await failure(s.alice.responses.retrieve(first.id))).status).toBe(404);
   });
 });

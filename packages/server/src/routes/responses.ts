@@ -25,7 +25,7 @@ import {
   unsupported,
 } from "../params.ts";
 import { checkTurn, type Outcome, runTurn, streamTurn, type Tokens, type Turn } from "../pipeline.ts";
-import { conversationItems, inputItems } from "../response-items.ts";
+import { conversationItems, duplicateId, inputItems, TEXT_PARTS } from "../response-items.ts";
 import type { ResponseItem, ResponseStore } from "../response-store.ts";
 import { ResponseObjectSchema, type ResponseRequest, ResponseRequestSchema } from "../schemas.ts";
 import { type SseWriter, sseResponse } from "../sse.ts";
@@ -41,8 +41,6 @@ import {
   scopeOf,
 } from "./shared.ts";
 import { registerStoredResponses } from "./stored-responses.ts";
-
-const TEXT_PARTS: ReadonlySet<string> = new Set(["input_text", "output_text", "text"]);
 
 /** Text of one input item's content (a string or parts); other part types are a 400 naming the exact param. */
 function contentText(content: unknown, role: string, param: string): string {
@@ -65,24 +63,36 @@ interface Entry {
 export interface StoredContext {
   /**
    * The conversation of the response named by `previous_response_id` (its input items, then its
-   * output), or undefined when there is no such response in the caller's scope.
+   * output), or undefined when there is no such response in the caller's scope. Called once.
    */
   previous?: (id: string) => readonly ResponseItem[] | undefined;
   /** An earlier output item by id, for an `item_reference` (undefined: unknown, skipped). */
   item?: (id: string) => ResponseItem | undefined;
 }
 
+/** A function call item as the assistant's turn the engine reads. */
+function callEntry(item: Record<string, unknown>): Entry {
+  return {
+    role: "assistant",
+    text: `[tool call] ${String(item.name ?? "")}(${String(item.arguments ?? "").slice(0, 4000)})`,
+  };
+}
+
 /** The entry of an earlier output item an `item_reference` named: the assistant's turn. */
 function referencedEntry(item: ResponseItem): Entry | undefined {
   if (item.type === "message")
     return { role: "assistant", text: contentText(item.content, "assistant", "input") };
-  if (item.type === "function_call") {
-    return {
-      role: "assistant",
-      text: `[tool call] ${String(item.name ?? "")}(${String(item.arguments ?? "").slice(0, 4000)})`,
-    };
+  return item.type === "function_call" ? callEntry(item) : undefined;
+}
+
+/** A function call output's `output` as the engine reads it: a string, or the JSON text of the rest. */
+function outputText(output: unknown, param: string): string {
+  if (typeof output === "string") return output;
+  try {
+    return JSON.stringify(output ?? "");
+  } catch {
+    throw invalid(param, `Invalid value for '${param}': nested too deeply.`);
   }
-  return undefined;
 }
 
 /** Whether an input item is an `item_reference` (an earlier output item by id). */
@@ -94,7 +104,8 @@ function isReference(item: unknown): boolean {
  * The entries of `previous` (a stored conversation: already valid) followed by the request's
  * `input`. Errors name the request's own items (`input[i]`), whose indices do not count
  * `previous`; a function call in `previous` is answered by an output in `input` as if both had
- * been sent in `input`.
+ * been sent in `input`. An output in `previous` is not checked again: its request was accepted,
+ * perhaps naming its call by an `item_reference` the store no longer resolves.
  */
 function inputEntries(
   request: ResponseRequest["input"],
@@ -104,8 +115,10 @@ function inputEntries(
   const own = typeof request === "string" ? [{ role: "user", content: request }] : request;
   const input = [...previous, ...own];
   const entries: Entry[] = [];
-  // Function calls in the input, and the outputs sent for them: a call without one is a 400.
+  // Function calls in the input (in order, and as a set: a long tool history is checked in linear
+  // time), and the outputs sent for them: a call without one is a 400.
   const calls: string[] = [];
+  const called = new Set<string>();
   const outputs = new Set<string>();
   // A call sent back as an item_reference carries no call_id here: its output cannot be checked.
   const references = input.some(isReference);
@@ -124,16 +137,16 @@ function inputEntries(
       const text = contentText(item.content, role, `input[${i}].content`);
       entries.push({ role: role === "developer" ? "system" : role, text });
     } else if (type === "function_call") {
-      if (typeof item.call_id === "string") calls.push(item.call_id);
-      entries.push({
-        role: "assistant",
-        text: `[tool call] ${String(item.name ?? "")}(${String(item.arguments ?? "").slice(0, 4000)})`,
-      });
+      if (typeof item.call_id === "string") {
+        calls.push(item.call_id);
+        called.add(item.call_id);
+      }
+      entries.push(callEntry(item));
     } else if (type === "function_call_output") {
       if (typeof item.call_id !== "string") {
         throw missing(`input[${i}].call_id`);
       }
-      if (!references && !calls.includes(item.call_id)) {
+      if (i >= 0 && !references && !called.has(item.call_id)) {
         // OpenAI's answer to an output sent for a call the conversation never made.
         throw invalid(
           `input[${i}].call_id`,
@@ -141,7 +154,7 @@ function inputEntries(
         );
       }
       outputs.add(item.call_id);
-      const output = typeof item.output === "string" ? item.output : JSON.stringify(item.output ?? "");
+      const output = outputText(item.output, `input[${i}].output`);
       entries.push({
         role: "context",
         text: `[function output for ${item.call_id.slice(0, 100)}]\n${output}`,
@@ -491,13 +504,15 @@ function saver(
   input: ResponseItem[],
 ): Save {
   return (json, output) => {
-    const kept = store.put(scope, { id: env.id, response: json, input, output: conversationItems(output) });
-    if (!kept) {
-      ctx.log({
-        level: "warn",
-        message: `Response ${env.id} is larger than the response store's maxBytes (${store.maxBytes}): not stored.`,
-      });
+    let why: string | undefined;
+    try {
+      const record = { id: env.id, response: json, input, output: conversationItems(output) };
+      if (!store.put(scope, record)) why = `is larger than the response store's maxBytes (${store.maxBytes})`;
+    } catch (error) {
+      // Never the request's (or the stream's) failure: the answer is there, only its keeping failed.
+      why = `could not be written (${error instanceof Error ? error.message : String(error)})`;
     }
+    if (why) ctx.log({ level: "warn", message: `Response ${env.id} ${why}: not stored.` });
   };
 }
 
@@ -525,11 +540,15 @@ export function registerResponses(app: App, ctx: RouteContext): void {
     assertModelAvailable(ctx);
     const store = ctx.responses;
     const scope = scopeOf(c);
+    // The conversation previous_response_id names, read once: responseTurn checks and replays
+    // it, and this response is stored with it.
+    let earlier: readonly ResponseItem[] = [];
     const stored: StoredContext = store
       ? {
           previous: (id) => {
-            const earlier = store.get(scope, id);
-            return earlier && [...earlier.input, ...earlier.output];
+            const kept = store.get(scope, id);
+            if (kept) earlier = [...kept.input(), ...kept.output()];
+            return kept && earlier;
           },
           item: (id) => store.item(scope, id),
         }
@@ -545,9 +564,17 @@ export function registerResponses(app: App, ctx: RouteContext): void {
     };
     let save: Save | undefined;
     if (store && env.store) {
-      // What the response is generated from: the earlier conversation (responseTurn found it), then this input.
-      const earlier = body.previous_response_id ? (stored.previous?.(body.previous_response_id) ?? []) : [];
-      save = saver(ctx, store, scope, env, [...earlier, ...inputItems(body.input, stored.item)]);
+      // What the response is generated from: the earlier conversation, then this input.
+      const input = [...earlier, ...inputItems(body.input, stored.item)];
+      const duplicate = duplicateId(input);
+      if (duplicate !== undefined) {
+        // OpenAI's answer; and input_items could not page through a list with an id twice.
+        throw invalid(
+          "input",
+          `Duplicate item found with id ${duplicate.slice(0, 200)}. Remove duplicate items from your input and try again.`,
+        );
+      }
+      save = saver(ctx, store, scope, env, input);
     }
     const links = citationLinks(ctx.publicUrl, c.req.url, collection, ctx.console);
     if (!body.stream) {

@@ -9,7 +9,7 @@ import { ApiError } from "../errors.ts";
 import { jsonResponse } from "../headers.ts";
 import { invalidRequest } from "../invalid-request.ts";
 import { invalid, unsupported } from "../params.ts";
-import type { StoredResponse } from "../response-store.ts";
+import type { KeptResponse } from "../response-store.ts";
 import {
   ResponseDeletedSchema,
   ResponseIdParamsSchema,
@@ -32,7 +32,7 @@ function notFound(id: string): ApiError {
 }
 
 /** The caller's stored response `id`, or the 404. */
-function storedResponse(ctx: RouteContext, c: Context<ServerEnv>, id: string): StoredResponse {
+function storedResponse(ctx: RouteContext, c: Context<ServerEnv>, id: string): KeptResponse {
   const found = ctx.responses?.get(scopeOf(c), id);
   if (!found) throw notFound(id);
   return found;
@@ -42,7 +42,7 @@ function storedResponse(ctx: RouteContext, c: Context<ServerEnv>, id: string): S
  * One page of `items` (oldest first) in `order`, starting after the item `after` (a 400 naming
  * `after` when the list has no such item), at most `limit` long, as OpenAI's `ResponseItemList`.
  */
-export function itemPage<T extends { id: string }>(
+function itemPage<T extends { id: string }>(
   items: readonly T[],
   { limit, order, after }: { limit: number; order: "asc" | "desc"; after: string | undefined },
 ) {
@@ -148,7 +148,7 @@ export function registerStoredResponses(app: App, ctx: RouteContext): void {
     (c) => {
       const found = storedResponse(ctx, c, c.req.valid("param").response_id);
       const { limit, order, after } = c.req.valid("query");
-      const page = itemPage(found.input, {
+      const page = itemPage(found.input(), {
         limit: limit ?? DEFAULT_ITEMS_LIMIT,
         order: order ?? "desc",
         after,
