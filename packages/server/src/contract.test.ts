@@ -510,6 +510,34 @@ describe("POST /v1/responses", () => {
       tool_choice: "auto",
     });
     await expectError(toolResponses, 400, "tools[0].parameters", "invalid_function_parameters");
+    // JSON nested 20,000 deep (40 KB) in a field the server walks: a 400, not a stack overflow's 500.
+    const deep = (depth: number) => `${"[".repeat(depth)}1${"]".repeat(depth)}`;
+    const deepSchema = (depth: number) =>
+      JSON.stringify({
+        model: "deeprecall",
+        messages: [{ role: "user", content: "q" }],
+        response_format: {
+          type: "json_schema",
+          json_schema: { name: "x", schema: { type: "object", x: "DEEP" } },
+        },
+      }).replace('"DEEP"', deep(depth));
+    const tooDeep = await expectError(
+      await rawPost(url, "/v1/chat/completions", deepSchema(20_000)),
+      400,
+      null,
+      "invalid_json",
+    );
+    expect(tooDeep.message).toMatch(/nested too deeply: at most 256/);
+    const deepCall = JSON.stringify({
+      model: "deeprecall",
+      input: [
+        { role: "user", content: "q" },
+        { type: "function_call", call_id: "DEEP", name: "f", arguments: "{}" },
+      ],
+    }).replace('"DEEP"', deep(20_000));
+    await expectError(await rawPost(url, "/v1/responses", deepCall), 400, null, "invalid_json");
+    // Deep but within the limit: read and answered like any other body, never a 5xx.
+    expect((await rawPost(url, "/v1/chat/completions", deepSchema(250))).status).toBeLessThan(500);
     // OpenAI's limits on metadata, logit_bias and service_tier.
     const chat = { model: "deeprecall", messages: [{ role: "user", content: "q" }] };
     const manyKeys = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"]));

@@ -11,6 +11,7 @@ import type { z } from "zod";
 import { contentEncodings, decodeBody } from "./content-encoding.ts";
 import { ApiError, payloadTooLarge } from "./errors.ts";
 import { invalidRequest } from "./invalid-request.ts";
+import { jsonDeeperThan, MAX_JSON_DEPTH } from "./json-depth.ts";
 /**
  * The body limits, before anything reads a body: `maxSize` bytes for API requests, `uploadLimit`
  * for `uploadPath` (multipart uploads). A request that declares its `Content-Length` (and no
@@ -60,7 +61,8 @@ const MULTIPART_TYPE = /^\s*multipart\//i;
 /**
  * A JSON body parser for one route: reads the body (undoing a gzip, deflate or br
  * `Content-Encoding`; others are a 415), refuses invalid UTF-8 (400
- * `invalid_encoding`: never stored as U+FFFD), malformed or empty JSON (400 `invalid_json`) and
+ * `invalid_encoding`: never stored as U+FFFD), malformed or empty JSON and JSON nested deeper than
+ * {@link MAX_JSON_DEPTH} (400 `invalid_json`) and
  * multipart bodies (415), then validates the value with `schema` (400 `invalid_value` naming the
  * field, see {@link invalidRequest}). The body is JSON whatever it is labelled (`curl -d` sends
  * JSON as form data).
@@ -160,6 +162,13 @@ function parseJson(bytes: Uint8Array, maxSize: number): unknown {
   if (bytes.length > maxSize) throw payloadTooLarge(maxSize);
   if (!isUtf8(bytes)) {
     throw new ApiError(400, "The request body is not valid UTF-8.", { code: "invalid_encoding" });
+  }
+  if (jsonDeeperThan(bytes)) {
+    throw new ApiError(
+      400,
+      `The JSON body of your request is nested too deeply: at most ${MAX_JSON_DEPTH} arrays and objects inside each other.`,
+      { code: "invalid_json" },
+    );
   }
   try {
     return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8"));

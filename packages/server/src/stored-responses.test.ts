@@ -563,24 +563,31 @@ describe("hostile and careless clients", () => {
 
   it("deeply nested JSON in an input item neither breaks a stream nor fails a finished response", async () => {
     const s = await serve();
-    // 100 000 levels (200 kB): JSON.parse takes it, JSON.stringify and structuredClone overflow the stack.
-    const nested = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
-    const input = `[{"role":"user","content":"Tell me about bananas."},{"role":"assistant","content":[{"type":"output_text","text":"Yellow.","annotations":${nested}}]},{"role":"user","content":"And the tower?"}]`;
-    const send = (stream: boolean) =>
+    const input = (depth: number) =>
+      `[{"role":"user","content":"Tell me about bananas."},{"role":"assistant","content":[{"type":"output_text","text":"Yellow.","annotations":${"[".repeat(depth)}${"]".repeat(depth)}}]},{"role":"user","content":"And the tower?"}]`;
+    const send = (stream: boolean, depth: number) =>
       s.raw("/v1/responses", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: `{"model":"deeprecall","stream":${stream},"input":${input}}`,
+        body: `{"model":"deeprecall","stream":${stream},"input":${input(depth)}}`,
         // A stream that never ends fails here, not at the test's timeout.
         signal: AbortSignal.timeout(10_000),
       });
-    const plain = await send(false);
+    // 100,000 levels (200 kB): JSON.parse takes it, JSON.stringify and structuredClone would
+    // overflow the stack; the body parser refuses it first, streamed or not.
+    for (const stream of [false, true]) {
+      const refused = await send(stream, 100_000);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("invalid_json");
+    }
+    // As deep as a body may be: stored, and its input items are OpenAI's shapes.
+    const plain = await send(false, 250);
     expect(plain.status, await plain.clone().text()).toBe(200);
     const created = (await plain.json()) as { id: string };
     const items = await s.alice.responses.inputItems.list(created.id, { order: "asc" });
     for (const item of items.data) expectOpenAISchema("ItemResource", item);
 
-    const streamed = await send(true);
+    const streamed = await send(true, 250);
     const text = await streamed.text();
     expect(text).toContain("event: response.completed");
     const id = /"id":"(resp_[^"]+)"/.exec(text)![1]!;
