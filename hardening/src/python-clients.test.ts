@@ -43,20 +43,32 @@ if ("missing" in found) {
 }
 
 const API_KEY = "sk-hardening-python";
+/** A second key: stored responses are per key. */
+const OTHER_API_KEY = "sk-hardening-python-other";
 const EMBED_DIMENSIONS = 64;
 const EMBEDDING_MODEL = "deeprecall-embedding";
 /** What the scripted model answers every question with (FINAL), the question echoed back. */
 const answerTo = (question: string) =>
   `Ada Lovelace published the first algorithm in 1843. You asked: ${question}`;
 
+/** The text of a prompt message: its content, or its text parts joined. */
+function textOf(m: LanguageModelV4CallOptions["prompt"][number]): string {
+  return typeof m.content === "string"
+    ? m.content
+    : m.content.map((p) => ("text" in p && typeof p.text === "string" ? p.text : "")).join("");
+}
+
 function promptText(call: LanguageModelV4CallOptions): string {
+  return call.prompt.map(textOf).join("\n");
+}
+
+/** The user and assistant turns a root-model call was given before the engine's question message. */
+function turnsBefore(call: LanguageModelV4CallOptions): Array<{ role: string; text: string }> {
+  const question = call.prompt.findIndex((m) => m.role === "user" && textOf(m).includes("Question: "));
   return call.prompt
-    .map((m) =>
-      typeof m.content === "string"
-        ? m.content
-        : m.content.map((p) => ("text" in p && typeof p.text === "string" ? p.text : "")).join(""),
-    )
-    .join("\n");
+    .slice(0, question)
+    .filter((m) => m.role === "user" || m.role === "assistant")
+    .map((m) => ({ role: m.role, text: textOf(m) }));
 }
 
 /**
@@ -174,6 +186,108 @@ for name, fn in [("chat", chat), ("chat_stream", chat_stream), ("chat_parse", ch
 print(json.dumps(out))
 `;
 
+/**
+ * Stored responses (`store`, `previous_response_id`, retrieve, delete, `input_items`) as a user of
+ * the official client drives them; what the client returned or raised, per check.
+ */
+const STORED_SCRIPT = `
+import json, os
+import httpx
+import openai
+
+base_url, api_key = os.environ["PY_BASE_URL"], os.environ["PY_API_KEY"]
+urls = []  # the URLs the client requested, to show how it paged
+http_client = httpx.Client(timeout=60, event_hooks={"request": [lambda request: urls.append(str(request.url))]})
+client = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=60, http_client=http_client)
+other = openai.OpenAI(base_url=base_url, api_key=os.environ["PY_OTHER_API_KEY"], max_retries=0, timeout=60)
+out = {}
+
+def check(name, fn):
+    try:
+        out[name] = fn()
+    except Exception as e:
+        out[name] = {"error": type(e).__name__, "message": str(e)[:500]}
+
+def raised(fn):
+    """What fn raised: the openai error class, status, code and param; "no error" if it returned."""
+    try:
+        fn()
+    except openai.APIStatusError as e:
+        return {"error": type(e).__name__, "status": e.status_code, "code": e.code, "param": e.param,
+                "message": e.message[:300]}
+    return "no error"
+
+def item_of(item):
+    text = "".join(getattr(p, "text", "") for p in getattr(item, "content", None) or [])
+    return {"class": type(item).__name__, "id": item.id, "type": item.type,
+            "role": getattr(item, "role", None), "text": text}
+
+def create_retrieve():
+    r = client.responses.create(model="deeprecall", input="Who wrote the first algorithm, stored?")
+    return {"store": r.store, "output_text": r.output_text, "created": r.to_dict(),
+            "retrieved": client.responses.retrieve(r.id).to_dict()}
+
+ITEMS_INPUT = [
+    {"role": "developer", "content": "Answer in one sentence."},
+    {"role": "user", "content": "Who built the Analytical Engine?"},
+    {"role": "assistant", "content": "Charles Babbage designed it."},
+    {"role": "user", "content": "Who wrote the first algorithm for it?"},
+]
+
+def input_items():
+    r = client.responses.create(model="deeprecall", input=ITEMS_INPUT)
+    return [item_of(i) for i in client.responses.input_items.list(r.id).data]
+
+def input_items_paged():
+    r = client.responses.create(model="deeprecall", input=ITEMS_INPUT)
+    urls.clear()
+    items = [item_of(i) for i in client.responses.input_items.list(r.id, limit=1, order="asc")]
+    return {"items": items, "urls": [u.split("/v1/", 1)[1] for u in urls], "response_id": r.id}
+
+def follow_up():
+    first = client.responses.create(model="deeprecall", input="Who wrote the first algorithm, first turn?")
+    second = client.responses.create(model="deeprecall", input="And in which year, second turn?",
+                                     previous_response_id=first.id)
+    return {"first_id": first.id, "previous_response_id": second.previous_response_id,
+            "output_text": second.output_text,
+            "input_items": [item_of(i) for i in client.responses.input_items.list(second.id, order="asc")]}
+
+def stream_retrieve():
+    completed = None
+    for event in client.responses.create(model="deeprecall", stream=True,
+            input="Who wrote the first algorithm, streamed and stored?"):
+        if event.type == "response.completed":
+            completed = event.response
+    return {"completed": completed.to_dict(), "retrieved": client.responses.retrieve(completed.id).to_dict()}
+
+def not_stored():
+    r = client.responses.create(model="deeprecall", store=False, input="Who wrote the first algorithm, not stored?")
+    return {"store": r.store, "output_text": r.output_text, "retrieve": raised(lambda: client.responses.retrieve(r.id))}
+
+def delete():
+    r = client.responses.create(model="deeprecall", input="Who wrote the first algorithm, then deleted?")
+    before = client.responses.retrieve(r.id).id
+    deleted = client.responses.delete(r.id)
+    return {"before": before, "id": r.id, "deleted": deleted,
+            "retrieve": raised(lambda: client.responses.retrieve(r.id))}
+
+def other_key():
+    r = client.responses.create(model="deeprecall", input="Who wrote the first algorithm, for one key?")
+    return {"other": raised(lambda: other.responses.retrieve(r.id)),
+            "owner": client.responses.retrieve(r.id).id, "id": r.id}
+
+def unknown_previous():
+    return raised(lambda: client.responses.create(model="deeprecall", input="Continue.",
+                                                  previous_response_id="resp_never_created"))
+
+for name, fn in [("create_retrieve", create_retrieve), ("input_items", input_items),
+                 ("input_items_paged", input_items_paged), ("follow_up", follow_up),
+                 ("stream_retrieve", stream_retrieve), ("not_stored", not_stored), ("delete", delete),
+                 ("other_key", other_key), ("unknown_previous", unknown_previous)]:
+    check(name, fn)
+print(json.dumps(out))
+`;
+
 const LANGCHAIN_SCRIPT = `
 import json, os
 from importlib.metadata import version
@@ -271,6 +385,7 @@ describe.skipIf(!("python" in found))("Python OpenAI clients against a real Deep
   let dir: string;
   let fromOpenAI: Json;
   let fromLangChain: Json;
+  let fromStored: Json;
   const calls: LanguageModelV4CallOptions[] = [];
 
   beforeAll(async () => {
@@ -282,18 +397,26 @@ describe.skipIf(!("python" in found))("Python OpenAI clients against a real Deep
     );
     server = await startTestServer({
       model,
-      app: { apiKeys: [API_KEY], embedding: fakeEmbedding(EMBED_DIMENSIONS) },
+      app: { apiKeys: [API_KEY, OTHER_API_KEY], embedding: fakeEmbedding(EMBED_DIMENSIONS) },
     });
     dir = await mkdtemp(join(tmpdir(), "deeprecall-python-clients-"));
     const openaiScript = join(dir, "openai_client.py");
     const langchainScript = join(dir, "langchain_client.py");
+    const storedScript = join(dir, "stored_responses.py");
     await writeFile(openaiScript, OPENAI_SCRIPT);
     await writeFile(langchainScript, LANGCHAIN_SCRIPT);
+    await writeFile(storedScript, STORED_SCRIPT);
     const python = (found as { python: string }).python;
-    const env = { PY_BASE_URL: `${server.url}/v1`, PY_API_KEY: API_KEY, PY_EMBEDDING_MODEL: EMBEDDING_MODEL };
-    [fromOpenAI, fromLangChain] = await Promise.all([
+    const env = {
+      PY_BASE_URL: `${server.url}/v1`,
+      PY_API_KEY: API_KEY,
+      PY_OTHER_API_KEY: OTHER_API_KEY,
+      PY_EMBEDDING_MODEL: EMBEDDING_MODEL,
+    };
+    [fromOpenAI, fromLangChain, fromStored] = await Promise.all([
       runPython(python, openaiScript, env),
       runPython(python, langchainScript, env),
+      runPython(python, storedScript, env),
     ]);
     console.info(
       `[hardening] python clients: openai ${String(fromOpenAI.openai_version)}, langchain-openai ${String(fromLangChain.langchain_openai_version)}`,
@@ -392,6 +515,111 @@ describe.skipIf(!("python" in found))("Python OpenAI clients against a real Deep
       expect(fromOpenAI.wrong_model).toMatchObject({ error: "NotFoundError" });
       expect((fromOpenAI.wrong_model as Json).message).toContain("gpt-nope");
       expect(fromOpenAI.wrong_key).toMatchObject({ error: "AuthenticationError" });
+    });
+  });
+
+  describe("openai: stored responses", () => {
+    type Item = { class: string; id: string; type: string; role: string; text: string };
+    const message = (cls: string, role: string, text: string) => ({
+      class: cls,
+      id: expect.stringMatching(/^msg_/),
+      type: "message",
+      role,
+      text,
+    });
+    /** ITEMS_INPUT of the script, as the SDK parses its input items, oldest first. */
+    const ITEMS = [
+      message("ResponseInputMessageItem", "developer", "Answer in one sentence."),
+      message("ResponseInputMessageItem", "user", "Who built the Analytical Engine?"),
+      message("ResponseOutputMessage", "assistant", "Charles Babbage designed it."),
+      message("ResponseInputMessageItem", "user", "Who wrote the first algorithm for it?"),
+    ];
+    const notFound = { error: "NotFoundError", status: 404, message: expect.stringContaining("not found") };
+
+    it("responses.create stores by default (store is True); responses.retrieve returns the same response", () => {
+      const got = fromStored.create_retrieve as {
+        store: boolean;
+        output_text: string;
+        created: Json;
+        retrieved: Json;
+      };
+      expect(got.store).toBe(true);
+      expect(got.output_text).toBe(answerTo("Who wrote the first algorithm, stored?"));
+      expect(got.retrieved).toEqual(got.created);
+    });
+
+    it("responses.input_items.list: the input messages as items with ids, newest first", () => {
+      const items = fromStored.input_items as Item[];
+      expect(items).toEqual([...ITEMS].reverse());
+      expect(new Set(items.map((i) => i.id)).size).toBe(ITEMS.length);
+    });
+
+    it("responses.input_items.list(limit=1): the SDK's auto-pagination pages with after= the last id", () => {
+      const got = fromStored.input_items_paged as { items: Item[]; urls: string[]; response_id: string };
+      expect(got.items).toEqual(ITEMS);
+      // One request per item; each next page after the previous page's item; none after has_more false.
+      const path = `responses/${got.response_id}/input_items?limit=1&order=asc`;
+      expect(got.urls).toEqual([path, ...got.items.slice(0, -1).map((i) => `${path}&after=${i.id}`)]);
+    });
+
+    it("previous_response_id: the engine gets the earlier question and answer as the conversation", () => {
+      const got = fromStored.follow_up as {
+        first_id: string;
+        previous_response_id: string;
+        output_text: string;
+      };
+      expect(got.previous_response_id).toBe(got.first_id);
+      expect(got.output_text).toBe(answerTo("And in which year, second turn?"));
+      const turn = calls.find((c) => questionOf(c) === "And in which year, second turn?")!;
+      expect(turnsBefore(turn)).toEqual([
+        { role: "user", text: "Who wrote the first algorithm, first turn?" },
+        { role: "assistant", text: answerTo("Who wrote the first algorithm, first turn?") },
+      ]);
+    });
+
+    it("input_items.list of a follow-up: the earlier turn's input and answer, then its own input", () => {
+      expect((fromStored.follow_up as { input_items: Item[] }).input_items).toEqual([
+        message("ResponseInputMessageItem", "user", "Who wrote the first algorithm, first turn?"),
+        message("ResponseOutputMessage", "assistant", answerTo("Who wrote the first algorithm, first turn?")),
+        message("ResponseInputMessageItem", "user", "And in which year, second turn?"),
+      ]);
+    });
+
+    it("responses.create(stream=True) is stored too: retrieve returns the response.completed response", () => {
+      const got = fromStored.stream_retrieve as { completed: Json; retrieved: Json };
+      expect(got.completed).toMatchObject({ status: "completed", store: true });
+      expect(got.retrieved).toEqual(got.completed);
+    });
+
+    it("store=False: the response says so and responses.retrieve raises openai.NotFoundError", () => {
+      expect(fromStored.not_stored).toEqual({
+        store: false,
+        output_text: answerTo("Who wrote the first algorithm, not stored?"),
+        retrieve: { ...notFound, code: null, param: null },
+      });
+    });
+
+    it("responses.delete: the response is gone, retrieve raises openai.NotFoundError", () => {
+      const got = fromStored.delete as { before: string; id: string; deleted: null; retrieve: Json };
+      expect(got.before).toBe(got.id); // retrievable until deleted
+      expect(got.deleted).toBeNull(); // the SDK's delete returns None
+      expect(got.retrieve).toMatchObject(notFound);
+    });
+
+    it("another API key cannot retrieve a response (openai.NotFoundError), its owner can", () => {
+      const got = fromStored.other_key as { other: Json; owner: string; id: string };
+      expect(got.other).toMatchObject(notFound);
+      expect(got.owner).toBe(got.id);
+    });
+
+    it("an unknown previous_response_id raises openai.BadRequestError, code previous_response_not_found", () => {
+      expect(fromStored.unknown_previous).toEqual({
+        error: "BadRequestError",
+        status: 400,
+        code: "previous_response_not_found",
+        param: "previous_response_id",
+        message: "Error code: 400 - Previous response with id 'resp_never_created' not found.",
+      });
     });
   });
 
