@@ -5,7 +5,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { findChromaBinary, freePort, type RunningChroma, startChroma } from "./__fixtures__/chroma-server.ts";
 import { ChromaStore } from "./chroma-store.ts";
 import { DEFAULT_EMBED_PACKAGE } from "./default-embedding.ts";
-import { distanceToScore } from "./scores.ts";
+import { chromaDistance, distanceToScore } from "./scores.ts";
 
 const url = inject("chromaUrl");
 // Non-empty when no Chroma server can run here (outside CI): the suites that need one are skipped.
@@ -43,6 +43,15 @@ describe("distanceToScore", () => {
     expect(distanceToScore(9, "ip")).toBe(0);
     expect(distanceToScore(null, "cosine")).toBe(0);
   });
+
+  it("chromaDistance gives Chroma's distances: 1 - cos, 1 - a·b, squared L2", () => {
+    expect(chromaDistance("cosine", [1, 0], [0, 2])).toBeCloseTo(1, 10);
+    expect(chromaDistance("cosine", [1, 1], [2, 2])).toBeCloseTo(0, 10);
+    expect(chromaDistance("cosine", [1, 0], [-3, 0])).toBeCloseTo(2, 10);
+    expect(chromaDistance("cosine", [0, 0], [1, 0])).toBe(1);
+    expect(chromaDistance("ip", [0.6, 0.8], [0.6, 0.8])).toBeCloseTo(0, 10);
+    expect(chromaDistance("l2", [1, 2], [4, 6])).toBe(25);
+  });
 });
 
 describe.skipIf(chromaSkip)(`ChromaStore against a real Chroma server${chromaSkip}`, () => {
@@ -72,6 +81,31 @@ describe.skipIf(chromaSkip)(`ChromaStore against a real Chroma server${chromaSki
     expect(hits.map((h) => h.id)).toEqual(["e", "n", "w"]);
     // squared distances from (1,0): 0, 2, 4
     expect(hits.map((h) => h.score)).toEqual([1, 1 / 3, 1 / 5].map((x) => expect.closeTo(x, 5)));
+  });
+
+  it("a filtered search Chroma's index answers short is ranked exactly, with Chroma's own scores", async () => {
+    for (const space of ["cosine", "l2"] as const) {
+      const store = open({ space });
+      const documents = ["east", "north", "west", "east north", "south west"];
+      await store.addDocuments({
+        documents,
+        ids: documents.map((_, i) => `d${i}`),
+        metadatas: documents.map((_, i) => ({ i, odd: i % 2 === 1 })),
+      });
+      const unfiltered = await store.search("east", { topK: 5 });
+      // The filter matches 3 records, fewer than topK: the exact ranking answers.
+      const filtered = await store.search("east", { topK: 5, filters: { odd: false } });
+      const expected = unfiltered.filter((h) => h.metadata.odd === false);
+      expect(filtered.map((h) => h.id)).toEqual(expected.map((h) => h.id));
+      filtered.forEach((hit, i) => {
+        expect(hit.score).toBeCloseTo(expected[i]!.score, 5);
+        expect(hit.content).toBe(expected[i]!.content);
+        expect(hit.metadata).toEqual(expected[i]!.metadata);
+      });
+      // One record matched out of several: found, whatever the index would have done.
+      const one = await store.search("west", { topK: 3, filters: { i: 1 } });
+      expect(one.map((h) => h.id)).toEqual(["d1"]);
+    }
   });
 
   it("uses the space of an existing collection, not its own option", async () => {

@@ -21,3 +21,32 @@ export function distanceToScore(distance: number | null | undefined, space: Chro
       return clamp01(1 / (1 + Math.max(0, distance)));
   }
 }
+
+/**
+ * Chroma's distance between two vectors in `space`, as its query returns it: cosine
+ * 1 - cos(a, b) (1 when either vector is zero), ip 1 - a·b, l2 the squared Euclidean distance.
+ * For ranking records outside Chroma's index.
+ */
+export function chromaDistance(space: ChromaSpace, a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  let squared = 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    dot += x * y;
+    aa += x * x;
+    bb += y * y;
+    squared += (x - y) * (x - y);
+  }
+  switch (space) {
+    case "cosine":
+      return aa === 0 || bb === 0 ? 1 : 1 - dot / Math.sqrt(aa * bb);
+    case "ip":
+      return 1 - dot;
+    case "l2":
+      return squared;
+  }
+}
