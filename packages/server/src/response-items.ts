@@ -3,6 +3,7 @@
  * the shapes OpenAI's `GET /v1/responses/{id}/input_items` lists (each with an `id`), which a
  * follow-up (`previous_response_id`) replays as if the client had sent them in `input`.
  */
+import { isPlainObject } from "@deeprecall/core";
 import { randomId } from "./convert.ts";
 import type { ResponseItem } from "./response-store.ts";
 
@@ -10,9 +11,6 @@ import type { ResponseItem } from "./response-store.ts";
 export const TEXT_PARTS: ReadonlySet<string> = new Set(["input_text", "output_text", "text"]);
 
 type Raw = Record<string, unknown>;
-
-const isRaw = (value: unknown): value is Raw =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * A field's kind in {@link fields}: a string, a whole number, an optional string, or an optional
@@ -25,7 +23,7 @@ type Kind = "string" | "integer" | "string?" | "nullable?";
  * only), else undefined.
  */
 function shapeOf(table: Record<string, Record<string, Kind>>, value: unknown) {
-  return isRaw(value) && typeof value.type === "string" && Object.hasOwn(table, value.type)
+  return isPlainObject(value) && typeof value.type === "string" && Object.hasOwn(table, value.type)
     ? table[value.type]
     : undefined;
 }
